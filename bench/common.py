@@ -1,0 +1,36 @@
+"""Measure a whole process: median wall time and peak RSS over repeated runs (run by hand)."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import time
+from collections.abc import Sequence
+
+
+def measure(cmd: Sequence[str], runs: int = 5, warmup: int = 1) -> tuple[float, float]:
+    """Return (median wall seconds, max peak RSS in MB) of ``cmd`` over ``runs`` runs.
+
+    The file under test sits in the page cache after the warm-up run, so this measures the
+    program, not the disk. Output is discarded; a non-zero exit raises.
+    """
+    times: list[float] = []
+    peaks: list[float] = []
+    for i in range(warmup + runs):
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+        if proc.returncode != 0:
+            raise RuntimeError(f"{cmd[0]} exited {proc.returncode}: {err[-500:]}")
+        if i >= warmup:
+            times.append(elapsed)
+            peaks.append(usage.ru_maxrss / 1024)  # ru_maxrss is KiB on Linux
+    return statistics.median(times), max(peaks)
+
+
+def row(name: str, seconds: float, rss_mb: float) -> str:
+    return f"| {name} | {seconds:.3f} s | {rss_mb:.0f} MB |"

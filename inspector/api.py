@@ -1,0 +1,59 @@
+"""The library entry point: a path in, a typed record out (no printing, no network)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+from typing import Any
+
+from inspector.detect import detect
+from inspector.errors import ArtifactError
+from inspector.formats import Source, icon_extractor, parser_for
+from inspector.records.base import FileInfo, file_sha256
+
+__all__ = ["extract_icon", "inspect"]
+
+
+def inspect(path: str | os.PathLike[str], *, digest: bool = True) -> Any:
+    """Inspect one artifact and return its record (AndroidApp, IpaApp, ProvisioningProfile, Pkg...).
+
+    Reads only the members it needs. With ``digest`` (the default) the file's SHA-256 is computed
+    by streaming the whole file once: about 0.9 s per GB here, the only cost that grows with size.
+    Raises :class:`inspector.errors.ArtifactError` (or a subclass) when the file cannot be read.
+    """
+    p = Path(path)
+    kind, archive = detect(p)
+    try:
+        source = Source(path=p, file=FileInfo.of(p), archive=archive)
+        parse = parser_for(kind, p)
+        try:
+            record = parse(source)
+        except ArtifactError as exc:
+            raise exc.at(p) from exc.__cause__
+    finally:
+        if archive is not None:
+            archive.close()
+    if digest:
+        try:
+            sha = file_sha256(p)
+        except OSError as exc:
+            raise ArtifactError(f"cannot read ({exc.strerror or exc})", path=str(p)) from exc
+        record = dataclasses.replace(record, file=dataclasses.replace(record.file, sha256=sha))
+    return record
+
+
+def extract_icon(path: str | os.PathLike[str], record: Any) -> tuple[str, bytes] | None:
+    """The app icon of an inspected artifact as ``(member it came from, standard PNG bytes)``.
+
+    None when the format has no icon or the icon exists only in a form inspector cannot render
+    (an adaptive icon with no raster fallback, an icon kept only in ``Assets.car``).
+    """
+    p = Path(path)
+    extractor = icon_extractor(record.format, p)
+    if extractor is None:
+        return None
+    try:
+        return extractor(p, record)
+    except ArtifactError as exc:
+        raise exc.at(p) from exc.__cause__

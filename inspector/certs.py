@@ -1,0 +1,182 @@
+"""X.509 facts shared by every format: one frozen record per certificate, read with asn1crypto."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from asn1crypto import cms, x509
+
+from inspector.errors import ArtifactError
+
+__all__ = [
+    "Certificate",
+    "certificate_from_der",
+    "certificates_from_pkcs7",
+    "signed_data_from_der",
+]
+
+_ANDROID_DEBUG_SUBJECT = "CN=Android Debug"
+
+
+@dataclass(frozen=True, slots=True)
+class Certificate:
+    """The facts a release engineer checks about one X.509 certificate.
+
+    ``subject`` and ``issuer`` are RFC 4514 strings (most specific attribute first, as
+    ``openssl x509 -nameopt RFC2253`` prints them); fingerprints are lower-case hex of the DER.
+    """
+
+    subject: str
+    issuer: str
+    common_name: str | None
+    organizational_unit: str | None
+    serial: str
+    sha256: str
+    sha1: str
+    not_before: datetime
+    not_after: datetime
+    key_algorithm: str
+    key_size: int | None
+    signature_algorithm: str
+    self_signed: bool
+
+    @property
+    def is_android_debug(self) -> bool:
+        """True for the certificate the Android SDK generates for debug builds."""
+        return self.subject.startswith(_ANDROID_DEBUG_SUBJECT) and (
+            self.common_name == "Android Debug"
+        )
+
+    def days_left(self, now: datetime) -> int:
+        """Whole days from ``now`` until ``not_after`` (negative once expired)."""
+        return (self.not_after - now).days
+
+    def is_expired(self, now: datetime) -> bool:
+        return now >= self.not_after
+
+    def json_extras(self, now: datetime | None) -> dict[str, object]:
+        extras: dict[str, object] = {"android_debug": self.is_android_debug}
+        if now is not None:
+            extras["days_left"] = self.days_left(now)
+            extras["expired"] = self.is_expired(now)
+        return extras
+
+
+def _first(name: x509.Name, field: str) -> str | None:
+    for rdn in name.chosen:
+        for atv in rdn:
+            if atv["type"].native == field:
+                value = atv["value"].native
+                return value if isinstance(value, str) else str(value)
+    return None
+
+
+def _rfc4514(name: x509.Name) -> str:
+    # asn1crypto's human_friendly is most-significant first; RFC 4514 wants the reverse.
+    parts = []
+    for rdn in reversed(name.chosen):
+        parts.append(
+            "+".join(
+                f"{_short_type(atv['type'])}={_escape(str(atv['value'].native))}" for atv in rdn
+            )
+        )
+    return ", ".join(parts)
+
+
+_SHORT = {
+    "common_name": "CN",
+    "country_name": "C",
+    "locality_name": "L",
+    "state_or_province_name": "ST",
+    "organization_name": "O",
+    "organizational_unit_name": "OU",
+    "email_address": "E",
+    "user_id": "UID",
+    "domain_component": "DC",
+    "serial_number": "SERIALNUMBER",
+    "street_address": "STREET",
+    "title": "T",
+    "given_name": "GN",
+    "surname": "SN",
+}
+
+
+def _short_type(oid: object) -> str:
+    native = oid.native  # type: ignore[attr-defined]
+    return _SHORT.get(native, native)
+
+
+def _escape(value: str) -> str:
+    out = []
+    for i, ch in enumerate(value):
+        if ch in ',+"\\<>;' or (ch in "# " and i == 0) or (ch == " " and i == len(value) - 1):
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def certificate_from_der(der: bytes) -> Certificate:
+    """Read one DER certificate; raise ArtifactError if it is not one."""
+    try:
+        cert = x509.Certificate.load(der, strict=True)
+        tbs = cert["tbs_certificate"]
+        subject = tbs["subject"]
+        issuer = tbs["issuer"]
+        public_key = cert.public_key
+        algorithm = public_key.algorithm
+        try:
+            key_size: int | None = public_key.bit_size
+        except (ValueError, KeyError, TypeError):
+            key_size = None
+        validity = tbs["validity"]
+        return Certificate(
+            subject=_rfc4514(subject),
+            issuer=_rfc4514(issuer),
+            common_name=_first(subject, "common_name"),
+            organizational_unit=_first(subject, "organizational_unit_name"),
+            serial=format(tbs["serial_number"].native, "x"),
+            sha256=hashlib.sha256(der).hexdigest(),
+            sha1=hashlib.sha1(der).hexdigest(),  # noqa: S324 - a fingerprint, not a security use
+            not_before=validity["not_before"].native,
+            not_after=validity["not_after"].native,
+            key_algorithm=algorithm.upper() if algorithm != "ec" else "EC",
+            key_size=key_size,
+            signature_algorithm=cert["signature_algorithm"]["algorithm"].native,
+            self_signed=cert.self_signed != "no",
+        )
+    except ArtifactError:
+        raise
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
+        raise ArtifactError(f"not a readable X.509 certificate ({exc})") from exc
+
+
+def signed_data_from_der(data: bytes) -> cms.SignedData:
+    """Load a CMS/PKCS#7 ContentInfo (DER or BER) and return its SignedData."""
+    try:
+        info = cms.ContentInfo.load(data)
+        if info["content_type"].native != "signed_data":
+            raise ArtifactError(f"CMS content is {info['content_type'].native}, not signed data")
+        signed = info["content"]
+        # Touch the parsed structure now so that malformed input fails here, not later.
+        signed.native  # noqa: B018
+        return signed
+    except ArtifactError:
+        raise
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
+        raise ArtifactError(f"not a readable CMS/PKCS#7 structure ({exc})") from exc
+
+
+def certificates_from_pkcs7(data: bytes) -> tuple[Certificate, ...]:
+    """Every certificate carried by a PKCS#7 SignedData, signer's certificate first when known."""
+    signed = signed_data_from_der(data)
+    certs = [c.chosen for c in signed["certificates"] if c.name == "certificate"]
+    signer_serials = []
+    for signer in signed["signer_infos"]:
+        sid = signer["sid"]
+        if sid.name == "issuer_and_serial_number":
+            signer_serials.append(sid.chosen["serial_number"].native)
+    certs.sort(key=lambda c: 0 if c.serial_number in signer_serials else 1)
+    return tuple(certificate_from_der(c.dump()) for c in certs)

@@ -1,0 +1,79 @@
+"""The ``inspector`` command: parse arguments, hand off to one thin module per command.
+
+Exit codes (documented in the README):
+  0  every file was read (and, for ``check``, passed)
+  2  usage error (bad option or value)
+  3  an artifact could not be read (missing, truncated, corrupt, hostile, missing member)
+  4  an artifact is of an unknown format, or of a format not supported yet
+  70 internal error (a bug: please report it)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from inspector import __version__
+from inspector.cli import inspect as inspect_cmd
+from inspector.errors import InspectorError, UnknownFormatError, UnsupportedFormatError, UsageError
+
+__all__ = ["EXIT_ARTIFACT", "EXIT_FORMAT", "EXIT_INTERNAL", "EXIT_OK", "EXIT_USAGE", "main",
+           "exit_code_for"]
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+EXIT_ARTIFACT = 3
+EXIT_FORMAT = 4
+EXIT_INTERNAL = 70
+
+
+def exit_code_for(error: InspectorError) -> int:
+    if isinstance(error, UsageError):
+        return EXIT_USAGE
+    if isinstance(error, UnknownFormatError | UnsupportedFormatError):
+        return EXIT_FORMAT
+    return EXIT_ARTIFACT
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"inspector: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="inspector",
+        description="Look inside APK, AAB, IPA and PKG builds before they are uploaded.",
+    )
+    parser.add_argument("--version", action="version", version=f"inspector {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    inspect_cmd.add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return int(args.run(args))
+    except InspectorError as exc:
+        print(f"inspector: error: {exc}", file=sys.stderr)
+        return exit_code_for(exc)
+    except KeyboardInterrupt:
+        print("inspector: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the edge: no traceback reaches a user
+        if os.environ.get("INSPECTOR_DEBUG"):
+            raise
+        print(
+            f"inspector: internal error: {type(exc).__name__}: {exc} "
+            "(a bug; rerun with INSPECTOR_DEBUG=1 for the traceback and please report it)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL

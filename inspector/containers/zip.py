@@ -1,0 +1,145 @@
+"""Read a zip archive in place: the central directory, then only the members asked for.
+
+Wraps :mod:`zipfile` (which seeks; it never loads the archive) with the guards an untrusted build
+needs: a size cap per member and a compression-ratio cap against zip bombs, and every zipfile
+failure turned into an :class:`ArtifactError` naming the member.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import zipfile
+import zlib
+from collections.abc import Iterator
+from types import TracebackType
+from typing import BinaryIO
+
+from inspector.errors import ArtifactError
+
+__all__ = ["DEFAULT_MEMBER_LIMIT", "MAX_RATIO", "ZipArchive", "is_zip"]
+
+#: No member we parse (manifest, resource table, plist, profile, signature) is legitimately larger.
+DEFAULT_MEMBER_LIMIT = 64 << 20
+#: Deflate tops out near 1032:1; a member claiming more is a bomb, not a build.
+MAX_RATIO = 1100
+
+_ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+
+
+def is_zip(head: bytes) -> bool:
+    """True if ``head`` (the first bytes of a file) starts like a zip archive."""
+    return head[:4] in _ZIP_MAGICS
+
+
+class ZipArchive:
+    """An open zip archive; use as a context manager. Names are as stored (``/`` separated)."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = str(path)
+        self.warnings: list[str] = []
+        try:
+            self._fh: BinaryIO = open(path, "rb")  # noqa: SIM115 - closed by close()
+        except OSError as exc:
+            raise ArtifactError(f"cannot open ({exc.strerror or exc})", path=self.path) from exc
+        try:
+            self._zip = zipfile.ZipFile(self._fh)
+        except zipfile.BadZipFile as exc:
+            self._fh.close()
+            raise ArtifactError(f"not a readable zip archive ({exc})", path=self.path) from exc
+        except (OSError, EOFError, ValueError, struct.error) as exc:
+            self._fh.close()
+            raise ArtifactError(f"truncated or corrupt zip archive ({exc})", path=self.path) from exc
+        self._infos = self._zip.infolist()
+        seen: set[str] = set()
+        dupes: set[str] = set()
+        for info in self._infos:
+            if info.filename in seen:
+                dupes.add(info.filename)
+            seen.add(info.filename)
+        self._names = seen
+        if dupes:
+            self.warnings.append(
+                "duplicate zip entries (readers may disagree on which one counts): "
+                + ", ".join(sorted(dupes)[:5])
+            )
+
+    # -- context manager -------------------------------------------------------------------
+    def __enter__(self) -> ZipArchive:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._zip.close()
+        self._fh.close()
+
+    # -- listing ---------------------------------------------------------------------------
+    @property
+    def names(self) -> list[str]:
+        """Every member name, in central-directory order."""
+        return [i.filename for i in self._infos]
+
+    def infos(self) -> Iterator[zipfile.ZipInfo]:
+        return iter(self._infos)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names
+
+    def info(self, name: str) -> zipfile.ZipInfo:
+        try:
+            return self._zip.getinfo(name)
+        except KeyError:
+            raise ArtifactError("member is missing", path=self.path, member=name) from None
+
+    @property
+    def central_directory_offset(self) -> int:
+        """File offset of the central directory (where the APK Signing Block ends)."""
+        return self._zip.start_dir  # type: ignore[attr-defined]
+
+    # -- reading ---------------------------------------------------------------------------
+    def read(self, name: str, *, limit: int = DEFAULT_MEMBER_LIMIT) -> bytes:
+        """The member's uncompressed bytes, refusing members over ``limit`` or bomb-like ratios."""
+        info = self.info(name)
+        if info.file_size > limit:
+            raise ArtifactError(
+                f"member is {info.file_size} bytes uncompressed, over the {limit}-byte limit",
+                path=self.path, member=name,
+            )
+        if info.compress_size and info.file_size > (1 << 20) and (
+            info.file_size / info.compress_size > MAX_RATIO
+        ):
+            raise ArtifactError(
+                f"compression ratio {info.file_size // info.compress_size}:1 looks like a zip bomb",
+                path=self.path, member=name,
+            )
+        try:
+            with self._zip.open(info) as fh:
+                data = fh.read(limit + 1)
+        except zipfile.BadZipFile as exc:
+            raise ArtifactError(f"corrupt zip member ({exc})", path=self.path, member=name) from exc
+        except NotImplementedError as exc:
+            raise ArtifactError(f"unsupported compression ({exc})", path=self.path,
+                                member=name) from exc
+        except (zlib.error, EOFError, OSError, ValueError, struct.error) as exc:
+            raise ArtifactError(f"corrupt or truncated member ({exc})", path=self.path,
+                                member=name) from exc
+        if len(data) > limit:
+            raise ArtifactError(
+                f"member inflates past the {limit}-byte limit (header says {info.file_size})",
+                path=self.path, member=name,
+            )
+        return data
+
+    def read_raw(self, offset: int, size: int) -> bytes:
+        """``size`` bytes of the archive file itself at ``offset`` (for structures outside members)."""
+        if offset < 0 or size < 0:
+            raise ArtifactError(f"bad offset {offset} or size {size}", path=self.path)
+        self._fh.seek(offset)
+        return self._fh.read(size)

@@ -1,0 +1,59 @@
+"""One parser per format, behind one interface: ``parse(source) -> record``.
+
+A format module is imported only when a file of that format is inspected, so that reading an IPA
+never pays for androguard. A format whose module is absent is recognised but "not supported yet".
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from inspector.containers.zip import ZipArchive
+from inspector.errors import UnsupportedFormatError
+from inspector.records.base import FileInfo
+
+__all__ = ["FORMATS", "Source", "icon_extractor", "parser_for"]
+
+#: format name -> (module, human name)
+FORMATS: dict[str, tuple[str, str]] = {
+    "apk": ("inspector.formats.apk", "Android APK"),
+    "aab": ("inspector.formats.aab", "Android App Bundle (AAB)"),
+    "ipa": ("inspector.formats.ipa", "iOS app archive (IPA)"),
+    "profile": ("inspector.formats.profile", "provisioning profile"),
+    "pkg": ("inspector.formats.pkg", "macOS installer package (PKG)"),
+}
+
+
+@dataclass(frozen=True)
+class Source:
+    """What a parser gets: the path, the file's size (and digest later), and the open zip if any."""
+
+    path: Path
+    file: FileInfo
+    archive: ZipArchive | None = None
+
+
+def _module(kind: str, path: Path) -> Any:
+    module_name, human = FORMATS[kind]
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name != module_name:
+            raise
+        raise UnsupportedFormatError(
+            f"{human} files are recognised but not supported yet", path=str(path)
+        ) from None
+
+
+def parser_for(kind: str, path: Path) -> Callable[[Source], Any]:
+    """The ``parse`` function of the format's module (raises UnsupportedFormatError if absent)."""
+    return _module(kind, path).parse  # type: ignore[no-any-return]
+
+
+def icon_extractor(kind: str, path: Path) -> Callable[[Path, Any], tuple[str, bytes] | None] | None:
+    """The format's ``icon_png(path, record) -> (member, png bytes) | None``, if it has one."""
+    return getattr(_module(kind, path), "icon_png", None)

@@ -1,0 +1,73 @@
+"""Reports for people and machines: text, JSON. The only package that formats for display."""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from inspector.errors import InspectorError
+from inspector.records.base import jsonable
+from inspector.report.text import Block, human_size
+
+__all__ = ["SCHEMA", "render_json", "render_text", "error_json"]
+
+#: Identifies the JSON document shape; bumped only on incompatible changes (docs/json-schema.md).
+SCHEMA = "inspector/1"
+
+# format -> module under inspector.report that renders its record as text
+_TEXT = {"apk": "android", "aab": "android", "ipa": "apple", "profile": "apple", "pkg": "pkg"}
+_HUMAN = {
+    "apk": "Android APK",
+    "aab": "Android App Bundle",
+    "ipa": "iOS app archive",
+    "profile": "provisioning profile",
+    "pkg": "macOS installer package",
+}
+
+
+def header(record: Any) -> Block:
+    """The first lines of every report: file name, kind, size and digest."""
+    f = record.file
+    block = Block(f"{f.name}  ({_HUMAN.get(record.format, record.format)})")
+    block.add("File", f.path)
+    block.add("Size", f"{human_size(f.size)} ({f.size} bytes)")
+    block.add("SHA-256", f.sha256)
+    return block
+
+
+def render_text(record: Any, now: datetime | None) -> str:
+    """A readable, aligned summary of one record; warnings last."""
+    module = importlib.import_module(f"inspector.report.{_TEXT[record.format]}")
+    block: Block = module.render(record, now)
+    warnings = getattr(record, "warnings", ())
+    if warnings:
+        w = block.child("Warnings")
+        for text in warnings:
+            w.rows.append(("-", text))
+    return "\n".join(block.render())
+
+
+def record_json(record: Any, now: datetime | None) -> dict[str, Any]:
+    data = jsonable(record, now)
+    assert isinstance(data, dict)
+    return data
+
+
+def error_json(path: str, error: InspectorError, code: int) -> dict[str, Any]:
+    member = getattr(error, "member", None)
+    problem = getattr(error, "problem", str(error))
+    return {
+        "file": {"path": path},
+        "error": {"kind": type(error).__name__, "member": member, "message": problem,
+                  "exit_code": code},
+    }
+
+
+def render_json(results: Sequence[dict[str, Any]], now: datetime | None) -> str:
+    doc: dict[str, Any] = {"schema": SCHEMA, "results": list(results)}
+    if now is not None:
+        doc["now"] = jsonable(now)
+    return json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=False)

@@ -1,0 +1,64 @@
+"""Aligned, indented text blocks: the one helper every format's human report is built from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+__all__ = ["Block", "human_size", "when"]
+
+
+@dataclass
+class Block:
+    """A titled group of ``key  value`` rows, with nested blocks below the rows."""
+
+    title: str
+    rows: list[tuple[str, str]] = field(default_factory=list)
+    children: list[Block] = field(default_factory=list)
+
+    def add(self, key: str, value: object) -> Block:
+        """Add a row; None and empty values are skipped so that absent facts print nothing."""
+        if value is None or value == "" or value == () or value == []:
+            return self
+        self.rows.append((key, value if isinstance(value, str) else str(value)))
+        return self
+
+    def child(self, title: str) -> Block:
+        block = Block(title)
+        self.children.append(block)
+        return block
+
+    def render(self, indent: int = 0) -> list[str]:
+        pad = " " * indent
+        lines = [pad + self.title]
+        width = max((len(k) for k, _ in self.rows), default=0)
+        for key, value in self.rows:
+            head = f"{pad}  {key.ljust(width)}  "
+            value_lines = value.split("\n")
+            lines.append(head + value_lines[0])
+            lines.extend(" " * len(head) + extra for extra in value_lines[1:])
+        for child in self.children:
+            lines.extend(child.render(indent + 2))
+        return lines
+
+
+def human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{size} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"  # unreachable; keeps type checkers content
+
+
+def when(moment: datetime, now: datetime | None) -> str:
+    """``2027-01-02 10:00 UTC (in 34 days)`` / ``(expired 3 days ago)``."""
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    text = moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    if now is None:
+        return text
+    days = (moment - now).days
+    if moment <= now:
+        ago = (now - moment).days
+        return f"{text} (EXPIRED {ago} day{'s' if ago != 1 else ''} ago)"
+    return f"{text} (in {days} day{'s' if days != 1 else ''})"
