@@ -139,7 +139,7 @@ def certificate_from_der(der: bytes) -> Certificate:
             organizational_unit=_first(subject, "organizational_unit_name"),
             serial=format(tbs["serial_number"].native, "x"),
             sha256=hashlib.sha256(der).hexdigest(),
-            sha1=hashlib.sha1(der).hexdigest(),  # noqa: S324 - a fingerprint, not a security use
+            sha1=hashlib.sha1(der).hexdigest(),
             not_before=validity["not_before"].native,
             not_after=validity["not_after"].native,
             key_algorithm=algorithm.upper() if algorithm != "ec" else "EC",

@@ -19,8 +19,15 @@ from inspector import __version__
 from inspector.cli import inspect as inspect_cmd
 from inspector.errors import InspectorError, UnknownFormatError, UnsupportedFormatError, UsageError
 
-__all__ = ["EXIT_ARTIFACT", "EXIT_FORMAT", "EXIT_INTERNAL", "EXIT_OK", "EXIT_USAGE", "main",
-           "exit_code_for"]
+__all__ = [
+    "EXIT_ARTIFACT",
+    "EXIT_FORMAT",
+    "EXIT_INTERNAL",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "exit_code_for",
+    "main",
+]
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -65,10 +72,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InspectorError as exc:
         print(f"inspector: error: {exc}", file=sys.stderr)
         return exit_code_for(exc)
+    except BrokenPipeError:
+        # The reader went away (``inspector inspect x | head``): not an error of ours.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
     except KeyboardInterrupt:
         print("inspector: interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # noqa: BLE001 - the edge: no traceback reaches a user
+    except Exception as exc:
         if os.environ.get("INSPECTOR_DEBUG"):
             raise
         print(

@@ -125,6 +125,15 @@ class ZipArchive:
         except zipfile.BadZipFile as exc:
             raise ArtifactError(f"corrupt zip member ({exc})", path=self.path, member=name) from exc
         except NotImplementedError as exc:
+            if info.compress_size == info.file_size:
+                # Android reads an entry with an unknown method whose sizes agree as stored; some
+                # packers rely on that to break other tools. Do what the device does, and say so.
+                data = self._read_stored(info)
+                self.warnings.append(
+                    f"{name}: unknown compression method {info.compress_type}, read as stored "
+                    "(as Android does)"
+                )
+                return data
             raise ArtifactError(f"unsupported compression ({exc})", path=self.path,
                                 member=name) from exc
         except (zlib.error, EOFError, OSError, ValueError, struct.error) as exc:
@@ -135,6 +144,17 @@ class ZipArchive:
                 f"member inflates past the {limit}-byte limit (header says {info.file_size})",
                 path=self.path, member=name,
             )
+        return data
+
+    def _read_stored(self, info: zipfile.ZipInfo) -> bytes:
+        header = self.read_raw(info.header_offset, 30)
+        if len(header) != 30 or header[:4] != b"PK\x03\x04":
+            raise ArtifactError("bad local file header", path=self.path, member=info.filename)
+        name_len, extra_len = struct.unpack("<HH", header[26:30])
+        start = info.header_offset + 30 + name_len + extra_len
+        data = self.read_raw(start, info.compress_size)
+        if len(data) != info.compress_size:
+            raise ArtifactError("member data is truncated", path=self.path, member=info.filename)
         return data
 
     def read_raw(self, offset: int, size: int) -> bytes:

@@ -12,7 +12,7 @@ from inspector.errors import InspectorError
 from inspector.records.base import jsonable
 from inspector.report.text import Block, human_size
 
-__all__ = ["SCHEMA", "render_json", "render_text", "error_json"]
+__all__ = ["SCHEMA", "error_json", "render_json", "render_text"]
 
 #: Identifies the JSON document shape; bumped only on incompatible changes (docs/json-schema.md).
 SCHEMA = "inspector/1"

@@ -1,0 +1,279 @@
+"""Manifest facts from a neutral element tree, shared by the APK (binary XML) and AAB (protobuf).
+
+Each format turns its own encoding into :class:`Element` and implements :class:`Resources` over
+its resource table; this module alone decides what ``versionCode`` or the label *is*, so that an
+APK and an AAB of the same app give the same record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from inspector.records.android import Feature, Icon, IconFile, Label
+
+__all__ = [
+    "ANDROID_ATTRS",
+    "ANDROID_NS",
+    "DIST_NS",
+    "Element",
+    "ManifestFacts",
+    "Ref",
+    "Resources",
+    "Value",
+    "manifest_facts",
+]
+
+ANDROID_NS = "http://schemas.android.com/apk/res/android"
+DIST_NS = "http://schemas.android.com/apk/distribution"
+
+#: android attribute resource ids -> names, for manifests whose attribute names were stripped
+#: (packers do this; the platform itself only looks at the ids). From the SDK's public.xml.
+ANDROID_ATTRS: dict[int, str] = {
+    0x01010001: "android:label",
+    0x01010002: "android:icon",
+    0x01010003: "android:name",
+    0x0101000F: "android:debuggable",
+    0x0101020C: "android:minSdkVersion",
+    0x0101021B: "android:versionCode",
+    0x0101021C: "android:versionName",
+    0x01010270: "android:targetSdkVersion",
+    0x01010271: "android:maxSdkVersion",
+    0x01010272: "android:testOnly",
+    0x0101028E: "android:required",
+    0x01010281: "android:glEsVersion",
+    0x0101052C: "android:roundIcon",
+    0x01010572: "android:compileSdkVersion",
+    0x01010573: "android:compileSdkVersionCodename",
+    0x01010597: "android:isFeatureSplit",
+    0x01010579: "android:isSplitRequired",
+    0x0101054B: "android:versionCodeMajor",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A reference to a resource (``@string/app_name``), by id; ``name`` when the encoding has it."""
+
+    id: int
+    name: str | None = None
+
+    def __str__(self) -> str:
+        return self.name or f"@0x{self.id:08x}"
+
+
+Value = str | int | bool | float | Ref
+
+
+@dataclass(slots=True)
+class Element:
+    """One XML element: attributes keyed ``android:<name>``, ``dist:<name>`` or the bare name."""
+
+    tag: str
+    attrs: dict[str, Value] = field(default_factory=dict)
+    children: list[Element] = field(default_factory=list)
+
+    def find_all(self, tag: str) -> Iterator[Element]:
+        return (c for c in self.children if c.tag == tag)
+
+    def find(self, tag: str) -> Element | None:
+        return next(self.find_all(tag), None)
+
+
+class Resources(Protocol):
+    """What the manifest reader needs from a resource table."""
+
+    def value(self, ref: Ref) -> Value | None:
+        """The value in the default configuration (references followed)."""
+
+    def strings(self, ref: Ref) -> tuple[str | None, dict[str, str]]:
+        """The default value and ``{locale: value}`` (locales as aapt2 prints them: ``pt-BR``)."""
+
+    def files(self, ref: Ref) -> list[tuple[str, str]]:
+        """``(configuration qualifier, file path in the archive)`` for a file resource."""
+
+    def name(self, ref: Ref) -> str | None:
+        """``@type/name`` for the reference, if the table knows it."""
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestFacts:
+    """What the manifest says, under the same names as :class:`~inspector.records.android.AndroidApp`."""
+
+    package_name: str | None
+    version_code: int | None
+    version_name: str | None
+    min_sdk: int | None
+    target_sdk: int | None
+    max_sdk: int | None
+    compile_sdk: int | None
+    compile_sdk_codename: str | None
+    platform_build_version_code: int | None
+    platform_build_version_name: str | None
+    label: Label
+    icon: Icon
+    debuggable: bool
+    test_only: bool
+    split: str | None
+    permissions: tuple[str, ...]
+    features: tuple[Feature, ...]
+    warnings: tuple[str, ...]
+
+
+class _Reader:
+    def __init__(self, resources: Resources | None) -> None:
+        self.resources = resources
+        self.warnings: list[str] = []
+
+    def resolve(self, value: Value | None, what: str) -> Value | None:
+        if not isinstance(value, Ref):
+            return value
+        if self.resources is None:
+            self.warnings.append(f"{what} refers to {value}, but there is no resource table")
+            return None
+        resolved = self.resources.value(value)
+        if resolved is None:
+            self.warnings.append(f"{what} refers to {value}, which the resource table lacks")
+        return resolved
+
+    def text(self, value: Value | None, what: str) -> str | None:
+        value = self.resolve(value, what)
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value)
+
+    def integer(self, value: Value | None, what: str) -> int | None:
+        value = self.resolve(value, what)
+        if value is None or isinstance(value, bool):
+            return None
+        if isinstance(value, int):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        text = str(value).strip()
+        try:
+            return int(text, 0)
+        except ValueError:
+            self.warnings.append(f"{what} is {text!r}, not a number")
+            return None
+
+    def sdk(self, value: Value | None, what: str) -> int | None:
+        value = self.resolve(value, what)
+        if isinstance(value, str) and value.strip() and not value.strip().isdigit():
+            # A preview SDK is a codename ("VanillaIceCream"), not a level.
+            self.warnings.append(f"{what} is the preview codename {value!r}")
+            return None
+        return self.integer(value, what)
+
+    def flag(self, value: Value | None, what: str) -> bool:
+        value = self.resolve(value, what)
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int | float):
+            return value != 0
+        if isinstance(value, str):
+            return value.strip().lower() == "true"
+        return False
+
+
+def _label(reader: _Reader, value: Value | None) -> Label:
+    if value is None:
+        return Label(default=None)
+    if not isinstance(value, Ref):
+        return Label(default=reader.text(value, "application label"))
+    if reader.resources is None:
+        reader.warnings.append(f"application label refers to {value}, but there is no resource table")
+        return Label(default=None, resource=str(value))
+    default, localized = reader.resources.strings(value)
+    name = reader.resources.name(value) or str(value)
+    if default is None and not localized:
+        reader.warnings.append(f"application label refers to {name}, which the resource table lacks")
+    return Label(default=default, localized=dict(sorted(localized.items())), resource=name)
+
+
+def _icon(reader: _Reader, value: Value | None, round_value: Value | None) -> Icon:
+    round_name = None
+    if isinstance(round_value, Ref):
+        round_name = (reader.resources.name(round_value) if reader.resources else None) or str(
+            round_value
+        )
+    if not isinstance(value, Ref):
+        return Icon(resource=None if value is None else str(value), round_resource=round_name)
+    if reader.resources is None:
+        return Icon(resource=str(value), round_resource=round_name)
+    files = reader.resources.files(value)
+    name = reader.resources.name(value) or str(value)
+    if not files:
+        reader.warnings.append(f"icon refers to {name}, which the resource table lacks")
+    return Icon(
+        resource=name,
+        files=tuple(
+            IconFile(density=q or "default", path=p, adaptive=p.lower().endswith(".xml"))
+            for q, p in files
+        ),
+        round_resource=round_name,
+    )
+
+
+def manifest_facts(root: Element, resources: Resources | None) -> ManifestFacts:
+    """Read the facts of an ``<manifest>`` element; problems become warnings, not errors."""
+    r = _Reader(resources)
+    if root.tag != "manifest":
+        r.warnings.append(f"root element is <{root.tag}>, not <manifest>")
+    a = root.attrs
+    uses_sdk = root.find("uses-sdk")
+    sdk = uses_sdk.attrs if uses_sdk is not None else {}
+    app = root.find("application")
+    app_attrs = app.attrs if app is not None else {}
+
+    version_code = r.integer(a.get("android:versionCode"), "versionCode")
+    major = r.integer(a.get("android:versionCodeMajor"), "versionCodeMajor")
+    if major and version_code is not None:
+        version_code = (major << 32) | (version_code & 0xFFFFFFFF)
+
+    permissions: list[str] = []
+    for tag in ("uses-permission", "uses-permission-sdk-23", "uses-permission-sdk-m"):
+        for el in root.find_all(tag):
+            name = r.text(el.attrs.get("android:name"), f"<{tag}> name")
+            if name and name not in permissions:
+                permissions.append(name)
+
+    features: list[Feature] = []
+    for el in root.find_all("uses-feature"):
+        name = r.text(el.attrs.get("android:name"), "<uses-feature> name")
+        if not name:
+            continue  # glEsVersion-only entries carry no feature name
+        required = el.attrs.get("android:required")
+        features.append(Feature(name, True if required is None else r.flag(required, name)))
+
+    return ManifestFacts(
+        package_name=r.text(a.get("package"), "package"),
+        version_code=version_code,
+        version_name=r.text(a.get("android:versionName"), "versionName"),
+        min_sdk=r.sdk(sdk.get("android:minSdkVersion"), "minSdkVersion"),
+        target_sdk=r.sdk(sdk.get("android:targetSdkVersion"), "targetSdkVersion"),
+        max_sdk=r.sdk(sdk.get("android:maxSdkVersion"), "maxSdkVersion"),
+        compile_sdk=r.integer(a.get("android:compileSdkVersion"), "compileSdkVersion"),
+        compile_sdk_codename=r.text(
+            a.get("android:compileSdkVersionCodename"), "compileSdkVersionCodename"
+        ),
+        platform_build_version_code=r.integer(
+            a.get("platformBuildVersionCode"), "platformBuildVersionCode"
+        ),
+        platform_build_version_name=r.text(
+            a.get("platformBuildVersionName"), "platformBuildVersionName"
+        ),
+        label=_label(r, app_attrs.get("android:label")),
+        icon=_icon(r, app_attrs.get("android:icon"), app_attrs.get("android:roundIcon")),
+        debuggable=r.flag(app_attrs.get("android:debuggable"), "debuggable"),
+        test_only=r.flag(app_attrs.get("android:testOnly"), "testOnly"),
+        split=r.text(a.get("split"), "split"),
+        permissions=tuple(permissions),
+        features=tuple(features),
+        warnings=tuple(r.warnings),
+    )

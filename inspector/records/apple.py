@@ -1,0 +1,180 @@
+"""The records of Apple builds: provisioning profiles, app bundles, and the IPA that holds them.
+
+Field names are Apple's own keys (``CFBundleIdentifier``, ``ExpirationDate``, ``TeamIdentifier``,
+``ProvisionedDevices``, ``signingType``...) so that the JSON reads like what Xcode, the profile
+plist and Applivery show, and a user can compare them key by key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from inspector.certs import Certificate
+from inspector.records.base import FileInfo
+
+__all__ = [
+    "SIGNING_TYPE_RULE",
+    "AppBundle",
+    "CodeSignature",
+    "IpaApp",
+    "ProvisioningProfile",
+]
+
+#: The one rule that names a profile's signing type, printed beside every result.
+SIGNING_TYPE_RULE = (
+    "get-task-allow true -> development; else ProvisionedDevices non-empty -> ad-hoc; "
+    "else ProvisionsAllDevices true -> enterprise; else app-store"
+)
+
+SigningType = Literal["development", "ad-hoc", "enterprise", "app-store"]
+BundleKind = Literal["app", "extension", "watch-app", "nested-app"]
+
+
+@dataclass(frozen=True, slots=True)
+class ProvisioningProfile:
+    """A provisioning profile, standalone (``format="profile"``) or embedded in a bundle
+    (``format="embedded-profile"``, ``file`` None and ``member`` its path in the archive).
+
+    ``application_identifier`` is the ``application-identifier`` entitlement (``TEAMID.bundle.id``,
+    or a wildcard such as ``TEAMID.*``); ``signingType`` follows :data:`SIGNING_TYPE_RULE` and
+    ``signing_rule`` says which branch of it applied. ``bare_plist`` is True when the profile had
+    no CMS signature around it (Apple always signs profiles: such a file was edited or extracted).
+    Dates are timezone-aware UTC.
+    """
+
+    format: Literal["profile", "embedded-profile"]
+    file: FileInfo | None
+    member: str | None
+    Name: str | None
+    UUID: str | None
+    AppIDName: str | None
+    application_identifier: str | None
+    application_identifier_wildcard: bool
+    TeamIdentifier: tuple[str, ...]
+    TeamName: str | None
+    ApplicationIdentifierPrefix: tuple[str, ...]
+    Platform: tuple[str, ...]
+    CreationDate: datetime | None
+    ExpirationDate: datetime | None
+    TimeToLive: int | None
+    Version: int | None
+    ProvisionsAllDevices: bool
+    ProvisionedDevices: tuple[str, ...]
+    IsXcodeManaged: bool | None
+    Entitlements: Mapping[str, Any]
+    DeveloperCertificates: tuple[Certificate, ...]
+    signingType: SigningType
+    signing_rule: str
+    bare_plist: bool = False
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def team_id(self) -> str | None:
+        """The team: first of ``TeamIdentifier``, else of ``ApplicationIdentifierPrefix``."""
+        ids = self.TeamIdentifier or self.ApplicationIdentifierPrefix
+        return ids[0] if ids else None
+
+    @property
+    def device_count(self) -> int:
+        return len(self.ProvisionedDevices)
+
+    def days_left(self, now: datetime) -> int | None:
+        """Whole days from ``now`` until ``ExpirationDate`` (negative once expired)."""
+        if self.ExpirationDate is None:
+            return None
+        return (self.ExpirationDate - now).days
+
+    def is_expired(self, now: datetime) -> bool | None:
+        if self.ExpirationDate is None:
+            return None
+        return now >= self.ExpirationDate
+
+    def json_extras(self, now: datetime | None) -> dict[str, object]:
+        extras: dict[str, object] = {
+            "team_id": self.team_id,
+            "device_count": self.device_count,
+            "signing_type_rule": SIGNING_TYPE_RULE,
+        }
+        if now is not None:
+            extras["days_left"] = self.days_left(now)
+            extras["expired"] = self.is_expired(now)
+        return extras
+
+
+@dataclass(frozen=True, slots=True)
+class CodeSignature:
+    """What the executable's Mach-O code signature says, over every architecture slice.
+
+    ``certificate`` is the certificate that signed the CMS blob (None for ad-hoc signatures);
+    ``entitlements`` the signed entitlements plist. When slices disagree the first one is
+    reported and the record's warnings say so.
+    """
+
+    member: str
+    archs: tuple[str, ...]
+    identifier: str | None
+    team_id: str | None
+    cd_hash_type: str | None
+    adhoc: bool
+    certificate: Certificate | None
+    entitlements: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class AppBundle:
+    """One bundle of an IPA: the app itself, an app extension, a watch app or a nested app.
+
+    ``path`` is the bundle folder in the archive (``Payload/App.app/``). The ``CF*``, ``DT*``,
+    ``MinimumOSVersion`` fields are the Info.plist values as written; ``UIDeviceFamily`` has the
+    numbers turned into names (iPhone, iPad...). ``CFBundleIconFiles`` lists every icon name from
+    ``CFBundleIcons``, ``CFBundleIcons~ipad`` and the legacy ``CFBundleIconFiles``/``CFBundleIconFile``;
+    ``icon`` is the member of the largest one, and ``icon_only_in_assets_car`` is True when the
+    icon exists only in the compiled asset catalog, which inspector cannot render.
+    ``certificate_in_profile`` / ``bundle_id_matches_profile`` are None when either side is unknown.
+    """
+
+    kind: BundleKind
+    path: str
+    CFBundleIdentifier: str | None
+    CFBundleShortVersionString: str | None
+    CFBundleVersion: str | None
+    CFBundleDisplayName: str | None
+    CFBundleName: str | None
+    CFBundleExecutable: str | None
+    MinimumOSVersion: str | None
+    CFBundleSupportedPlatforms: tuple[str, ...]
+    UIDeviceFamily: tuple[str, ...]
+    DTPlatformName: str | None
+    DTSDKName: str | None
+    DTXcode: str | None
+    CFBundleIconName: str | None
+    CFBundleIconFiles: tuple[str, ...]
+    icon: str | None
+    icon_only_in_assets_car: bool
+    mobileprovision: ProvisioningProfile | None
+    code_signature: CodeSignature | None
+    certificate_in_profile: bool | None
+    bundle_id_matches_profile: bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class IpaApp:
+    """An iOS app archive: the app bundle, every bundle nested in it, and what was found wrong.
+
+    ``encrypted`` is True for App Store (FairPlay) copies, recognised by their ``SC_Info/`` folder.
+    """
+
+    format: Literal["ipa"]
+    file: FileInfo
+    app: AppBundle
+    nested_bundles: tuple[AppBundle, ...]
+    encrypted: bool
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def bundles(self) -> tuple[AppBundle, ...]:
+        """The app first, then every nested bundle."""
+        return (self.app, *self.nested_bundles)

@@ -1,0 +1,102 @@
+"""Text report of an APK or AAB record: the facts a release engineer looks for first, then details."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from inspector.certs import Certificate
+from inspector.records.android import AndroidApp
+from inspector.report import header
+from inspector.report.text import Block, when
+
+__all__ = ["certificate_block", "render"]
+
+
+def _sdk(app: AndroidApp) -> str | None:
+    parts = []
+    if app.min_sdk is not None:
+        parts.append(f"min {app.min_sdk}")
+    if app.target_sdk is not None:
+        parts.append(f"target {app.target_sdk}")
+    if app.max_sdk is not None:
+        parts.append(f"max {app.max_sdk}")
+    if app.compile_sdk is not None:
+        codename = f" ({app.compile_sdk_codename})" if app.compile_sdk_codename else ""
+        parts.append(f"compile {app.compile_sdk}{codename}")
+    return ", ".join(parts) or None
+
+
+def certificate_block(parent: Block, title: str, cert: Certificate, now: datetime | None) -> Block:
+    block = parent.child(title)
+    block.add("Subject", cert.subject + ("  [ANDROID DEBUG CERTIFICATE]" if cert.is_android_debug else ""))
+    if cert.issuer != cert.subject:
+        block.add("Issuer", cert.issuer)
+    block.add("Serial", cert.serial)
+    block.add("SHA-256", cert.sha256)
+    block.add("SHA-1", cert.sha1)
+    block.add("Valid from", when(cert.not_before, None))
+    block.add("Valid until", when(cert.not_after, now))
+    key = cert.key_algorithm + (f" {cert.key_size} bits" if cert.key_size else "")
+    block.add("Key", key)
+    return block
+
+
+def render(app: AndroidApp, now: datetime | None) -> Block:
+    block = header(app)
+    block.add("Package", app.package_name)
+    version = app.version_name or "?"
+    block.add("Version", f"{version} (versionCode {app.version_code})" if app.version_code is not None
+              else version)
+    block.add("SDK", _sdk(app))
+    if app.platform_build_version_code is not None or app.platform_build_version_name:
+        block.add("Platform build", f"{app.platform_build_version_name or '?'} "
+                  f"({app.platform_build_version_code if app.platform_build_version_code is not None else '?'})")
+    label = app.label.default
+    if label is None and app.label.resource:
+        label = f"(unresolved {app.label.resource})"
+    block.add("Label", label)
+    if app.label.localized:
+        block.add("Localized", "\n".join(f"{k}: {v}" for k, v in app.label.localized.items()))
+    icon = app.icon
+    if icon.resource:
+        best = icon.best_png
+        text = icon.resource + ("  (adaptive)" if icon.adaptive else "")
+        if best:
+            text += f"\nbest: {best.path}"
+        block.add("Icon", text)
+    block.add("Debuggable", "YES" if app.debuggable else "no")
+    if app.test_only:
+        block.add("Test only", "YES")
+    block.add("Split", app.split)
+    block.add("ABIs", ", ".join(app.abis) or "none (no native code)")
+    signing = app.signing
+    block.add("Signed", ", ".join(signing.schemes) if signing.signed else "NO (unsigned)")
+    if app.format == "aab":
+        block.add("Bundletool", app.bundletool_version)
+    if app.modules:
+        modules = block.child("Modules")
+        for m in app.modules:
+            detail = ", ".join(x for x in (m.delivery, ", ".join(m.abis) if m.abis else None) if x)
+            modules.add(m.name, detail or "-")
+    if app.permissions:
+        perms = block.child(f"Permissions ({len(app.permissions)})")
+        for p in app.permissions:
+            perms.rows.append(("-", p))
+    if app.features:
+        feats = block.child(f"Features ({len(app.features)})")
+        for f in app.features:
+            feats.rows.append(("-", f.name + ("" if f.required else "  (not required)")))
+    for i, signer in enumerate(signing.signers, 1):
+        sdk = ""
+        if signer.min_sdk is not None:
+            sdk = f", SDK {signer.min_sdk}-{signer.max_sdk if signer.max_sdk != 0x7FFFFFFF else 'any'}"
+        name = f" {signer.name}" if signer.name else ""
+        if not signer.certificates:
+            block.child(f"Signer {i} ({signer.scheme}{name}{sdk}): no certificate")
+            continue
+        signer_block = certificate_block(
+            block, f"Signer {i} ({signer.scheme}{name}{sdk})", signer.certificates[0], now
+        )
+        for j, old in enumerate(signer.lineage, 1):
+            certificate_block(signer_block, f"Lineage {j} of {len(signer.lineage)}", old, now)
+    return block
