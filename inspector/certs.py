@@ -92,7 +92,7 @@ _SHORT = {
     "state_or_province_name": "ST",
     "organization_name": "O",
     "organizational_unit_name": "OU",
-    "email_address": "E",
+    "email_address": "EMAILADDRESS",
     "user_id": "UID",
     "domain_component": "DC",
     "serial_number": "SERIALNUMBER",

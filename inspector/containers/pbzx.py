@@ -72,10 +72,29 @@ class PbzxReader(io.RawIOBase):
         self._dec = None if csize == usize else lzma.LZMADecompressor(format=lzma.FORMAT_XZ)
         return True
 
+    def _drain(self) -> None:
+        # xz emits all output before its index and footer: feed those and insist on a clean end.
+        dec = self._dec
+        while not dec.eof:
+            data = self._raw.read(min(_SLICE, self._left_in)) if self._left_in else b""
+            if not data and dec.needs_input:
+                raise self._fail(f"pbzx chunk {self._chunks - 1}: xz stream ends early")
+            self._left_in -= len(data)
+            try:
+                extra = dec.decompress(data, 1)
+            except lzma.LZMAError as exc:
+                raise self._fail(f"pbzx chunk {self._chunks - 1}: corrupt xz data ({exc})",
+                                 exc) from exc
+            if extra:
+                raise self._fail(f"pbzx chunk {self._chunks - 1} decodes to more than its "
+                                 "declared length")
+        if dec.unused_data:
+            raise self._fail(f"pbzx chunk {self._chunks - 1}: data after its xz stream")
+
     def _produce(self, want: int) -> bytes:
         while self._left_out == 0:
-            if self._dec is not None and not self._dec.eof and self._left_in == 0:
-                raise self._fail(f"pbzx chunk {self._chunks - 1}: xz stream ends early")
+            if self._dec is not None and not self._dec.eof:
+                self._drain()
             if self._left_in:
                 raise self._fail(f"pbzx chunk {self._chunks - 1} decodes to fewer bytes than "
                                  "its stored data holds")

@@ -58,6 +58,13 @@ class ZipArchive:
                 dupes.add(info.filename)
             seen.add(info.filename)
         self._names = seen
+        odd = [i.orig_filename for i in self._infos if any(c in i.orig_filename for c in "\0\r\n")]
+        if odd:
+            # zipfile cuts names at NUL; Android's zip reader refuses such archives outright.
+            self.warnings.append(
+                "entry names with NUL, CR or LF bytes (Android refuses to install such an archive): "
+                + ", ".join(repr(n) for n in odd[:5])
+            )
         if dupes:
             self.warnings.append(
                 "duplicate zip entries (readers may disagree on which one counts): "

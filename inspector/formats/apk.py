@@ -53,13 +53,30 @@ def _axml() -> Any:
     return axml
 
 
+def _raw_string(parser: Any, index: int) -> str | None:
+    axml = _axml()
+    raw = parser.m_attributes[index * axml.ATTRIBUTE_LENGTH + axml.ATTRIBUTE_IX_VALUE_STRING]
+    if raw == 0xFFFFFFFF:
+        return None
+    return _c_string(parser.sb[raw])
+
+
+def _c_string(value: object) -> str:
+    # Strings padded with NULs exist in the wild; the platform's C++ reader stops at the first.
+    return str(value).split("\0", 1)[0]
+
+
 def _typed(parser: Any, index: int) -> Value | None:
     vtype = parser.getAttributeValueType(index)
     data = parser.getAttributeValueData(index)
     if vtype == _T_STRING:
-        return str(parser.getAttributeValue(index))
+        return _c_string(parser.getAttributeValue(index))
     if vtype in (_T_REFERENCE, _T_DYNAMIC_REFERENCE):
         return Ref(data) if data else None
+    raw = _raw_string(parser, index)
+    if raw is not None:
+        # What the developer wrote ("7.0"), kept beside the compiled value; aapt2 shows this too.
+        return raw
     if vtype in (_T_INT_DEC, _T_INT_HEX):
         return data - (1 << 32) if data & 0x80000000 else data
     if vtype == _T_INT_BOOLEAN:
@@ -133,9 +150,9 @@ def _locale(config: Any) -> str | None:
     lang_region = config.get_language_and_region()
     if not lang_region or lang_region == "\x00\x00":
         return None
-    if lang_region.startswith("b+"):
-        return "-".join(lang_region[2:].split("+"))
-    return lang_region.replace("-r", "-")
+    language, _, region = lang_region.partition("-r")
+    script = bytes(getattr(config, "localeScript", b"") or b"").rstrip(b"\0").decode("ascii", "replace")
+    return "-".join(part for part in (language, script, region) if part)
 
 
 class _ArscResources:

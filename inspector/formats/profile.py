@@ -20,6 +20,7 @@ from inspector.records.apple import ProvisioningProfile
 
 __all__ = [
     "MAX_PROFILE_BYTES",
+    "PlistFields",
     "bundle_id_matches",
     "embedded_profile",
     "parse",
@@ -137,7 +138,7 @@ def _load(plist_bytes: bytes, warnings: list[str]) -> dict[str, Any]:
         return value
 
 
-class _Fields:
+class PlistFields:
     """Typed reads of plist keys; a value of the wrong type becomes a warning, not a crash."""
 
     def __init__(self, plist: Mapping[str, Any], warnings: list[str]) -> None:
@@ -213,7 +214,9 @@ def _certificates(plist: Mapping[str, Any], warnings: list[str]) -> tuple[Certif
         try:
             certs.append(certificate_from_der(der))
         except ArtifactError as exc:
-            warnings.append(f"DeveloperCertificates[{i}] skipped: {exc.problem}")
+            # asn1crypto's messages can quote kilobytes of the bad input: keep the gist.
+            problem = exc.problem if len(exc.problem) <= 120 else exc.problem[:117] + "..."
+            warnings.append(f"DeveloperCertificates[{i}] skipped: {problem}")
     return tuple(certs)
 
 
@@ -238,7 +241,7 @@ def profile_from_bytes(
             "plist has none of ExpirationDate, Entitlements, TeamIdentifier, UUID: "
             "not a provisioning profile"
         )
-    f = _Fields(plist, warnings)
+    f = PlistFields(plist, warnings)
     entitlements = f.mapping("Entitlements")
     app_id = entitlements.get("application-identifier",
                               entitlements.get("com.apple.application-identifier"))

@@ -67,7 +67,8 @@ def error_json(path: str, error: InspectorError, code: int) -> dict[str, Any]:
 
 
 def render_json(results: Sequence[dict[str, Any]], now: datetime | None) -> str:
-    doc: dict[str, Any] = {"schema": SCHEMA, "results": list(results)}
+    doc: dict[str, Any] = {"schema": SCHEMA}
     if now is not None:
         doc["now"] = jsonable(now)
+    doc["results"] = list(results)
     return json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=False)

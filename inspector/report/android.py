@@ -49,8 +49,9 @@ def render(app: AndroidApp, now: datetime | None) -> Block:
               else version)
     block.add("SDK", _sdk(app))
     if app.platform_build_version_code is not None or app.platform_build_version_name:
-        block.add("Platform build", f"{app.platform_build_version_name or '?'} "
-                  f"({app.platform_build_version_code if app.platform_build_version_code is not None else '?'})")
+        code = app.platform_build_version_code
+        block.add("Platform build",
+                  f"{app.platform_build_version_name or '?'} ({code if code is not None else '?'})")
     label = app.label.default
     if label is None and app.label.resource:
         label = f"(unresolved {app.label.resource})"

@@ -1,0 +1,164 @@
+"""Text report of an IPA or a provisioning profile: what a release engineer checks first (bundle
+id, versions, team, signing type and why, profile expiry, devices, certificate match), then details.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from inspector.certs import Certificate
+from inspector.records.apple import SIGNING_TYPE_RULE, AppBundle, IpaApp, ProvisioningProfile
+from inspector.report import header
+from inspector.report.text import Block, when
+
+__all__ = ["MAX_DEVICES_SHOWN", "render"]
+
+#: Profiles list up to 100 (or more) UDIDs; the first few tell the story, the count the rest.
+MAX_DEVICES_SHOWN = 10
+
+_KIND_TITLES = {"extension": "App extension", "watch-app": "Watch app", "nested-app": "Nested app"}
+
+
+def render(record: IpaApp | ProvisioningProfile, now: datetime | None) -> Block:
+    block = header(record)
+    if isinstance(record, ProvisioningProfile):
+        _profile_facts(block, record, now)
+        _profile_details(block, record, now)
+        return block
+    block.add("Encrypted", "YES (App Store copy: SC_Info/)" if record.encrypted else "no")
+    _bundle(block, record.app, now)
+    for nested in record.nested_bundles:
+        title = _KIND_TITLES.get(nested.kind, nested.kind)
+        _bundle(block.child(f"{title}: {nested.path}"), nested, now)
+    return block
+
+
+def _yes_no(value: bool | None, yes: str = "yes", no: str = "NO") -> str | None:
+    if value is None:
+        return None
+    return yes if value else no
+
+
+def _bundle(block: Block, bundle: AppBundle, now: datetime | None) -> None:
+    block.add("Bundle id", bundle.CFBundleIdentifier)
+    version = bundle.CFBundleShortVersionString or "?"
+    block.add("Version", f"{version} (build {bundle.CFBundleVersion or '?'})")
+    names = [n for n in (bundle.CFBundleDisplayName, bundle.CFBundleName) if n]
+    block.add("Name", " / ".join(dict.fromkeys(names)))
+    block.add("Executable", bundle.CFBundleExecutable)
+    block.add("Minimum OS", bundle.MinimumOSVersion)
+    block.add("Device family", ", ".join(bundle.UIDeviceFamily))
+    block.add("Platforms", ", ".join(bundle.CFBundleSupportedPlatforms))
+    built = [x for x in (bundle.DTSDKName, f"Xcode {bundle.DTXcode}" if bundle.DTXcode else None) if x]
+    block.add("Built with", ", ".join(built))
+    if bundle.icon:
+        block.add("Icon", bundle.icon)
+    elif bundle.icon_only_in_assets_car:
+        block.add("Icon", f"only in Assets.car ({bundle.CFBundleIconName or 'asset catalog'}): "
+                          "not extractable")
+    elif bundle.kind == "app":
+        block.add("Icon", "none found")
+    profile = bundle.mobileprovision
+    if profile is None:
+        block.add("Profile", "NONE (no embedded.mobileprovision)")
+    else:
+        _profile_facts(block, profile, now)
+    block.add("Bundle id in profile", _yes_no(bundle.bundle_id_matches_profile))
+    sig = bundle.code_signature
+    if sig is None:
+        block.add("Code signature", "none read")
+    else:
+        if sig.adhoc:
+            block.add("Signed by", "ad-hoc (no certificate)")
+        elif sig.certificate is not None:
+            block.add("Signed by", f"{sig.certificate.common_name or sig.certificate.subject}\n"
+                                   f"SHA-1 {sig.certificate.sha1}")
+        block.add("Certificate in profile", _yes_no(bundle.certificate_in_profile))
+        block.add("Architectures", ", ".join(sig.archs))
+    if profile is not None:
+        _profile_details(block, profile, now)
+    if sig is not None:
+        s = block.child("Code signature")
+        s.add("Executable", sig.member)
+        s.add("Identifier", sig.identifier)
+        s.add("Team", sig.team_id)
+        s.add("Hash", sig.cd_hash_type)
+        s.add("Ad-hoc", "YES" if sig.adhoc else "no")
+        s.add("Entitlements", _entitlements(sig.entitlements) or "none")
+        if sig.certificate is not None:
+            _certificate(s, "Signing certificate", sig.certificate, now)
+
+
+def _profile_facts(block: Block, profile: ProvisioningProfile, now: datetime | None) -> None:
+    if profile.format == "embedded-profile":
+        block.add("Profile", f"{profile.Name or '?'}  ({profile.UUID or 'no UUID'})")
+    else:
+        block.add("Name", profile.Name)
+        block.add("UUID", profile.UUID)
+    block.add("Signing type", f"{profile.signingType}  ({profile.signing_rule})")
+    block.add("App id", profile.application_identifier
+              and profile.application_identifier
+              + ("  (wildcard)" if profile.application_identifier_wildcard else ""))
+    team = profile.team_id
+    block.add("Team", f"{profile.TeamName or '?'} ({team})" if team else profile.TeamName)
+    if profile.ExpirationDate is not None:
+        block.add("Profile expires", when(profile.ExpirationDate, now))
+    if profile.ProvisionsAllDevices:
+        block.add("Devices", "all devices (ProvisionsAllDevices)")
+    else:
+        block.add("Devices", f"{profile.device_count} provisioned")
+    if profile.bare_plist:
+        block.add("CMS signature", "NONE (bare plist)")
+
+
+def _profile_details(parent: Block, profile: ProvisioningProfile, now: datetime | None) -> None:
+    title = "Provisioning profile"
+    if profile.member:
+        title += f": {profile.member}"
+    block = parent.child(title)
+    block.add("AppIDName", profile.AppIDName)
+    block.add("Platform", ", ".join(profile.Platform))
+    if profile.CreationDate is not None:
+        block.add("Created", when(profile.CreationDate, None))
+    block.add("Xcode managed", _yes_no(profile.IsXcodeManaged, no="no"))
+    block.add("Time to live", profile.TimeToLive and f"{profile.TimeToLive} days")
+    block.add("Rule", SIGNING_TYPE_RULE)
+    block.add("Entitlements", _entitlements(profile.Entitlements) or "none")
+    if profile.ProvisionedDevices:
+        shown = list(profile.ProvisionedDevices[:MAX_DEVICES_SHOWN])
+        hidden = profile.device_count - len(shown)
+        if hidden:
+            shown.append(f"... and {hidden} more ({profile.device_count} in all)")
+        block.add("Device UDIDs", "\n".join(shown))
+    if not profile.DeveloperCertificates:
+        block.add("Certificates", "none readable")
+    for i, cert in enumerate(profile.DeveloperCertificates, 1):
+        _certificate(block, f"DeveloperCertificate {i}", cert, now)
+
+
+def _certificate(parent: Block, title: str, cert: Certificate, now: datetime | None) -> None:
+    block = parent.child(title)
+    block.add("Subject", cert.subject)
+    block.add("Team (OU)", cert.organizational_unit)
+    block.add("Serial", cert.serial)
+    block.add("SHA-1", cert.sha1)
+    block.add("SHA-256", cert.sha256)
+    block.add("Valid until", when(cert.not_after, now))
+
+
+def _entitlements(values: Mapping[str, Any]) -> str:
+    return "\n".join(f"{key}: {_value(value)}" for key, value in sorted(values.items()))
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_value(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, bytes):
+        return f"<{len(value)} bytes>"
+    return str(value)

@@ -1,0 +1,211 @@
+"""APK facts against what aapt2 and apksigner printed for every fixture and corpus APK."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import inspector
+from inspector.errors import ArtifactError
+from inspector.records.android import AndroidApp
+from tests.conftest import CORPUS, FIXTURES
+from tests.tool_outputs import REFERENCE, parse_apksigner, parse_badging, read_recorded
+
+APK_REFERENCE = REFERENCE / "apk"
+
+
+def _apk_for(name: str) -> Path:
+    if name.startswith("corpus-"):
+        base = name.removeprefix("corpus-") + ".apk"
+        for folder in ("android", "axml"):
+            if (CORPUS / folder / base).exists():
+                return CORPUS / folder / base
+        pytest.skip(f"corpus file {base} not present")
+    return FIXTURES / "apk" / f"{name}.apk"
+
+
+NAMES = sorted(p.name.removesuffix(".badging.txt") for p in APK_REFERENCE.glob("*.badging.txt"))
+READABLE = [n for n in NAMES if read_recorded(APK_REFERENCE / f"{n}.badging.txt").exit == 0]
+#: aapt2 refuses these; inspector reads them (the first as Android does, the second with a warning
+#: that Android refuses it) and must give the facts of the untampered twin and the warning.
+READ_AS_ANDROID = {
+    "corpus-minimal_def_mod": ("corpus-minimal_orig", "read as stored"),
+    "corpus-v1-only-with-nul-in-entry-name": ("corpus-golden-aligned-v1-out", "NUL"),
+}
+UNREADABLE = [n for n in NAMES if n not in READABLE and n not in READ_AS_ANDROID]
+
+
+def test_every_fixture_and_corpus_apk_has_a_reference() -> None:
+    fixtures = {p.stem for p in (FIXTURES / "apk").glob("*.apk")}
+    assert fixtures, "no APK fixtures"
+    assert fixtures <= set(NAMES)
+    if CORPUS.exists():
+        corpus = {"corpus-" + p.stem for p in CORPUS.glob("android/*.apk")}
+        corpus |= {"corpus-" + p.stem for p in CORPUS.glob("axml/*.apk")}
+        assert corpus <= set(NAMES)
+
+
+@pytest.fixture(scope="module")
+def records() -> dict[str, AndroidApp]:
+    return {}
+
+
+def _inspect(name: str, cache: dict[str, AndroidApp]) -> AndroidApp:
+    if name not in cache:
+        record = inspector.inspect(_apk_for(name), digest=False)
+        assert isinstance(record, AndroidApp)
+        cache[name] = record
+    return cache[name]
+
+
+@pytest.mark.parametrize("name", READABLE)
+def test_manifest_facts_match_aapt2_badging(name: str, records: dict[str, AndroidApp]) -> None:
+    app = _inspect(name, records)
+    b = parse_badging(read_recorded(APK_REFERENCE / f"{name}.badging.txt").body)
+    assert app.format == "apk"
+    assert app.package_name == b.package["name"]
+    assert str(app.version_code) == b.package["versionCode"] if "versionCode" in b.package else True
+    assert app.version_name == (b.package.get("versionName") or None)
+    if b.sdk is not None:
+        # aapt2 prints minSdk 1 when uses-sdk omits it; inspector reports what the manifest says.
+        assert app.min_sdk == int(b.sdk) or (app.min_sdk is None and b.sdk == "1")
+    if b.target_sdk is not None:
+        assert app.target_sdk == int(b.target_sdk)
+    if b.max_sdk is not None:
+        assert app.max_sdk == int(b.max_sdk)
+    if b.package.get("compileSdkVersion"):
+        assert app.compile_sdk == int(b.package["compileSdkVersion"])
+        assert app.compile_sdk_codename == (b.package.get("compileSdkVersionCodename") or None)
+    if b.package.get("platformBuildVersionCode"):
+        assert app.platform_build_version_code == int(b.package["platformBuildVersionCode"])
+    if b.package.get("platformBuildVersionName"):
+        assert app.platform_build_version_name == b.package["platformBuildVersionName"]
+    assert app.split == (b.package.get("split") or None)
+    if name == "corpus-compact-entry":
+        # Debian's aapt2 (10.0.0) predates compact resource entries (Android 14) and resolves
+        # no label ("Entry at index 0 is too small"); the label is the only app string in the
+        # table's pool, which the test reads itself.
+        with zipfile.ZipFile(_apk_for(name)) as z:
+            assert app.label.default is not None
+            assert app.label.default.encode() in z.read("resources.arsc")
+        return
+    assert app.label.default == b.label
+    # aapt2 prints a label for every locale the APK has, falling back to the default value;
+    # inspector lists the values really localized. Both must agree wherever both speak.
+    for locale, value in app.label.localized.items():
+        assert b.labels.get(locale, b.label) == value
+    assert {k: v for k, v in b.labels.items() if v != b.label} == {
+        k: v for k, v in app.label.localized.items() if v != app.label.default
+    }
+    assert app.debuggable == b.debuggable
+    assert list(app.abis) == sorted(b.native_code)
+    declared = [p for p in b.permissions if p not in b.implied_permissions]
+    assert list(app.permissions) == declared
+    ours = {f.name: f.required for f in app.features}
+    assert {k: v for k, v in ours.items() if k not in b.implied_features} == b.declared_features
+    icon_paths = {f.path for f in app.icon.files}
+    assert set(b.icons.values()) <= icon_paths
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_signatures_match_apksigner(name: str, records: dict[str, AndroidApp]) -> None:
+    path = APK_REFERENCE / f"{name}.certs.txt"
+    recorded = read_recorded(path)
+    certs = parse_apksigner(recorded.body)
+    if name in UNREADABLE or name in READ_AS_ANDROID:
+        pytest.skip("the APK itself is unreadable; covered by test_unreadable_apks")
+    app = _inspect(name, records)
+    if not certs.verifies:
+        # apksigner refuses it (unsigned, or a broken signature): inspector reports presence only.
+        if "unsigned" in name or "DOES NOT VERIFY" in recorded.body and "no signature" in recorded.body.lower():
+            assert not app.signing.signed
+        return
+    verified = {s for s, ok in certs.schemes.items() if ok and s != "v4"}
+    assert verified <= set(app.signing.schemes)
+    ours = {c.sha256 for c in app.signing.certificates}
+    for signer in certs.signers:
+        assert signer.sha256 in ours
+        cert = next(c for c in app.signing.certificates if c.sha256 == signer.sha256)
+        assert cert.sha1 == signer.sha1
+        assert cert.key_algorithm == signer.key_algorithm
+        if signer.key_size is not None:
+            assert cert.key_size == signer.key_size
+        assert _dn_parts(cert.subject) == _dn_parts(signer.dn)
+
+
+def _dn_parts(dn: str) -> list[str]:
+    return [p.strip() for p in dn.replace("\\,", "\0").split(",")]
+
+
+def test_unreadable_corpus_apks_give_one_clear_error() -> None:
+    for name in UNREADABLE:
+        path = _apk_for(name)
+        with pytest.raises(inspector.InspectorError) as info:
+            inspector.inspect(path, digest=False)
+        text = str(info.value)
+        assert str(path) in text
+        assert "\n" not in text
+
+
+@pytest.mark.parametrize("name", sorted(READ_AS_ANDROID))
+def test_unknown_compression_method_is_read_as_android_does(name: str) -> None:
+    # The tampered APK is the untampered one with a bogus method id on the manifest entry, so
+    # aapt2's view of the original is the expected value.
+    app = inspector.inspect(_apk_for(name), digest=False)
+    twin, warning = READ_AS_ANDROID[name]
+    b = parse_badging(read_recorded(APK_REFERENCE / f"{twin}.badging.txt").body)
+    assert app.package_name == b.package["name"]
+    assert str(app.version_code) == b.package["versionCode"]
+    assert app.label.default == b.label
+    assert app.target_sdk == int(b.target_sdk or 0)
+    assert any(warning in w for w in app.warnings)
+
+
+def test_truncated_apk_is_a_clear_error(tmp_path: Path) -> None:
+    source = FIXTURES / "apk" / "signed-v1v2v3.apk"
+    data = source.read_bytes()
+    for cut in (len(data) // 2, len(data) - 10, 100):
+        broken = tmp_path / f"cut{cut}.apk"
+        broken.write_bytes(data[:cut])
+        with pytest.raises(inspector.InspectorError) as info:
+            inspector.inspect(broken, digest=False)
+        assert str(broken) in str(info.value)
+
+
+def test_corrupt_manifest_names_the_member(tmp_path: Path) -> None:
+    broken = tmp_path / "bad-manifest.apk"
+    with zipfile.ZipFile(broken, "w") as z:
+        z.writestr("AndroidManifest.xml", b"\x03\x00\x08\x00" + b"\xff" * 64)
+    with pytest.raises(ArtifactError) as info:
+        inspector.inspect(broken, digest=False)
+    assert info.value.member == "AndroidManifest.xml"
+
+
+def test_text_manifest_is_not_binary_xml(tmp_path: Path) -> None:
+    broken = tmp_path / "text-manifest.apk"
+    with zipfile.ZipFile(broken, "w") as z:
+        z.writestr("AndroidManifest.xml", b"<manifest package='a.b'/>")
+    with pytest.raises(ArtifactError) as info:
+        inspector.inspect(broken, digest=False)
+    assert info.value.member == "AndroidManifest.xml"
+
+
+def test_zip_bomb_member_is_refused(tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.apk"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("AndroidManifest.xml", b"\0" * (80 << 20))
+    with pytest.raises(ArtifactError) as info:
+        inspector.inspect(bomb, digest=False)
+    assert info.value.member == "AndroidManifest.xml"
+    assert "limit" in info.value.problem or "bomb" in info.value.problem
+
+
+def test_sha256_is_of_the_whole_file() -> None:
+    import hashlib
+
+    path = FIXTURES / "apk" / "signed-v1v2v3.apk"
+    app = inspector.inspect(path)
+    assert app.file.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert app.file.size == path.stat().st_size

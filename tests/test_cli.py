@@ -1,0 +1,142 @@
+"""The command line: exit codes, messages, JSON document shape, several files at once."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from inspector import __version__
+from tests.conftest import FIXTURES, ROOT, run_cli
+
+APK = FIXTURES / "apk" / "signed-v1v2v3.apk"
+
+
+def test_version() -> None:
+    result = run_cli("--version")
+    assert result.code == 0
+    assert result.out.strip() == f"inspector {__version__}"
+
+
+def test_no_command_is_a_usage_error() -> None:
+    assert run_cli().code == 2
+
+
+def test_bad_option_is_a_usage_error() -> None:
+    result = run_cli("inspect", "--frobnicate", str(APK))
+    assert result.code == 2
+    assert "unrecognized arguments" in result.err
+
+
+def test_bad_now_is_a_usage_error() -> None:
+    result = run_cli("inspect", "--now", "yesterday", str(APK))
+    assert result.code == 2
+    assert "--now" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_text_report_has_the_first_facts() -> None:
+    result = run_cli("inspect", "--no-hash", str(APK))
+    assert result.code == 0, result.err
+    assert "com.applivery.inspector.fixture" in result.out
+    assert "1.4.2 (versionCode 42)" in result.out
+    assert "v1, v2, v3" in result.out
+
+
+def test_json_document_shape() -> None:
+    result = run_cli("inspect", "--json", "--now", "2026-11-28T00:00:00Z", str(APK))
+    assert result.code == 0, result.err
+    doc = result.json
+    assert doc["schema"] == "inspector/1"
+    assert doc["now"] == "2026-11-28T00:00:00Z"
+    (app,) = doc["results"]
+    assert app["format"] == "apk"
+    assert app["package_name"] == "com.applivery.inspector.fixture"
+    assert app["version_code"] == 42
+    assert len(app["file"]["sha256"]) == 64
+    cert = app["signing"]["signers"][0]["certificates"][0]
+    assert set(cert) >= {"subject", "sha256", "sha1", "not_after", "days_left", "expired", "android_debug"}
+    assert cert["not_after"].endswith("Z")
+
+
+def test_now_moves_days_left() -> None:
+    a = run_cli("inspect", "--json", "--no-hash", "--now", "2027-01-01", str(APK)).json
+    b = run_cli("inspect", "--json", "--no-hash", "--now", "2027-01-11", str(APK)).json
+    days_a = a["results"][0]["signing"]["signers"][0]["certificates"][0]["days_left"]
+    days_b = b["results"][0]["signing"]["signers"][0]["certificates"][0]["days_left"]
+    assert days_a - days_b == 10
+
+
+def test_several_files_one_result_each_worst_exit_code(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.bin"
+    junk.write_bytes(os.urandom(4096))
+    missing = tmp_path / "missing.apk"
+    result = run_cli("inspect", "--json", "--no-hash", str(APK), str(junk), str(missing))
+    assert result.code == 4
+    results = result.json["results"]
+    assert [r.get("format") for r in results] == ["apk", None, None]
+    assert results[1]["error"]["exit_code"] == 4
+    assert results[1]["error"]["kind"] == "UnknownFormatError"
+    assert results[2]["error"]["exit_code"] == 3
+    assert results[2]["file"]["path"] == str(missing)
+
+
+def test_unreadable_file_is_one_line_exit_3(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.apk"
+    broken.write_bytes(APK.read_bytes()[:2000])
+    result = run_cli("inspect", str(broken))
+    assert result.code == 3
+    lines = result.err.strip().split("\n")
+    assert len(lines) == 1
+    assert lines[0].startswith(f"inspector: error: {broken}: ")
+
+
+def test_random_bytes_are_unknown_format(tmp_path: Path) -> None:
+    junk = tmp_path / "random.apk"
+    junk.write_bytes(os.urandom(10000))
+    result = run_cli("inspect", str(junk))
+    assert result.code == 4
+    assert "unknown format" in result.err
+
+
+def test_directory_and_empty_file(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.apk"
+    empty.write_bytes(b"")
+    assert run_cli("inspect", str(tmp_path)).code == 3
+    result = run_cli("inspect", str(empty))
+    assert result.code == 3
+    assert "empty" in result.err
+
+
+def test_extract_icon_writes_the_best_png(tmp_path: Path) -> None:
+    result = run_cli("inspect", "--no-hash", "--extract-icon", str(tmp_path / "icons"), str(APK))
+    assert result.code == 0, result.err
+    png = tmp_path / "icons" / f"{APK.name}.png"
+    data = png.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "xxxhdpi" in result.out
+
+
+def test_extract_icon_into_a_file_is_a_usage_error(tmp_path: Path) -> None:
+    target = tmp_path / "file"
+    target.write_text("x")
+    assert run_cli("inspect", "--extract-icon", str(target), str(APK)).code == 2
+
+
+def test_python_dash_m_and_console_script_agree() -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-m", "inspector", "--version"], capture_output=True,
+                          text=True, env=env, check=False)
+    assert proc.returncode == 0
+    assert proc.stdout.strip() == f"inspector {__version__}"
+
+
+def test_no_traceback_on_pipe_close() -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(
+        f"{sys.executable} -m inspector inspect --json --no-hash {APK} {APK} {APK} | head -c 10",
+        shell=True, capture_output=True, text=True, env=env, check=False,
+    )
+    assert "Traceback" not in proc.stderr
+    assert "internal error" not in proc.stderr

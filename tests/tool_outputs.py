@@ -1,0 +1,139 @@
+"""Parsers for the independent tools' outputs recorded under tests/reference/ (aapt2, apksigner).
+
+The expected values of the Android tests are what these tools printed; this module only reads
+those files, it computes nothing that the tests then compare against themselves.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REFERENCE = Path(__file__).resolve().parent / "reference"
+
+_KV = re.compile(r"(\w[\w-]*)='((?:[^']|'(?! |$))*)'")
+
+
+@dataclass
+class Recorded:
+    exit: int
+    command: str
+    body: str
+
+
+def read_recorded(path: Path) -> Recorded:
+    lines = path.read_text(encoding="utf-8").split("\n")
+    exit_code = int(lines[0].removeprefix("# exit "))
+    command = lines[1].removeprefix("# $ ")
+    return Recorded(exit_code, command, "\n".join(lines[2:]))
+
+
+@dataclass
+class Badging:
+    package: dict[str, str] = field(default_factory=dict)
+    sdk: str | None = None
+    target_sdk: str | None = None
+    max_sdk: str | None = None
+    label: str | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+    icons: dict[str, str] = field(default_factory=dict)
+    debuggable: bool = False
+    testonly: bool = False
+    permissions: list[str] = field(default_factory=list)
+    implied_permissions: set[str] = field(default_factory=set)
+    features: dict[str, bool] = field(default_factory=dict)
+    implied_features: set[str] = field(default_factory=set)
+    native_code: list[str] = field(default_factory=list)
+
+    @property
+    def declared_features(self) -> dict[str, bool]:
+        """uses-feature entries of the manifest; aapt2 adds implied ones, marked by a line of their own."""
+        return {k: v for k, v in self.features.items() if k not in self.implied_features}
+
+
+def _value(line: str, prefix: str) -> str:
+    # lines like  sdkVersion:'21'  or  application-label-fr:'Fixture d'inspection'
+    return line[len(prefix):].strip()[1:-1]
+
+
+def parse_badging(text: str) -> Badging:
+    b = Badging()
+    for raw in text.split("\n"):
+        line = raw.strip()
+        if raw.startswith("package:"):
+            b.package = dict(_KV.findall(raw))
+        elif line.startswith("sdkVersion:"):
+            b.sdk = _value(line, "sdkVersion:")
+        elif line.startswith("targetSdkVersion:"):
+            b.target_sdk = _value(line, "targetSdkVersion:")
+        elif line.startswith("maxSdkVersion:"):
+            b.max_sdk = _value(line, "maxSdkVersion:")
+        elif line.startswith("application-label:"):
+            b.label = _value(line, "application-label:")
+        elif line.startswith("application-label-"):
+            locale, _, rest = line[len("application-label-"):].partition(":")
+            b.labels[locale] = rest[1:-1]
+        elif line.startswith("application-icon-"):
+            density, _, rest = line[len("application-icon-"):].partition(":")
+            b.icons[density] = rest[1:-1]
+        elif line == "application-debuggable":
+            b.debuggable = True
+        elif line.startswith("testOnly="):
+            b.testonly = True
+        elif line.startswith("uses-permission:"):
+            name = dict(_KV.findall(line)).get("name")
+            if name and name not in b.permissions:
+                b.permissions.append(name)
+        elif line.startswith("uses-implied-permission:"):
+            b.implied_permissions.add(dict(_KV.findall(line))["name"])
+        elif line.startswith("uses-implied-feature:"):
+            b.implied_features.add(dict(_KV.findall(line))["name"])
+        elif line.startswith("uses-feature-not-required:"):
+            b.features[dict(_KV.findall(line))["name"]] = False
+        elif line.startswith("uses-feature:") and "name=" in line:
+            b.features.setdefault(dict(_KV.findall(line))["name"], True)
+        elif line.startswith("native-code:"):
+            b.native_code = re.findall(r"'([^']*)'", line)
+    return b
+
+
+@dataclass
+class SignerFacts:
+    dn: str
+    sha256: str
+    sha1: str
+    key_algorithm: str
+    key_size: int | None
+
+
+@dataclass
+class Certs:
+    verifies: bool
+    schemes: dict[str, bool]
+    signers: list[SignerFacts]
+
+
+def parse_apksigner(text: str) -> Certs:
+    schemes: dict[str, bool] = {}
+    by_index: dict[str, dict[str, str]] = {}
+    for line in text.split("\n"):
+        m = re.match(r"Verified using (v[\d.]+) scheme.*: (true|false)$", line)
+        if m:
+            schemes[m.group(1)] = m.group(2) == "true"
+            continue
+        m = re.match(r"Signer #(\d+) (certificate DN|certificate SHA-256 digest|certificate SHA-1 digest"
+                     r"|key algorithm|key size \(bits\)): (.*)$", line)
+        if m:
+            by_index.setdefault(m.group(1), {})[m.group(2)] = m.group(3).strip()
+    signers = [
+        SignerFacts(
+            dn=f["certificate DN"],
+            sha256=f["certificate SHA-256 digest"],
+            sha1=f["certificate SHA-1 digest"],
+            key_algorithm=f.get("key algorithm", ""),
+            key_size=int(f["key size (bits)"]) if f.get("key size (bits)", "").isdigit() else None,
+        )
+        for _, f in sorted(by_index.items(), key=lambda kv: int(kv[0]))
+    ]
+    return Certs(verifies=text.lstrip().startswith("Verifies"), schemes=schemes, signers=signers)
