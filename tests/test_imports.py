@@ -1,0 +1,29 @@
+"""Import costs are part of the product: the library must not load what a format does not need."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+
+def _modules_after(code: str) -> set[str]:
+    out = subprocess.run(
+        [sys.executable, "-c", code + "\nimport sys\nprint('\\n'.join(sys.modules))"],
+        capture_output=True, text=True, check=True, cwd=ROOT,
+    )
+    return set(out.stdout.split())
+
+
+def test_import_inspector_does_not_load_androguard() -> None:
+    mods = _modules_after("import inspector")
+    assert not any(m.startswith("androguard") for m in mods)
+    assert "requests" not in mods
+
+
+def test_inspecting_an_apk_loads_only_androguard_axml() -> None:
+    apk = ROOT / "fixtures" / "apk" / "signed-v1v2v3.apk"
+    mods = _modules_after(f"import inspector\ninspector.inspect({str(apk)!r}, digest=False)")
+    assert "androguard.core.axml" in mods
+    assert "androguard.core.apk" not in mods
