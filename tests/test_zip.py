@@ -69,3 +69,15 @@ def test_not_a_zip(tmp_path: Path) -> None:
     with pytest.raises(ArtifactError) as info:
         ZipArchive(path)
     assert str(path) in str(info.value)
+
+
+def test_unknown_extract_version_is_a_clear_error(tmp_path: Path) -> None:
+    # Found by fuzzing: zipfile raises NotImplementedError for it while reading the directory.
+    path = _make(tmp_path / "v.zip", [("a", b"1")])
+    raw = bytearray(path.read_bytes())
+    cd = raw.rfind(b"PK\x01\x02")
+    raw[cd + 6] = 0xFF  # "version needed to extract" = 25.5
+    path.write_bytes(bytes(raw))
+    with pytest.raises(ArtifactError) as info:
+        ZipArchive(path)
+    assert "unsupported" in info.value.problem

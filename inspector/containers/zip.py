@@ -47,6 +47,9 @@ class ZipArchive:
         except zipfile.BadZipFile as exc:
             self._fh.close()
             raise ArtifactError(f"not a readable zip archive ({exc})", path=self.path) from exc
+        except NotImplementedError as exc:
+            self._fh.close()
+            raise ArtifactError(f"zip archive uses an unsupported feature ({exc})", path=self.path) from exc
         except (OSError, EOFError, ValueError, struct.error) as exc:
             self._fh.close()
             raise ArtifactError(f"truncated or corrupt zip archive ({exc})", path=self.path) from exc
