@@ -130,6 +130,8 @@ def test_is_macho_fixtures(name):
 
 # --- corpus: real Xcode-signed executables, read straight from the (deflated) zip member ---------
 CORPUS_EXECUTABLES = {
+    # openssl pkcs7 -print_certs: subject=UID = 5PJA6N5A3B, CN = iPhone Distribution: QYER Inc
+    # (5PJA6N5A3B), OU = 5PJA6N5A3B, O = QYER Inc, C = US; plus Apple WWDR CA and Apple Root CA
     ("ipad.ipa", "Payload/bundle.app/bundle"): dict(
         archs=["armv7", "arm64"],
         identifier="com.icyleaf.bundle",
@@ -145,6 +147,8 @@ CORPUS_EXECUTABLES = {
         entitlements="13f0a9667b272ca9833c08cdc98d73e556d931d209c7af64bf9e816e3c9e596b",
         der_entitlements=None,
     ),
+    # subject=UID = EKA52FDBX8, CN = iPhone Developer: Yi Xiao (54P9L43M84), OU = 5PJA6N5A3B,
+    # O = QYER Inc, C = US; plus Apple WWDR CA and Apple Root CA
     ("iphone.ipa", "Payload/AppInfoDemo.app/AppInfoDemo"): dict(
         archs=["armv7", "arm64"],
         identifier="com.icyleaf.AppInfoDemo",
@@ -160,6 +164,8 @@ CORPUS_EXECUTABLES = {
         entitlements="b2b274aee438f3624229c6760ecd7135a8a5abe626f78d674e4ae57dd473e4a3",
         der_entitlements=None,
     ),
+    # subject=UID = 72LA85G59H, CN = iPhone Distribution: Niceliving Beijing Technology Co. Ltd.,
+    # OU = 72LA85G59H, O = Niceliving Beijing Technology Co. Ltd., C = CN; plus WWDR and Root CA
     ("embedded.ipa", "Payload/Demo.app/Demo"): dict(
         archs=["arm64"],
         identifier="com.icyleaf.test.Demo",
@@ -446,3 +452,42 @@ def test_fat_slice_not_macho():
 def test_not_macho():
     with pytest.raises(ArtifactError, match="not a Mach-O"):
         read_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100))
+
+
+@pytest.mark.parametrize("where", [0.1, 0.5, 0.9, 0.999])
+def test_corrupt_deflated_zip_member(where):
+    data = (MACHO / "signed-arm64").read_bytes()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("Payload/A.app/A", data)
+    raw = bytearray(buffer.getvalue())
+    with zipfile.ZipFile(io.BytesIO(bytes(raw))) as archive:
+        info = archive.getinfo("Payload/A.app/A")
+    start = info.header_offset + 30 + len(info.filename)
+    raw[start + int(info.compress_size * where)] ^= 0x55
+    # The signature region runs to the member's end, so zipfile's CRC check always runs.
+    with (
+        zipfile.ZipFile(io.BytesIO(bytes(raw))) as archive,
+        archive.open(info.filename) as fh,
+        pytest.raises(ArtifactError, match="Mach-O"),
+    ):
+        read_code_signatures(fh, info.file_size)
+
+
+@pytest.mark.parametrize(
+    ("cputype", "cpusubtype", "arch"),
+    [
+        (0x0100000C, 0x80000002, "arm64e"),  # arm64e with the pointer-auth ABI bit set
+        (0x0100000C, 0, "arm64"),
+        (0x01000007, 3, "x86_64"),
+        (7, 3, "i386"),
+        (12, 9, "armv7"),
+        (12, 11, "armv7s"),
+        (0x12345, 0, "cpu 0x12345"),
+    ],
+)
+def test_architecture_names(signed, cputype, cpusubtype, arch):
+    data = bytearray(signed)
+    struct.pack_into("<iI", data, 4, cputype, cpusubtype)
+    (sig,) = read_bytes(bytes(data))
+    assert sig.arch == arch

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import itertools
 import struct
+import zipfile
+import zlib
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -86,6 +88,7 @@ MAX_SIZEOFCMDS = 16 << 20
 MAX_SIGNATURE = 16 << 20
 MAX_BLOBS = 1_000
 _JAVA_CLASS_MIN_VERSION = 45
+_SKIP_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,15 +165,30 @@ class _Reader:
                 f"runs past the end of the file ({self.size} bytes)"
             )
         try:
-            if self.fh.tell() != offset:
-                self.fh.seek(offset)
+            self._move_to(offset)
             data = self.fh.read(length)
-        except (OSError, EOFError, ValueError) as exc:
-            # zipfile raises these for a corrupt deflate stream or a bad CRC.
+        except (OSError, EOFError, ValueError, zipfile.BadZipFile, zlib.error) as exc:
+            # What a zip member raises for a corrupt deflate stream or a bad CRC.
             raise ArtifactError(f"cannot read Mach-O {what} ({exc})") from exc
         if len(data) != length:
             raise ArtifactError(f"truncated Mach-O: {what} is cut short")
         return data
+
+    def _move_to(self, offset: int) -> None:
+        position = self.fh.tell()
+        if position == offset:
+            return
+        if offset < position or not isinstance(self.fh, zipfile.ZipExtFile):
+            self.fh.seek(offset)
+            return
+        # ZipExtFile.seek inflates its way forward in 16 MB reads (Python 3.11), each held in
+        # memory at once; small reads take the same time and keep the peak small.
+        remaining = offset - position
+        while remaining > 0:
+            step = len(self.fh.read(min(remaining, _SKIP_CHUNK)))
+            if step == 0:
+                return  # the caller's read comes up short and reports the truncation
+            remaining -= step
 
 
 def _fat_slices(reader: _Reader, head: bytes) -> list[tuple[int, int]]:
@@ -203,7 +221,7 @@ def _slice_signature(reader: _Reader, base: int, length: int) -> CodeSignature |
     if head[:4] not in _THIN_MAGICS:
         raise ArtifactError(f"fat Mach-O slice at offset {base} is not a Mach-O (magic {head[:4].hex()})")
     endian, wide = _THIN_MAGICS[head[:4]]
-    cputype, cpusubtype, _filetype, ncmds, sizeofcmds, _flags = struct.unpack(endian + "iiIIII", head[4:28])
+    cputype, cpusubtype, _filetype, ncmds, sizeofcmds, _flags = struct.unpack(endian + "IIIIII", head[4:28])
     arch = _arch_name(cputype, cpusubtype)
     if ncmds > MAX_NCMDS or sizeofcmds > MAX_SIZEOFCMDS:
         raise ArtifactError(
@@ -369,4 +387,4 @@ def _arch_name(cputype: int, cpusubtype: int) -> str:
         return "ppc"
     if cputype == _CPU_TYPE_POWERPC | _CPU_ARCH_ABI64:
         return "ppc64"
-    return f"cpu {cputype & 0xFFFFFFFF:#x}"
+    return f"cpu {cputype:#x}"

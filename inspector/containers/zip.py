@@ -156,6 +156,15 @@ class ZipArchive:
             )
         return data
 
+    def open(self, name: str) -> BinaryIO:
+        """A forward-reading stream of the member (for members too large to read at once, such as
+        an executable whose code signature sits at its end). Read errors surface on read."""
+        info = self.info(name)
+        try:
+            return self._zip.open(info)  # type: ignore[return-value]
+        except (zipfile.BadZipFile, NotImplementedError, OSError, ValueError, struct.error) as exc:
+            raise ArtifactError(f"cannot open member ({exc})", path=self.path, member=name) from exc
+
     def _read_stored(self, info: zipfile.ZipInfo) -> bytes:
         header = self.read_raw(info.header_offset, 30)
         if len(header) != 30 or header[:4] != b"PK\x03\x04":
