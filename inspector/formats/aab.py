@@ -123,11 +123,17 @@ class _Resources:
 
     def _entry(self, ref: Ref | pb.Reference) -> pb.Entry | None:
         try:
-            entry = self._table.entry(ref.id) if ref.id else None
-            if entry is None and ref.name:
-                kind, _, name = ref.name.lstrip("@?*").rpartition("/")
-                entry = self._table.find(kind.rpartition(":")[2], name)
-            return entry
+            if ref.id:
+                # The id is what the platform resolves; a miss (a framework @android: resource,
+                # or a dangling id) must not fall back to a same-named resource of the app.
+                return self._table.entry(ref.id)
+            if not ref.name:
+                return None
+            kind, _, name = ref.name.lstrip("@?*").rpartition("/")
+            package, _, kind = kind.rpartition(":")
+            if package and package not in self._table.packages.values():
+                return None
+            return self._table.find(kind, name)
         except ArtifactError as exc:
             raise exc.in_member(self.member) from exc.__cause__
 

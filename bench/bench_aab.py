@@ -1,0 +1,111 @@
+"""AAB benchmark (run by hand): a 1 GB App Bundle, whole-process and in-process.
+
+    python bench/bench_aab.py [--size-mb 1024] [--runs 5] [--keep]
+
+Builds /tmp/inspector-bench/big-<size>.aab once: the members of the unsigned fixture bundle
+(fixtures/aab/bundle-unsigned.aab: base + two feature modules + an asset pack) plus one 1 GB
+STORED asset in the asset pack (``pack/assets/big.bin``), written by streaming 1 MiB chunks, then
+JAR-signed with jarsigner and the fixture upload key (when jarsigner is installed) so the
+signature covers the asset as in a real upload. Then measures whole-process wall time (median)
+and peak RSS of ``inspector inspect --json`` with and without the SHA-256, and the in-process
+parse time of ``inspector.inspect(path, digest=False)`` after import (median of many runs).
+Targets (issue 3): parse <= 20 ms; whole process <= 0.3 s and <= 60 MB without the digest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+from common import measure, row  # noqa: E402
+
+WORK = Path("/tmp/inspector-bench")
+SOURCE = ROOT / "fixtures" / "aab" / "bundle-unsigned.aab"
+KEYSTORE = ROOT / "fixtures" / "aab" / "keys" / "upload.p12"
+
+
+def build(size_mb: int) -> Path:
+    target = WORK / f"big-{size_mb}.aab"
+    if target.exists():
+        return target
+    WORK.mkdir(parents=True, exist_ok=True)
+    partial = WORK / "partial.aab"
+    chunk = os.urandom(1 << 20)
+    with zipfile.ZipFile(SOURCE) as src, zipfile.ZipFile(partial, "w") as out:
+        for info in src.infolist():
+            out.writestr(info, src.read(info))
+        big = zipfile.ZipInfo("pack/assets/big.bin", date_time=(2025, 1, 1, 0, 0, 0))
+        big.compress_type = zipfile.ZIP_STORED
+        with out.open(big, "w", force_zip64=True) as fh:
+            for i in range(size_mb):
+                fh.write(chunk[i % 7 :] + chunk[: i % 7])
+    if shutil.which("jarsigner"):
+        subprocess.run(["jarsigner", "-keystore", str(KEYSTORE), "-storetype", "PKCS12",
+                        "-storepass", "android", "-digestalg", "SHA-256", "-sigalg",
+                        "SHA256withRSA", str(partial), "upload"], check=True,
+                       stdout=subprocess.DEVNULL)
+    partial.rename(target)
+    return target
+
+
+def parse_time(path: Path, runs: int) -> tuple[float, list[str]]:
+    """Median seconds of inspector.inspect(path, digest=False) after import, and which of
+    androguard / google.protobuf got imported on the way."""
+    code = (
+        "import sys, time, statistics, inspector\n"
+        f"p = {str(path)!r}\n"
+        "inspector.inspect(p, digest=False)\n"
+        "t = []\n"
+        f"for _ in range({runs * 4}):\n"
+        "    s = time.perf_counter(); inspector.inspect(p, digest=False)\n"
+        "    t.append(time.perf_counter() - s)\n"
+        "print(statistics.median(t))\n"
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules} & {'androguard', 'google'})))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    median, _, heavy = out.stdout.partition("\n")
+    return float(median), heavy.split()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--size-mb", type=int, default=1024)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--keep", action="store_true", help="keep the big AAB for the next run")
+    args = ap.parse_args()
+    t0 = time.perf_counter()
+    aab = build(args.size_mb)
+    print(f"built {aab} ({aab.stat().st_size / 1e9:.2f} GB) in {time.perf_counter() - t0:.0f} s")
+    inspector_cmd = [sys.executable, "-m", "inspector", "inspect", "--json"]
+    cases: list[tuple[str, list[str]]] = [
+        ("python -c pass (start-up floor)", [sys.executable, "-c", "pass"]),
+        ("python -c 'import inspector.cli'", [sys.executable, "-c", "import inspector.cli"]),
+        # What the protobuf runtime alone would add, had the decoder used it.
+        ("python -c 'import google.protobuf.message_factory'",
+         [sys.executable, "-c", "import google.protobuf.message_factory"]),
+        ("inspector inspect --json --no-hash", [*inspector_cmd, "--no-hash", str(aab)]),
+        ("inspector inspect --json (with SHA-256)", [*inspector_cmd, str(aab)]),
+    ]
+    print("| command | wall (median) | peak RSS |")
+    print("|---|---|---|")
+    for name, cmd in cases:
+        seconds, rss = measure(cmd, runs=args.runs)
+        print(row(name, seconds, rss))
+    seconds, heavy = parse_time(aab, args.runs)
+    print(f"\nin-process parse (inspector.inspect, digest=False), median: {seconds * 1000:.1f} ms")
+    print(f"heavy modules imported on the AAB path: {', '.join(heavy) or 'none'}")
+    if not args.keep:
+        aab.unlink()
+
+
+if __name__ == "__main__":
+    main()
