@@ -587,3 +587,20 @@ def test_resource_rules_on_a_hand_made_table() -> None:
     assert r.value(Ref(0, "@android:string/greeting")) is None
     assert r.strings(Ref(0x7F039999)) == (None, {})
     assert r.name(Ref(0x7F039999, "@string/gone")) == "@string/gone"
+
+
+@pytest.mark.parametrize("name", ["bundle-signed", "corpus-install-time-permanent-modules"])
+def test_module_kind_and_instant_follow_the_dist_attributes(name: str) -> None:
+    path = (FIXTURES / "aab" / f"{name}.aab" if not name.startswith("corpus-")
+            else CORPUS / "android" / f"{name.removeprefix('corpus-')}.aab")
+    if not path.exists():
+        pytest.skip("shared corpus not present")
+    app = inspector.inspect(path, digest=False)
+    for module in app.modules:
+        if module.name == "base":
+            assert module.kind == "base"
+            continue
+        tree = read_recorded(REF / f"{name}.{module.name}.xmltree.txt").body
+        asset_pack = 'distribution:type="asset-pack"' in tree
+        assert module.kind == ("asset-pack" if asset_pack else "feature")
+        assert module.instant == bool(re.search(r"distribution:instant=(true|\"true\")", tree))

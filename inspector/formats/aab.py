@@ -242,6 +242,22 @@ def _title(manifest: Element, resources: _Resources | None) -> str | None:
     return None if title is None else str(title)
 
 
+def _kind(module: str, manifest: Element) -> str:
+    if module == BASE:
+        return "base"
+    dist = manifest.find("dist:module")
+    kind = dist.attrs.get("dist:type") if dist is not None else None
+    return "asset-pack" if kind == "asset-pack" else "feature"
+
+
+def _flag(manifest: Element, attr: str) -> bool:
+    dist = manifest.find("dist:module")
+    value = dist.attrs.get(attr) if dist is not None else None
+    if isinstance(value, str):
+        return value.strip().lower() == "true"
+    return bool(value) if isinstance(value, bool | int) else False
+
+
 def _modules(archive: ZipArchive, base: Element,
              resources: _Resources | None) -> tuple[tuple[Module, ...], tuple[str, ...]]:
     names = archive.names
@@ -257,7 +273,8 @@ def _modules(archive: ZipArchive, base: Element,
         manifest = base if module == BASE else _read_manifest(archive, module)
         out.append(Module(name=module, delivery=delivery(module, manifest),
                           abis=tuple(sorted(abis.get(module, ()))),
-                          title=_title(manifest, resources)))
+                          title=_title(manifest, resources), kind=_kind(module, manifest),
+                          instant=_flag(manifest, "dist:instant")))
     every_abi = sorted(set().union(*(abis.get(m, set()) for m in modules)))
     return tuple(out), tuple(every_abi)
 

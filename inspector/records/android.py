@@ -137,6 +137,8 @@ class Module:
     delivery: str | None = None  # install-time, on-demand, fast-follow, conditional...
     abis: tuple[str, ...] = ()
     title: str | None = None
+    kind: str = "feature"  # base, feature or asset-pack (dist:type)
+    instant: bool = False  # dist:instant: may be served as an instant app
 
 
 @dataclass(frozen=True, slots=True)

@@ -77,8 +77,10 @@ def render(app: AndroidApp, now: datetime | None) -> Block:
     if app.modules:
         modules = block.child("Modules")
         for m in app.modules:
-            detail = ", ".join(x for x in (m.delivery, ", ".join(m.abis) if m.abis else None) if x)
-            modules.add(m.name, detail or "-")
+            parts = [m.kind, m.delivery, "instant" if m.instant else None,
+                     f"title {m.title!r}" if m.title else None,
+                     "ABIs " + ", ".join(m.abis) if m.abis else None]
+            modules.add(m.name, ", ".join(p for p in parts if p))
     if app.permissions:
         perms = block.child(f"Permissions ({len(app.permissions)})")
         for p in app.permissions:
