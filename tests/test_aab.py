@@ -528,7 +528,7 @@ def test_cli_json_shape() -> None:
     assert app["version_code"] == 420
     assert app["bundletool_version"] == "1.15.6"
     assert app["modules"][1] == {"name": "camera", "delivery": "on-demand", "abis": [],
-                                 "title": "Camera tools"}
+                                 "title": "Camera tools", "kind": "feature", "instant": False}
     assert app["label"]["localized"]["pt-BR"] == "Inspetor de pacote"
     assert app["icon"]["best"] == "res/mipmap-xxhdpi-v4/ic_launcher.png"
     signing = app["signing"]
