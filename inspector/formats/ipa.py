@@ -9,9 +9,9 @@ import zipfile
 import zlib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from inspector.certs import Certificate, certificates_from_pkcs7
+from inspector.certs import Certificate, certificate_from_der, signed_data_from_der
 from inspector.containers import macho
 from inspector.containers.plist import MAX_PLIST_BYTES, load_plist_dict
 from inspector.containers.zip import MAX_RATIO, ZipArchive
@@ -116,6 +116,7 @@ def _bundle(archive: ZipArchive, names: list[str], root: str, kind: BundleKind,
     f = PlistFields(plist, notes)
     bundle_id = f.text("CFBundleIdentifier")
     executable = f.text("CFBundleExecutable")
+    families = _device_families(plist.get("UIDeviceFamily"), notes)
     icon_name, icon_files = _icon_names(plist)
     icon, in_car = _largest_icon(archive, names, root, icon_files)
     if kind == "app" and icon is None:
@@ -150,8 +151,7 @@ def _bundle(archive: ZipArchive, names: list[str], root: str, kind: BundleKind,
             )
     if profile is not None and signature is not None:
         _compare_entitlements(profile, signature, notes)
-    warnings.extend(f"{root}: {note}" for note in notes)
-    return AppBundle(
+    bundle = AppBundle(
         kind=kind,
         path=root,
         CFBundleIdentifier=bundle_id,
@@ -162,7 +162,7 @@ def _bundle(archive: ZipArchive, names: list[str], root: str, kind: BundleKind,
         CFBundleExecutable=executable,
         MinimumOSVersion=f.text("MinimumOSVersion"),
         CFBundleSupportedPlatforms=f.texts("CFBundleSupportedPlatforms"),
-        UIDeviceFamily=_device_families(plist.get("UIDeviceFamily"), notes),
+        UIDeviceFamily=families,
         DTPlatformName=f.text("DTPlatformName"),
         DTSDKName=f.text("DTSDKName"),
         DTXcode=f.text("DTXcode"),
@@ -175,6 +175,9 @@ def _bundle(archive: ZipArchive, names: list[str], root: str, kind: BundleKind,
         certificate_in_profile=in_profile,
         bundle_id_matches_profile=matches,
     )
+    # Last: the typed reads above may have added notes of their own.
+    warnings.extend(f"{root}: {note}" for note in notes)
+    return bundle
 
 
 def _device_families(value: Any, notes: list[str]) -> tuple[str, ...]:
@@ -262,14 +265,6 @@ def _profile(archive: ZipArchive, root: str, notes: list[str],
     return profile
 
 
-def _open_member(archive: ZipArchive, info: zipfile.ZipInfo) -> IO[bytes]:
-    # ZipArchive has no streaming open() yet (see the report to the lead); its zipfile does.
-    opener = getattr(archive, "open", None)
-    if opener is not None:
-        return opener(info.filename)  # type: ignore[no-any-return]
-    return archive._zip.open(info)
-
-
 def _code_signature(archive: ZipArchive, root: str, executable: str,
                     notes: list[str]) -> CodeSignature | None:
     member = root + executable
@@ -284,7 +279,7 @@ def _code_signature(archive: ZipArchive, root: str, executable: str,
         return None
     try:
         # Streamed: macho reads the headers and the signature region only, seeking forward.
-        with _open_member(archive, info) as fh:
+        with archive.open(info.filename) as fh:
             slices = macho.read_code_signatures(fh, info.file_size)
     except ArtifactError as exc:
         notes.append(f"executable {executable}: code signature unreadable: {exc.problem}")
@@ -297,13 +292,15 @@ def _code_signature(archive: ZipArchive, root: str, executable: str,
         notes.append(f"executable {executable} is not code-signed")
         return None
     first = slices[0]
-    certificate = _signer(first, executable, notes)
+    certificate, der = _signer(first, executable, notes)
     for other in slices[1:]:
-        # Each slice has its own CMS blob (it signs that slice's hashes): compare who signed.
-        other_cert = _signer(other, executable, notes)
+        # Each slice has its own CMS blob (it signs that slice's hashes). Whether the same
+        # certificate signed it: its DER inside the other blob is enough, and far cheaper than
+        # parsing every blob (fat apps carry two to four).
+        same_signer = (der in other.cms) if der and other.cms else not other.cms or other.adhoc
         if (other.identifier, other.team_id, other.adhoc) != (
             first.identifier, first.team_id, first.adhoc
-        ) or (other_cert and other_cert.sha1) != (certificate and certificate.sha1):
+        ) or not same_signer:
             notes.append(f"executable {executable}: the {other.arch} slice is signed differently "
                          f"from the {first.arch} slice, which is the one shown")
     entitlements: dict[str, Any] = {}
@@ -325,14 +322,25 @@ def _code_signature(archive: ZipArchive, root: str, executable: str,
 
 
 def _signer(signature: macho.CodeSignature, executable: str,
-            notes: list[str]) -> Certificate | None:
+            notes: list[str]) -> tuple[Certificate | None, bytes | None]:
+    """The certificate that signed the slice's CMS blob, and its DER."""
     if not signature.cms or signature.adhoc:
-        return None
+        return None, None
     try:
-        return certificates_from_pkcs7(signature.cms)[0]
-    except (ArtifactError, IndexError) as exc:
-        notes.append(f"executable {executable} ({signature.arch}): CMS blob unreadable ({exc})")
-        return None
+        signed = signed_data_from_der(signature.cms)
+        serials = {s["sid"].chosen["serial_number"].native for s in signed["signer_infos"]
+                   if s["sid"].name == "issuer_and_serial_number"}
+        certs = [c.chosen for c in signed["certificates"] if c.name == "certificate"]
+        leaf = next((c for c in certs if c.serial_number in serials), certs[0] if certs else None)
+        if leaf is None:
+            notes.append(f"executable {executable} ({signature.arch}): CMS blob has no certificate")
+            return None, None
+        der = leaf.dump()
+        return certificate_from_der(der), der
+    except ArtifactError as exc:
+        notes.append(f"executable {executable} ({signature.arch}): CMS blob unreadable "
+                     f"({exc.problem})")
+        return None, None
 
 
 def _compare_entitlements(profile: ProvisioningProfile, signature: CodeSignature,

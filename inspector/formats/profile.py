@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from asn1crypto import cms
+
 from inspector.certs import Certificate, certificate_from_der, signed_data_from_der
 from inspector.containers.plist import MAX_PLIST_BYTES, load_plist_dict
 from inspector.errors import ArtifactError
@@ -75,14 +77,35 @@ def signing_type(
     )
 
 
-def _unwrap(data: bytes) -> tuple[bytes, bool]:
+def _encapsulated(data: bytes, warnings: list[str]) -> cms.EncapsulatedContentInfo:
+    try:
+        return signed_data_from_der(data)["encap_content_info"]
+    except ArtifactError as strict:
+        # signed_data_from_der parses every part; asn1crypto rejects some signer infos that
+        # openssl reads (the corpus's signed_plist.mobileprovision). The plist only needs the
+        # encapsulated content, so read just that before giving up.
+        try:
+            encap = cms.ContentInfo.load(data)["content"]["encap_content_info"]
+            encap.native  # noqa: B018 - parse now so that damage fails here
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
+            raise strict from strict.__cause__
+        warnings.append(f"CMS signature partly unreadable ({_gist(strict.problem)}); "
+                        "the profile's plist inside it was read")
+        return encap
+
+
+def _gist(problem: str) -> str:
+    # asn1crypto's messages can quote kilobytes of the bad input: keep the gist.
+    return problem if len(problem) <= 120 else problem[:117] + "..."
+
+
+def _unwrap(data: bytes, warnings: list[str]) -> tuple[bytes, bool]:
     """The plist bytes and whether they were bare (no CMS around them)."""
     head = data.lstrip()[:16]
     if not data:
         raise ArtifactError("profile is empty")
     if data[0] == 0x30:
-        signed = signed_data_from_der(data)
-        encap = signed["encap_content_info"]
+        encap = _encapsulated(data, warnings)
         if encap["content_type"].native != "data":
             raise ArtifactError(
                 f"CMS encapsulates {encap['content_type'].native}, not a plist (data)"
@@ -214,9 +237,7 @@ def _certificates(plist: Mapping[str, Any], warnings: list[str]) -> tuple[Certif
         try:
             certs.append(certificate_from_der(der))
         except ArtifactError as exc:
-            # asn1crypto's messages can quote kilobytes of the bad input: keep the gist.
-            problem = exc.problem if len(exc.problem) <= 120 else exc.problem[:117] + "..."
-            warnings.append(f"DeveloperCertificates[{i}] skipped: {problem}")
+            warnings.append(f"DeveloperCertificates[{i}] skipped: {_gist(exc.problem)}")
     return tuple(certs)
 
 
@@ -229,7 +250,7 @@ def profile_from_bytes(
 ) -> ProvisioningProfile:
     """Build the record from a profile's bytes (CMS DER/BER, or a bare XML/binary plist)."""
     warnings: list[str] = []
-    plist_bytes, bare = _unwrap(data)
+    plist_bytes, bare = _unwrap(data, warnings)
     if bare:
         warnings.append(
             "profile is a bare plist without Apple's CMS signature: it was edited or extracted, "

@@ -1,0 +1,124 @@
+"""IPA benchmark (run by hand): a 1 GB IPA, inspector beside the peer app-info-parser.
+
+    python bench/bench_ipa.py [--size-mb 1024] [--runs 5] [--keep]
+
+Builds /tmp/inspector-bench/big-<size>.ipa once: every member of the reference fixture
+(fixtures/ios/adhoc.ipa: app, widget extension, watch app, profiles, signed fat executables, CgBI
+icons) plus one large STORED resource inside the app bundle, streamed to disk 1 MB at a time.
+Then measures whole-process wall time (median) and peak RSS with and without the SHA-256, the
+import cost alone, inspector's in-process parse time, and `node bench/peer_app_info_parser.js`
+(`npm install --prefix bench` first; skipped when absent).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+from common import measure, row  # noqa: E402
+
+WORK = Path("/tmp/inspector-bench")
+SOURCE = ROOT / "fixtures" / "ios" / "adhoc.ipa"
+RESOURCE = "Payload/Fixture.app/Resources/big.bin"
+
+
+def build(size_mb: int) -> Path:
+    target = WORK / f"big-{size_mb}.ipa"
+    if target.exists():
+        return target
+    WORK.mkdir(parents=True, exist_ok=True)
+    chunk = os.urandom(1 << 20)
+    partial = target.with_suffix(".part")
+    with zipfile.ZipFile(SOURCE) as src, zipfile.ZipFile(partial, "w") as out:
+        for info in src.infolist():
+            out.writestr(info, src.read(info))
+        big = zipfile.ZipInfo(RESOURCE)
+        big.compress_type = zipfile.ZIP_STORED
+        with out.open(big, "w", force_zip64=True) as fh:
+            for i in range(size_mb):
+                fh.write(chunk[i % 7:] + chunk[: i % 7])
+    partial.rename(target)
+    return target
+
+
+def parse_time(path: Path, runs: int) -> float:
+    code = (
+        "import time, statistics, inspector\n"
+        f"p = {str(path)!r}\n"
+        "inspector.inspect(p, digest=False)\n"
+        "t = []\n"
+        f"for _ in range({runs * 4}):\n"
+        "    s = time.perf_counter(); inspector.inspect(p, digest=False); "
+        "t.append(time.perf_counter() - s)\n"
+        "print(statistics.median(t))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    return float(out.stdout)
+
+
+def import_cost(path: Path) -> str:
+    """The slowest cumulative imports of one `inspect --json --no-hash` run (python -X importtime)."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "inspector", "inspect", "--json", "--no-hash",
+         str(path)], capture_output=True, text=True, check=True)
+    rows = []
+    for line in done.stderr.splitlines():
+        if not line.startswith("import time:") or "cumulative" in line:
+            continue
+        _own, cumulative, name = line.removeprefix("import time:").split("|")
+        rows.append((int(cumulative), name.strip()))
+    top = sorted(rows, reverse=True)[:8]
+    return "\n".join(f"  {us / 1000:6.1f} ms  {name}" for us, name in top)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--size-mb", type=int, default=1024)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--keep", action="store_true", help="keep the big IPA for the next run")
+    args = ap.parse_args()
+    # An installed package has its bytecode compiled; this environment sets
+    # PYTHONDONTWRITEBYTECODE, which would make every run recompile inspector's sources.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "inspector")], check=True)
+    t0 = time.perf_counter()
+    ipa = build(args.size_mb)
+    print(f"built {ipa} ({ipa.stat().st_size / 1e9:.2f} GB) in {time.perf_counter() - t0:.0f} s")
+    inspector_cmd = [sys.executable, "-m", "inspector", "inspect", "--json"]
+    cases: list[tuple[str, list[str]]] = [
+        ("python -c pass (start-up floor)", [sys.executable, "-c", "pass"]),
+        ("python -c 'import inspector.cli' (imports)",
+         [sys.executable, "-c", "import inspector.cli"]),
+        ("inspector inspect --json --no-hash", [*inspector_cmd, "--no-hash", str(ipa)]),
+        ("inspector inspect --json (with SHA-256)", [*inspector_cmd, str(ipa)]),
+    ]
+    if shutil.which("node") and (HERE / "node_modules" / "app-info-parser").exists():
+        cases.append(("app-info-parser (node)",
+                      ["node", str(HERE / "peer_app_info_parser.js"), str(ipa)]))
+    print("| command | wall (median) | peak RSS |")
+    print("|---|---|---|")
+    for name, cmd in cases:
+        try:
+            seconds, rss = measure(cmd, runs=args.runs)
+        except RuntimeError as exc:
+            print(f"| {name} | failed: {exc} | |")
+            continue
+        print(row(name, seconds, rss))
+    print(f"\nin-process parse (inspector.inspect, digest=False), median: "
+          f"{parse_time(ipa, args.runs) * 1000:.1f} ms")
+    print("\nslowest imports (cumulative, python -X importtime):\n" + import_cost(ipa))
+    if not args.keep:
+        ipa.unlink()
+
+
+if __name__ == "__main__":
+    main()
