@@ -253,9 +253,9 @@ def test_member_larger_than_declared_size(tmp_path: Path) -> None:
         return head + b"<name>PackageInfo</name>" + re.sub(rb"<size>\d+</size>",
                                                            b"<size>10</size>", tail, count=1)
 
-    with XarArchive(write(tmp_path, rebuild((PKG / "product.pkg").read_bytes(), shrink))) as xar:
-        with pytest.raises(ArtifactError) as info:
-            xar.read("Fixture.pkg/PackageInfo")
+    path = write(tmp_path, rebuild((PKG / "product.pkg").read_bytes(), shrink))
+    with XarArchive(path) as xar, pytest.raises(ArtifactError) as info:
+        xar.read("Fixture.pkg/PackageInfo")
     assert info.value.member == "Fixture.pkg/PackageInfo"
     assert "more than the 10 bytes" in info.value.problem
 

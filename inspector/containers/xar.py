@@ -409,13 +409,7 @@ class _RangeReader:
 
 
 class _Stored:
-    """A pass-through "decompressor" so stored members share the decoder path."""
-
-    eof = False
-    unconsumed_tail = b""
-
-    def decompress(self, data: bytes, max_length: int = -1) -> bytes:
-        return data
+    """Marks a stored member: its bytes pass through the decoding reader unchanged."""
 
 
 def _decoder_for(member: XarMember) -> Callable[[], Any]:
