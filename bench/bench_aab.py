@@ -26,7 +26,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
-from common import measure, row  # noqa: E402
+from common import like_an_installed_package, measure, row  # noqa: E402
 
 WORK = Path("/tmp/inspector-bench")
 SOURCE = ROOT / "fixtures" / "aab" / "bundle-unsigned.aab"
@@ -82,6 +82,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--keep", action="store_true", help="keep the big AAB for the next run")
     args = ap.parse_args()
+    like_an_installed_package(ROOT)
     t0 = time.perf_counter()
     aab = build(args.size_mb)
     print(f"built {aab} ({aab.stat().st_size / 1e9:.2f} GB) in {time.perf_counter() - t0:.0f} s")

@@ -23,7 +23,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
-from common import measure, row  # noqa: E402
+from common import like_an_installed_package, measure, row  # noqa: E402
 
 WORK = Path("/tmp/inspector-bench")
 KEYS = ROOT / "fixtures" / "apk" / "keys"
@@ -73,6 +73,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--keep", action="store_true", help="keep the big APK for the next run")
     args = ap.parse_args()
+    like_an_installed_package(ROOT)
     t0 = time.perf_counter()
     apk = build(args.size_mb)
     print(f"built {apk} ({apk.stat().st_size / 1e9:.2f} GB) in {time.perf_counter() - t0:.0f} s")

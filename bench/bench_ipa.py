@@ -24,7 +24,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
-from common import measure, row  # noqa: E402
+from common import like_an_installed_package, measure, row  # noqa: E402
 
 WORK = Path("/tmp/inspector-bench")
 SOURCE = ROOT / "fixtures" / "ios" / "adhoc.ipa"
@@ -86,10 +86,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--keep", action="store_true", help="keep the big IPA for the next run")
     args = ap.parse_args()
-    # An installed package has its bytecode compiled; this environment sets
-    # PYTHONDONTWRITEBYTECODE, which would make every run recompile inspector's sources.
-    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "inspector")], check=True)
+    like_an_installed_package(ROOT)
     t0 = time.perf_counter()
     ipa = build(args.size_mb)
     print(f"built {ipa} ({ipa.stat().st_size / 1e9:.2f} GB) in {time.perf_counter() - t0:.0f} s")

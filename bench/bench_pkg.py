@@ -26,7 +26,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import measure, row
+from common import like_an_installed_package, measure, row
 
 WORK = Path("/tmp/inspector-bench-pkg")
 APP = "./Applications/Bench.app"
@@ -105,6 +105,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--rebuild", action="store_true")
     args = parser.parse_args()
+    like_an_installed_package(Path(__file__).resolve().parent.parent)
     size = args.size_mb << 20
     WORK.mkdir(parents=True, exist_ok=True)
     paths = {}

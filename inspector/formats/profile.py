@@ -77,21 +77,15 @@ def signing_type(
     )
 
 
-def _encapsulated(data: bytes, warnings: list[str]) -> cms.EncapsulatedContentInfo:
+def _encapsulated(data: bytes) -> cms.EncapsulatedContentInfo:
+    # Only the encapsulated plist is parsed: asn1crypto rejects some signer infos that openssl
+    # reads (the corpus's signed_plist.mobileprovision), and a profile's facts are all in the plist.
+    encap = signed_data_from_der(data)["encap_content_info"]
     try:
-        return signed_data_from_der(data)["encap_content_info"]
-    except ArtifactError as strict:
-        # signed_data_from_der parses every part; asn1crypto rejects some signer infos that
-        # openssl reads (the corpus's signed_plist.mobileprovision). The plist only needs the
-        # encapsulated content, so read just that before giving up.
-        try:
-            encap = cms.ContentInfo.load(data)["content"]["encap_content_info"]
-            encap.native  # noqa: B018 - parse now so that damage fails here
-        except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
-            raise strict from strict.__cause__
-        warnings.append(f"CMS signature partly unreadable ({_gist(strict.problem)}); "
-                        "the profile's plist inside it was read")
-        return encap
+        encap["content"].native  # noqa: B018 - parse now so that damage fails here
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
+        raise ArtifactError(f"CMS content is unreadable ({_gist(str(exc))})") from exc
+    return encap
 
 
 def _gist(problem: str) -> str:
@@ -99,13 +93,13 @@ def _gist(problem: str) -> str:
     return problem if len(problem) <= 120 else problem[:117] + "..."
 
 
-def _unwrap(data: bytes, warnings: list[str]) -> tuple[bytes, bool]:
+def _unwrap(data: bytes) -> tuple[bytes, bool]:
     """The plist bytes and whether they were bare (no CMS around them)."""
     head = data.lstrip()[:16]
     if not data:
         raise ArtifactError("profile is empty")
     if data[0] == 0x30:
-        encap = _encapsulated(data, warnings)
+        encap = _encapsulated(data)
         if encap["content_type"].native != "data":
             raise ArtifactError(
                 f"CMS encapsulates {encap['content_type'].native}, not a plist (data)"
@@ -250,7 +244,7 @@ def profile_from_bytes(
 ) -> ProvisioningProfile:
     """Build the record from a profile's bytes (CMS DER/BER, or a bare XML/binary plist)."""
     warnings: list[str] = []
-    plist_bytes, bare = _unwrap(data, warnings)
+    plist_bytes, bare = _unwrap(data)
     if bare:
         warnings.append(
             "profile is a bare plist without Apple's CMS signature: it was edited or extracted, "
