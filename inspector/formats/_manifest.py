@@ -8,8 +8,8 @@ APK and an AAB of the same app give the same record.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Protocol
+from dataclasses import dataclass, field, fields
+from typing import Any, Protocol
 
 from inspector.records.android import Feature, Icon, IconFile, Label
 
@@ -119,6 +119,10 @@ class ManifestFacts:
     permissions: tuple[str, ...]
     features: tuple[Feature, ...]
     warnings: tuple[str, ...]
+
+    def record_fields(self) -> dict[str, Any]:
+        """The facts as keyword arguments of AndroidApp (warnings are the caller's to merge)."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "warnings"}
 
 
 class _Reader:

@@ -25,7 +25,7 @@ from inspector.formats._manifest import (
     Value,
     manifest_facts,
 )
-from inspector.records.android import AndroidApp, Icon, Module, Signing
+from inspector.records.android import AndroidApp, Module, Signing
 
 __all__ = ["BASE", "delivery", "icon_png", "parse", "to_element"]
 
@@ -309,23 +309,7 @@ def parse(source: Source) -> AndroidApp:
     return AndroidApp(
         format="aab",
         file=source.file,
-        package_name=facts.package_name,
-        version_code=facts.version_code,
-        version_name=facts.version_name,
-        min_sdk=facts.min_sdk,
-        target_sdk=facts.target_sdk,
-        max_sdk=facts.max_sdk,
-        compile_sdk=facts.compile_sdk,
-        compile_sdk_codename=facts.compile_sdk_codename,
-        platform_build_version_code=facts.platform_build_version_code,
-        platform_build_version_name=facts.platform_build_version_name,
-        label=facts.label,
-        icon=facts.icon,
-        debuggable=facts.debuggable,
-        test_only=facts.test_only,
-        split=facts.split,
-        permissions=facts.permissions,
-        features=facts.features,
+        **facts.record_fields(),
         abis=abis,
         signing=signing,
         modules=modules,
@@ -340,9 +324,7 @@ def icon_png(path: Any, record: AndroidApp) -> tuple[str, bytes] | None:
     resources.pb names files relative to the module (``res/mipmap-xxhdpi-v4/ic_launcher.png``);
     the archive member is ``base/`` + that. WebP icons are not PNGs: only PNG files qualify.
     """
-    # Icon.best_png ranks PNG and WebP alike; hand it the PNGs only.
-    best = Icon(record.icon.resource,
-                files=tuple(f for f in record.icon.files if f.path.lower().endswith(".png"))).best_png
+    best = record.icon.best_png  # PNG files only (WebP is not what --extract-icon promises)
     if best is None:
         return None
     member = f"{BASE}/{best.path}"
