@@ -63,6 +63,11 @@ def detect(path: str | Path) -> tuple[str, ZipArchive | None]:
                 path=str(p),
             )
         return kind, archive
+    if head[:4] == b"\x03\x00\x08\x00":
+        raise UnknownFormatError(
+            "Android binary XML on its own is not a build: inspect the APK or AAB it belongs to",
+            path=str(p),
+        )
     stripped = head.lstrip()
     if stripped.startswith((b"bplist00", b"<?xml", b"<plist", b"<!DOCTYPE plist")) and (
         p.suffix.lower() in _PROFILE_SUFFIXES or any(k in head for k in _PROFILE_KEYS)

@@ -61,3 +61,9 @@ def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ArtifactError) as info:
         _detect(tmp_path / "nope.apk")
     assert "cannot open" in str(info.value)
+
+
+def test_a_lone_binary_manifest_is_named_as_such() -> None:
+    with pytest.raises(UnknownFormatError) as info:
+        _detect(corpus("axml", "AndroidManifest-Chinese.xml"))
+    assert "Android binary XML" in info.value.problem

@@ -60,7 +60,7 @@ class Icon:
 
     @property
     def best_png(self) -> IconFile | None:
-        """The raster file of highest density, which ``--extract-icon`` writes."""
+        """The PNG file of highest density, which ``--extract-icon`` writes."""
         pngs = [f for f in self.files if f.path.lower().endswith(".png")]
         return max(pngs, key=lambda f: _density_rank(f.density), default=None)
 
