@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from inspector.certs import Certificate
-from inspector.records.android import AndroidApp
+from inspector.records.android import AndroidApp, Signer
 from inspector.report import header
 from inspector.report.text import Block, when
 
@@ -39,6 +39,14 @@ def certificate_block(parent: Block, title: str, cert: Certificate, now: datetim
     key = cert.key_algorithm + (f" {cert.key_size} bits" if cert.key_size else "")
     block.add("Key", key)
     return block
+
+
+def _signer_label(signer: Signer) -> str:
+    label = signer.scheme + (f" {signer.name}" if signer.name else "")
+    if signer.min_sdk is not None:
+        top = "any" if signer.max_sdk in (None, 0x7FFFFFFF) else signer.max_sdk
+        label += f" SDK {signer.min_sdk}-{top}"
+    return label
 
 
 def render(app: AndroidApp, now: datetime | None) -> Block:
@@ -89,17 +97,20 @@ def render(app: AndroidApp, now: datetime | None) -> Block:
         feats = block.child(f"Features ({len(app.features)})")
         for f in app.features:
             feats.rows.append(("-", f.name + ("" if f.required else "  (not required)")))
-    for i, signer in enumerate(signing.signers, 1):
-        sdk = ""
-        if signer.min_sdk is not None:
-            sdk = f", SDK {signer.min_sdk}-{signer.max_sdk if signer.max_sdk != 0x7FFFFFFF else 'any'}"
-        name = f" {signer.name}" if signer.name else ""
-        if not signer.certificates:
-            block.child(f"Signer {i} ({signer.scheme}{name}{sdk}): no certificate")
+    # One block per signing certificate, naming every scheme and signer it signs for: a
+    # v1+v2+v3 APK signed by one key shows that key once.
+    groups: dict[str, list[Signer]] = {}
+    for signer in signing.signers:
+        key = signer.certificates[0].sha256 if signer.certificates else f"none-{id(signer)}"
+        groups.setdefault(key, []).append(signer)
+    for i, signers in enumerate(groups.values(), 1):
+        title = f"Signer {i} ({', '.join(_signer_label(s) for s in signers)})"
+        first = signers[0]
+        if not first.certificates:
+            block.child(f"{title}: no certificate")
             continue
-        signer_block = certificate_block(
-            block, f"Signer {i} ({signer.scheme}{name}{sdk})", signer.certificates[0], now
-        )
-        for j, old in enumerate(signer.lineage, 1):
-            certificate_block(signer_block, f"Lineage {j} of {len(signer.lineage)}", old, now)
+        signer_block = certificate_block(block, title, first.certificates[0], now)
+        lineage = next((s.lineage for s in signers if s.lineage), ())
+        for j, old in enumerate(lineage, 1):
+            certificate_block(signer_block, f"Lineage {j} of {len(lineage)}", old, now)
     return block

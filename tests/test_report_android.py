@@ -1,0 +1,50 @@
+"""The text report of Android records: first facts, grouped signers, markers that matter."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import inspector
+from inspector.report import render_text
+from tests.conftest import FIXTURES
+
+NOW = datetime(2026, 11, 28, tzinfo=UTC)
+
+
+def _text(name: str) -> str:
+    return render_text(inspector.inspect(FIXTURES / "apk" / name, digest=False), NOW)
+
+
+def test_one_key_for_three_schemes_is_shown_once() -> None:
+    text = _text("signed-v1v2v3.apk")
+    assert text.count("Signer ") == 1
+    assert "Signer 1 (v1 RELEASE, v2, v3 SDK 24-any)" in text
+    assert "Signed          v1, v2, v3" in text
+
+
+def test_rotated_key_shows_its_lineage_under_the_v3_signer() -> None:
+    text = _text("rotated-v3-lineage.apk")
+    assert "Signer 1 (v1 RELEASE, v2)" in text
+    assert "Signer 2 (v3 SDK 24-any)" in text
+    assert "Lineage 1 of 2" in text.split("Signer 2")[1]
+
+
+def test_debug_certificate_and_debuggable_are_flagged() -> None:
+    text = _text("debuggable.apk")
+    assert "[ANDROID DEBUG CERTIFICATE]" in text
+    assert "Debuggable      YES" in text
+
+
+def test_expired_certificate_says_so() -> None:
+    text = _text("expired-cert.apk")
+    assert "Valid until  2020-01-01 00:00 UTC (EXPIRED" in text
+
+
+def test_unsigned_and_adaptive() -> None:
+    assert "Signed          NO (unsigned)" in _text("unsigned.apk")
+    assert "(adaptive)" in _text("adaptive-icon.apk")
+
+
+def test_warnings_come_last() -> None:
+    text = _text("unsigned.apk")
+    assert text.rstrip().split("\n")[-2].strip() == "Warnings"
