@@ -26,7 +26,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
-from common import like_an_installed_package, measure, row  # noqa: E402
+from common import like_an_installed_package, measure, parse_time, row  # noqa: E402
 
 WORK = Path("/tmp/inspector-bench")
 SOURCE = ROOT / "fixtures" / "aab" / "bundle-unsigned.aab"
@@ -55,25 +55,6 @@ def build(size_mb: int) -> Path:
                        stdout=subprocess.DEVNULL)
     partial.rename(target)
     return target
-
-
-def parse_time(path: Path, runs: int) -> tuple[float, list[str]]:
-    """Median seconds of inspector.inspect(path, digest=False) after import, and which of
-    androguard / google.protobuf got imported on the way."""
-    code = (
-        "import sys, time, statistics, inspector\n"
-        f"p = {str(path)!r}\n"
-        "inspector.inspect(p, digest=False)\n"
-        "t = []\n"
-        f"for _ in range({runs * 4}):\n"
-        "    s = time.perf_counter(); inspector.inspect(p, digest=False)\n"
-        "    t.append(time.perf_counter() - s)\n"
-        "print(statistics.median(t))\n"
-        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules} & {'androguard', 'google'})))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
-    median, _, heavy = out.stdout.partition("\n")
-    return float(median), heavy.split()
 
 
 def main() -> None:

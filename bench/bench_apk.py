@@ -23,7 +23,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
-from common import like_an_installed_package, measure, row  # noqa: E402
+from common import like_an_installed_package, measure, parse_time, row  # noqa: E402
 
 WORK = Path("/tmp/inspector-bench")
 KEYS = ROOT / "fixtures" / "apk" / "keys"
@@ -51,20 +51,6 @@ def build(size_mb: int) -> Path:
     unsigned.unlink()
     aligned.unlink()
     return target
-
-
-def parse_time(path: Path, runs: int) -> float:
-    code = (
-        "import time, statistics, inspector\n"
-        f"p = {str(path)!r}\n"
-        "inspector.inspect(p, digest=False)\n"
-        "t = []\n"
-        f"for _ in range({runs * 4}):\n"
-        "    s = time.perf_counter(); inspector.inspect(p, digest=False); t.append(time.perf_counter() - s)\n"
-        "print(statistics.median(t))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
-    return float(out.stdout)
 
 
 def main() -> None:
@@ -101,7 +87,7 @@ def main() -> None:
             continue
         print(row(name, seconds, rss))
     print(f"\nin-process parse (inspector.inspect, digest=False), median: "
-          f"{parse_time(apk, args.runs) * 1000:.1f} ms")
+          f"{parse_time(apk, args.runs)[0] * 1000:.1f} ms")
     if not args.keep:
         apk.unlink()
 

@@ -24,7 +24,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
-from common import like_an_installed_package, measure, row  # noqa: E402
+from common import like_an_installed_package, measure, parse_time, row  # noqa: E402
 
 WORK = Path("/tmp/inspector-bench")
 SOURCE = ROOT / "fixtures" / "ios" / "adhoc.ipa"
@@ -48,21 +48,6 @@ def build(size_mb: int) -> Path:
                 fh.write(chunk[i % 7:] + chunk[: i % 7])
     partial.rename(target)
     return target
-
-
-def parse_time(path: Path, runs: int) -> float:
-    code = (
-        "import time, statistics, inspector\n"
-        f"p = {str(path)!r}\n"
-        "inspector.inspect(p, digest=False)\n"
-        "t = []\n"
-        f"for _ in range({runs * 4}):\n"
-        "    s = time.perf_counter(); inspector.inspect(p, digest=False); "
-        "t.append(time.perf_counter() - s)\n"
-        "print(statistics.median(t))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
-    return float(out.stdout)
 
 
 def import_cost(path: Path) -> str:
@@ -111,7 +96,7 @@ def main() -> None:
             continue
         print(row(name, seconds, rss))
     print(f"\nin-process parse (inspector.inspect, digest=False), median: "
-          f"{parse_time(ipa, args.runs) * 1000:.1f} ms")
+          f"{parse_time(ipa, args.runs)[0] * 1000:.1f} ms")
     print("\nslowest imports (cumulative, python -X importtime):\n" + import_cost(ipa))
     if not args.keep:
         ipa.unlink()

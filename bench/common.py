@@ -46,3 +46,24 @@ def measure(cmd: Sequence[str], runs: int = 5, warmup: int = 1) -> tuple[float, 
 
 def row(name: str, seconds: float, rss_mb: float) -> str:
     return f"| {name} | {seconds:.3f} s | {rss_mb:.0f} MB |"
+
+
+def parse_time(path: str | os.PathLike[str], runs: int) -> tuple[float, list[str]]:
+    """Median seconds of ``inspector.inspect(path, digest=False)`` in a process that has already
+    imported everything and inspected the file once, and which heavy packages (androguard,
+    google.protobuf, requests) that process imported."""
+    code = (
+        "import sys, time, statistics, inspector\n"
+        f"p = {str(path)!r}\n"
+        "inspector.inspect(p, digest=False)\n"
+        "t = []\n"
+        f"for _ in range({runs * 4}):\n"
+        "    s = time.perf_counter(); inspector.inspect(p, digest=False)\n"
+        "    t.append(time.perf_counter() - s)\n"
+        "print(statistics.median(t))\n"
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules}"
+        " & {'androguard', 'google', 'requests'})))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    median, _, heavy = out.stdout.partition("\n")
+    return float(median), heavy.split()
