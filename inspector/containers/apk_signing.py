@@ -9,7 +9,7 @@ Verifying digests would mean reading the whole APK, which is apksigner's job, no
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from inspector.errors import ArtifactError
@@ -90,21 +90,20 @@ class _Buf:
             yield self.prefixed(what)
 
 
-def read_signing_block(read_raw: object, cd_offset: int) -> bytes | None:
+def read_signing_block(read_raw: Callable[[int, int], bytes], cd_offset: int) -> bytes | None:
     """The raw block (size field to magic) ending at ``cd_offset``, or None if there is none.
 
     ``read_raw(offset, size)`` reads bytes of the archive file.
     """
-    reader = read_raw  # callable(offset, size) -> bytes
     if cd_offset < 32:
         return None
-    footer = reader(cd_offset - 24, 24)  # type: ignore[operator]
+    footer = read_raw(cd_offset - 24, 24)
     if len(footer) != 24 or footer[8:] != MAGIC:
         return None
     size = struct.unpack("<Q", footer[:8])[0]
     if size < 24 or size > _MAX_BLOCK or size + 8 > cd_offset:
         raise ArtifactError(f"block size {size} is impossible here", member=MEMBER)
-    block = reader(cd_offset - size - 8, size + 8)  # type: ignore[operator]
+    block = read_raw(cd_offset - size - 8, size + 8)
     if len(block) != size + 8 or struct.unpack("<Q", block[:8])[0] != size:
         raise ArtifactError("the two size fields of the block disagree", member=MEMBER)
     return bytes(block)

@@ -17,13 +17,13 @@ import struct
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any, BinaryIO
 from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml
 import defusedxml.ElementTree as SafeET
 
+from inspector.containers._file import ArtifactFile
 from inspector.errors import ArtifactError
 
 __all__ = [
@@ -131,16 +131,11 @@ class XarSignature:
     certificates: tuple[bytes, ...]
 
 
-class XarArchive:
+class XarArchive(ArtifactFile):
     """An open xar archive; use as a context manager. Member names are ``/``-joined paths."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = str(path)
-        self.warnings: list[str] = []
-        try:
-            self._fh: BinaryIO = open(path, "rb")  # noqa: SIM115 - closed by close()
-        except OSError as exc:
-            raise ArtifactError(f"cannot open ({exc.strerror or exc})", path=self.path) from exc
+        super().__init__(path)
         try:
             self._size = os.fstat(self._fh.fileno()).st_size
             self._read_toc()
@@ -148,24 +143,9 @@ class XarArchive:
             self._fh.close()
             raise
 
-    # -- context manager -------------------------------------------------------------------
-    def __enter__(self) -> XarArchive:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._fh.close()
-
     # -- reading the header and the TOC ---------------------------------------------------
-    def _pread(self, offset: int, size: int) -> bytes:
-        self._fh.seek(offset)
-        return self._fh.read(size)
-
     def _read_toc(self) -> None:
-        head = self._pread(0, _HEADER.size)
+        head = self.read_raw(0, _HEADER.size)
         if len(head) < 4 or head[:4] != MAGIC:
             raise ArtifactError("not a xar archive (no 'xar!' magic)", member="header")
         if len(head) < _HEADER.size:
@@ -187,7 +167,7 @@ class XarArchive:
             raise ArtifactError(f"TOC is {toc_len} bytes compressed (limit {MAX_TOC_BYTES})",
                                 member="header")
         if algorithm == 3:
-            raw_name = self._pread(_HEADER.size, header_size - _HEADER.size)
+            raw_name = self.read_raw(_HEADER.size, header_size - _HEADER.size)
             name = raw_name.split(b"\0", 1)[0].decode("ascii", "replace").lower()
             if name not in _ALGORITHMS:
                 raise ArtifactError(f"unknown TOC checksum algorithm {name!r}", member="header")
@@ -197,7 +177,7 @@ class XarArchive:
         else:
             raise ArtifactError(f"unknown TOC checksum algorithm number {algorithm}",
                                 member="header")
-        compressed = self._pread(header_size, toc_len)
+        compressed = self.read_raw(header_size, toc_len)
         if len(compressed) != toc_len:
             raise ArtifactError("file is truncated inside the TOC", member="TOC")
         inflater = zlib.decompressobj()
@@ -254,7 +234,7 @@ class XarArchive:
         if size != len(digest):
             raise ArtifactError(f"TOC checksum size {size} is not that of {algorithm}",
                                 member="TOC checksum")
-        stored = self._pread(self._heap_range(offset, size, "TOC checksum"), size)
+        stored = self.read_raw(self._heap_range(offset, size, "TOC checksum"), size)
         if stored != digest:
             raise ArtifactError(
                 f"TOC checksum mismatch ({algorithm} of the TOC is {digest.hex()}, "
@@ -347,10 +327,6 @@ class XarArchive:
 
     def files(self) -> Iterator[XarMember]:
         return (m for m in self._members.values() if not m.is_dir)
-
-    def read_raw(self, offset: int, size: int) -> bytes:
-        """Bytes at an absolute offset (for signature blobs); the range was validated."""
-        return self._pread(offset, size)
 
     def open(self, name: str) -> BinaryIO:
         """A buffered, decoded stream of one member, read lazily from the file."""

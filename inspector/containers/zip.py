@@ -12,9 +12,9 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
-from types import TracebackType
 from typing import BinaryIO
 
+from inspector.containers._file import ArtifactFile
 from inspector.errors import ArtifactError
 
 __all__ = ["DEFAULT_MEMBER_LIMIT", "MAX_RATIO", "ZipArchive", "is_zip"]
@@ -32,16 +32,11 @@ def is_zip(head: bytes) -> bool:
     return head[:4] in _ZIP_MAGICS
 
 
-class ZipArchive:
+class ZipArchive(ArtifactFile):
     """An open zip archive; use as a context manager. Names are as stored (``/`` separated)."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = str(path)
-        self.warnings: list[str] = []
-        try:
-            self._fh: BinaryIO = open(path, "rb")  # noqa: SIM115 - closed by close()
-        except OSError as exc:
-            raise ArtifactError(f"cannot open ({exc.strerror or exc})", path=self.path) from exc
+        super().__init__(path)
         try:
             self._zip = zipfile.ZipFile(self._fh)
         except zipfile.BadZipFile as exc:
@@ -74,21 +69,9 @@ class ZipArchive:
                 + ", ".join(sorted(dupes)[:5])
             )
 
-    # -- context manager -------------------------------------------------------------------
-    def __enter__(self) -> ZipArchive:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
     def close(self) -> None:
         self._zip.close()
-        self._fh.close()
+        super().close()
 
     # -- listing ---------------------------------------------------------------------------
     @property
@@ -175,10 +158,3 @@ class ZipArchive:
         if len(data) != info.compress_size:
             raise ArtifactError("member data is truncated", path=self.path, member=info.filename)
         return data
-
-    def read_raw(self, offset: int, size: int) -> bytes:
-        """``size`` bytes of the archive file itself at ``offset`` (for structures outside members)."""
-        if offset < 0 or size < 0:
-            raise ArtifactError(f"bad offset {offset} or size {size}", path=self.path)
-        self._fh.seek(offset)
-        return self._fh.read(size)
