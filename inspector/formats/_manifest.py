@@ -7,25 +7,33 @@ APK and an AAB of the same app give the same record.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from typing import Any, Protocol
 
+from inspector.containers.zip import ZipArchive
+from inspector.errors import ArtifactError
 from inspector.records.android import Feature, Icon, IconFile, Label
 
 __all__ = [
     "ANDROID_ATTRS",
     "ANDROID_NS",
     "DIST_NS",
+    "ICON_LIMIT",
     "Element",
     "ManifestFacts",
     "Ref",
     "Resources",
     "Value",
+    "best_icon_png",
     "manifest_facts",
 ]
 
 ANDROID_NS = "http://schemas.android.com/apk/res/android"
+#: Launcher icons are kilobytes; a larger "icon" is not one.
+ICON_LIMIT = 16 << 20
+_PNG = b"\x89PNG\r\n\x1a\n"
 DIST_NS = "http://schemas.android.com/apk/distribution"
 
 #: android attribute resource ids -> names, for manifests whose attribute names were stripped
@@ -281,3 +289,22 @@ def manifest_facts(root: Element, resources: Resources | None) -> ManifestFacts:
         features=tuple(features),
         warnings=tuple(r.warnings),
     )
+
+
+def best_icon_png(path: str | os.PathLike[str], icon: Icon, prefix: str = "") -> tuple[str, bytes] | None:
+    """The highest-density PNG behind ``icon`` (member ``prefix`` + its path), for --extract-icon.
+
+    The APK and the AAB share this; an AAB's resource paths are relative to the module, so its
+    caller passes ``base/``.
+    """
+    best = icon.best_png
+    if best is None:
+        return None
+    member = prefix + best.path
+    with ZipArchive(path) as archive:
+        if member not in archive:
+            raise ArtifactError("icon file named by the resource table is missing", member=member)
+        data = archive.read(member, limit=ICON_LIMIT)
+    if not data.startswith(_PNG):
+        raise ArtifactError("icon file is not a PNG image", member=member)
+    return member, data

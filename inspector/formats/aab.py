@@ -23,6 +23,7 @@ from inspector.formats._manifest import (
     Element,
     Ref,
     Value,
+    best_icon_png,
     manifest_facts,
 )
 from inspector.records.android import AndroidApp, Module, Signing
@@ -33,12 +34,10 @@ BASE = "base"
 BUNDLE_CONFIG = "BundleConfig.pb"
 MANIFEST = "manifest/AndroidManifest.xml"
 RESOURCES = "resources.pb"
-_ICON_LIMIT = 16 << 20
 _MODULE_MANIFEST = re.compile(r"^([^/]+)/manifest/AndroidManifest\.xml$")
 _LIB = re.compile(r"^([^/]+)/lib/([^/]+)/[^/]+$")
 #: Follow at most this many references from one value to the next (a cycle is a broken table).
 _MAX_HOPS = 8
-_PNG = b"\x89PNG\r\n\x1a\n"
 
 # Configuration.density -> the qualifier aapt2 prints (ResTable_config density constants)
 _DENSITIES = {120: "ldpi", 160: "mdpi", 213: "tvdpi", 240: "hdpi", 320: "xhdpi", 480: "xxhdpi",
@@ -324,15 +323,5 @@ def icon_png(path: Any, record: AndroidApp) -> tuple[str, bytes] | None:
     resources.pb names files relative to the module (``res/mipmap-xxhdpi-v4/ic_launcher.png``);
     the archive member is ``base/`` + that. WebP icons are not PNGs: only PNG files qualify.
     """
-    best = record.icon.best_png  # PNG files only (WebP is not what --extract-icon promises)
-    if best is None:
-        return None
-    member = f"{BASE}/{best.path}"
-    with ZipArchive(path) as archive:
-        if member not in archive:
-            raise ArtifactError("icon file named by the resource table is missing", member=member)
-        data = archive.read(member, limit=_ICON_LIMIT)
-    if not data.startswith(_PNG):
-        raise ArtifactError("icon file is not a PNG image", member=member)
-    return member, data
+    return best_icon_png(path, record.icon, prefix=f"{BASE}/")
 

@@ -25,6 +25,7 @@ from inspector.formats._manifest import (
     Element,
     Ref,
     Value,
+    best_icon_png,
     manifest_facts,
 )
 from inspector.records.android import AndroidApp, Signer, Signing
@@ -33,7 +34,6 @@ __all__ = ["abis", "icon_png", "parse", "read_binary_xml"]
 
 MANIFEST = "AndroidManifest.xml"
 RESOURCES = "resources.arsc"
-_ICON_LIMIT = 16 << 20
 _MAX_EVENTS = 2_000_000
 _LIB = re.compile(r"^lib/([^/]+)/[^/]+$")
 
@@ -272,10 +272,4 @@ def parse(source: Source) -> AndroidApp:
 
 def icon_png(path: Any, record: AndroidApp) -> tuple[str, bytes] | None:
     """The highest-density PNG behind the launcher icon, as stored in the APK."""
-    best = record.icon.best_png
-    if best is None:
-        return None
-    with ZipArchive(path) as archive:
-        if best.path not in archive:
-            raise ArtifactError("icon file named by the resource table is missing", member=best.path)
-        return best.path, archive.read(best.path, limit=_ICON_LIMIT)
+    return best_icon_png(path, record.icon)
