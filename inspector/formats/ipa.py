@@ -21,6 +21,7 @@ from inspector.formats.profile import (
     MAX_PROFILE_BYTES,
     PlistFields,
     bundle_id_matches,
+    covers,
     embedded_profile,
 )
 from inspector.records.apple import AppBundle, BundleKind, CodeSignature, IpaApp, ProvisioningProfile
@@ -348,9 +349,7 @@ def _compare_entitlements(profile: ProvisioningProfile, signature: CodeSignature
     """The signed entitlements must be allowed by the profile: check the two that break installs."""
     signed_id = signature.entitlements.get("application-identifier")
     pattern = profile.application_identifier
-    if isinstance(signed_id, str) and pattern and not (
-        signed_id.startswith(pattern[:-1]) if pattern.endswith("*") else signed_id == pattern
-    ):
+    if isinstance(signed_id, str) and pattern and not covers(pattern, signed_id):
         notes.append(f"signed application-identifier {signed_id} is not covered by the "
                      f"profile's {profile.application_identifier}")
     signed_debug = signature.entitlements.get("get-task-allow")

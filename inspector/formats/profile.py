@@ -24,6 +24,7 @@ __all__ = [
     "MAX_PROFILE_BYTES",
     "PlistFields",
     "bundle_id_matches",
+    "covers",
     "embedded_profile",
     "parse",
     "profile_from_bytes",
@@ -299,6 +300,11 @@ def bundle_id_matches(application_identifier: str, bundle_id: str) -> bool:
     """Whether ``bundle_id`` is covered by ``TEAMID.<pattern>`` (``*`` only as the last character,
     as the Developer portal allows: ``TEAMID.*``, ``TEAMID.com.acme.*``)."""
     _, _, pattern = application_identifier.partition(".")
+    return covers(pattern, bundle_id)
+
+
+def covers(pattern: str, value: str) -> bool:
+    """Whether an app-id ``pattern`` (``*`` only as its last character) covers ``value``."""
     if pattern.endswith("*"):
-        return bundle_id.startswith(pattern[:-1])
-    return bundle_id == pattern
+        return value.startswith(pattern[:-1])
+    return value == pattern
