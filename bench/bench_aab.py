@@ -26,7 +26,13 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
-from common import like_an_installed_package, measure, parse_time, row  # noqa: E402
+from common import (  # noqa: E402
+    inspector_cases,
+    like_an_installed_package,
+    parse_time,
+    print_table,
+    startup_floor,
+)
 
 WORK = Path("/tmp/inspector-bench")
 SOURCE = ROOT / "fixtures" / "aab" / "bundle-unsigned.aab"
@@ -67,21 +73,15 @@ def main() -> None:
     t0 = time.perf_counter()
     aab = build(args.size_mb)
     print(f"built {aab} ({aab.stat().st_size / 1e9:.2f} GB) in {time.perf_counter() - t0:.0f} s")
-    inspector_cmd = [sys.executable, "-m", "inspector", "inspect", "--json"]
-    cases: list[tuple[str, list[str]]] = [
-        ("python -c pass (start-up floor)", [sys.executable, "-c", "pass"]),
+    cases = [
+        startup_floor(),
         ("python -c 'import inspector.cli'", [sys.executable, "-c", "import inspector.cli"]),
         # What the protobuf runtime alone would add, had the decoder used it.
         ("python -c 'import google.protobuf.message_factory'",
          [sys.executable, "-c", "import google.protobuf.message_factory"]),
-        ("inspector inspect --json --no-hash", [*inspector_cmd, "--no-hash", str(aab)]),
-        ("inspector inspect --json (with SHA-256)", [*inspector_cmd, str(aab)]),
+        *inspector_cases(aab),
     ]
-    print("| command | wall (median) | peak RSS |")
-    print("|---|---|---|")
-    for name, cmd in cases:
-        seconds, rss = measure(cmd, runs=args.runs)
-        print(row(name, seconds, rss))
+    print_table(cases, args.runs)
     seconds, heavy = parse_time(aab, args.runs)
     print(f"\nin-process parse (inspector.inspect, digest=False), median: {seconds * 1000:.1f} ms")
     print(f"heavy modules imported on the AAB path: {', '.join(heavy) or 'none'}")

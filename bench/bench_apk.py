@@ -23,7 +23,14 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
-from common import like_an_installed_package, measure, parse_time, row  # noqa: E402
+from common import (  # noqa: E402
+    inspector_cases,
+    like_an_installed_package,
+    parse_time,
+    peer_cases,
+    print_table,
+    startup_floor,
+)
 
 WORK = Path("/tmp/inspector-bench")
 KEYS = ROOT / "fixtures" / "apk" / "keys"
@@ -63,29 +70,17 @@ def main() -> None:
     t0 = time.perf_counter()
     apk = build(args.size_mb)
     print(f"built {apk} ({apk.stat().st_size / 1e9:.2f} GB) in {time.perf_counter() - t0:.0f} s")
-    inspector_cmd = [sys.executable, "-m", "inspector", "inspect", "--json"]
-    cases: list[tuple[str, list[str]]] = [
-        ("python -c pass (start-up floor)", [sys.executable, "-c", "pass"]),
+    cases = [
+        startup_floor(),
         ("python -c 'import androguard.core.axml'", [sys.executable, "-c", "import androguard.core.axml"]),
-        ("inspector inspect --json --no-hash", [*inspector_cmd, "--no-hash", str(apk)]),
-        ("inspector inspect --json (with SHA-256)", [*inspector_cmd, str(apk)]),
+        *inspector_cases(apk),
         ("androguard APK()", [sys.executable, "-c",
                               f"from loguru import logger; logger.disable('androguard');"
                               f"from androguard.core.apk import APK; APK({str(apk)!r})"]),
     ]
     if shutil.which("aapt2"):
         cases.append(("aapt2 dump badging", ["aapt2", "dump", "badging", str(apk)]))
-    if shutil.which("node") and (HERE / "node_modules" / "app-info-parser").exists():
-        cases.append(("app-info-parser (node)", ["node", str(HERE / "peer_app_info_parser.js"), str(apk)]))
-    print("| command | wall (median) | peak RSS |")
-    print("|---|---|---|")
-    for name, cmd in cases:
-        try:
-            seconds, rss = measure(cmd, runs=args.runs)
-        except RuntimeError as exc:
-            print(f"| {name} | failed: {exc} | |")
-            continue
-        print(row(name, seconds, rss))
+    print_table([*cases, *peer_cases(apk)], args.runs)
     print(f"\nin-process parse (inspector.inspect, digest=False), median: "
           f"{parse_time(apk, args.runs)[0] * 1000:.1f} ms")
     if not args.keep:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -24,7 +23,14 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
-from common import like_an_installed_package, measure, parse_time, row  # noqa: E402
+from common import (  # noqa: E402
+    inspector_cases,
+    like_an_installed_package,
+    parse_time,
+    peer_cases,
+    print_table,
+    startup_floor,
+)
 
 WORK = Path("/tmp/inspector-bench")
 SOURCE = ROOT / "fixtures" / "ios" / "adhoc.ipa"
@@ -75,26 +81,13 @@ def main() -> None:
     t0 = time.perf_counter()
     ipa = build(args.size_mb)
     print(f"built {ipa} ({ipa.stat().st_size / 1e9:.2f} GB) in {time.perf_counter() - t0:.0f} s")
-    inspector_cmd = [sys.executable, "-m", "inspector", "inspect", "--json"]
-    cases: list[tuple[str, list[str]]] = [
-        ("python -c pass (start-up floor)", [sys.executable, "-c", "pass"]),
-        ("python -c 'import inspector.cli' (imports)",
-         [sys.executable, "-c", "import inspector.cli"]),
-        ("inspector inspect --json --no-hash", [*inspector_cmd, "--no-hash", str(ipa)]),
-        ("inspector inspect --json (with SHA-256)", [*inspector_cmd, str(ipa)]),
+    cases = [
+        startup_floor(),
+        ("python -c 'import inspector.cli' (imports)", [sys.executable, "-c", "import inspector.cli"]),
+        *inspector_cases(ipa),
+        *peer_cases(ipa),
     ]
-    if shutil.which("node") and (HERE / "node_modules" / "app-info-parser").exists():
-        cases.append(("app-info-parser (node)",
-                      ["node", str(HERE / "peer_app_info_parser.js"), str(ipa)]))
-    print("| command | wall (median) | peak RSS |")
-    print("|---|---|---|")
-    for name, cmd in cases:
-        try:
-            seconds, rss = measure(cmd, runs=args.runs)
-        except RuntimeError as exc:
-            print(f"| {name} | failed: {exc} | |")
-            continue
-        print(row(name, seconds, rss))
+    print_table(cases, args.runs)
     print(f"\nin-process parse (inspector.inspect, digest=False), median: "
           f"{parse_time(ipa, args.runs)[0] * 1000:.1f} ms")
     print("\nslowest imports (cumulative, python -X importtime):\n" + import_cost(ipa))

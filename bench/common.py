@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -46,6 +47,44 @@ def measure(cmd: Sequence[str], runs: int = 5, warmup: int = 1) -> tuple[float, 
 
 def row(name: str, seconds: float, rss_mb: float) -> str:
     return f"| {name} | {seconds:.3f} s | {rss_mb:.0f} MB |"
+
+
+Case = tuple[str, list[str]]
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def startup_floor() -> Case:
+    return ("python -c pass (start-up floor)", [sys.executable, "-c", "pass"])
+
+
+def inspector_cases(path: str | os.PathLike[str]) -> list[Case]:
+    """``inspector inspect --json`` on ``path``, without and with the whole-file SHA-256."""
+    cmd = [sys.executable, "-m", "inspector", "inspect", "--json"]
+    return [
+        ("inspector inspect --json --no-hash", [*cmd, "--no-hash", str(path)]),
+        ("inspector inspect --json (with SHA-256)", [*cmd, str(path)]),
+    ]
+
+
+def peer_cases(path: str | os.PathLike[str]) -> list[Case]:
+    """The npm package app-info-parser on ``path``, when node and the package are installed."""
+    runner = os.path.join(HERE, "peer_app_info_parser.js")
+    if shutil.which("node") and os.path.isdir(os.path.join(HERE, "node_modules", "app-info-parser")):
+        return [("app-info-parser (node)", ["node", runner, str(path)])]
+    return []
+
+
+def print_table(cases: list[Case], runs: int) -> None:
+    """One Markdown row per case; a tool that fails is reported in its row, not raised."""
+    print("| command | wall (median) | peak RSS |")
+    print("|---|---|---|")
+    for name, cmd in cases:
+        try:
+            seconds, rss = measure(cmd, runs=runs)
+        except RuntimeError as exc:
+            print(f"| {name} | failed: {exc} | |")
+            continue
+        print(row(name, seconds, rss))
 
 
 def parse_time(path: str | os.PathLike[str], runs: int) -> tuple[float, list[str]]:
