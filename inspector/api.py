@@ -31,6 +31,10 @@ def inspect(path: str | os.PathLike[str], *, digest: bool = True) -> Any:
             record = parse(source)
         except ArtifactError as exc:
             raise exc.at(p) from exc.__cause__
+        if archive is not None and archive.warnings:
+            # What the zip reader met on the way (odd names, a member read as Android reads it)
+            # comes first, whichever members the parser read.
+            record = dataclasses.replace(record, warnings=(*archive.warnings, *record.warnings))
     finally:
         if archive is not None:
             archive.close()

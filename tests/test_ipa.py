@@ -431,3 +431,34 @@ def test_bundle_kinds_and_several_apps(tmp_path: Path) -> None:
         "Payload/A.app/Watch/W.app/PlugIns/WE.appex/": "extension",
     }
     assert any("2 app bundles in Payload/; reporting Payload/A.app/" in w for w in record.warnings)
+
+
+def test_zip_reader_warnings_reach_the_record(tmp_path: Path) -> None:
+    # Info.plist stored, then its method id set to an unknown value in both headers: the zip
+    # reader reads it as stored (as Android does) and says so; that note must reach the record
+    # even though the IPA parser reads the member after it started collecting warnings.
+    source = FIXTURES / "ios" / "development.ipa"
+    target = tmp_path / "odd-method.ipa"
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w") as out:
+        for info in src.infolist():
+            data = src.read(info)
+            info.compress_type = zipfile.ZIP_STORED if info.filename.endswith(".app/Info.plist") \
+                else info.compress_type
+            out.writestr(info, data)
+    raw = bytearray(target.read_bytes())
+    with zipfile.ZipFile(target) as z:
+        plist = next(i for i in z.infolist() if i.filename.endswith(".app/Info.plist"))
+    struct.pack_into("<H", raw, plist.header_offset + 8, 99)
+    name = plist.filename.encode()
+    pos = raw.index(b"PK\x01\x02")  # the central directory: find the plist's entry
+    while True:
+        pos = raw.index(b"PK\x01\x02", pos)
+        length = struct.unpack_from("<H", raw, pos + 28)[0]
+        if raw[pos + 46 : pos + 46 + length] == name:
+            struct.pack_into("<H", raw, pos + 10, 99)
+            break
+        pos += 4
+    target.write_bytes(bytes(raw))
+    record = inspect(target, digest=False)
+    assert record.app.CFBundleIdentifier == "com.fixture.app"
+    assert any("read as stored" in w for w in record.warnings)

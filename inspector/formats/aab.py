@@ -304,7 +304,6 @@ def parse(source: Source) -> AndroidApp:
     signing = Signing(schemes=("v1",) if signers else (), signers=signers)
     if not signers:
         warnings.append("unsigned: no JAR signature (Google Play requires an upload-key signature)")
-    warnings[:0] = archive.warnings  # read problems met along the way come first
     return AndroidApp(
         format="aab",
         file=source.file,

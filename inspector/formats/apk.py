@@ -259,7 +259,6 @@ def parse(source: Source) -> AndroidApp:
     signing = _signing(archive, warnings)
     if not signing.signed:
         warnings.append("unsigned: Android will not install it")
-    warnings[:0] = archive.warnings  # read problems met along the way come first
     return AndroidApp(
         format="apk",
         file=source.file,

@@ -47,7 +47,7 @@ def parse(source: Source) -> IpaApp:
         raise ArtifactError("not a zip archive, so not an IPA")
     names = [n for n in archive.names if not n.startswith("__MACOSX/")]
     root = _app_root(archive, names)
-    warnings: list[str] = list(archive.warnings)
+    warnings: list[str] = []
     encrypted = any(n.startswith(root) and "SC_Info/" in n[len(root):] for n in names)
     app = _bundle(archive, names, root, "app", warnings, encrypted)
     nested = []
