@@ -1,4 +1,13 @@
-"""inspector: look inside APK, AAB, IPA and PKG builds before they are uploaded."""
+"""inspector: look inside APK, AAB, IPA and PKG builds before they are uploaded.
+
+``import inspector`` stays light: the record classes, the summary and the JSON writer are loaded
+on first use (they bring asn1crypto), so a caller that only needs the errors pays nothing.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from inspector.api import extract_icon, inspect
 from inspector.errors import (
@@ -9,15 +18,52 @@ from inspector.errors import (
     UsageError,
 )
 
+if TYPE_CHECKING:
+    from inspector.records.android import AndroidApp
+    from inspector.records.apple import IpaApp, ProvisioningProfile
+    from inspector.records.pkg import Pkg
+    from inspector.report import to_json
+    from inspector.summary import Expiry, Record, Summary, summarize
+
 __version__ = "0.1.0"
 
 __all__ = [
+    "AndroidApp",
     "ArtifactError",
+    "Expiry",
     "InspectorError",
+    "IpaApp",
+    "Pkg",
+    "ProvisioningProfile",
+    "Record",
+    "Summary",
     "UnknownFormatError",
     "UnsupportedFormatError",
     "UsageError",
     "__version__",
     "extract_icon",
     "inspect",
+    "summarize",
+    "to_json",
 ]
+
+_LAZY = {
+    "AndroidApp": "inspector.records.android",
+    "IpaApp": "inspector.records.apple",
+    "ProvisioningProfile": "inspector.records.apple",
+    "Pkg": "inspector.records.pkg",
+    "Expiry": "inspector.summary",
+    "Record": "inspector.summary",
+    "Summary": "inspector.summary",
+    "summarize": "inspector.summary",
+    "to_json": "inspector.report",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'inspector' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

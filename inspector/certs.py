@@ -9,6 +9,7 @@ from datetime import datetime
 from asn1crypto import cms, x509
 
 from inspector.errors import ArtifactError
+from inspector.records.base import days_left, expired
 
 __all__ = [
     "Certificate",
@@ -51,10 +52,10 @@ class Certificate:
 
     def days_left(self, now: datetime) -> int:
         """Whole days from ``now`` until ``not_after`` (negative once expired)."""
-        return (self.not_after - now).days
+        return days_left(self.not_after, now)
 
     def is_expired(self, now: datetime) -> bool:
-        return now >= self.not_after
+        return expired(self.not_after, now)
 
     def json_extras(self, now: datetime | None) -> dict[str, object]:
         extras: dict[str, object] = {"android_debug": self.is_android_debug}

@@ -13,7 +13,7 @@ import pytest
 
 import inspector
 from inspector.errors import InspectorError
-from inspector.report import record_json, render_text
+from inspector.report import render_text, to_json
 from tests.conftest import FIXTURES
 
 SUFFIXES = (".apk", ".aab", ".ipa", ".pkg", ".mobileprovision", ".provisionprofile")
@@ -54,7 +54,7 @@ def _check(path: Path) -> None:
         assert str(exc)
         return
     render_text(record, None)
-    json.dumps(record_json(record, None))
+    json.dumps(to_json(record, None))
 
 
 @pytest.mark.parametrize("source", FILES, ids=lambda p: f"{p.parent.name}/{p.name}")

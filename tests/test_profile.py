@@ -298,8 +298,11 @@ def test_cli_json_shape_and_now() -> None:
     assert doc["expired"] is False
     later = run_cli("inspect", "--json", "--no-hash", "--now", "2027-02-01",
                     str(IOS / "adhoc.mobileprovision")).json["results"][0]
-    assert later["days_left"] == -27
+    # 26 days and 14 hours past: counted toward zero, as the text's "EXPIRED 26 days ago".
+    assert later["days_left"] == -26
     assert later["expired"] is True
+    text = run_cli("inspect", "--no-hash", "--now", "2027-02-01", str(IOS / "adhoc.mobileprovision")).out
+    assert "(EXPIRED 26 days ago)" in text
 
 
 def test_expired_profile() -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from inspector.api import extract_icon, inspect
 from inspector.errors import InspectorError, UsageError
-from inspector.report import error_json, record_json, render_json, render_text
+from inspector.report import error_json, render_json, render_text, to_json
 
 __all__ = ["add_parser", "parse_now", "run"]
 
@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"inspector: error: {exc}", file=sys.stderr)
             continue
         if args.json:
-            results.append(record_json(record, now))
+            results.append(to_json(record, now))
         else:
             text = render_text(record, now)
             if icon_note:

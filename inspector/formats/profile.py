@@ -18,7 +18,7 @@ from inspector.certs import Certificate, certificate_from_der, signed_data_from_
 from inspector.containers.plist import MAX_PLIST_BYTES, load_plist_dict
 from inspector.errors import ArtifactError
 from inspector.formats import Source
-from inspector.records.apple import ProvisioningProfile
+from inspector.records.apple import ProvisioningProfile, SigningType, is_macos_platform
 
 __all__ = [
     "MAX_PROFILE_BYTES",
@@ -59,13 +59,31 @@ def embedded_profile(data: bytes, member: str) -> ProvisioningProfile:
 
 
 def signing_type(
-    entitlements: Mapping[str, Any], devices: tuple[str, ...], all_devices: bool
-) -> tuple[Literal["development", "ad-hoc", "enterprise", "app-store"], str]:
-    """The signing type and the branch of the rule that chose it (see SIGNING_TYPE_RULE)."""
+    entitlements: Mapping[str, Any],
+    devices: tuple[str, ...],
+    all_devices: bool,
+    platforms: tuple[str, ...] = (),
+) -> tuple[SigningType, str]:
+    """The signing type and the branch of the rule that chose it.
+
+    iOS, tvOS, watchOS and visionOS profiles follow :data:`SIGNING_TYPE_RULE`; a macOS profile
+    (``Platform`` OSX) follows :data:`SIGNING_TYPE_RULE_MACOS`, since the Mac has no ad-hoc or
+    enterprise distribution and a Mac development profile need not carry ``get-task-allow``.
+    """
+    count = f"{len(devices)} device{'s' if len(devices) != 1 else ''}"
+    if is_macos_platform(platforms):
+        if devices:
+            return "development", f"macOS profile; ProvisionedDevices lists {count} -> development"
+        if all_devices:
+            return "developer-id", (
+                "macOS profile; no ProvisionedDevices; ProvisionsAllDevices is true -> developer-id"
+            )
+        return "app-store", (
+            "macOS profile; no ProvisionedDevices; ProvisionsAllDevices is not true -> app-store"
+        )
     if entitlements.get("get-task-allow") is True:
         return "development", "get-task-allow is true -> development"
     if devices:
-        count = f"{len(devices)} device{'s' if len(devices) != 1 else ''}"
         return "ad-hoc", f"get-task-allow is not true; ProvisionedDevices lists {count} -> ad-hoc"
     if all_devices:
         return "enterprise", (
@@ -266,7 +284,8 @@ def profile_from_bytes(
         app_id = None
     devices = f.texts("ProvisionedDevices")
     all_devices = f.flag("ProvisionsAllDevices") is True
-    kind_name, rule = signing_type(entitlements, devices, all_devices)
+    platforms = f.texts("Platform")
+    kind_name, rule = signing_type(entitlements, devices, all_devices, platforms)
     return ProvisioningProfile(
         format=kind,
         file=file,
@@ -279,7 +298,7 @@ def profile_from_bytes(
         TeamIdentifier=f.texts("TeamIdentifier"),
         TeamName=f.text("TeamName"),
         ApplicationIdentifierPrefix=f.texts("ApplicationIdentifierPrefix"),
-        Platform=f.texts("Platform"),
+        Platform=platforms,
         CreationDate=f.moment("CreationDate"),
         ExpirationDate=f.moment("ExpirationDate"),
         TimeToLive=f.integer("TimeToLive"),

@@ -13,24 +13,39 @@ from datetime import datetime
 from typing import Any, Literal
 
 from inspector.certs import Certificate
-from inspector.records.base import FileInfo
+from inspector.records.base import FileInfo, days_left, expired
 
 __all__ = [
     "SIGNING_TYPE_RULE",
+    "SIGNING_TYPE_RULE_MACOS",
     "AppBundle",
     "CodeSignature",
     "IpaApp",
     "ProvisioningProfile",
+    "SigningType",
+    "is_macos_platform",
 ]
 
-#: The one rule that names a profile's signing type, printed beside every result.
+#: The rule that names an iOS-family profile's signing type, printed beside every result.
 SIGNING_TYPE_RULE = (
     "get-task-allow true -> development; else ProvisionedDevices non-empty -> ad-hoc; "
     "else ProvisionsAllDevices true -> enterprise; else app-store"
 )
+#: The rule for a macOS profile (``Platform`` OSX): Mac profiles have no ad-hoc or enterprise kind;
+#: a profile listing devices is for development, one for all devices is Developer ID.
+SIGNING_TYPE_RULE_MACOS = (
+    "ProvisionedDevices non-empty -> development; else ProvisionsAllDevices true -> developer-id; "
+    "else app-store"
+)
 
-SigningType = Literal["development", "ad-hoc", "enterprise", "app-store"]
+SigningType = Literal["development", "ad-hoc", "enterprise", "app-store", "developer-id"]
 BundleKind = Literal["app", "extension", "watch-app", "nested-app"]
+
+
+def is_macos_platform(platforms: tuple[str, ...]) -> bool:
+    """Whether a profile's ``Platform`` list is the Mac's (``OSX``) and names no iOS platform."""
+    names = {p.lower() for p in platforms}
+    return "osx" in names and not names & {"ios", "tvos", "watchos", "xros", "visionos"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +55,8 @@ class ProvisioningProfile:
 
     ``application_identifier`` is the ``application-identifier`` entitlement (``TEAMID.bundle.id``,
     or a wildcard such as ``TEAMID.*``); ``signingType`` follows :data:`SIGNING_TYPE_RULE` and
-    ``signing_rule`` says which branch of it applied. ``bare_plist`` is True when the profile had
+    ``signing_rule`` says which branch of it applied (:data:`SIGNING_TYPE_RULE_MACOS` for a macOS
+    profile). ``bare_plist`` is True when the profile had
     no CMS signature around it (Apple always signs profiles: such a file was edited or extracted).
     Dates are timezone-aware UTC.
     """
@@ -78,6 +94,15 @@ class ProvisioningProfile:
         return ids[0] if ids else None
 
     @property
+    def is_macos(self) -> bool:
+        """A Mac profile: ``Platform`` names OSX and no iOS-family platform."""
+        return is_macos_platform(self.Platform)
+
+    @property
+    def signing_type_rule(self) -> str:
+        return SIGNING_TYPE_RULE_MACOS if self.is_macos else SIGNING_TYPE_RULE
+
+    @property
     def device_count(self) -> int:
         return len(self.ProvisionedDevices)
 
@@ -85,18 +110,18 @@ class ProvisioningProfile:
         """Whole days from ``now`` until ``ExpirationDate`` (negative once expired)."""
         if self.ExpirationDate is None:
             return None
-        return (self.ExpirationDate - now).days
+        return days_left(self.ExpirationDate, now)
 
     def is_expired(self, now: datetime) -> bool | None:
         if self.ExpirationDate is None:
             return None
-        return now >= self.ExpirationDate
+        return expired(self.ExpirationDate, now)
 
     def json_extras(self, now: datetime | None) -> dict[str, object]:
         extras: dict[str, object] = {
             "team_id": self.team_id,
             "device_count": self.device_count,
-            "signing_type_rule": SIGNING_TYPE_RULE,
+            "signing_type_rule": self.signing_type_rule,
         }
         if now is not None:
             extras["days_left"] = self.days_left(now)

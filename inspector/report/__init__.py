@@ -12,7 +12,7 @@ from inspector.errors import InspectorError
 from inspector.records.base import jsonable
 from inspector.report.text import Block, human_size
 
-__all__ = ["SCHEMA", "error_json", "render_json", "render_text"]
+__all__ = ["SCHEMA", "error_json", "render_json", "render_text", "to_json"]
 
 #: Identifies the JSON document shape; bumped only on incompatible changes (docs/json-schema.md).
 SCHEMA = "inspector/1"
@@ -50,10 +50,22 @@ def render_text(record: Any, now: datetime | None) -> str:
     return "\n".join(block.render())
 
 
-def record_json(record: Any, now: datetime | None) -> dict[str, Any]:
+def to_json(record: Any, now: datetime | None = None) -> dict[str, Any]:
+    """One record as the JSON-able mapping ``inspect --json`` prints for it (docs/json-schema.md).
+
+    Every fact of the record under its own names, then ``summary``: the cross-format view
+    (:class:`inspector.Summary`). With ``now``, certificates, profiles and expiries gain
+    ``days_left`` and ``expired``; without it nothing depends on the clock.
+    """
+    from inspector.summary import summarize
+
     data = jsonable(record, now)
     assert isinstance(data, dict)
+    summary = jsonable(summarize(record), now)
+    del summary["file"]  # the record's own ``file`` block says it once
+    data["summary"] = summary
     return data
+
 
 
 def error_json(path: str, error: InspectorError, code: int) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from inspector.certs import Certificate
-from inspector.records.apple import SIGNING_TYPE_RULE, AppBundle, IpaApp, ProvisioningProfile
+from inspector.records.apple import AppBundle, IpaApp, ProvisioningProfile
 from inspector.report import header
 from inspector.report.text import Block, when
 
@@ -124,7 +124,7 @@ def _profile_details(parent: Block, profile: ProvisioningProfile, now: datetime 
         block.add("Created", when(profile.CreationDate, None))
     block.add("Xcode managed", _yes_no(profile.IsXcodeManaged, no="no"))
     block.add("Time to live", profile.TimeToLive and f"{profile.TimeToLive} days")
-    block.add("Rule", SIGNING_TYPE_RULE)
+    block.add("Rule", profile.signing_type_rule)
     block.add("Entitlements", _entitlements(profile.Entitlements) or "none")
     if profile.ProvisionedDevices:
         shown = list(profile.ProvisionedDevices[:MAX_DEVICES_SHOWN])

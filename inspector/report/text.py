@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from inspector.records.base import days_left, expired
+
 __all__ = ["Block", "human_size", "when"]
 
 
@@ -57,8 +59,11 @@ def when(moment: datetime, now: datetime | None) -> str:
     text = moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     if now is None:
         return text
-    days = (moment - now).days
-    if moment <= now:
-        ago = (now - moment).days
-        return f"{text} (EXPIRED {ago} day{'s' if ago != 1 else ''} ago)"
-    return f"{text} (in {days} day{'s' if days != 1 else ''})"
+    days = days_left(moment, now)
+    if expired(moment, now):
+        return f"{text} (EXPIRED {_days(-days)} ago)" if days else f"{text} (EXPIRED today)"
+    return f"{text} (in {_days(days)})" if days else f"{text} (expires within a day)"
+
+
+def _days(count: int) -> str:
+    return f"{count} day{'s' if count != 1 else ''}"
