@@ -307,15 +307,18 @@ def _pkg(record: Pkg) -> Summary:
     ]
     version = app.CFBundleShortVersionString if app else None
     build = app.CFBundleVersion if app else None
+    # No app (a command-line tool): the product's facts, else the first component's.
+    first = record.components[0] if record.components else None
     return Summary(
         format="pkg",
         file=record.file,
         platform="macos",
         form_factors=(),
         device_families=(),
-        identifier=(app.CFBundleIdentifier if app and app.CFBundleIdentifier else record.product_id),
+        identifier=((app.CFBundleIdentifier if app else None) or record.product_id
+                    or (first.identifier if first else None)),
         display_name=(app.CFBundleDisplayName or app.CFBundleName if app else None) or record.title,
-        version=version or record.product_version,
+        version=version or record.product_version or (first.version if first else None),
         build=build,
         build_number=_number(build),
         min_os=(app.LSMinimumSystemVersion if app and app.LSMinimumSystemVersion

@@ -43,7 +43,7 @@ def load_plist(data: bytes, *, member: str | None = None) -> Any:
         raise ArtifactError("plist declares XML entities (refused)", member=member)
     try:
         value = plistlib.loads(data)
-    except (plistlib.InvalidFileException, ExpatError, ValueError, TypeError, KeyError,
+    except (plistlib.InvalidFileException, ExpatError, ValueError, TypeError, KeyError, LookupError,
             IndexError, OverflowError, RecursionError, UnicodeDecodeError, AttributeError) as exc:
         raise ArtifactError(f"not a readable plist ({type(exc).__name__}: {exc})",
                             member=member) from exc
