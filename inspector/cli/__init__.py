@@ -5,6 +5,10 @@ Exit codes (documented in the README):
   2  usage error (bad option or value)
   3  an artifact could not be read (missing, truncated, corrupt, hostile, missing member)
   4  an artifact is of an unknown format, or of a format not supported yet
+  5  upload: the service refused it (a 4xx, a rejected token)
+  6  upload --wait / status --wait: the build's processing ended in error
+  7  upload: the service could not be reached or answered nonsense (after retries)
+  8  upload --wait / status --wait: still processing when the wait timed out
   70 internal error (a bug: please report it)
 """
 
@@ -16,15 +20,23 @@ import sys
 from collections.abc import Sequence
 
 from inspector import __version__
+from inspector.cli import builds as builds_cmd
 from inspector.cli import inspect as inspect_cmd
+from inspector.cli import status as status_cmd
+from inspector.cli import upload as upload_cmd
 from inspector.errors import InspectorError, UnknownFormatError, UnsupportedFormatError, UsageError
+from inspector.upload.errors import EXIT_NETWORK, EXIT_PROCESSING, EXIT_REJECTED, EXIT_WAIT_TIMEOUT
 
 __all__ = [
     "EXIT_ARTIFACT",
     "EXIT_FORMAT",
     "EXIT_INTERNAL",
+    "EXIT_NETWORK",
     "EXIT_OK",
+    "EXIT_PROCESSING",
+    "EXIT_REJECTED",
     "EXIT_USAGE",
+    "EXIT_WAIT_TIMEOUT",
     "exit_code_for",
     "main",
 ]
@@ -37,6 +49,8 @@ EXIT_INTERNAL = 70
 
 
 def exit_code_for(error: InspectorError) -> int:
+    if hasattr(error, "exit_code"):  # upload errors carry theirs
+        return int(error.exit_code)
     if isinstance(error, UsageError):
         return EXIT_USAGE
     if isinstance(error, UnknownFormatError | UnsupportedFormatError):
@@ -58,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"inspector {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     inspect_cmd.add_parser(sub)
+    upload_cmd.add_parser(sub)
+    status_cmd.add_parser(sub)
+    builds_cmd.add_parser(sub)
     return parser
 
 

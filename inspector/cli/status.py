@@ -1,0 +1,67 @@
+"""``inspector status BUILD_ID [--wait]``: a build's processing status, for a pipeline that uploads in
+one job and waits in another."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any
+
+from inspector.cli.upload import (
+    _github_output,
+    _load_upload_config,
+    _on_status,
+    add_target_arguments,
+    print_build,
+    target_from,
+    transport_options,
+    wait_options,
+)
+from inspector.errors import InspectorError
+from inspector.upload.response import Build, processing_error
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("status", help="show an uploaded build's processing status",
+                       description="Show an uploaded build's status (the build-details endpoint).")
+    p.add_argument("build_id", metavar="BUILD_ID")
+    add_target_arguments(p)
+    p.add_argument("--config", metavar="PATH", help="config file with an [upload] section")
+    p.add_argument("--wait", action="store_true", default=None, help="poll until processed or error")
+    p.add_argument("--wait-timeout", type=float, metavar="S", help="give up waiting after S (default 1800)")
+    p.add_argument("--wait-interval", type=float, metavar="S", help="seconds between polls (default 10)")
+    p.add_argument("--json", action="store_true", help="print the build as JSON")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from inspector.upload import transport
+
+    env = dict(os.environ)
+    config = _load_upload_config(args)
+    target = target_from(args, env, config)
+    options = transport_options(args, config)
+    if args.wait:
+        try:
+            build = transport.wait_for_build(target, args.build_id, policy=options["policy"],
+                                             on_status=_on_status, **wait_options(args, config))
+        except InspectorError as exc:
+            failed = getattr(exc, "build", None)
+            if isinstance(failed, Build):
+                _github_output(env, failed)
+                if args.json:
+                    print_build(failed, True)
+            raise
+    else:
+        build = transport.get_build(target, args.build_id, **options)
+    _github_output(env, build)
+    if build.status == "error":
+        if args.json:
+            print_build(build, True)
+        raise processing_error(build)
+    print_build(build, args.json, "build" if not args.json else "")
+    return 0
+
+

@@ -1,0 +1,423 @@
+"""``inspector upload FILE``: check the build, build its request, send it, optionally wait for processing.
+
+Settings: flag > environment > ``[upload]`` section of the config file > default. The check gate,
+the config file and the newer-than-uploaded rule are called from here only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from inspector.errors import InspectorError, UsageError
+from inspector.upload import inspect_for_upload, prepare
+from inspector.upload.deployer import detect_deployer, parse_overrides
+from inspector.upload.errors import UploadError
+from inspector.upload.request import (
+    BUILD_PLATFORMS,
+    NOTIFY_LANGUAGES,
+    Secret,
+    Target,
+    UploadFields,
+    base_urls,
+    dump_json,
+    parse_filter,
+    parse_tags,
+)
+from inspector.upload.response import Build
+
+__all__ = [
+    "UPLOAD_CONFIG_KEYS",
+    "add_parser",
+    "add_target_arguments",
+    "newer_than_uploaded",
+    "run",
+    "target_from",
+    "upload_settings",
+]
+
+#: ``[upload]`` keys of the config file and their kinds. A token is never one of them.
+UPLOAD_CONFIG_KEYS: dict[str, type | tuple[type, ...]] = {
+    "tenant": str, "upload-url": str, "api-url": str, "organization": str, "app": str,
+    "tags": (str, list), "changelog": str, "changelog-file": str,
+    "notify-collaborators": bool, "notify-employees": bool, "notify-message": str,
+    "notify-language": str, "filter": (str, list), "deployer-name": str,
+    "build-platform": str, "package-name": str, "package-version": str, "package-icon": str,
+    "retries": int, "timeout": (int, float), "connect-timeout": (int, float), "wait": bool,
+    "wait-timeout": (int, float), "wait-interval": (int, float), "progress": bool, "git": bool,
+}
+
+
+def upload_settings(section: Mapping[str, Any], source: str = "[upload]") -> dict[str, Any]:
+    """The ``[upload]`` section, checked: known keys (``a-b`` or ``a_b``), right types, no token.
+
+    Returns a dict keyed by the dashed option names. A key naming a token, secret or password is
+    refused: the config file is committed, tokens belong in the environment.
+    """
+    out: dict[str, Any] = {}
+    for raw_key, value in section.items():
+        key = str(raw_key).replace("_", "-")
+        lowered = key.lower()
+        if any(word in lowered for word in ("token", "secret", "password")):
+            raise UsageError(f"{source}: {raw_key}: a token does not belong in a config file; "
+                             "use APPLIVERY_APP_TOKEN or APPLIVERY_SERVICE_ACCOUNT_TOKEN")
+        kind = UPLOAD_CONFIG_KEYS.get(key)
+        if kind is None:
+            raise UsageError(f"{source}: unknown key {raw_key!r} (known: {', '.join(UPLOAD_CONFIG_KEYS)})")
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind in (int, (int, float))):
+            raise UsageError(f"{source}: {raw_key}: wrong type {type(value).__name__}")
+        out[key] = value
+    return out
+
+
+def add_target_arguments(p: argparse.ArgumentParser) -> None:
+    """The token, workspace ids and base URLs shared by ``upload``, ``status`` and ``builds``."""
+    g = p.add_argument_group("where to (tokens come from the environment or a flag, never a file)")
+    g.add_argument("--token", help="App API token (Integrations API; env APPLIVERY_APP_TOKEN)")
+    g.add_argument("--service-account-token", metavar="TOKEN",
+                   help="Service Account token (Workspace API; env APPLIVERY_SERVICE_ACCOUNT_TOKEN)")
+    g.add_argument("--organization", metavar="ID", help="organization id (env APPLIVERY_ORGANIZATION_ID)")
+    g.add_argument("--app", metavar="ID", help="application id (env APPLIVERY_APP_ID)")
+    g.add_argument("--tenant", metavar="NAME", help="private tenant: acme -> upload.acme.applivery.io")
+    g.add_argument("--upload-url", metavar="URL", help="upload base URL (env APPLIVERY_UPLOAD_URL)")
+    g.add_argument("--api-url", metavar="URL", help="API base URL (env APPLIVERY_API_URL)")
+    g.add_argument("--retries", type=int, metavar="N", help="retries of a transient failure (default 5)")
+    g.add_argument("--timeout", type=float, metavar="S", help="read timeout in seconds (default 600)")
+    g.add_argument("--connect-timeout", type=float, metavar="S", help="connect timeout (default 60)")
+
+
+def _pick(args: argparse.Namespace, dest: str, env: Mapping[str, str], env_name: str | None,
+          config: Mapping[str, Any], default: Any = None) -> Any:
+    value = getattr(args, dest, None)
+    if value is not None:
+        return value
+    if env_name and env.get(env_name):
+        return env[env_name]
+    return config.get(dest.replace("_", "-"), default)
+
+
+def _check_token(text: str, flag: str) -> Secret:
+    # A token with whitespace or control characters would make requests quote it in an error.
+    if not text or any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in text):
+        raise UsageError(f"{flag}: the token is empty or holds whitespace or control characters")
+    return Secret(text)
+
+
+def target_from(args: argparse.Namespace, env: Mapping[str, str], config: Mapping[str, Any]) -> Target:
+    """The target: ``--service-account-token`` (Workspace API) or ``--token`` (Integrations API),
+    flags first, then APPLIVERY_SERVICE_ACCOUNT_TOKEN / APPLIVERY_APP_TOKEN."""
+    upload_url, api_url = base_urls(
+        _pick(args, "tenant", env, None, config),
+        _pick(args, "upload_url", env, "APPLIVERY_UPLOAD_URL", config),
+        _pick(args, "api_url", env, "APPLIVERY_API_URL", config),
+    )
+    org = _pick(args, "organization", env, "APPLIVERY_ORGANIZATION_ID", config)
+    app = _pick(args, "app", env, "APPLIVERY_APP_ID", config)
+    if args.service_account_token is not None:
+        sa, app_token = args.service_account_token, None
+    elif args.token is not None:
+        sa, app_token = None, args.token
+    else:
+        sa, app_token = env.get("APPLIVERY_SERVICE_ACCOUNT_TOKEN"), env.get("APPLIVERY_APP_TOKEN")
+        if sa and app_token:
+            # Both in the environment: the Workspace API when its ids are there too.
+            sa, app_token = (sa, None) if org and app else (None, app_token)
+    if sa:
+        if not (org and app):
+            raise UsageError("the Workspace API (a service-account token) needs --organization and --app "
+                             "(or APPLIVERY_ORGANIZATION_ID and APPLIVERY_APP_ID)")
+        return Target(_check_token(sa, "--service-account-token"), organization=str(org), app=str(app),
+                      upload_url=upload_url, api_url=api_url)
+    if not app_token:
+        raise UsageError("no token: pass --token (or set APPLIVERY_APP_TOKEN), or --service-account-token "
+                         "with --organization and --app")
+    return Target(_check_token(app_token, "--token"), upload_url=upload_url, api_url=api_url)
+
+
+def transport_options(args: argparse.Namespace, config: Mapping[str, Any]) -> dict[str, Any]:
+    """``policy`` and ``timeout`` for the transport (``--retries``, ``--timeout``, ``--connect-timeout``)."""
+    from inspector.upload.transport import RetryPolicy
+
+    retries = _pick(args, "retries", {}, None, config, 5)
+    read = _pick(args, "timeout", {}, None, config, 600.0)
+    connect = _pick(args, "connect_timeout", {}, None, config, 60.0)
+    if retries < 0 or read <= 0 or connect <= 0:
+        raise UsageError("--retries must be >= 0 and timeouts > 0")
+    base = float(os.environ.get("INSPECTOR_RETRY_BASE", "1.0"))
+    return {"policy": RetryPolicy(retries=int(retries), base=base), "timeout": (float(connect), float(read))}
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("upload", help="check a build and upload it to Applivery",
+                       description="Check a build, then upload it to Applivery (spec: upload-api.md).",
+                       conflict_handler="resolve")
+    p.add_argument("file", metavar="FILE", help="ipa, apk, aab, pkg, or a custom-platform build")
+    _add_check_arguments(p)
+    add_target_arguments(p)
+    f = p.add_argument_group("form fields (unset ones are not sent)")
+    f.add_argument("--version-name", help="human label, e.g. v2.4.0-rc1")
+    f.add_argument("--tags", action="append", help="comma-separated tags (repeatable)")
+    f.add_argument("--changelog", help="changelog text")
+    f.add_argument("--changelog-file", metavar="PATH", help="read the changelog from a file")
+    f.add_argument("--notify-collaborators", action=argparse.BooleanOptionalAction, default=None)
+    f.add_argument("--notify-employees", action=argparse.BooleanOptionalAction, default=None)
+    f.add_argument("--notify-message", help="the notification's text")
+    f.add_argument("--notify-language", choices=NOTIFY_LANGUAGES, help="language of the notification")
+    f.add_argument("--filter", metavar="GROUPS", help="employee groups: 'g1,g2|g3' = (g1 AND g2) OR g3")
+    f.add_argument("--deployer-name", metavar="NAME", help="deployer.name (default: the CI's name)")
+    f.add_argument("--deployer-info", action="append", metavar="KEY=VALUE",
+                   help="override one deployer.info value (commit, branch, buildUrl, ...)")
+    f.add_argument("--no-deployer", action="store_true", help="send no deployer fields")
+    f.add_argument("--no-git", dest="git", action="store_false", default=None,
+                   help="do not ask git for the commit when no CI gives it")
+    f.add_argument("--build-platform", choices=BUILD_PLATFORMS, help="custom build platform")
+    f.add_argument("--package-name", help="packageName (default: the inspected identifier)")
+    f.add_argument("--package-version", help="packageVersion (default: the inspected version)")
+    f.add_argument("--package-icon", metavar="PATH", help="packageIcon, PNG or JPEG")
+    s = p.add_argument_group("sending")
+    s.add_argument("--dry-run", nargs="?", const="json", choices=("json", "curl"),
+                   help="print the exact request (token redacted) and send nothing")
+    s.add_argument("--wait", action="store_true", default=None, help="poll until processed or error")
+    s.add_argument("--wait-timeout", type=float, metavar="S", help="give up waiting after S (default 1800)")
+    s.add_argument("--wait-interval", type=float, metavar="S", help="seconds between polls (default 10)")
+    s.add_argument("--json", action="store_true", help="print the result as JSON")
+    s.add_argument("--no-check", action="store_true", help="skip the pre-upload check (said on stderr)")
+    s.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(run=run)
+
+
+def _check_module() -> Any:
+    try:
+        # the check issue's gate, run before sending
+        return importlib.import_module("inspector.cli.check")
+    except ModuleNotFoundError as exc:
+        if exc.name != "inspector.cli.check":
+            raise
+        return None
+
+
+def _add_check_arguments(p: argparse.ArgumentParser) -> None:
+    check_cmd = _check_module()
+    if check_cmd is not None:
+        check_cmd.add_check_arguments(p)
+    if not any("--config" in a.option_strings for a in p._actions):
+        p.add_argument("--config", metavar="PATH", help="config file with an [upload] section")
+    if not any("--newer-than-uploaded" in a.option_strings for a in p._actions):
+        p.add_argument("--newer-than-uploaded", action="store_true",
+                       help="fail unless the build number is greater than the latest processed upload's")
+
+
+def _load_upload_config(args: argparse.Namespace) -> dict[str, Any]:
+    try:
+        from inspector.settings import load_config
+    except ModuleNotFoundError as exc:
+        if exc.name != "inspector.settings":
+            raise
+        if getattr(args, "config", None) is not None:
+            raise UsageError("--config: config files are not read by this version of inspector") from None
+        return {}
+
+    config = load_config(getattr(args, "config", None), Path.cwd())
+    section = getattr(config, "upload", None)
+    if section is None and isinstance(config, Mapping):
+        section = config.get("upload", {})
+    return upload_settings(section or {})
+
+
+def _icon(path: str | None) -> bytes | None:
+    if path is None:
+        return None
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(5 * 1024 * 1024 + 1)
+    except OSError as exc:
+        raise UsageError(f"--package-icon: {path}: cannot read ({exc.strerror or exc})") from None
+
+
+def _changelog(args: argparse.Namespace, config: Mapping[str, Any]) -> str | None:
+    if args.changelog is not None and args.changelog_file is not None:
+        raise UsageError("--changelog and --changelog-file: give one")
+    if args.changelog is not None:
+        return str(args.changelog)
+    path = args.changelog_file or (None if "changelog" in config else config.get("changelog-file"))
+    if path is None:
+        return config.get("changelog")
+    try:
+        return Path(path).read_text(encoding="utf-8").strip() or None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"--changelog-file: {path}: cannot read ({exc})") from None
+
+
+def fields_from(args: argparse.Namespace, env: Mapping[str, str], config: Mapping[str, Any]) -> UploadFields:
+    """The user's form fields: flags, then ``[upload]``; the deployer from ``env`` and git."""
+    tags_value = args.tags if args.tags is not None else config.get("tags")
+    filter_value = args.filter if args.filter is not None else config.get("filter")
+    if isinstance(filter_value, list):
+        groups = tuple(tuple(str(g) for g in (alt if isinstance(alt, list) else [alt]))
+                       for alt in filter_value)
+    else:
+        groups = parse_filter(filter_value) if filter_value else ()
+    deployer = None
+    if not args.no_deployer:
+        overrides: dict[str, str | None] = dict(parse_overrides(args.deployer_info))
+        name = _pick(args, "deployer_name", {}, None, config)
+        if name:
+            overrides["name"] = name
+        use_git = bool(_pick(args, "git", {}, None, config, True))
+        deployer = detect_deployer(env, use_git=use_git, overrides=overrides)
+    language = _pick(args, "notify_language", {}, None, config)
+    return UploadFields(
+        version_name=args.version_name,
+        tags=parse_tags(tags_value) if tags_value else (),
+        changelog=_changelog(args, config),
+        notify_collaborators=_pick(args, "notify_collaborators", {}, None, config),
+        notify_employees=_pick(args, "notify_employees", {}, None, config),
+        notify_message=_pick(args, "notify_message", {}, None, config),
+        notify_language=language,
+        filter=groups,
+        deployer=deployer,
+        build_platform=_pick(args, "build_platform", {}, None, config),
+        package_name=_pick(args, "package_name", {}, None, config),
+        package_version=_pick(args, "package_version", {}, None, config),
+        package_icon=_icon(_pick(args, "package_icon", {}, None, config)),
+    )
+
+
+def _compare_key(text: str) -> tuple[int, ...] | None:
+    parts = text.strip().split(".")
+    return tuple(int(p) for p in parts) if all(p.isascii() and p.isdigit() for p in parts) else None
+
+
+def uploaded_build_number(build: Build) -> str | None:
+    """The build number the service read: versionCode (Android) or CFBundleVersion (iOS, macOS)."""
+    info = build.raw.get("info") if isinstance(build.raw.get("info"), dict) else {}
+    android = info.get("android") if isinstance(info.get("android"), dict) else {}
+    ios = info.get("ios") if isinstance(info.get("ios"), dict) else {}
+    plist = ios.get("plist") if isinstance(ios.get("plist"), dict) else {}
+    pkg = info.get("pkg") if isinstance(info.get("pkg"), dict) else {}
+    for value in (android.get("versionCode"), plist.get("CFBundleVersion"), pkg.get("CFBundleVersion"),
+                  build.version_code):
+        if value not in (None, ""):
+            return str(value)
+    return None
+
+
+def newer_than_uploaded(build_number: str | None, latest: Build | None) -> str | None:
+    """None when ``build_number`` is greater than the latest processed build's, else the problem.
+
+    Dotted numbers (``1.2.10``) compare part by part. No processed build yet passes.
+    """
+    if latest is None:
+        return None
+    uploaded = uploaded_build_number(latest)
+    if build_number is None:
+        return "this build has no build number to compare with the uploaded one"
+    if uploaded is None:
+        return f"the latest processed build ({latest.id}) shows no build number to compare with"
+    mine, theirs = _compare_key(build_number), _compare_key(uploaded)
+    if mine is None or theirs is None:
+        return f"cannot compare build numbers {build_number!r} and {uploaded!r}"
+    if mine <= theirs:
+        return (f"build number {build_number} is not greater than {uploaded}, the latest processed build "
+                f"({latest.id}): devices would not update to it")
+    return None
+
+
+def _check(args: argparse.Namespace, path: Path, record: Any, env: Mapping[str, str]) -> int:
+    if args.no_check:
+        print("inspector: --no-check: the build was not checked before upload", file=sys.stderr)
+        return 0
+    if record is None:
+        print(f"inspector: {path.name}: not a format inspector reads; nothing to check", file=sys.stderr)
+        return 0
+    check_cmd = _check_module()
+    if check_cmd is None:
+        raise UsageError("the check gate is not in this version of inspector: pass --no-check to upload "
+                         "without it")
+    return int(check_cmd.gate(args, path, record, env))
+
+
+def _github_output(env: Mapping[str, str], build: Build) -> None:
+    target = env.get("GITHUB_OUTPUT")
+    if not target or not env.get("GITHUB_ACTIONS"):
+        return
+    with open(target, "a", encoding="utf-8") as handle:
+        handle.write(f"build_id={build.id}\nbuild_status={build.status}\n")
+
+
+def print_build(build: Build, as_json: bool, verb: str = "uploaded") -> None:
+    if as_json:
+        print(dump_json(build.to_json()))
+    else:
+        print(f"{verb} build {build.id}: {build.status}")
+
+
+def wait_options(args: argparse.Namespace, config: Mapping[str, Any]) -> dict[str, float]:
+    timeout = _pick(args, "wait_timeout", {}, None, config, 1800.0)
+    interval = _pick(args, "wait_interval", {}, None, config, 10.0)
+    if timeout <= 0 or interval <= 0:
+        raise UsageError("--wait-timeout and --wait-interval must be > 0")
+    return {"timeout": float(timeout), "interval": float(interval)}
+
+
+def _on_status(build: Build) -> None:
+    print(f"inspector: build {build.id}: {build.status}", file=sys.stderr)
+
+
+def run(args: argparse.Namespace) -> int:
+    env = dict(os.environ)
+    config = _load_upload_config(args)
+    path = Path(args.file)
+    if not path.is_file():
+        raise UsageError(f"{path}: no such file")
+    target = target_from(args, env, config)
+    fields = fields_from(args, env, config)
+    record, summary = inspect_for_upload(path)
+    request = prepare(path, fields, target, record=record, summary=summary)
+    if _check(args, path, record, env) != 0:
+        print("inspector: the check failed: nothing was uploaded", file=sys.stderr)
+        return 1
+    options = transport_options(args, config)
+    from inspector.upload import transport
+
+    if getattr(args, "newer_than_uploaded", False) and args.dry_run is None:
+        latest = transport.latest_build(target, os=summary.platform if summary else None, **options)
+        problem = newer_than_uploaded(summary.build if summary else None, latest)
+        if problem:
+            print(f"inspector: --newer-than-uploaded: {problem}; nothing was uploaded", file=sys.stderr)
+            return 1
+    if args.dry_run == "curl":
+        print(request.to_curl())
+        return 0
+    if args.dry_run == "json":
+        print(dump_json(request.to_json()))
+        return 0
+    show = sys.stderr.isatty() and not args.no_progress and _pick(args, "progress", {}, None, config, True)
+    progress = transport.ProgressBar(sys.stderr) if show else None
+
+    def on_retry(n: int, delay: float, exc: UploadError) -> None:
+        print(f"inspector: try {n} failed ({exc}); retrying in {delay:g} s", file=sys.stderr)
+
+    build = transport.send(request, progress=progress, on_retry=on_retry, **options)
+    _github_output(env, build)
+    if _pick(args, "wait", {}, None, config, False):
+        print_build(build, False, "uploaded") if not args.json else None
+        try:
+            build = transport.wait_for_build(target, build.id, policy=options["policy"], on_status=_on_status,
+                                             **wait_options(args, config))
+        except InspectorError as exc:
+            failed = getattr(exc, "build", None)
+            if isinstance(failed, Build):
+                _github_output(env, failed)
+                if args.json:
+                    print(json.dumps(failed.to_json(), indent=2))
+            raise
+        _github_output(env, build)
+    print_build(build, args.json, "processed" if build.status == "processed" else "uploaded")
+    return 0

@@ -1,0 +1,111 @@
+"""Uploading a build to Applivery: the library's steps, in order.
+
+1. :func:`inspect_for_upload` reads the build (None for one inspector cannot read, e.g. a console build);
+2. :func:`inspector.upload.deployer.detect_deployer` fills the deployer fields from a CI environment;
+3. :func:`prepare` builds the :class:`UploadRequest` (pure data, see :mod:`inspector.upload.request`);
+4. :func:`upload` sends it (``inspector.upload.transport``: the only module that imports requests,
+   loaded on first use so that ``import inspector.upload`` stays light).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from inspector.errors import UnknownFormatError
+from inspector.upload.errors import (
+    ApiError,
+    NetworkError,
+    ProcessingError,
+    TokenRejectedError,
+    UploadError,
+    WaitTimeoutError,
+)
+from inspector.upload.request import (
+    Deployer,
+    Secret,
+    Target,
+    UploadFields,
+    UploadRequest,
+    base_urls,
+    build_request,
+)
+from inspector.upload.response import Build
+
+if TYPE_CHECKING:
+    import requests
+
+    from inspector.summary import Record, Summary
+    from inspector.upload.transport import RetryPolicy
+
+__all__ = [
+    "ApiError",
+    "Build",
+    "Deployer",
+    "NetworkError",
+    "ProcessingError",
+    "Secret",
+    "Target",
+    "TokenRejectedError",
+    "UploadError",
+    "UploadFields",
+    "UploadRequest",
+    "WaitTimeoutError",
+    "base_urls",
+    "build_request",
+    "inspect_for_upload",
+    "prepare",
+    "upload",
+]
+
+
+def inspect_for_upload(path: str | os.PathLike[str]) -> tuple[Record | None, Summary | None]:
+    """The build's record and summary, or ``(None, None)`` when its format is unknown to inspector
+    (a console or Windows build: the user gives the package fields). Other read errors raise."""
+    from inspector.api import inspect
+    from inspector.summary import summarize
+
+    try:
+        record = inspect(path, digest=False)
+    except UnknownFormatError:
+        return None, None
+    return record, summarize(record)
+
+
+def inspected_icon(path: str | os.PathLike[str], record: Record | None) -> bytes | None:
+    """The app icon as PNG bytes when inspector can extract one, else None."""
+    if record is None:
+        return None
+    from inspector.api import extract_icon
+
+    icon = extract_icon(path, record)
+    return icon[1] if icon else None
+
+
+def prepare(path: str | os.PathLike[str], fields: UploadFields, target: Target, *,
+            record: Record | None = None, summary: Summary | None = None) -> UploadRequest:
+    """Inspect (unless ``record``/``summary`` are given) and build the upload request of ``path``."""
+    if record is None and summary is None:
+        record, summary = inspect_for_upload(path)
+    elif summary is None and record is not None:
+        from inspector.summary import summarize
+
+        summary = summarize(record)
+    icon = None
+    if fields.package_icon is None and summary is not None and summary.format not in ("apk", "aab", "ipa"):
+        icon = inspected_icon(path, record)
+    return build_request(Path(path), fields, target, summary, inspected_icon=icon)
+
+
+def upload(request: UploadRequest, *, session: requests.Session | None = None,
+           progress: Callable[[int, int], None] | None = None, policy: RetryPolicy | None = None,
+           timeout: tuple[float, float] | None = None) -> Build:
+    """Send a prepared request and return the new build (see :func:`inspector.upload.transport.send`)."""
+    from inspector.upload import transport
+
+    kwargs: dict[str, Any] = {"session": session, "progress": progress, "policy": policy}
+    if timeout is not None:
+        kwargs["timeout"] = timeout
+    return transport.send(request, **kwargs)

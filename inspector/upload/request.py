@@ -1,0 +1,441 @@
+"""The Applivery upload request as data (sans-I/O): Summary + user fields + target -> request value.
+
+Nothing here opens a socket or a file. :func:`build_request` returns an :class:`UploadRequest` that
+:mod:`inspector.upload.transport` sends, that ``--dry-run`` prints, and that other uploaders can use.
+The field names and rules are those of ``spec/upload-api.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import quote, urlencode
+
+from inspector.errors import UsageError
+
+if TYPE_CHECKING:
+    from inspector.summary import Summary
+
+__all__ = [
+    "BUILD_EXTENSIONS",
+    "BUILD_PLATFORMS",
+    "DEFAULT_API_URL",
+    "DEFAULT_UPLOAD_URL",
+    "ICON_MAX_BYTES",
+    "NOTIFY_LANGUAGES",
+    "REDACTED",
+    "ApiRequest",
+    "Deployer",
+    "FilePart",
+    "Secret",
+    "Target",
+    "UploadFields",
+    "UploadRequest",
+    "base_urls",
+    "build_details_request",
+    "build_request",
+    "icon_content_type",
+    "list_builds_request",
+    "parse_filter",
+    "parse_tags",
+]
+
+DEFAULT_UPLOAD_URL = "https://upload.applivery.io"
+DEFAULT_API_URL = "https://api.applivery.io"
+REDACTED = "***"
+
+#: ``buildPlatform`` values the service accepts (lower case).
+BUILD_PLATFORMS = ("ios", "macos", "android", "ps4", "ps5", "switch", "xbox-one", "xbox-series")
+#: ``notifyLanguage`` codes (German is ``ge``, not ``de``).
+NOTIFY_LANGUAGES = ("es", "en", "fr", "ge", "it", "zh", "pt", "ru")
+#: File names the service accepts as a build.
+BUILD_EXTENSIONS = ("ipa", "apk", "aab", "pkg", "dmg", "exe", "msi", "msix", "msixbundle", "appx",
+                    "appxbundle", "nsp", "zip", "tar.gz")
+#: The formats the service processes by itself; any other build is a custom build platform.
+AUTOMATIC_FORMATS = ("ipa", "apk", "aab")
+#: A ``packageIcon`` larger than this is refused before anything is sent.
+ICON_MAX_BYTES = 5 * 1024 * 1024
+
+_DEPLOYER_INFO = ("commitMessage", "commit", "branch", "tag", "triggerTimestamp", "buildUrl", "ciUrl",
+                  "repositoryUrl", "buildNumber")
+
+
+class Secret:
+    """A token: its ``str`` and ``repr`` are redacted; only :meth:`reveal` gives the value.
+
+    The one place tokens are kept: every request value, error and dry run formats a Secret, so a
+    token cannot reach a message by accident.
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __str__(self) -> str:
+        return REDACTED
+
+    def __repr__(self) -> str:
+        return f"Secret({REDACTED!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __reduce__(self) -> Any:
+        raise TypeError("a Secret is not pickled")
+
+
+def base_urls(tenant: str | None = None, upload_url: str | None = None,
+              api_url: str | None = None) -> tuple[str, str]:
+    """The upload and API base URLs: explicit overrides, else the tenant's, else Applivery's.
+
+    A tenant ``acme`` maps to ``https://upload.acme.applivery.io``; one with a dot
+    (``apps.acme.com``) to ``https://upload.apps.acme.com``; likewise ``api.``.
+    """
+    upload, api = DEFAULT_UPLOAD_URL, DEFAULT_API_URL
+    if tenant is not None:
+        tenant = tenant.strip().lower()
+        if not re.fullmatch(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?", tenant):
+            raise UsageError(f"--tenant: not a tenant name or domain: {tenant!r}")
+        domain = tenant if "." in tenant else f"{tenant}.applivery.io"
+        upload, api = f"https://upload.{domain}", f"https://api.{domain}"
+    for name, url in (("--upload-url", upload_url), ("--api-url", api_url)):
+        if url is not None and not re.match(r"https?://[^/\s]+", url):
+            raise UsageError(f"{name}: not an http(s) URL: {url!r}")
+    return (upload_url or upload).rstrip("/"), (api_url or api).rstrip("/")
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where a build goes and with which token.
+
+    Integrations API: an app token alone. Workspace API: a service-account token, an organization id
+    and an app id. ``upload_url`` and ``api_url`` are base URLs (see :func:`base_urls`).
+    """
+
+    token: Secret
+    organization: str | None = None
+    app: str | None = None
+    upload_url: str = DEFAULT_UPLOAD_URL
+    api_url: str = DEFAULT_API_URL
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.token, Secret):
+            object.__setattr__(self, "token", Secret(str(self.token)))
+        if not self.token:
+            raise UsageError("no token: pass --token (or APPLIVERY_APP_TOKEN), or "
+                             "--service-account-token with --organization and --app")
+        if (self.organization is None) != (self.app is None):
+            raise UsageError("the Workspace API needs both --organization and --app")
+        for name, value in (("--organization", self.organization), ("--app", self.app)):
+            if value is not None and not re.fullmatch(r"[A-Za-z0-9_.~-]+", value):
+                raise UsageError(f"{name}: not an id: {value!r}")
+
+    @property
+    def api(self) -> Literal["integrations", "workspace"]:
+        return "integrations" if self.organization is None else "workspace"
+
+    def _builds_path(self) -> str:
+        if self.organization is None:
+            return "/v1/integrations/builds"
+        return f"/v1/organizations/{quote(self.organization)}/apps/{quote(str(self.app))}/builds"
+
+    @property
+    def builds_upload_url(self) -> str:
+        return self.upload_url + self._builds_path()
+
+    @property
+    def builds_api_url(self) -> str:
+        return self.api_url + self._builds_path()
+
+    def headers(self) -> tuple[tuple[str, str | Secret], ...]:
+        return (("Authorization", Secret(f"Bearer {self.token.reveal()}")), ("Accept", "application/json"))
+
+
+@dataclass(frozen=True, slots=True)
+class Deployer:
+    """``deployer.name`` and ``deployer.info.*``: who built it, from which commit. None = not sent."""
+
+    name: str | None = None
+    commitMessage: str | None = None
+    commit: str | None = None
+    branch: str | None = None
+    tag: str | None = None
+    triggerTimestamp: str | None = None
+    buildUrl: str | None = None
+    ciUrl: str | None = None
+    repositoryUrl: str | None = None
+    buildNumber: str | None = None
+
+    def form_fields(self) -> list[tuple[str, str]]:
+        out = [("deployer.name", self.name)] if self.name else []
+        out += [(f"deployer.info.{key}", getattr(self, key)) for key in _DEPLOYER_INFO
+                if getattr(self, key)]
+        return out  # type: ignore[return-value]
+
+
+@dataclass(frozen=True, slots=True)
+class FilePart:
+    """One file of the multipart body: from ``path`` (streamed) or ``data`` (small, in memory)."""
+
+    name: str
+    filename: str
+    content_type: str
+    path: str | None = None
+    data: bytes | None = field(default=None, repr=False)
+
+    def describe(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "filename": self.filename,
+                               "content_type": self.content_type}
+        if self.path is not None:
+            out["path"] = self.path
+        if self.data is not None:
+            out["size"] = len(self.data)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class UploadFields:
+    """What the user says about a build: every optional form field of the spec.
+
+    ``filter`` is OR of ANDs: ``(("g1", "g2"), ("g3",))`` means (g1 AND g2) OR g3. ``package_icon`` is
+    the icon's bytes (PNG or JPEG). None means "not given": nothing is sent for it.
+    """
+
+    version_name: str | None = None
+    tags: tuple[str, ...] = ()
+    changelog: str | None = None
+    notify_collaborators: bool | None = None
+    notify_employees: bool | None = None
+    notify_message: str | None = None
+    notify_language: str | None = None
+    filter: tuple[tuple[str, ...], ...] = ()
+    deployer: Deployer | None = None
+    build_platform: str | None = None
+    package_name: str | None = None
+    package_version: str | None = None
+    package_icon: bytes | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.notify_language is not None and self.notify_language not in NOTIFY_LANGUAGES:
+            hint = " (German is 'ge')" if self.notify_language.lower() == "de" else ""
+            raise UsageError(f"--notify-language: {self.notify_language!r} is not one of "
+                             f"{', '.join(NOTIFY_LANGUAGES)}{hint}")
+        if self.build_platform is not None and self.build_platform not in BUILD_PLATFORMS:
+            raise UsageError(f"--build-platform: {self.build_platform!r} is not one of "
+                             f"{', '.join(BUILD_PLATFORMS)}")
+        for tag in self.tags:
+            if not tag.strip() or "," in tag:
+                raise UsageError(f"--tags: empty tag or a tag with a comma: {tag!r}")
+        for group in self.filter:
+            if not group or any(not g.strip() for g in group):
+                raise UsageError("--filter: an empty employee group")
+        if self.package_icon is not None:
+            icon_content_type(self.package_icon)
+
+
+def parse_tags(text: str | Iterable[str]) -> tuple[str, ...]:
+    """``"staging, sprint-42"`` (or a list) -> ``("staging", "sprint-42")``; blanks dropped."""
+    items = text.split(",") if isinstance(text, str) else [t for item in text for t in item.split(",")]
+    return tuple(t.strip() for t in items if t.strip())
+
+
+def parse_filter(text: str) -> tuple[tuple[str, ...], ...]:
+    """The CLI's employee-group filter: ``"g1,g2|g3"`` -> ``(("g1", "g2"), ("g3",))``.
+
+    ``|`` separates alternatives (OR), ``,`` the groups that must all match (AND).
+    """
+    out = []
+    for alternative in text.split("|"):
+        groups = tuple(g.strip() for g in alternative.split(","))
+        if not all(groups):
+            raise UsageError(f"--filter: an empty group in {text!r} (expected e.g. 'g1,g2|g3')")
+        out.append(groups)
+    return tuple(out)
+
+
+def icon_content_type(data: bytes) -> str:
+    """``image/png`` or ``image/jpeg``, by content; anything else (or too big) is refused."""
+    if len(data) > ICON_MAX_BYTES:
+        raise UsageError(f"--package-icon: {len(data)} bytes, more than the {ICON_MAX_BYTES} allowed")
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    raise UsageError("--package-icon: not a PNG or JPEG image (checked by content)")
+
+
+def _extension(filename: str) -> str | None:
+    lower = filename.lower()
+    for ext in sorted(BUILD_EXTENSIONS, key=len, reverse=True):
+        if lower.endswith("." + ext):
+            return ext
+    return None
+
+
+def _bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+@dataclass(frozen=True, slots=True)
+class UploadRequest:
+    """The exact upload: method, URL, headers (the token as a :class:`Secret`), ordered form fields,
+    then the file parts (the build last, so the server has every field before the large body)."""
+
+    method: str
+    url: str
+    headers: tuple[tuple[str, str | Secret], ...]
+    fields: tuple[tuple[str, str], ...]
+    files: tuple[FilePart, ...]
+
+    def field_names(self) -> list[str]:
+        return [name for name, _ in self.fields] + [part.name for part in self.files]
+
+    def to_json(self) -> dict[str, Any]:
+        """The request as JSON-ready data, the token redacted (what ``--dry-run=json`` prints)."""
+        return {
+            "method": self.method,
+            "url": self.url,
+            "headers": {name: str(value) for name, value in self.headers},
+            "fields": [[name, value] for name, value in self.fields],
+            "files": [part.describe() for part in self.files],
+        }
+
+    def to_curl(self) -> str:
+        """A copy-pasteable ``curl`` command doing the same upload; the token is ``$APPLIVERY_TOKEN``."""
+        lines = [f"curl --fail-with-body -X {self.method} {shlex.quote(self.url)}"]
+        for name, value in self.headers:
+            if isinstance(value, Secret):
+                lines.append(f'-H "{name}: Bearer $APPLIVERY_TOKEN"')
+            else:
+                lines.append("-H " + shlex.quote(f"{name}: {value}"))
+        for name, value in self.fields:
+            # --form-string: a value starting with @ or < is sent as text, never read as a file.
+            lines.append("--form-string " + shlex.quote(f"{name}={value}"))
+        for part in self.files:
+            source = part.path if part.path is not None else f"<{len(part.data or b'')} bytes: {part.name}>"
+            lines.append("-F " + shlex.quote(
+                f"{part.name}=@{source};type={part.content_type};filename={part.filename}"))
+        return " \\\n  ".join(lines)
+
+
+def _custom_values(summary: Summary | None, fields: UploadFields, automatic: bool,
+                   inspected_icon: bytes | None) -> tuple[str | None, str | None, str | None, bytes | None]:
+    if automatic:
+        # An ipa/apk/aab is processed by the service: send only what the user set explicitly.
+        return fields.build_platform, fields.package_name, fields.package_version, fields.package_icon
+    platform = fields.build_platform or (summary.build_platform if summary else None)
+    name = fields.package_name or (summary.identifier if summary else None)
+    version = fields.package_version or (summary.version if summary else None)
+    icon = fields.package_icon if fields.package_icon is not None else inspected_icon
+    return platform, name, version, icon
+
+
+def build_request(file: str | PurePath, fields: UploadFields, target: Target,
+                  summary: Summary | None = None, *, inspected_icon: bytes | None = None) -> UploadRequest:
+    """The upload request of ``file`` to ``target`` (pure: no file is read, no socket opened).
+
+    ``summary`` is the file's inspection (None for a build inspector cannot read, e.g. a console
+    build). When the build is not an ipa, apk or aab, ``buildPlatform``, ``packageName``,
+    ``packageVersion`` and ``packageIcon`` come from ``fields``, else from the inspection
+    (``inspected_icon`` is its icon); a missing required one raises :class:`UsageError` naming it.
+    """
+    path = PurePath(file)
+    ext = _extension(path.name)
+    if ext is None:
+        raise UsageError(f"{path.name}: the service accepts only "
+                         f"{', '.join('.' + e for e in BUILD_EXTENSIONS)} files")
+    kind = summary.format if summary is not None else ext
+    if kind == "profile":
+        raise UsageError(f"{path.name}: a provisioning profile is not a build")
+    automatic = kind in AUTOMATIC_FORMATS
+    platform, name, version, icon = _custom_values(summary, fields, automatic, inspected_icon)
+    if platform is not None and platform not in BUILD_PLATFORMS:
+        raise UsageError(f"buildPlatform {platform!r} is not one of {', '.join(BUILD_PLATFORMS)}")
+    if not automatic:
+        missing = [flag for flag, value in (("--build-platform", platform), ("--package-name", name),
+                                            ("--package-version", version)) if not value]
+        if missing:
+            raise UsageError(f"{path.name}: a {kind} build is uploaded as a custom build platform and "
+                             f"needs {', '.join(missing)} (not found by inspection)")
+
+    out: list[tuple[str, str]] = []
+
+    def put(key: str, value: str | None) -> None:
+        if value is not None and value != "":
+            out.append((key, value))
+
+    put("buildPlatform", platform)
+    put("packageName", name)
+    put("packageVersion", version)
+    put("versionName", fields.version_name)
+    put("tags", ",".join(fields.tags) if fields.tags else None)
+    put("changelog", fields.changelog)
+    if fields.notify_collaborators is not None:
+        put("notifyCollaborators", _bool(fields.notify_collaborators))
+    if fields.notify_employees is not None:
+        put("notifyEmployees", _bool(fields.notify_employees))
+    put("notifyMessage", fields.notify_message)
+    put("notifyLanguage", fields.notify_language)
+    for i, group in enumerate(fields.filter):
+        for j, name_ in enumerate(group):
+            put(f"filter[{i}][{j}]", name_)
+    if fields.deployer is not None:
+        out += fields.deployer.form_fields()
+
+    files: list[FilePart] = []
+    if icon is not None:
+        content_type = icon_content_type(icon)
+        suffix = "png" if content_type == "image/png" else "jpg"
+        files.append(FilePart("packageIcon", f"icon.{suffix}", content_type, data=icon))
+    files.append(FilePart("build", path.name, "application/octet-stream", path=str(file)))
+    return UploadRequest("POST", target.builds_upload_url, target.headers(), tuple(out), tuple(files))
+
+
+@dataclass(frozen=True, slots=True)
+class ApiRequest:
+    """A read of the API (build details, build list): method, URL with query, headers."""
+
+    method: str
+    url: str
+    headers: tuple[tuple[str, str | Secret], ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"method": self.method, "url": self.url,
+                "headers": {name: str(value) for name, value in self.headers}}
+
+
+def build_details_request(target: Target, build_id: str) -> ApiRequest:
+    """``GET {api}/.../builds/{buildId}``: the endpoint to poll while a build is processed."""
+    if not build_id or not re.fullmatch(r"[A-Za-z0-9_.~-]+", build_id):
+        raise UsageError(f"not a build id: {build_id!r}")
+    return ApiRequest("GET", f"{target.builds_api_url}/{quote(build_id)}", target.headers())
+
+
+def list_builds_request(target: Target, *, version_name: str | None = None, status: str | None = None,
+                        os: str | None = None, page: int | None = None,
+                        limit: int | None = None) -> ApiRequest:
+    """``GET {api}/.../builds?versionName=&status=&os=&page=&limit=`` (unset ones omitted)."""
+    query: Mapping[str, object] = {k: v for k, v in (("versionName", version_name), ("status", status),
+                                                      ("os", os), ("page", page), ("limit", limit))
+                                   if v is not None}
+    url = target.builds_api_url + ("?" + urlencode(query) if query else "")
+    return ApiRequest("GET", url, target.headers())
+
+
+def dump_json(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False)

@@ -1,0 +1,163 @@
+"""The service's answers as data (sans-I/O): status + headers + body bytes -> a Build, or an error.
+
+The retry policy lives here too (which failures are transient, how long to wait), so that the
+transport only loops and the rules are tested without a socket.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from inspector.upload.errors import ApiError, NetworkError, ProcessingError, TokenRejectedError
+
+__all__ = [
+    "RETRY_STATUSES",
+    "TERMINAL_STATUSES",
+    "TOKEN_CODES",
+    "Build",
+    "backoff_delay",
+    "parse_body",
+    "parse_retry_after",
+    "processing_error",
+]
+
+#: HTTP statuses worth another try (``curl --retry`` semantics); never any other 4xx.
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+#: Error codes that mean the token itself was refused.
+TOKEN_CODES = {4002: "app token empty", 4004: "app token invalid", 3002: "token expired"}
+TERMINAL_STATUSES = ("processed", "error")
+_PREVIEW = 120
+
+
+@dataclass(frozen=True, slots=True)
+class Build:
+    """A build as the service describes it: ``data`` of an upload or build-details answer."""
+
+    id: str
+    status: str | None
+    version_name: str | None = None
+    version_code: str | None = None
+    os: str | None = None
+    error: str | None = None
+    error_code: str | None = None
+    process_logs: tuple[str, ...] = ()
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, data: Any) -> Build:
+        if not isinstance(data, dict) or not data.get("id"):
+            raise NetworkError(f"the answer has no build id: {_preview(json.dumps(data).encode())}",
+                               retryable=False)
+        logs = data.get("processLogs") or ()
+        if isinstance(logs, str):
+            logs = logs.splitlines()
+        elif isinstance(logs, list):
+            logs = [line if isinstance(line, str) else json.dumps(line) for line in logs]
+        code = data.get("errorCode")
+        version_code = data.get("versionCode")
+        return cls(
+            id=str(data["id"]), status=data.get("status"), version_name=data.get("versionName"),
+            version_code=None if version_code is None else str(version_code), os=data.get("os"),
+            error=data.get("error") or None, error_code=None if code in (None, "") else str(code),
+            process_logs=tuple(logs), raw=data,
+        )
+
+    @property
+    def terminal(self) -> bool:
+        return self.status in TERMINAL_STATUSES
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"build_id": self.id, "build_status": self.status}
+        for key, value in (("version_name", self.version_name), ("version_code", self.version_code),
+                           ("os", self.os), ("error_code", self.error_code), ("error", self.error)):
+            if value is not None:
+                out[key] = value
+        if self.process_logs and self.status == "error":
+            out["process_logs"] = list(self.process_logs)
+        return out
+
+
+def _preview(body: bytes) -> str:
+    text = body[:_PREVIEW].decode("utf-8", "replace")
+    text = " ".join(text.split())
+    return repr(text + ("…" if len(body) > _PREVIEW else ""))
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """``Retry-After`` as seconds: a number of seconds, or an HTTP date (then relative to ``now``)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def backoff_delay(attempt: int, *, base: float = 1.0, cap: float = 60.0,
+                  retry_after: float | None = None) -> float:
+    """Seconds to wait before try ``attempt + 1`` (``attempt`` counts from 1): the server's
+    ``Retry-After`` when it gave one (capped), else ``base * 2**(attempt-1)`` (capped)."""
+    if retry_after is not None:
+        return min(retry_after, cap)
+    return min(base * 2 ** (attempt - 1), cap)
+
+
+def parse_body(http_status: int, body: bytes, retry_after: str | None = None) -> Any:
+    """The ``data`` of a successful answer, or the matching error raised.
+
+    The JSON is read whatever the HTTP status. ``{"status": false, "error": {...}}`` (``message`` or
+    the older ``msg`` + ``field``) becomes :class:`ApiError` (:class:`TokenRejectedError` for a token
+    code), or a retryable :class:`NetworkError` when the HTTP status is transient. A body that is not
+    JSON is reported with the status and its first bytes.
+    """
+    delay = parse_retry_after(retry_after)
+    try:
+        doc = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise NetworkError(f"HTTP {http_status} with a body that is not JSON: {_preview(body)}",
+                           http_status=http_status, retryable=http_status in RETRY_STATUSES,
+                           retry_after=delay) from None
+    if isinstance(doc, dict) and doc.get("status") is True and http_status < 400:
+        return doc.get("data")
+    error = doc.get("error") if isinstance(doc, dict) else None
+    if not isinstance(error, dict):
+        error = {}
+    code = error.get("code")
+    message = error.get("message") or error.get("msg") or (None if error else _preview(body))
+    field_name = error.get("field")
+    text = f"HTTP {http_status}"
+    if code is not None:
+        text += f", error {code}"
+    text += f": {message}" if message else ""
+    if field_name:
+        text += f" (field {field_name})"
+    if http_status in RETRY_STATUSES:
+        raise NetworkError(text, http_status=http_status, retryable=True, retry_after=delay)
+    if isinstance(code, int) and code in TOKEN_CODES:
+        raise TokenRejectedError(f"token rejected ({TOKEN_CODES[code]}): {text}", http_status=http_status,
+                                 code=code, detail=message, field=field_name)
+    raise ApiError(f"the service refused the request: {text}", http_status=http_status,
+                   code=code if isinstance(code, int) else None, detail=message, field=field_name)
+
+
+def processing_error(build: Build, last_lines: int = 20) -> ProcessingError:
+    """The error of a build that ended in ``error``: its code, message and last log lines."""
+    head = f"build {build.id} failed processing"
+    if build.error_code:
+        head += f" (errorCode {build.error_code})"
+    if build.error:
+        head += f": {build.error}"
+    logs = build.process_logs[-last_lines:]
+    if logs:
+        head += "\n  last processLogs lines:\n" + "\n".join(f"    {line}" for line in logs)
+    return ProcessingError(head, build)

@@ -1,0 +1,338 @@
+"""The only module that talks to the network (and imports requests): send, retry, poll, list.
+
+Everything it sends is an :class:`~inspector.upload.request.UploadRequest` or
+:class:`~inspector.upload.request.ApiRequest` built elsewhere; every answer is parsed by
+:mod:`inspector.upload.response`. The build is streamed from disk by requests-toolbelt's
+``MultipartEncoder``; memory use does not grow with the file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import IO, Any
+
+import requests
+from requests_toolbelt import MultipartEncoder
+
+from inspector.upload.errors import NetworkError, TokenRejectedError, UploadError, WaitTimeoutError
+from inspector.upload.request import (
+    ApiRequest,
+    Secret,
+    Target,
+    UploadRequest,
+    build_details_request,
+    list_builds_request,
+)
+from inspector.upload.response import Build, backoff_delay, parse_body, processing_error
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "Progress",
+    "ProgressBar",
+    "RetryPolicy",
+    "get_build",
+    "latest_build",
+    "list_builds",
+    "send",
+    "wait_for_build",
+]
+
+#: (connect, read) seconds: an upload of tens of MB can take minutes before the answer comes.
+DEFAULT_TIMEOUT = (60.0, 600.0)
+_CHUNK = 1 << 20
+
+#: ``progress(sent_bytes, total_bytes)``, called as the body is read.
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How many times a transient failure is retried, and how long to wait between tries.
+
+    Only connection errors, timeouts and HTTP 408/429/500/502/503/504 are retried; ``Retry-After``
+    is honoured up to ``cap`` seconds. Retrying a POST may create a duplicate build when the server
+    had in fact accepted the first one: ``retries=0`` turns retries off.
+    """
+
+    retries: int = 5
+    base: float = 1.0
+    cap: float = 60.0
+    sleep: Callable[[float], None] = time.sleep
+
+    def attempts(self) -> int:
+        return max(0, self.retries) + 1
+
+
+class _Body:
+    """A file-like over the encoder that reads 1 MiB at a time (http.client asks for 8-16 KiB:
+    larger reads keep Python out of the way) and reports progress."""
+
+    def __init__(self, encoder: MultipartEncoder, progress: Progress | None) -> None:
+        self._encoder = encoder
+        self._progress = progress
+        self.total = int(encoder.len)
+        self.sent = 0
+
+    def __len__(self) -> int:
+        return self.total
+
+    def read(self, size: int = -1) -> bytes:
+        data: bytes = self._encoder.read(_CHUNK)
+        self.sent += len(data)
+        if self._progress is not None and data:
+            self._progress(self.sent, self.total)
+        return data
+
+
+@contextlib.contextmanager
+def _opened(request: UploadRequest) -> Iterator[list[tuple[str, Any]]]:
+    """The encoder's fields: the form fields, then each file part (opened here, closed after)."""
+    handles: list[IO[bytes]] = []
+    try:
+        parts: list[tuple[str, Any]] = list(request.fields)
+        for part in request.files:
+            if part.path is not None:
+                try:
+                    handle = open(part.path, "rb")  # noqa: SIM115 - closed in finally
+                except OSError as exc:
+                    raise UploadError(f"{part.path}: cannot read ({exc.strerror or exc})") from None
+                handles.append(handle)
+                parts.append((part.name, (part.filename, handle, part.content_type)))
+            else:
+                parts.append((part.name, (part.filename, part.data or b"", part.content_type)))
+        yield parts
+    finally:
+        for handle in handles:
+            handle.close()
+
+
+def _headers(headers: tuple[tuple[str, str | Secret], ...]) -> dict[str, str]:
+    return {name: value.reveal() if isinstance(value, Secret) else value for name, value in headers}
+
+
+def _is_reset(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ConnectionResetError | BrokenPipeError | ConnectionAbortedError):
+            return True
+        if isinstance(current, OSError) and current.errno in (errno.ECONNRESET, errno.EPIPE):
+            return True
+        for arg in getattr(current, "args", ()):
+            if isinstance(arg, BaseException) and id(arg) not in seen and _is_reset(arg):
+                return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _network_error(exc: requests.RequestException, url: str, sent: int = 0) -> UploadError:
+    if isinstance(exc, requests.ConnectTimeout):
+        return NetworkError(f"{url}: timed out connecting")
+    if isinstance(exc, requests.Timeout):
+        return NetworkError(f"{url}: timed out waiting for the answer")
+    if sent > 0 and _is_reset(exc):
+        return TokenRejectedError("connection closed by server while the build was being sent "
+                                  "(is the token valid?)")
+    if isinstance(exc, requests.ConnectionError):
+        return NetworkError(f"{url}: cannot connect ({type(_root(exc)).__name__})")
+    return NetworkError(f"{url}: {type(exc).__name__}")
+
+
+def _root(exc: BaseException) -> BaseException:
+    while exc.__cause__ is not None or (exc.args and isinstance(exc.args[0], BaseException)):
+        exc = exc.__cause__ or exc.args[0]
+    return exc
+
+
+def _retrying(attempt: Callable[[], Build | Any], policy: RetryPolicy,
+              on_retry: Callable[[int, float, UploadError], None] | None) -> Any:
+    tries = policy.attempts()
+    for n in range(1, tries + 1):
+        try:
+            return attempt()
+        except NetworkError as exc:
+            if not exc.retryable or n == tries:
+                if n > 1:
+                    raise type(exc)(f"{exc} (after {n} tries)", http_status=exc.http_status,
+                                    retryable=False) from None
+                raise
+            delay = backoff_delay(n, base=policy.base, cap=policy.cap, retry_after=exc.retry_after)
+            if on_retry is not None:
+                on_retry(n, delay, exc)
+            policy.sleep(delay)
+    raise AssertionError("unreachable")
+
+
+def send(request: UploadRequest, *, session: requests.Session | None = None,
+         progress: Progress | None = None, policy: RetryPolicy | None = None,
+         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+         on_retry: Callable[[int, float, UploadError], None] | None = None) -> Build:
+    """Send the upload (streamed from disk, retried per ``policy``) and return the new build.
+
+    Raises :class:`TokenRejectedError`, :class:`~inspector.upload.errors.ApiError` or
+    :class:`NetworkError`; none of their messages holds the token.
+    """
+    policy = policy or RetryPolicy()
+    own = session is None
+    http = session or requests.Session()
+
+    def attempt() -> Build:
+        with _opened(request) as parts:
+            encoder = MultipartEncoder(fields=parts)
+            body = _Body(encoder, progress)
+            headers = _headers(request.headers)
+            headers["Content-Type"] = encoder.content_type
+            headers["Content-Length"] = str(body.total)
+            try:
+                response = http.request(request.method, request.url, data=body, headers=headers,
+                                        timeout=timeout, allow_redirects=False)
+            except requests.RequestException as exc:
+                raise _network_error(exc, request.url, body.sent) from None
+        with response:
+            return Build.from_json(parse_body(response.status_code, response.content,
+                                              response.headers.get("Retry-After")))
+
+    try:
+        return _retrying(attempt, policy, on_retry)  # type: ignore[no-any-return]
+    finally:
+        if own:
+            http.close()
+
+
+def _get(request: ApiRequest, session: requests.Session | None, policy: RetryPolicy,
+         timeout: tuple[float, float]) -> Any:
+    own = session is None
+    http = session or requests.Session()
+
+    def attempt() -> Any:
+        try:
+            response = http.request(request.method, request.url, headers=_headers(request.headers),
+                                    timeout=timeout, allow_redirects=False)
+        except requests.RequestException as exc:
+            raise _network_error(exc, request.url) from None
+        with response:
+            return parse_body(response.status_code, response.content, response.headers.get("Retry-After"))
+
+    try:
+        return _retrying(attempt, policy, None)
+    finally:
+        if own:
+            http.close()
+
+
+def get_build(target: Target, build_id: str, *, session: requests.Session | None = None,
+              policy: RetryPolicy | None = None, timeout: tuple[float, float] = (60.0, 60.0)) -> Build:
+    """The build-details endpoint: the build's current status, error and logs."""
+    return Build.from_json(_get(build_details_request(target, build_id), session, policy or RetryPolicy(),
+                                timeout))
+
+
+def wait_for_build(target: Target, build_id: str, *, interval: float = 10.0, timeout: float = 1800.0,
+                   session: requests.Session | None = None, policy: RetryPolicy | None = None,
+                   on_status: Callable[[Build], None] | None = None,
+                   clock: Callable[[], float] = time.monotonic,
+                   sleep: Callable[[float], None] = time.sleep) -> Build:
+    """Poll the build every ``interval`` seconds until ``processed`` (returned) or ``error``
+    (:class:`~inspector.upload.errors.ProcessingError` raised); :class:`WaitTimeoutError` after
+    ``timeout`` seconds. ``on_status`` sees each answer whose status changed."""
+    deadline = clock() + timeout
+    last: str | None = None
+    while True:
+        build = get_build(target, build_id, session=session, policy=policy)
+        if build.status != last and on_status is not None:
+            on_status(build)
+        last = build.status
+        if build.status == "processed":
+            return build
+        if build.status == "error":
+            raise processing_error(build)
+        remaining = deadline - clock()
+        if remaining <= 0:
+            raise WaitTimeoutError(f"build {build.id} still {build.status} after {timeout:g} s "
+                                   f"(inspector status {build.id} --wait picks it up later)", build)
+        sleep(min(interval, remaining))
+
+
+def _items(data: Any) -> list[Any]:
+    if isinstance(data, list):
+        return data
+    if isinstance(data, dict):
+        for key in ("items", "docs", "builds", "data"):
+            if isinstance(data.get(key), list):
+                return data[key]  # type: ignore[no-any-return]
+    raise NetworkError("the build list answer holds no list of builds", retryable=False)
+
+
+def list_builds(target: Target, *, version_name: str | None = None, status: str | None = None,
+                os: str | None = None, page: int | None = None, limit: int | None = None,
+                session: requests.Session | None = None, policy: RetryPolicy | None = None,
+                timeout: tuple[float, float] = (60.0, 60.0)) -> list[Build]:
+    """The documented list endpoint, filtered as asked, as :class:`Build` values."""
+    request = list_builds_request(target, version_name=version_name, status=status, os=os, page=page,
+                                  limit=limit)
+    return [Build.from_json(item) for item in _items(_get(request, session, policy or RetryPolicy(),
+                                                          timeout))]
+
+
+def latest_build(target: Target, session: requests.Session | None = None, *, os: str | None = None,
+                 policy: RetryPolicy | None = None,
+                 timeout: tuple[float, float] = (60.0, 60.0)) -> Build | None:
+    """The app's latest ``processed`` build (the newest ``createdAt`` in the list), None if none.
+
+    Any failure to read the list raises (never a silent "nothing uploaded yet").
+    """
+    builds = list_builds(target, status="processed", os=os, limit=50, session=session, policy=policy,
+                         timeout=timeout)
+    builds = [b for b in builds if b.status in (None, "processed")]
+    if not builds:
+        return None
+    dated = [b for b in builds if isinstance(b.raw.get("createdAt"), str)]
+    if dated:
+        return max(dated, key=lambda b: b.raw["createdAt"])
+    return builds[0]
+
+
+def _size(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n:.1f} GB"
+
+
+class ProgressBar:
+    """A one-line progress bar with rate and ETA, redrawn at most every ``every`` seconds."""
+
+    def __init__(self, stream: IO[str], *, every: float = 0.2, width: int = 24,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._stream = stream
+        self._every = every
+        self._width = width
+        self._clock = clock
+        self._start = clock()
+        self._drawn = 0.0
+        self._done = False
+
+    def __call__(self, sent: int, total: int) -> None:
+        now = self._clock()
+        finished = sent >= total
+        if not finished and now - self._drawn < self._every:
+            return
+        self._drawn = now
+        elapsed = max(now - self._start, 1e-6)
+        rate = sent / elapsed
+        fraction = sent / total if total else 1.0
+        filled = int(self._width * fraction)
+        eta = (total - sent) / rate if rate > 0 else 0.0
+        line = (f"\r  [{'#' * filled}{'.' * (self._width - filled)}] {fraction * 100:5.1f}% "
+                f"{_size(sent)} / {_size(total)}  {_size(rate)}/s  ETA {int(eta) // 60}:{int(eta) % 60:02d} ")
+        self._stream.write(line)
+        if finished and not self._done:
+            self._done = True
+            self._stream.write("\n")
+        self._stream.flush()
