@@ -27,3 +27,12 @@ def test_inspecting_an_apk_loads_only_androguard_axml() -> None:
     mods = _modules_after(f"import inspector\ninspector.inspect({str(apk)!r}, digest=False)")
     assert "androguard.core.axml" in mods
     assert "androguard.core.apk" not in mods
+
+
+def test_inspect_command_and_upload_request_do_not_load_requests() -> None:
+    apk = ROOT / "fixtures" / "apk" / "signed-v1v2v3.apk"
+    mods = _modules_after("import inspector.upload, inspector.upload.deployer\n"
+                          "from inspector.cli import main\n"
+                          f"main(['inspect', '--no-hash', {str(apk)!r}])")
+    assert "inspector.cli.upload" in mods
+    assert "requests" not in mods and "requests_toolbelt" not in mods

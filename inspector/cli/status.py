@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         if args.json:
             print_build(build, True)
         raise processing_error(build)
-    print_build(build, args.json, "build" if not args.json else "")
+    print_build(build, args.json, "")
     return 0
 
 

@@ -49,7 +49,8 @@ UPLOAD_CONFIG_KEYS: dict[str, type | tuple[type, ...]] = {
     "notify-collaborators": bool, "notify-employees": bool, "notify-message": str,
     "notify-language": str, "filter": (str, list), "deployer-name": str,
     "build-platform": str, "package-name": str, "package-version": str, "package-icon": str,
-    "retries": int, "timeout": (int, float), "connect-timeout": (int, float), "wait": bool,
+    "retries": int, "retry-delay": (int, float), "timeout": (int, float), "connect-timeout": (int, float),
+    "wait": bool,
     "wait-timeout": (int, float), "wait-interval": (int, float), "progress": bool, "git": bool,
 }
 
@@ -88,6 +89,8 @@ def add_target_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--upload-url", metavar="URL", help="upload base URL (env APPLIVERY_UPLOAD_URL)")
     g.add_argument("--api-url", metavar="URL", help="API base URL (env APPLIVERY_API_URL)")
     g.add_argument("--retries", type=int, metavar="N", help="retries of a transient failure (default 5)")
+    g.add_argument("--retry-delay", type=float, metavar="S",
+                   help="first wait before a retry, doubled each time; Retry-After wins (default 1)")
     g.add_argument("--timeout", type=float, metavar="S", help="read timeout in seconds (default 600)")
     g.add_argument("--connect-timeout", type=float, metavar="S", help="connect timeout (default 60)")
 
@@ -149,8 +152,11 @@ def transport_options(args: argparse.Namespace, config: Mapping[str, Any]) -> di
     connect = _pick(args, "connect_timeout", {}, None, config, 60.0)
     if retries < 0 or read <= 0 or connect <= 0:
         raise UsageError("--retries must be >= 0 and timeouts > 0")
-    base = float(os.environ.get("INSPECTOR_RETRY_BASE", "1.0"))
-    return {"policy": RetryPolicy(retries=int(retries), base=base), "timeout": (float(connect), float(read))}
+    delay = _pick(args, "retry_delay", {}, None, config, 1.0)
+    if delay < 0:
+        raise UsageError("--retry-delay must be >= 0")
+    return {"policy": RetryPolicy(retries=int(retries), base=float(delay)),
+            "timeout": (float(connect), float(read))}
 
 
 def add_parser(sub: Any) -> None:
@@ -355,7 +361,7 @@ def print_build(build: Build, as_json: bool, verb: str = "uploaded") -> None:
     if as_json:
         print(dump_json(build.to_json()))
     else:
-        print(f"{verb} build {build.id}: {build.status}")
+        print(f"{verb} build {build.id}: {build.status}".lstrip())
 
 
 def wait_options(args: argparse.Namespace, config: Mapping[str, Any]) -> dict[str, float]:
