@@ -65,12 +65,13 @@ def inspect_for_upload(path: str | os.PathLike[str]) -> tuple[Record | None, Sum
     """The build's record and summary, or ``(None, None)`` when its format is unknown to inspector
     (a console or Windows build: the user gives the package fields). Other read errors raise."""
     from inspector.api import inspect
-    from inspector.summary import summarize
 
     try:
         record = inspect(path, digest=False)
     except UnknownFormatError:
         return None, None
+    from inspector.summary import summarize  # only now: it loads the certificate readers
+
     return record, summarize(record)
 
 
