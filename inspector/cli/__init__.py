@@ -2,6 +2,7 @@
 
 Exit codes (documented in the README):
   0  every file was read (and, for ``check``, passed)
+  1  ``check``: a file failed the gate (errors, or warnings under --strict / an expectation)
   2  usage error (bad option or value)
   3  an artifact could not be read (missing, truncated, corrupt, hostile, missing member)
   4  an artifact is of an unknown format, or of a format not supported yet
@@ -16,11 +17,13 @@ import sys
 from collections.abc import Sequence
 
 from inspector import __version__
+from inspector.cli import check as check_cmd
 from inspector.cli import inspect as inspect_cmd
 from inspector.errors import InspectorError, UnknownFormatError, UnsupportedFormatError, UsageError
 
 __all__ = [
     "EXIT_ARTIFACT",
+    "EXIT_FAILED",
     "EXIT_FORMAT",
     "EXIT_INTERNAL",
     "EXIT_OK",
@@ -30,6 +33,7 @@ __all__ = [
 ]
 
 EXIT_OK = 0
+EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_ARTIFACT = 3
 EXIT_FORMAT = 4
@@ -58,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"inspector {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     inspect_cmd.add_parser(sub)
+    check_cmd.add_parser(sub)
     return parser
 
 
