@@ -96,7 +96,7 @@ OPTIONS: tuple[Option, ...] = (
            metavar="N"),
     Option("warn-days", "warn_days", "int",
            "warn when a profile or certificate has fewer days left (default 30)", metavar="N"),
-    Option("max-size", "max_size", "size", "the largest file allowed (bytes, or 200M, 1.5G...)",
+    Option("max-size", "max_size", "size", "the largest file allowed (bytes, or 200M, 2G, 512Mi)",
            metavar="SIZE"),
     Option("max-min-os", "max_min_os", "str",
            "the highest MinimumOSVersion / LSMinimumSystemVersion allowed", metavar="VERSION"),
