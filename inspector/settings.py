@@ -100,6 +100,8 @@ OPTIONS: tuple[Option, ...] = (
            metavar="SIZE"),
     Option("max-min-os", "max_min_os", "str",
            "the highest MinimumOSVersion / LSMinimumSystemVersion allowed", metavar="VERSION"),
+    Option("require-signed", "require_signed", "bool",
+           "an unsigned AAB or PKG is an error, not a warning"),
     Option("min-sdk-at-least", "min_sdk_at_least", "int", "the lowest minSdkVersion allowed",
            metavar="N"),
     Option("min-sdk-at-most", "min_sdk_at_most", "int", "the highest minSdkVersion allowed",

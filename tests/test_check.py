@@ -43,6 +43,8 @@ CASES = [
      [("AND001", "warning"), ("AND002", "warning")], False),
     ("unsigned apk", "apk/unsigned.apk", {}, NOW, [("AND003", "error")], False),
     ("unsigned aab is a warning", "aab/bundle-unsigned.aab", {}, NOW, [("AND003", "warning")], True),
+    ("unsigned aab when signing is required", "aab/bundle-unsigned.aab", {"require_signed": True},
+     NOW, [("AND003", "error")], False),
     ("test-only apk", "apk/test-only.apk", {}, NOW, [("AND004", "error")], False),
     ("split apk", "apk/split-config.apk", {}, NOW, [("AND011", "error")], False),
     ("expired signing certificate", "apk/expired-cert.apk", {}, NOW, [("EXP001", "error")], False),
@@ -116,6 +118,8 @@ CASES = [
     ("mac app-store profile", "macos/mac-appstore.provisionprofile", {}, NOW,
      [("IOS002", "error")], False),
     ("unsigned pkg", "pkg/component.pkg", {}, NOW, [("PKG001", "warning")], True),
+    ("unsigned pkg when signing is required", "pkg/component.pkg", {"require_signed": True}, NOW,
+     [("PKG001", "error")], False),
     ("signed pkg, installer team", "pkg/signed.pkg", {"expect_team": "FIXTURE123"}, NOW, [], True),
     ("pkg version", "pkg/signed.pkg", {"expect_version_name": "9.9"}, NOW, [("GEN002", "error")],
      False),
@@ -203,3 +207,11 @@ def test_bad_expectations() -> None:
 ])
 def test_version_tuple(text: str | None, expected: tuple[int, ...] | None) -> None:
     assert version_tuple(text) == expected
+
+
+def test_pkg_without_package_fields_warns_for_the_upload() -> None:
+    pkg = record("pkg/signed.pkg")
+    bare = dataclasses.replace(pkg, app=None, product_id=None, product_version=None,
+                               components=())
+    assert codes(check(bare, Expectations(), NOW).findings) == [("UPL001", "warning")]
+    assert "packageName or packageVersion" in check(bare, Expectations(), NOW).findings[0].message

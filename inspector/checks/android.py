@@ -43,9 +43,10 @@ def _signed(r: Rule, s: Summary, a: AndroidApp, e: Expectations, now: datetime
             ) -> Iterator[Finding]:
     if a.signing.signed:
         return
-    if a.format == "apk":
-        yield r.finding("error", "signature", "the APK is not signed: Android refuses to "
-                        "install it", "signed", "unsigned")
+    if a.format == "apk" or e.require_signed:
+        what = ("the APK is not signed: Android refuses to install it" if a.format == "apk"
+                else "the App Bundle is not signed")
+        yield r.finding("error", "signature", what, "signed", "unsigned")
     else:
         yield r.finding("warning", "signature", "the App Bundle is not signed (no JAR "
                         "signature): the APKs made from it are signed by whoever builds them",

@@ -167,5 +167,18 @@ def _encrypted(r: Rule, s: Summary, ipa: IpaApp, e: Expectations, now: datetime
 def _pkg_signed(r: Rule, s: Summary, pkg: Pkg, e: Expectations, now: datetime
                 ) -> Iterator[Finding]:
     if not pkg.signature.signed:
-        yield r.finding("warning", "signature", "the package is not signed: Gatekeeper blocks it "
-                        "unless the user overrides it", "Developer ID Installer", "unsigned")
+        yield r.finding("error" if e.require_signed else "warning", "signature",
+                        "the package is not signed: Gatekeeper blocks it unless the user "
+                        "overrides it", "Developer ID Installer", "unsigned")
+
+
+@rule(RULES, "UPL001", "the upload can name the package", ("pkg",))
+def _package_fields(r: Rule, s: Summary, pkg: Pkg, e: Expectations, now: datetime
+                    ) -> Iterator[Finding]:
+    # Applivery does not process a PKG itself: the upload must send packageName and packageVersion.
+    missing = [name for name, value in (("packageName", s.identifier), ("packageVersion", s.version))
+               if not value]
+    if missing:
+        yield r.finding("warning", ", ".join(missing), f"no {' or '.join(missing)} can be read "
+                        "from the package: the upload needs them given (--package-name, "
+                        "--package-version)", "known", "unknown")

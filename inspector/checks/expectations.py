@@ -36,6 +36,7 @@ class Expectations:
     warn_days: int = 30
     max_size: int | None = None
     max_min_os: str | None = None
+    require_signed: bool = False
     # Android
     min_sdk_at_least: int | None = None
     min_sdk_at_most: int | None = None
