@@ -240,3 +240,21 @@ def test_check_passes_a_wildcard_profile_ipa() -> None:
     result = check("--expect-id", "com.fixture.app", "--min-days", "14", str(FIXTURES / "ios" /
                                                                                "wildcard.ipa"))
     assert result.code == 0, result.out
+
+
+def test_every_corpus_file_gets_a_verdict_or_a_clear_error() -> None:
+    from tests.conftest import corpus
+
+    files = sorted(str(p) for p in corpus().glob("*/*") if p.name != "SOURCES.md")
+    result = check("--format", "json", *files)
+    assert result.code in (1, 3, 4) and "Traceback" not in result.err
+    results = result.json["results"]
+    assert len(results) == len(files)
+    for entry in results:
+        assert ("error" in entry) != ("passed" in entry)
+        if "error" in entry:
+            assert entry["error"]["exit_code"] in (3, 4) and entry["error"]["message"]
+    by_name = {Path(e["file"]["path"]).name: e for e in results}
+    # Corpus apps signed in 2016-2021: their profiles and certificates have expired.
+    assert [f["code"] for f in by_name["embedded.ipa"]["findings"]] == ["EXP001"] * 3
+    assert by_name["android.apk"]["passed"] is True
