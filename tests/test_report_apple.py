@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from conftest import FIXTURES, corpus, run_cli
 
 from inspector import inspect
@@ -33,7 +34,7 @@ def test_ipa_first_facts_then_details() -> None:
     assert facts["Name"] == "Fixture App / Fixture"
     assert facts["Minimum OS"] == "15.0"
     assert facts["Device family"] == "iPhone, iPad"
-    assert facts["Built with"] == "iphoneos17.2, Xcode 1520"
+    assert facts["Built with"] == "iphoneos17.2, Xcode 15.2"  # DTXcode 1520
     assert facts["Team"] == "Fixture Corp (TEAMID1234)"
     assert facts["Signing type"].startswith("ad-hoc  (get-task-allow is not true; "
                                             "ProvisionedDevices lists 12 devices -> ad-hoc)")
@@ -118,3 +119,13 @@ def test_cli_text_for_corpus_files() -> None:
                   str(corpus("ios", "ios_adhoc.mobileprovision"))).out
     assert "2020-10-24 08:40 UTC (in 84 days)" in out
     assert "1 provisioned" in out
+
+
+@pytest.mark.parametrize(("dt", "text"), [
+    ("0730", "Xcode 7.3"), ("1520", "Xcode 15.2"), ("1501", "Xcode 15.0.1"), ("1600", "Xcode 16.0"),
+    ("beta", "Xcode beta"), (None, None),
+])
+def test_xcode_version(dt: str | None, text: str | None) -> None:
+    from inspector.report.apple import xcode_version
+
+    assert xcode_version(dt) == text

@@ -117,7 +117,8 @@ def render(app: AndroidApp, now: datetime | None) -> Block:
         _components(block, app)
     _settings(block, app)
     signing = app.signing
-    block.add("Signed", ", ".join(signing.schemes) if signing.signed else "NO (unsigned)")
+    block.add("Signed", f"{', '.join(signing.schemes)}  (not verified)" if signing.signed
+              else "NO (unsigned)")
     if app.format == "aab":
         block.add("Bundletool", app.bundletool_version)
     if app.modules:
