@@ -9,7 +9,7 @@ frameworks/base/libs/androidfw/include/androidfw/ResourceTypes.h).
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from inspector.containers.axml import RES_STRING_POOL_TYPE, T_REFERENCE, T_STRING, StringPool, chunk_header
 from inspector.containers.axml import format_value as _format_value
@@ -60,9 +60,11 @@ def _ascii(raw: bytes) -> str:
     return raw.split(b"\0", 1)[0].decode("ascii", "replace")
 
 
-@dataclass(frozen=True, slots=True)
-class Config:
-    """A ``ResTable_config``: the qualifiers a value applies under (all zero: the default)."""
+class Config(NamedTuple):
+    """A ``ResTable_config``: the qualifiers a value applies under (all zero: the default).
+
+    A NamedTuple rather than a frozen dataclass: as immutable, and it costs nothing at import.
+    """
 
     mcc: int = 0
     mnc: int = 0
@@ -178,8 +180,7 @@ class Config:
 _DEFAULT = Config()
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(NamedTuple):
     """One value of a resource under one configuration; ``complex`` entries (styles, arrays) carry none."""
 
     config: Config
@@ -189,8 +190,7 @@ class Entry:
     complex: bool = False
 
 
-@dataclass(slots=True)
-class _Package:
+class _Package(NamedTuple):
     id: int
     type_names: StringPool
     keys: StringPool

@@ -9,7 +9,7 @@ this reader is too. Everything else is one :class:`~inspector.errors.ArtifactErr
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from inspector.errors import ArtifactError
 
@@ -163,8 +163,7 @@ class StringPool:
         return data[pos:stop].decode("utf-16-le", "replace")
 
 
-@dataclass(frozen=True, slots=True)
-class XmlAttribute:
+class XmlAttribute(NamedTuple):
     """One attribute as stored: names and the raw string resolved, the typed value left as typed."""
 
     namespace: str | None  # the namespace URI
@@ -176,14 +175,20 @@ class XmlAttribute:
     string: str | None = None  # the pool string a T_STRING value points to
 
 
-@dataclass(slots=True)
 class XmlElement:
-    """One element; ``children`` in document order."""
+    """One element; ``children`` in document order (filled in as the document is read)."""
 
-    namespace: str | None
-    name: str | None
-    attributes: tuple[XmlAttribute, ...]
-    children: list[XmlElement] = field(default_factory=list)
+    __slots__ = ("attributes", "children", "name", "namespace")
+
+    def __init__(self, namespace: str | None, name: str | None,
+                 attributes: tuple[XmlAttribute, ...]) -> None:
+        self.namespace = namespace
+        self.name = name
+        self.attributes = attributes
+        self.children: list[XmlElement] = []
+
+    def __repr__(self) -> str:
+        return f"XmlElement({self.name!r}, {len(self.attributes)} attributes, {len(self.children)} children)"
 
 
 def _complex(data: int) -> float:
