@@ -315,6 +315,8 @@ class ResourceTable:
                 out.append(Entry(config, package.keys.get(esize), flags >> 8, key))
             elif flags & _ENTRY_COMPLEX:
                 out.append(Entry(config, package.keys.get(key), 0, 0, complex=True))
+            elif esize < 8:
+                continue  # the platform's VerifyResTableEntry refuses it: the resource lacks this value
             else:
                 if entries_start + off + esize + 8 > size:
                     raise ArtifactError(f"value of 0x{res_id:08x} lies outside its type chunk", member=member)
