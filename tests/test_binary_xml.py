@@ -146,7 +146,7 @@ def test_oversized_manifest_is_refused_before_it_is_read(tmp_path: Path) -> None
     end = _pool_end(data)
     apk = tmp_path / "zeros.apk"
     with zipfile.ZipFile(apk, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("AndroidManifest.xml", _with_total_size(data[:end] + b"\0" * (64 << 20) + data[end:]))
+        z.writestr("AndroidManifest.xml", _with_total_size(data[:end] + b"\0" * (8 << 20) + data[end:]))
     with pytest.raises(ArtifactError) as info:
         _timed(lambda: inspector.inspect(apk, digest=False))
     assert info.value.member == "AndroidManifest.xml"
