@@ -161,3 +161,18 @@ def test_oversized_resource_table_is_refused_before_it_is_read(tmp_path: Path) -
     assert time.perf_counter() - start < 2
     assert info.value.member == "resources.arsc"
     assert "limit" in info.value.problem
+
+
+def test_references_that_fan_out_are_one_clear_error_quickly() -> None:
+    # 30 resources, each with 40 configurations that all name the next one: 40**30 paths.
+    strings = ["x"]
+    keys = [f"r{i}" for i in range(31)]
+    configs = [Cfg(density=d) for d in range(1, 41)]
+    chain = [(i, T_REFERENCE, 0x7F010000 + i + 1) for i in range(30)] + [(30, T_STRING, 0)]
+    data = Table(strings, keys, {"string": {c: chain for c in configs}}).build()
+    table = ResourceTable(data)
+    start = time.perf_counter()
+    with pytest.raises(ArtifactError) as info:
+        table.resolve(0x7F010000)
+    assert time.perf_counter() - start < 2
+    assert info.value.member == "resources.arsc"

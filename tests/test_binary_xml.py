@@ -203,3 +203,25 @@ def test_both_string_encodings_and_long_lengths_match_androguard(utf8: bool) -> 
     ours = axml.read_xml(data)
     assert [(a.name, a.raw) for a in ours.attributes] == theirs
     assert ours.attributes[2].resource_id == 0x01010001
+
+
+def test_many_indexes_naming_one_long_string_are_one_clear_error() -> None:
+    import struct
+
+    from tests.android_bytes import document, end_element, start_element, string_pool
+
+    count = 10_000  # 10 000 decodes of 400 KB: 4 GB of text without a bound
+    pool = bytearray(string_pool(["manifest", "v" * 200_000]))
+    # Every further index points at the long string's bytes: a pool whose offsets overlap.
+    header, strings_start = 28, struct.unpack_from("<I", pool, 20)[0]
+    long_offset = struct.unpack_from("<I", pool, header + 4)[0]
+    offsets = struct.pack("<I", 0) + struct.pack("<I", long_offset) * (count + 1)
+    body = bytes(pool[strings_start:])
+    start = header + len(offsets)
+    hostile_pool = struct.pack("<HHIIIIII", 1, header, start + len(body), count + 2, 0, 0, start, 0)
+    hostile_pool += offsets + body
+    attrs = [(0xFFFFFFFF, 0, 2 + i, 3, 2 + i) for i in range(count)]
+    data = document(hostile_pool, [], start_element(0, attrs) + end_element(0))
+    with pytest.raises(ArtifactError) as info:
+        _timed(lambda: read_binary_xml(data))
+    assert info.value.member == "AndroidManifest.xml"

@@ -347,24 +347,29 @@ class ResourceTable:
         """``(config, value)`` for every configuration, references followed (to all their configurations).
 
         A complex entry resolves to None. A reference back into the chain is dropped, not followed.
+        Every entry visited counts against one budget, so a table whose references fan out (each
+        configuration naming another many-configuration resource) cannot make this loop for long.
         """
         out: list[tuple[Config, str | None]] = []
-        self._resolve(res_id, (), out)
+        self._resolve(res_id, (), out, [MAX_RESOLVED])
         return out
 
-    def _resolve(self, res_id: int, chain: tuple[int, ...], out: list[tuple[Config, str | None]]) -> None:
+    def _resolve(self, res_id: int, chain: tuple[int, ...], out: list[tuple[Config, str | None]],
+                 budget: list[int]) -> None:
         if len(chain) >= MAX_REFERENCE_DEPTH:
             raise ArtifactError(f"references from 0x{chain[0]:08x} run deeper than {MAX_REFERENCE_DEPTH}",
                                 member=self.member)
         chain = (*chain, res_id)
-        if len(out) > MAX_RESOLVED:
-            raise ArtifactError(f"0x{chain[0]:08x} resolves to more than {MAX_RESOLVED} values",
+        entries = self.entries(res_id)
+        budget[0] -= len(entries)
+        if budget[0] < 0:
+            raise ArtifactError(f"0x{chain[0]:08x} resolves through more than {MAX_RESOLVED} values",
                                 member=self.member)
-        for entry in self.entries(res_id):
+        for entry in entries:
             if entry.complex:
                 out.append((entry.config, None))
             elif entry.type == T_REFERENCE:
                 if entry.data and entry.data not in chain:
-                    self._resolve(entry.data, chain, out)
+                    self._resolve(entry.data, chain, out, budget)
             else:
                 out.append((entry.config, self.format(entry)))

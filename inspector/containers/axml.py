@@ -86,7 +86,8 @@ class StringPool:
     string running past the pool, a missing terminator): callers treat that as an absent string.
     """
 
-    __slots__ = ("_cache", "_count", "_data", "_offsets", "_pool_end", "_strings", "_utf8")
+    __slots__ = ("_budget", "_cache", "_count", "_data", "_member", "_offsets", "_pool_end", "_strings",
+                 "_utf8")
 
     def __init__(self, data: bytes, offset: int, end: int, member: str) -> None:
         _, header_size, size = chunk_header(data, offset, end, "string pool", member)
@@ -110,6 +111,10 @@ class StringPool:
                                 member=member)
         self._strings = offset + strings_start
         self._pool_end = pool_end
+        self._member = member
+        # Offsets may share bytes: many indexes naming one long string would decode it again and
+        # again. Real pools decode to about their own size; a few times that is plenty.
+        self._budget = 4 * size + (1 << 20)
 
     def __len__(self) -> int:
         return self._count
@@ -122,6 +127,11 @@ class StringPool:
         except KeyError:
             pass
         value = self._decode(index)
+        if value is not None:
+            self._budget -= len(value)
+            if self._budget < 0:
+                raise ArtifactError("string pool decodes to far more text than it holds (overlapping "
+                                    "strings)", member=self._member)
         self._cache[index] = value
         return value
 
