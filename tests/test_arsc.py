@@ -176,3 +176,44 @@ def test_references_that_fan_out_are_one_clear_error_quickly() -> None:
         table.resolve(0x7F010000)
     assert time.perf_counter() - start < 2
     assert info.value.member == "resources.arsc"
+
+
+def test_mutated_manifests_and_tables_read_or_raise_artifact_error() -> None:
+    # Seeded: the same 400 mutations (bytes and 32-bit fields set to edge values, truncations) of
+    # every fixture's manifest and table each time; anything but ArtifactError is a reader bug.
+    import random
+
+    from inspector.formats._manifest import manifest_facts
+    from inspector.formats.apk import _ArscResources, read_binary_xml
+
+    rng = random.Random(20261128)
+    samples = []
+    for apk in sorted((FIXTURES / "apk").glob("*.apk")):
+        with zipfile.ZipFile(apk) as z:
+            if "resources.arsc" in z.namelist():
+                samples.append((z.read("AndroidManifest.xml"), z.read("resources.arsc")))
+
+    def mutate(data: bytes) -> bytes:
+        out = bytearray(data)
+        for _ in range(rng.randint(1, 8)):
+            i = rng.randrange(len(out))
+            kind = rng.random()
+            if kind < 0.4:
+                out[i] = rng.randrange(256)
+            elif kind < 0.9:
+                edge = rng.choice([0, 1, 0xFFFF, 0xFFFFFFFF, 0x7FFFFFFF, len(out), rng.randrange(1 << 32)])
+                j = min(i - i % 4, len(out) - 4)
+                struct.pack_into("<I", out, j, edge)
+            else:
+                del out[max(i, 8):]
+        return bytes(out)
+
+    start = time.perf_counter()
+    for _ in range(400):
+        manifest, table = rng.choice(samples)
+        try:
+            root = read_binary_xml(mutate(manifest) if rng.random() < 0.5 else manifest)
+            manifest_facts(root, _ArscResources(mutate(table)))
+        except ArtifactError as exc:
+            assert exc.member in ("AndroidManifest.xml", "resources.arsc")
+    assert time.perf_counter() - start < 2
