@@ -217,3 +217,32 @@ def test_mutated_manifests_and_tables_read_or_raise_artifact_error() -> None:
         except ArtifactError as exc:
             assert exc.member in ("AndroidManifest.xml", "resources.arsc")
     assert time.perf_counter() - start < 2
+
+
+def _grow_package(data: bytes, extra: bytes) -> bytes:
+    out = bytearray(data)
+    pkg = out.index(struct.pack("<HH", 0x0200, 288))
+    size = struct.unpack_from("<I", out, pkg + 4)[0]
+    out[pkg + size : pkg + size] = extra
+    struct.pack_into("<I", out, pkg + 4, size + len(extra))
+    struct.pack_into("<I", out, 4, len(out))
+    return bytes(out)
+
+
+@pytest.mark.parametrize("kind", ["tiny chunks", "type chunks"])
+def test_a_table_of_many_chunks_within_the_size_limit_is_one_clear_error_quickly(kind: str) -> None:
+    from inspector.formats.apk import RESOURCES_LIMIT
+
+    base = _table().build()
+    if kind == "tiny chunks":
+        unit = struct.pack("<HHI", 0x0299, 8, 8)
+    else:
+        pos = _first_type_chunk(base)
+        unit = base[pos : pos + struct.unpack_from("<I", base, pos + 4)[0]]
+    data = _grow_package(base, unit * ((RESOURCES_LIMIT - len(base)) // len(unit)))
+    assert len(data) <= RESOURCES_LIMIT
+    start = time.perf_counter()
+    with pytest.raises(ArtifactError) as info:
+        ResourceTable(data).resolve(APP_NAME)
+    assert time.perf_counter() - start < 2
+    assert info.value.member == "resources.arsc"

@@ -27,6 +27,9 @@ _NO_ENTRY = 0xFFFFFFFF
 MAX_REFERENCE_DEPTH = 32
 #: A resource has one value per configuration: a few hundred at most (locales x densities).
 MAX_RESOLVED = 10_000
+#: A real table has one type chunk per (type, configuration): a few thousand. The cap bounds the
+#: work a hostile table of tiny chunks can cause within the member size limit.
+MAX_CHUNKS = 65_536
 _CONFIG_LEN = 64
 _U16 = struct.Struct("<H")
 _U32 = struct.Struct("<I")
@@ -212,8 +215,11 @@ class ResourceTable:
         self.strings: StringPool | None = None
         self._packages: dict[int, _Package] = {}
         self._configs: dict[int, Config] = {}
+        self._entries: dict[int, list[Entry]] = {}
+        self._chunks = 0
         pos = header_size
         while pos + 8 <= size:
+            self._count_chunk()
             ctype, _, csize = chunk_header(data, pos, size, "resource table", member)
             if ctype == RES_STRING_POOL_TYPE and self.strings is None:
                 self.strings = StringPool(data, pos, size, member)
@@ -221,6 +227,11 @@ class ResourceTable:
                 package = self._package(pos, csize)
                 self._packages.setdefault(package.id, package)
             pos += csize
+
+    def _count_chunk(self) -> None:
+        self._chunks += 1
+        if self._chunks > MAX_CHUNKS:
+            raise ArtifactError(f"more than {MAX_CHUNKS} chunks", member=self.member)
 
     def _package(self, start: int, size: int) -> _Package:
         data, member = self._data, self.member
@@ -239,6 +250,7 @@ class ResourceTable:
                            StringPool(data, start + key_strings, end, member), type_id_offset, {})
         pos = start + header_size
         while pos + 8 <= end:
+            self._count_chunk()
             ctype, chead, csize = chunk_header(data, pos, end, f"package 0x{pkg_id:02x}", member)
             if ctype == _TYPE_TYPE:
                 self._check_type(pos, chead, csize)
@@ -294,6 +306,12 @@ class ResourceTable:
 
     def entries(self, res_id: int) -> list[Entry]:
         """Every configuration's value of ``res_id``, in table order (empty if the table lacks it)."""
+        found = self._entries.get(res_id)
+        if found is None:
+            found = self._entries[res_id] = self._decode_entries(res_id)
+        return found
+
+    def _decode_entries(self, res_id: int) -> list[Entry]:
         package = self._packages.get(res_id >> 24)
         if package is None:
             return []
