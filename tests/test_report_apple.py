@@ -57,7 +57,7 @@ def test_ipa_first_facts_then_details() -> None:
 def test_devices_are_truncated_with_a_count() -> None:
     record = inspect(IOS / "adhoc.ipa", digest=False)
     profile = render(record, NOW).children[0]
-    udids = rows(profile)["Device UDIDs"].split("\n")
+    udids = list(rows(profile)["Device UDIDs"])
     assert len(udids) == MAX_DEVICES_SHOWN + 1
     assert udids[:MAX_DEVICES_SHOWN] == list(record.app.mobileprovision.ProvisionedDevices[:10])
     assert udids[-1] == "... and 2 more (12 in all)"

@@ -1,0 +1,208 @@
+"""Crafted hostile inputs, generated (nothing binary is committed): the regression tests of issue
+12 build them in a temporary folder, and ``bench/bench_hostile.py`` times every one of them.
+
+Each maker writes one file and returns its path. Sizes are given so that the file is small and,
+before the fixes, made the reader hang, blow up or raise an unexpected exception.
+"""
+
+from __future__ import annotations
+
+import io
+import plistlib
+import struct
+import zipfile
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+
+__all__ = ["CASES", "bplist_dag", "info_plist", "write_zip"]
+
+
+# -- building blocks ----------------------------------------------------------------------------
+def bplist_dag(levels: int, top: dict[str, str] | None = None, key: str = "Shared") -> bytes:
+    """A binary plist whose dictionary holds, under ``key``, an array of two references to the
+    same array of two references to ... (``levels`` deep): 2**levels paths in a few hundred bytes.
+    """
+    top = dict(top or {"CFBundleIdentifier": "com.example.dag", "CFBundleExecutable": "X"})
+    objects: list[bytes] = []
+
+    def ascii_string(text: str) -> bytes:
+        raw = text.encode("ascii")
+        if len(raw) < 15:
+            return bytes([0x50 | len(raw)]) + raw
+        return bytes([0x5F, 0x10, len(raw)]) + raw
+
+    keys = [*top, key]
+    # object 0: the dict; 1..k: keys; then the values; then the arrays; then the leaf.
+    n_keys = len(keys)
+    first_value = 1 + n_keys
+    first_array = first_value + len(top)
+    leaf = first_array + levels
+    refs = list(range(1, 1 + n_keys)) + list(range(first_value, first_value + len(top))) + [first_array]
+    objects.append(bytes([0xD0 | n_keys]) + bytes(refs))
+    objects.extend(ascii_string(k) for k in keys)
+    objects.extend(ascii_string(v) for v in top.values())
+    for level in range(levels):
+        child = first_array + level + 1 if level + 1 < levels else leaf
+        objects.append(bytes([0xA2, child, child]))
+    objects.append(ascii_string("leaf"))
+    assert len(objects) < 256
+    body = b"bplist00"
+    offsets = []
+    for obj in objects:
+        offsets.append(len(body))
+        body += obj
+    table_offset = len(body)
+    width = 1 if table_offset < 256 else 2
+    body += b"".join(o.to_bytes(width, "big") for o in offsets)
+    body += struct.pack(">6xBBQQQ", width, 1, len(objects), 0, table_offset)
+    return body
+
+
+def info_plist(binary: bool = False, **extra: object) -> bytes:
+    values: dict[str, object] = {"CFBundleIdentifier": "com.example.hostile", "CFBundleExecutable": "X",
+                                 "CFBundleShortVersionString": "1.0", "CFBundleVersion": "1"}
+    values.update(extra)
+    return plistlib.dumps(values, fmt=plistlib.FMT_BINARY if binary else plistlib.FMT_XML)
+
+
+def write_zip(path: Path, members: list[tuple[str, bytes]], *, stored: bool = False) -> Path:
+    """A zip of ``members`` in order (duplicate names allowed: zipfile only warns)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED) as z:
+            for name, data in members:
+                z.writestr(name, data)
+    return path
+
+
+def _ipa(path: Path, info: bytes, *extra: tuple[str, bytes]) -> Path:
+    return write_zip(path, [("Payload/H.app/Info.plist", info), *extra])
+
+
+def _shared_member_zip(path: Path, first: tuple[str, bytes], names: list[str], data: bytes) -> Path:
+    """A zip whose central directory lists ``names``, all pointing at ONE deflated member."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(first[0], first[1])
+        z.writestr(names[0], data)
+    raw = buf.getvalue()
+    with zipfile.ZipFile(io.BytesIO(raw)) as z:
+        infos = z.infolist()
+    shared = infos[1]
+    local_end = infos[1].header_offset
+    central = []
+    for info in infos[:1]:
+        central.append(_central_entry(info, info.filename))
+    central.extend(_central_entry(shared, name) for name in names)
+    cd = b"".join(central)
+    body = raw[: _cd_offset(raw)]
+    assert local_end < len(body)
+    eocd = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, len(central), len(central), len(cd),
+                       len(body), 0)
+    path.write_bytes(body + cd + eocd)
+    return path
+
+
+def _cd_offset(raw: bytes) -> int:
+    eocd = raw.rindex(b"PK\x05\x06")
+    return int(struct.unpack_from("<I", raw, eocd + 16)[0])
+
+
+def _central_entry(info: zipfile.ZipInfo, name: str) -> bytes:
+    encoded = name.encode("utf-8")
+    dostime = info.date_time
+    time_ = (dostime[3] << 11) | (dostime[4] << 5) | (dostime[5] // 2)
+    date_ = ((dostime[0] - 1980) << 9) | (dostime[1] << 5) | dostime[2]
+    return struct.pack(
+        "<4sBBHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 3, 20, 0x800, info.compress_type, time_, date_,
+        info.CRC, info.compress_size, info.file_size, len(encoded), 0, 0, 0, 0, 0o644 << 16,
+        info.header_offset,
+    ) + encoded
+
+
+# -- the cases ----------------------------------------------------------------------------------
+def dag_profile(folder: Path) -> Path:
+    """A bare binary-plist provisioning profile whose Entitlements share one subtree 40 deep."""
+    data = bplist_dag(40, {"AppIDName": "dag", "TeamName": "T"}, key="Entitlements")
+    path = folder / "dag.mobileprovision"
+    path.write_bytes(data)
+    return path
+
+
+def dag_ipa(folder: Path) -> Path:
+    return _ipa(folder / "dag.ipa", bplist_dag(40))
+
+
+def duplicate_plugins_ipa(folder: Path) -> Path:
+    """100 central-directory entries named alike, and 100 distinct extension plists, all sharing
+    one deflated member that inflates to 16 MB of XML plist."""
+    body = b"<key>k</key><string>" + b"a" * ((16 << 20) - 200) + b"</string>"
+    big = b'<?xml version="1.0"?><plist version="1.0"><dict>' + body + b"</dict></plist>"
+    names = ["Payload/H.app/PlugIns/E.appex/Info.plist"] * 50 + [
+        f"Payload/H.app/PlugIns/E{i}.appex/Info.plist" for i in range(50)]
+    return _shared_member_zip(folder / "dupes.ipa", ("Payload/H.app/Info.plist", info_plist()),
+                              names, big)
+
+
+def many_icon_names_ipa(folder: Path, icons: int = 20_000, members: int = 40_000) -> Path:
+    """An Info.plist naming 20k icon files and a bundle of 40k members: quadratic before."""
+    info = info_plist(CFBundleIconFiles=[f"Icon{i}" for i in range(icons)])
+    extra = [(f"Payload/H.app/f{i}", b"") for i in range(members)]
+    return _ipa(folder / "icons.ipa", info, *extra)
+
+
+def fifo(folder: Path) -> Path:
+    import os
+
+    path = folder / "pipe.apk"
+    os.mkfifo(path)
+    return path
+
+
+def cgbi_icon_ipa(folder: Path, side: int = 8192) -> Path:
+    """An IPA whose icon is a CgBI PNG of side x side pixels (all zero: it deflates to nothing)."""
+    stride = side * 4 + 1
+    raw = zlib.compressobj(9, zlib.DEFLATED, -15)
+    idat = b"".join(raw.compress(b"\0" * stride) for _ in range(side)) + raw.flush()
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"CgBI", b"\x50\x00\x20\x06")
+           + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 6, 0, 0, 0))
+           + chunk(b"IDAT", idat) + chunk(b"IEND", b""))
+    return _ipa(folder / "cgbi.ipa", info_plist(CFBundleIconFiles=["Icon"]),
+                ("Payload/H.app/Icon.png", png))
+
+
+def escape_label_ipa(folder: Path) -> Path:
+    label = "Nice\x1b]0;pwned\x07\x1b[2J\n  Signed  v1, v2, v3"
+    return _ipa(folder / "label.ipa", info_plist(binary=True, CFBundleDisplayName=label))
+
+
+def unknown_encoding_ipa(folder: Path) -> Path:
+    info = b'<?xml version="1.0" encoding="x-klingon"?><plist version="1.0"><dict/></plist>'
+    return _ipa(folder / "encoding.ipa", info)
+
+
+def truncated_ipa(folder: Path) -> Path:
+    good = _ipa(folder / "whole.ipa", info_plist(), ("Payload/H.app/pad", bytes(range(256)) * 64))
+    path = folder / "truncated.ipa"
+    path.write_bytes(good.read_bytes()[:-40])
+    return path
+
+
+#: name -> maker(folder) -> path; what bench/bench_hostile.py times.
+CASES: dict[str, Callable[[Path], Path]] = {
+    "dag-profile": dag_profile,
+    "dag-ipa": dag_ipa,
+    "duplicate-plugins-ipa": duplicate_plugins_ipa,
+    "many-icon-names-ipa": many_icon_names_ipa,
+    "cgbi-8192-ipa": cgbi_icon_ipa,
+    "escape-label-ipa": escape_label_ipa,
+    "unknown-encoding-ipa": unknown_encoding_ipa,
+    "truncated-ipa": truncated_ipa,
+}
