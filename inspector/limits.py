@@ -18,7 +18,6 @@ __all__ = [
     "MAX_PLIST_NODES",
     "MAX_READ_BYTES",
     "MAX_SIGNATURE_BYTES_TOTAL",
-    "MAX_VERSION_DIGITS",
 ]
 
 #: Bytes inflated from one zip artifact in all (whole members read plus streamed executables),
@@ -44,5 +43,3 @@ MAX_CMS_BLOB_BYTES = 1 << 20
 MAX_SIGNATURE_BYTES_TOTAL = 64 << 20
 #: Characters kept of one string a record holds from a hostile file (names, labels, ids).
 MAX_KEPT_STRING = 4096
-#: Digits of one number inside a version string (Distribution's os-version "min").
-MAX_VERSION_DIGITS = 18

@@ -206,3 +206,93 @@ CASES: dict[str, Callable[[Path], Path]] = {
     "unknown-encoding-ipa": unknown_encoding_ipa,
     "truncated-ipa": truncated_ipa,
 }
+
+
+def certificate_der(algorithm: str = "ed25519", *, not_before_year: int = 2025) -> bytes:
+    """A self-signed-looking X.509 certificate (the signature is not real: nothing verifies it)
+    with an Ed25519/Ed448 key, or one that became valid in ``not_before_year`` (0 allowed)."""
+    from datetime import UTC, datetime
+
+    from asn1crypto import keys, util, x509
+
+    name = x509.Name.build({"common_name": f"Hostile {algorithm}"})
+    key = {"ed25519": b"\x01" * 32, "ed448": b"\x01" * 57}[algorithm]
+    start = (util.extended_datetime(0, 1, 1, tzinfo=UTC) if not_before_year == 0
+             else datetime(not_before_year, 1, 1, tzinfo=UTC))
+    tbs = x509.TbsCertificate({
+        "version": "v3", "serial_number": 12, "signature": {"algorithm": algorithm},
+        "issuer": name, "subject": name,
+        "validity": {"not_before": x509.Time({"general_time": start}),
+                     "not_after": x509.Time({"general_time": datetime(2040, 1, 1, tzinfo=UTC)})},
+        "subject_public_key_info": keys.PublicKeyInfo({"algorithm": {"algorithm": algorithm},
+                                                       "public_key": key}),
+    })
+    return x509.Certificate({"tbs_certificate": tbs, "signature_algorithm": {"algorithm": algorithm},
+                             "signature_value": b"\0" * 64}).dump()
+
+
+def _der(tag: int, content: bytes) -> bytes:
+    n = len(content)
+    length = bytes([n]) if n < 128 else bytes([0x80 | ((n.bit_length() + 7) // 8)]) + n.to_bytes(
+        (n.bit_length() + 7) // 8, "big")
+    return bytes([tag]) + length + content
+
+
+def cms_with_bad_signer_info() -> bytes:
+    """A CMS SignedData whose one SignerInfo is an OCTET STRING in a SEQUENCE: asn1crypto parses
+    signer infos lazily, so the damage shows only when they are read."""
+    signed_data_oid = bytes.fromhex("06092a864886f70d010702")
+    data_oid = bytes.fromhex("06092a864886f70d010701")
+    signed = _der(0x30, _der(0x02, b"\x01") + _der(0x31, b"") + _der(0x30, data_oid)
+                  + _der(0x31, _der(0x30, _der(0x04, b"junk"))))
+    return _der(0x30, signed_data_oid + _der(0xA0, signed))
+
+
+def fat_macho(path: Path, slices: int = 64, signature: int = 8 << 20) -> Path:
+    """A fat Mach-O of ``slices`` arm64 slices, each with a code signature region of
+    ``signature`` bytes (a minimal SuperBlob, then zeros), written sparse."""
+    page = 4096
+    offsets = []
+    position = page * ((8 + 20 * slices) // page + 1)
+    for _ in range(slices):
+        offsets.append(position)
+        position += page + signature
+        position = (position + page - 1) // page * page
+    with open(path, "wb") as fh:
+        fh.write(struct.pack(">II", 0xCAFEBABE, slices))
+        for offset in offsets:
+            fh.write(struct.pack(">iiIII", 0x0100000C, 0, offset, page + signature, 12))
+        for offset in offsets:
+            fh.seek(offset)
+            fh.write(struct.pack("<IiiIIII", 0xFEEDFACF, 0x0100000C, 0, 2, 1, 16, 0) + b"\0" * 4)
+            fh.write(struct.pack("<IIII", 0x1D, 16, page, signature))
+            fh.seek(offset + page)
+            fh.write(struct.pack(">III", 0xFADE0CC0, 12, 0))
+        fh.truncate(position)
+    return path
+
+
+def fat_signatures_ipa(folder: Path) -> Path:
+    """A small IPA whose executable is a fat Mach-O of 64 slices with 8 MB signatures each."""
+    exe = fat_macho(folder / "fat.bin")
+    path = folder / "fat-signatures.ipa"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("Payload/H.app/Info.plist", info_plist())
+        with z.open("Payload/H.app/X", "w", force_zip64=True) as out, open(exe, "rb") as src:
+            while chunk := src.read(1 << 20):
+                out.write(chunk)
+    exe.unlink()
+    return path
+
+
+def duplicate_executables_ipa(folder: Path, copies: int = 20, size: int = 15 << 20) -> Path:
+    """20 central-directory entries for the app's executable, all one deflated member."""
+    exe = fat_macho(folder / "one.bin", slices=1, signature=size)
+    return _shared_member_zip(folder / "dup-exe.ipa", ("Payload/H.app/Info.plist", info_plist()),
+                              ["Payload/H.app/X"] * copies, exe.read_bytes())
+
+
+CASES.update({
+    "fat-signatures-ipa": fat_signatures_ipa,
+    "duplicate-executables-ipa": duplicate_executables_ipa,
+})

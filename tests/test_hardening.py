@@ -199,3 +199,189 @@ def test_unknown_xml_encoding_is_an_artifact_error(tmp_path: Path) -> None:
     result = _timed_inspect(hostile.unknown_encoding_ipa(tmp_path))
     assert isinstance(result, ArtifactError)
     assert "unknown encoding" in str(result) and result.member == "Payload/H.app/Info.plist"
+
+
+# -- files that are not files -------------------------------------------------------------------
+def test_a_named_pipe_is_refused_without_blocking(tmp_path: Path) -> None:
+    pipe = hostile.fifo(tmp_path)
+    start = time.monotonic()
+    result = run_cli("inspect", str(pipe), str(APK), "--no-hash")
+    assert time.monotonic() - start < 2
+    assert result.code == 3
+    assert "is a named pipe, not a regular file" in result.err
+    assert "(Android APK)" in result.out
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero")
+def test_a_device_is_refused() -> None:
+    with pytest.raises(ArtifactError, match="character device, not a regular file"):
+        inspector.inspect("/dev/zero")
+
+
+# -- zip: duplicates, budgets, encryption, truncation -------------------------------------------
+def test_duplicate_names_are_read_once(tmp_path: Path) -> None:
+    from inspector.containers.zip import ZipArchive
+
+    path = hostile.write_zip(tmp_path / "d.ipa", [("Payload/H.app/Info.plist", hostile.info_plist())]
+                             + [("Payload/H.app/a", b"%d" % i) for i in range(5)])
+    with ZipArchive(path) as z:
+        assert z.names.count("Payload/H.app/a") == 1
+        assert z.read("Payload/H.app/a") == b"4"  # the last one, as zipfile's getinfo says
+        assert "4 duplicate zip entries" in z.warnings[0]
+
+
+def test_duplicate_plugins_sharing_one_big_member_stay_in_budget(tmp_path: Path) -> None:
+    record = _timed_inspect(hostile.duplicate_plugins_ipa(tmp_path), seconds=5)
+    assert not isinstance(record, ArtifactError)
+    assert len(record.nested_bundles) <= 16  # 256 MB read budget / 16 MB a plist
+    assert any("49 duplicate zip entries" in w for w in record.warnings)
+    assert any("past its budget" in w for w in record.warnings)
+
+
+def test_duplicate_executables_are_read_once(tmp_path: Path) -> None:
+    record = _timed_inspect(hostile.duplicate_executables_ipa(tmp_path))
+    assert not isinstance(record, ArtifactError)
+    assert record.app.code_signature is not None
+
+
+def test_inflate_budget_is_per_artifact(tmp_path: Path, monkeypatch) -> None:
+    from inspector.containers import zip as zip_module
+
+    monkeypatch.setattr(zip_module, "MAX_INFLATED_BYTES", 1000)
+    path = hostile.write_zip(tmp_path / "b.zip", [("a", b"x" * 600), ("b", b"y" * 600)])
+    with zip_module.ZipArchive(path) as z:
+        z.read("a")
+        with pytest.raises(ArtifactError, match="past its budget of 1000 bytes") as info:
+            z.read("b")
+        assert info.value.member == "b"
+
+
+def test_encrypted_flag_is_an_artifact_error(tmp_path: Path) -> None:
+    path = hostile.write_zip(tmp_path / "e.ipa", [("Payload/H.app/Info.plist", hostile.info_plist())],
+                             stored=True)
+    data = bytearray(path.read_bytes())
+    for magic, flag_at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        at = data.index(magic)
+        data[at + flag_at] |= 1
+    path.write_bytes(bytes(data))
+    result = _timed_inspect(path)
+    assert isinstance(result, ArtifactError)
+    assert "encrypted" in result.problem and result.member == "Payload/H.app/Info.plist"
+
+
+def test_truncated_download_says_so(tmp_path: Path) -> None:
+    result = _timed_inspect(hostile.truncated_ipa(tmp_path))
+    assert isinstance(result, ArtifactError)
+    assert "end-of-central-directory record is missing" in result.problem
+    assert "truncated" in result.problem
+
+
+# -- IPA: scans, nested bundles, signatures -----------------------------------------------------
+def test_many_icon_names_against_many_members_is_linear(tmp_path: Path) -> None:
+    record = _timed_inspect(hostile.many_icon_names_ipa(tmp_path, icons=20_000, members=20_000))
+    assert not isinstance(record, ArtifactError)
+    warning = next(w for w in record.warnings if "no icon file" in w)
+    assert warning.endswith("and 19990 more") and len(warning) < 300
+
+
+def test_icon_names_match_every_way_they_can_be_read(tmp_path: Path) -> None:
+    from inspector.formats.ipa import _icon_stems
+
+    assert set(_icon_stems("AppIcon60x60@2x~ipad")) == {
+        ("AppIcon60x60@2x~ipad", 1), ("AppIcon60x60@2x", 1), ("AppIcon60x60", 2)}
+    assert set(_icon_stems("Icon~iphone@3x")) == {("Icon~iphone@3x", 1), ("Icon~iphone", 3)}
+
+
+def test_nested_bundles_are_capped(tmp_path: Path) -> None:
+    from inspector.limits import MAX_NESTED_BUNDLES
+
+    extensions = [(f"Payload/H.app/PlugIns/E{i:03}.appex/Info.plist", hostile.info_plist(
+        CFBundleIdentifier=f"com.example.hostile.e{i}")) for i in range(MAX_NESTED_BUNDLES + 10)]
+    record = _timed_inspect(hostile.write_zip(tmp_path / "n.ipa", [
+        ("Payload/H.app/Info.plist", hostile.info_plist()), *extensions]))
+    assert not isinstance(record, ArtifactError)
+    assert len(record.nested_bundles) == MAX_NESTED_BUNDLES
+    assert any(f"only the first {MAX_NESTED_BUNDLES} are read" in w for w in record.warnings)
+
+
+def test_long_strings_are_cut(tmp_path: Path) -> None:
+    from inspector.limits import MAX_KEPT_STRING
+
+    path = hostile.write_zip(tmp_path / "s.ipa", [("Payload/H.app/Info.plist", hostile.info_plist(
+        CFBundleDisplayName="x" * 1_000_000))])
+    record = _timed_inspect(path)
+    assert len(record.app.CFBundleDisplayName) == MAX_KEPT_STRING
+    assert any("CFBundleDisplayName is 1000000 characters long" in w for w in record.warnings)
+
+
+def test_fat_macho_signature_bytes_are_capped(tmp_path: Path) -> None:
+    from inspector.containers import macho
+
+    path = hostile.fat_macho(tmp_path / "fat", slices=64, signature=8 << 20)
+    with open(path, "rb") as fh, pytest.raises(ArtifactError, match="more than the 64 MB"):
+        macho.read_code_signatures(fh, path.stat().st_size)
+    with open(path, "rb") as fh:  # the same slices, fewer of them: read
+        small = hostile.fat_macho(tmp_path / "fat4", slices=4, signature=1 << 20)
+        with open(small, "rb") as fh:
+            assert len(macho.read_code_signatures(fh, small.stat().st_size)) == 4
+
+
+def test_malformed_signer_info_in_a_code_signature_is_a_note() -> None:
+    from inspector.containers.macho import CodeSignature
+    from inspector.formats.ipa import _signer
+
+    notes: list[str] = []
+    signature = CodeSignature("arm64", "id", "TEAM", "sha256", None, None,
+                              hostile.cms_with_bad_signer_info())
+    assert _signer(signature, "X", notes) == (None, None)
+    assert "CMS blob unreadable (ValueError" in notes[0]
+
+
+# -- certificates -------------------------------------------------------------------------------
+@pytest.mark.parametrize(("algorithm", "bits"), [("ed25519", 256), ("ed448", 456)])
+def test_edwards_certificates_are_read(algorithm: str, bits: int) -> None:
+    from inspector.certs import certificate_from_der
+
+    cert = certificate_from_der(hostile.certificate_der(algorithm))
+    assert (cert.key_algorithm, cert.key_size) == (algorithm.upper(), bits)
+
+
+def test_edwards_and_year_zero_certificates_in_a_profile(tmp_path: Path) -> None:
+    profile = tmp_path / "ed.mobileprovision"
+    profile.write_bytes(plistlib.dumps({
+        "AppIDName": "A", "TeamName": "T", "TeamIdentifier": ["T"], "UUID": "u",
+        "Entitlements": {"application-identifier": "T.com.example"},
+        "DeveloperCertificates": [hostile.certificate_der("ed25519"),
+                                  hostile.certificate_der("ed448", not_before_year=0)]}))
+    result = run_cli("inspect", "--no-hash", "--json", "--now", "2027-01-01", str(profile))
+    assert result.code == 0, result.err
+    certs = result.json["results"][0]["DeveloperCertificates"]
+    assert [c["key_size"] for c in certs] == [256, 456]
+    assert certs[1]["not_before"] == "0000-01-01T00:00:00Z"
+    assert run_cli("inspect", "--no-hash", "--now", "2027-01-01", str(profile)).code == 0
+
+
+# -- PKG ----------------------------------------------------------------------------------------
+def test_a_five_thousand_digit_os_version() -> None:
+    from inspector.containers.xar import parse_xml
+    from inspector.formats.pkg import _distribution
+
+    xml = (b'<installer-gui-script><allowed-os-versions><os-version min="1' + b"9" * 5000
+           + b'"/><os-version min="10.13"/></allowed-os-versions></installer-gui-script>')
+    assert _distribution(parse_xml(xml, member="Distribution")).minimum_os == "10.13"
+
+
+def test_xar_error_names_its_member_once(tmp_path: Path) -> None:
+    import re
+
+    from tests.test_xar import PKG, open_error, rebuild, write
+
+    def far(xml: bytes) -> bytes:
+        return re.sub(rb"<offset>(\d+)</offset>(\s*<size>\d+</size>\s*<encoding)",
+                      rb"<offset>99999999999</offset>\2", xml)
+
+    error = open_error(write(tmp_path, rebuild((PKG / "component.pkg").read_bytes(), far)))
+    assert str(error).count(error.member) == 1
+    bad = rebuild((PKG / "component.pkg").read_bytes(), lambda x: x.replace(b"<length>", b"<length>x", 1))
+    error = open_error(write(tmp_path, bad))
+    assert str(error).count("PackageInfo") == 1

@@ -107,8 +107,11 @@ def _xml_member(xar: XarArchive, name: str) -> Element:
 
 
 # -- Distribution --------------------------------------------------------------------------------
-def _version_key(text: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in re.findall(r"\d+", text)) or (1 << 30,)
+def _version_key(text: str) -> tuple[tuple[int, str], ...]:
+    # Numbers compared by (digit count, digits) without leading zeros: numeric order for any
+    # length, where int() refuses strings of more than 4300 digits.
+    parts = (p.lstrip("0") for p in re.findall(r"\d+", text))
+    return tuple((len(p), p) for p in parts) or ((1 << 30, ""),)
 
 
 def _attr(elem: Element | None, name: str) -> str | None:
