@@ -385,3 +385,31 @@ def test_xar_error_names_its_member_once(tmp_path: Path) -> None:
     bad = rebuild((PKG / "component.pkg").read_bytes(), lambda x: x.replace(b"<length>", b"<length>x", 1))
     error = open_error(write(tmp_path, bad))
     assert str(error).count("PackageInfo") == 1
+
+
+def test_pkg_xml_with_an_unknown_encoding() -> None:
+    from inspector.containers.xar import parse_xml
+
+    with pytest.raises(ArtifactError, match="unknown encoding") as info:
+        parse_xml(b'<?xml version="1.0" encoding="x-klingon"?><a/>', member="Distribution")
+    assert info.value.member == "Distribution"
+
+
+def test_an_apk_listing_one_signer_a_thousand_times(tmp_path: Path) -> None:
+    import shutil
+    import warnings
+    import zipfile
+
+    path = tmp_path / "signers.apk"
+    shutil.copy(APK, path)
+    with zipfile.ZipFile(APK) as z:
+        rsa = z.read("META-INF/RELEASE.RSA")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with zipfile.ZipFile(path, "a") as z:
+            for _ in range(1000):
+                z.writestr("META-INF/RELEASE.RSA", rsa)
+    record = _timed_inspect(path)
+    assert not isinstance(record, ArtifactError), record
+    assert len(record.signing.signers) == 1
+    assert any("1000 duplicate zip entries" in w for w in record.warnings)

@@ -62,7 +62,8 @@ def parse_xml(data: bytes, *, member: str | None) -> Element:
     except defusedxml.DefusedXmlException as exc:
         raise ArtifactError(f"XML declares a DTD or entities (refused: {exc})",
                             member=member) from exc
-    except (ParseError, ValueError, UnicodeDecodeError) as exc:
+    except (ParseError, ValueError, UnicodeDecodeError, LookupError) as exc:
+        # LookupError: an XML declaration naming an encoding Python does not know.
         raise ArtifactError(f"not well-formed XML ({exc})", member=member) from exc
 
 
