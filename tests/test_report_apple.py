@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from conftest import FIXTURES, corpus, run_cli
-
 from inspector import inspect
 from inspector.records.apple import SIGNING_TYPE_RULE
 from inspector.report import render_text
 from inspector.report.apple import MAX_DEVICES_SHOWN, render
+from tests.conftest import FIXTURES, corpus, run_cli
 
 IOS = FIXTURES / "ios"
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
