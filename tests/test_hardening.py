@@ -413,3 +413,12 @@ def test_an_apk_listing_one_signer_a_thousand_times(tmp_path: Path) -> None:
     assert not isinstance(record, ArtifactError), record
     assert len(record.signing.signers) == 1
     assert any("1000 duplicate zip entries" in w for w in record.warnings)
+
+
+def test_plist_integers_beyond_128_bits_are_refused() -> None:
+    # found by the fuzzer (tests/fuzz/crashes/all/crash-f902...): a binary plist integer of
+    # 2**15 bytes, which no JSON or text report can print.
+    huge = b"<plist><integer>0x" + b"f" * 2000 + b"</integer></plist>"
+    with pytest.raises(ArtifactError, match="plist integer of 8000 bits"):
+        load_plist(huge)
+    assert load_plist(b"<plist><integer>0x" + b"f" * 32 + b"</integer></plist>") == (1 << 128) - 1

@@ -34,6 +34,10 @@ def _check_tree(root: Any) -> None:
                                 "ones once per place they appear)")
         if depth > _MAX_DEPTH:
             raise ArtifactError(f"plist nests deeper than {_MAX_DEPTH} levels")
+        if isinstance(value, int) and value.bit_length() > 128:
+            # Plist integers are at most 128 bits; an XML <integer>0x...</integer> is not bounded,
+            # and Python refuses to print an int of over 4300 digits (JSON, text reports).
+            raise ArtifactError(f"plist integer of {value.bit_length()} bits (at most 128)")
         if isinstance(value, dict | list):
             if id(value) in stack:
                 raise ArtifactError("plist contains a reference cycle")
