@@ -296,3 +296,23 @@ CASES.update({
     "fat-signatures-ipa": fat_signatures_ipa,
     "duplicate-executables-ipa": duplicate_executables_ipa,
 })
+
+
+def named_pipe(folder: Path) -> Path:
+    return fifo(folder)
+
+
+def ed25519_profile(folder: Path) -> Path:
+    path = folder / "ed25519.mobileprovision"
+    path.write_bytes(plistlib.dumps({
+        "AppIDName": "A", "TeamName": "T", "TeamIdentifier": ["T"], "UUID": "u",
+        "Entitlements": {"application-identifier": "T.com.example"},
+        "DeveloperCertificates": [certificate_der("ed25519"), certificate_der("ed448", not_before_year=0)],
+    }))
+    return path
+
+
+CASES.update({
+    "named-pipe": named_pipe,
+    "ed25519-profile": ed25519_profile,
+})
