@@ -31,6 +31,7 @@ from inspector.containers.plist import MAX_PLIST_BYTES, load_plist_dict
 from inspector.containers.xar import XarArchive, XarMember, parse_xml
 from inspector.errors import ArtifactError
 from inspector.formats import Source
+from inspector.limits import MAX_KEPT_STRING
 from inspector.records.pkg import App, Bundle, Component, Pkg, PkgSignature
 
 __all__ = ["parse"]
@@ -251,7 +252,8 @@ def _scan_payload(xar: XarArchive, name: str, target: str | None) -> tuple[
 
 def _str(plist: dict[str, Any], key: str) -> str | None:
     value = plist.get(key)
-    return value if isinstance(value, str) else (None if value is None else str(value))
+    text = value if isinstance(value, str) else (None if value is None else str(value))
+    return text[:MAX_KEPT_STRING] if text is not None else None
 
 
 def _app_from_plist(path: str, plist: dict[str, Any], component: Component) -> App:
