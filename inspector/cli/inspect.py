@@ -58,17 +58,17 @@ def _write_icon(path: Path, record: Any, directory: Path) -> str:
         with os.fdopen(fd, "wb") as fh:
             fh.write(png)
     except OSError as exc:
-        raise OutputError(f"cannot write the icon to {target} ({exc.strerror or exc})",
-                          ) from exc
+        raise OutputError(f"cannot write the icon to {target} ({exc.strerror or exc})") from exc
     return f"icon {member} -> {target}"
 
 
-def _one(path: Path, args: argparse.Namespace) -> tuple[Any, str | None]:
+def _one(path: Path, args: argparse.Namespace, now: datetime) -> tuple[Any, str | None]:
+    """One file's report (a JSON-able dict or text) and what ``--extract-icon`` did."""
     record = inspect(path, digest=not args.no_hash)
     icon_note = None
     if args.extract_icon is not None:
         icon_note = _write_icon(path, record, args.extract_icon)
-    return record, icon_note
+    return (record_json(record, now) if args.json else render_text(record, now)), icon_note
 
 
 def run(args: argparse.Namespace) -> int:
@@ -80,29 +80,24 @@ def run(args: argparse.Namespace) -> int:
     worst = 0
     results: list[dict[str, Any]] = []
     for name in args.files:
-        path = Path(name)
         # Every file gets its result: whatever goes wrong with one (a bug included) is its error.
-        outcome = for_one_file(name, lambda path=path: _one(path, args))
-        if not isinstance(outcome, InspectorError):
-            record, icon_note = outcome
-            shown = for_one_file(name, lambda record=record: (
-                record_json(record, now) if args.json else render_text(record, now)))
-            if not isinstance(shown, InspectorError):
-                if args.json:
-                    results.append(shown)  # type: ignore[arg-type]
-                    if icon_note:
-                        print(f"inspector: {printable(icon_note)}", file=sys.stderr)
-                else:
-                    text = str(shown) + (f"\n  {printable(icon_note)}" if icon_note else "")
-                    print(text + ("\n" if len(args.files) > 1 else ""))
-                continue
-            outcome = shown
-        code = exit_code_for(outcome)
-        worst = max(worst, code)
+        outcome = for_one_file(name, lambda name=name: _one(Path(name), args, now))
+        if isinstance(outcome, InspectorError):
+            code = exit_code_for(outcome)
+            worst = max(worst, code)
+            if args.json:
+                results.append(error_json(name, outcome, code))
+            else:
+                print(error_line(outcome), file=sys.stderr)
+            continue
+        shown, icon_note = outcome
         if args.json:
-            results.append(error_json(name, outcome, code))
+            results.append(shown)
+            if icon_note:
+                print(f"inspector: {printable(icon_note)}", file=sys.stderr)
         else:
-            print(error_line(outcome), file=sys.stderr)
+            text = shown + (f"\n  {printable(icon_note)}" if icon_note else "")
+            print(text + ("\n" if len(args.files) > 1 else ""))
     if args.json:
         print(render_json(results, now))
     return worst
