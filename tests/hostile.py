@@ -316,3 +316,57 @@ CASES.update({
     "named-pipe": named_pipe,
     "ed25519-profile": ed25519_profile,
 })
+
+
+def big_executable_ipa(folder: Path, size: int = (1 << 30) - (1 << 20), copies: int = 20) -> Path:
+    """``copies`` central-directory entries for one deflated executable of ``size`` bytes whose
+    code signature sits at its end (20 x 1 GB took 41 s): the inflate budget's worst case.
+    Slow to build (seconds): bench only."""
+    exe = folder / "big.bin"
+    sig_at = size - 4096
+    with open(exe, "wb") as fh:
+        fh.write(struct.pack("<IiiIIII", 0xFEEDFACF, 0x0100000C, 0, 2, 1, 16, 0) + b"\0" * 4)
+        fh.write(struct.pack("<IIII", 0x1D, 16, sig_at, 4096))
+        fh.seek(sig_at)
+        fh.write(struct.pack(">III", 0xFADE0CC0, 12, 0))
+        fh.truncate(size)
+    path = folder / "big-exe.ipa"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        z.writestr("Payload/H.app/Info.plist", info_plist())
+        with z.open("Payload/H.app/X", "w", force_zip64=True) as out, open(exe, "rb") as src:
+            while chunk := src.read(8 << 20):
+                out.write(chunk)
+    exe.unlink()
+    # Rewrite the central directory (zip64): the plist's entry, then ``copies`` for the executable.
+    with zipfile.ZipFile(path) as z:
+        infos = z.infolist()
+        cd_offset = int(z.start_dir)  # type: ignore[attr-defined]
+    entries = [_central_entry64(infos[0])] + [_central_entry64(infos[1])] * copies
+    cd = b"".join(entries)
+    with open(path, "r+b") as fh:
+        fh.seek(cd_offset)
+        fh.truncate()
+        fh.write(cd)
+        zip64_eocd_at = fh.tell()
+        fh.write(struct.pack("<4sQHHIIQQQQ", b"PK\x06\x06", 44, 45, 45, 0, 0, len(entries),
+                             len(entries), len(cd), cd_offset))
+        fh.write(struct.pack("<4sIQI", b"PK\x06\x07", 0, zip64_eocd_at, 1))
+        fh.write(struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF,
+                             0xFFFFFFFF, 0))
+    return path
+
+
+def _central_entry64(info: zipfile.ZipInfo) -> bytes:
+    encoded = info.filename.encode("utf-8")
+    extra = struct.pack("<HHQQQ", 1, 24, info.file_size, info.compress_size, info.header_offset)
+    dostime = info.date_time
+    time_ = (dostime[3] << 11) | (dostime[4] << 5) | (dostime[5] // 2)
+    date_ = ((dostime[0] - 1980) << 9) | (dostime[1] << 5) | dostime[2]
+    return struct.pack(
+        "<4sBBHHHHHIIIHHHHHII", b"PK\x01\x02", 45, 3, 45, info.flag_bits, info.compress_type, time_,
+        date_, info.CRC, 0xFFFFFFFF, 0xFFFFFFFF, len(encoded), len(extra), 0, 0, 0, 0o644 << 16,
+        0xFFFFFFFF,
+    ) + encoded + extra
+
+
+CASES["big-executable-ipa"] = big_executable_ipa
