@@ -248,9 +248,10 @@ def cms_with_bad_signer_info() -> bytes:
     return _der(0x30, signed_data_oid + _der(0xA0, signed))
 
 
-def fat_macho(path: Path, slices: int = 64, signature: int = 8 << 20) -> Path:
+def fat_macho(path: Path, slices: int = 64, signature: int = 8 << 20, cms: bool = False) -> Path:
     """A fat Mach-O of ``slices`` arm64 slices, each with a code signature region of
-    ``signature`` bytes (a minimal SuperBlob, then zeros), written sparse."""
+    ``signature`` bytes (a minimal SuperBlob, then zeros), written sparse. With ``cms``, the
+    SuperBlob's CMS slot fills the whole region (each slice's blob was kept in memory before)."""
     page = 4096
     offsets = []
     position = page * ((8 + 20 * slices) // page + 1)
@@ -267,14 +268,18 @@ def fat_macho(path: Path, slices: int = 64, signature: int = 8 << 20) -> Path:
             fh.write(struct.pack("<IiiIIII", 0xFEEDFACF, 0x0100000C, 0, 2, 1, 16, 0) + b"\0" * 4)
             fh.write(struct.pack("<IIII", 0x1D, 16, page, signature))
             fh.seek(offset + page)
-            fh.write(struct.pack(">III", 0xFADE0CC0, 12, 0))
+            if cms:
+                fh.write(struct.pack(">IIIII", 0xFADE0CC0, signature, 1, 0x10000, 20))
+                fh.write(struct.pack(">II", 0xFADE0B01, signature - 20))
+            else:
+                fh.write(struct.pack(">III", 0xFADE0CC0, 12, 0))
         fh.truncate(position)
     return path
 
 
 def fat_signatures_ipa(folder: Path) -> Path:
-    """A small IPA whose executable is a fat Mach-O of 64 slices with 8 MB signatures each."""
-    exe = fat_macho(folder / "fat.bin")
+    """A small IPA whose executable is a fat Mach-O of 64 slices with 15 MB CMS blobs each."""
+    exe = fat_macho(folder / "fat.bin", signature=15 << 20, cms=True)
     path = folder / "fat-signatures.ipa"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("Payload/H.app/Info.plist", info_plist())
@@ -319,9 +324,10 @@ CASES.update({
 
 
 def big_executable_ipa(folder: Path, size: int = (1 << 30) - (1 << 20), copies: int = 20) -> Path:
-    """``copies`` central-directory entries for one deflated executable of ``size`` bytes whose
-    code signature sits at its end (20 x 1 GB took 41 s): the inflate budget's worst case.
-    Slow to build (seconds): bench only."""
+    """An extension listed ``copies`` times (its Info.plist's name repeated in the central
+    directory) whose executable is one deflated Mach-O of ``size`` bytes with its code signature
+    at the end: read once per duplicate before (20 x 1 GB took 41 s), once now. The inflate
+    budget's worst case. Slow to build (seconds): bench only."""
     exe = folder / "big.bin"
     sig_at = size - 4096
     with open(exe, "wb") as fh:
@@ -331,17 +337,20 @@ def big_executable_ipa(folder: Path, size: int = (1 << 30) - (1 << 20), copies: 
         fh.write(struct.pack(">III", 0xFADE0CC0, 12, 0))
         fh.truncate(size)
     path = folder / "big-exe.ipa"
+    appex = "Payload/H.app/PlugIns/E.appex/"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
         z.writestr("Payload/H.app/Info.plist", info_plist())
-        with z.open("Payload/H.app/X", "w", force_zip64=True) as out, open(exe, "rb") as src:
+        z.writestr(appex + "Info.plist", info_plist(CFBundleIdentifier="com.example.hostile.e"))
+        with z.open(appex + "X", "w", force_zip64=True) as out, open(exe, "rb") as src:
             while chunk := src.read(8 << 20):
                 out.write(chunk)
     exe.unlink()
-    # Rewrite the central directory (zip64): the plist's entry, then ``copies`` for the executable.
+    # Rewrite the central directory (zip64): the extension's Info.plist ``copies`` times.
     with zipfile.ZipFile(path) as z:
         infos = z.infolist()
         cd_offset = int(z.start_dir)  # type: ignore[attr-defined]
-    entries = [_central_entry64(infos[0])] + [_central_entry64(infos[1])] * copies
+    entries = [_central_entry64(infos[0]), *[_central_entry64(infos[1])] * copies,
+               _central_entry64(infos[2])]
     cd = b"".join(entries)
     with open(path, "r+b") as fh:
         fh.seek(cd_offset)
