@@ -10,7 +10,7 @@ import pytest
 from inspector.errors import ArtifactError
 from inspector.formats._manifest import manifest_facts
 from inspector.formats.apk import read_binary_xml
-from tests.conftest import CORPUS
+from tests.conftest import corpus
 from tests.tool_outputs import REFERENCE
 
 AXML_REFERENCE = REFERENCE / "axml"
@@ -39,9 +39,7 @@ def _root_attr(body: str, name: str) -> str | None:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_axml_corpus(name: str) -> None:
-    path = CORPUS / "axml" / name
-    if not path.exists():
-        pytest.skip("shared corpus not present")
+    path = corpus("axml", name)
     recorded = read_recorded_plain(name)
     data = path.read_bytes()
     if recorded[0] != 0:

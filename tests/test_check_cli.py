@@ -258,3 +258,21 @@ def test_every_corpus_file_gets_a_verdict_or_a_clear_error() -> None:
     # Corpus apps signed in 2016-2021: their profiles and certificates have expired.
     assert [f["code"] for f in by_name["embedded.ipa"]["findings"]] == ["EXP001"] * 3
     assert by_name["android.apk"]["passed"] is True
+
+
+def test_a_bug_on_one_file_does_not_stop_the_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    import inspector.cli.check as check_module
+
+    real = check_module.evaluate
+
+    def flaky(record, *args):
+        if record.format == "ipa":
+            raise RuntimeError("boom")
+        return real(record, *args)
+
+    monkeypatch.setattr(check_module, "evaluate", flaky)
+    result = check("--format", "json", IPA, APK)
+    assert result.code == 70
+    bad, good = result.json["results"]
+    assert bad["error"]["kind"] == "InternalError" and "boom" in bad["error"]["message"]
+    assert good["passed"] is True

@@ -12,13 +12,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, ROOT, corpus, run_cli
 from test_xar import rebuild
 
 from inspector.api import inspect
 from inspector.containers.xar import XarArchive
 from inspector.errors import ArtifactError
 from inspector.records.pkg import Pkg
+from tests.conftest import FIXTURES, ROOT, corpus, run_cli
 
 PKG = FIXTURES / "pkg"
 REF = ROOT / "tests" / "reference" / "pkg"

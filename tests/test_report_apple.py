@@ -9,12 +9,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from conftest import FIXTURES, corpus, run_cli
 
 from inspector import inspect
 from inspector.records.apple import SIGNING_TYPE_RULE
 from inspector.report import render_text
 from inspector.report.apple import MAX_DEVICES_SHOWN, render
+from tests.conftest import FIXTURES, corpus, run_cli
 
 IOS = FIXTURES / "ios"
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
@@ -58,7 +58,7 @@ def test_ipa_first_facts_then_details() -> None:
 def test_devices_are_truncated_with_a_count() -> None:
     record = inspect(IOS / "adhoc.ipa", digest=False)
     profile = render(record, NOW).children[0]
-    udids = rows(profile)["Device UDIDs"].split("\n")
+    udids = list(rows(profile)["Device UDIDs"])
     assert len(udids) == MAX_DEVICES_SHOWN + 1
     assert udids[:MAX_DEVICES_SHOWN] == list(record.app.mobileprovision.ProvisionedDevices[:10])
     assert udids[-1] == "... and 2 more (12 in all)"

@@ -7,6 +7,7 @@ Exit codes (documented in the README):
   3  an artifact could not be read (missing, truncated, corrupt, hostile, missing member)
   4  an artifact is of an unknown format, or of a format not supported yet
   70 internal error (a bug: please report it)
+  74 an output could not be written (standard output, an extracted icon)
 """
 
 from __future__ import annotations
@@ -14,12 +15,21 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from inspector import __version__
 from inspector.cli import check as check_cmd
 from inspector.cli import inspect as inspect_cmd
-from inspector.errors import InspectorError, UnknownFormatError, UnsupportedFormatError, UsageError
+from inspector.errors import (
+    InspectorError,
+    InternalError,
+    OutputError,
+    UnknownFormatError,
+    UnsupportedFormatError,
+    UsageError,
+)
+from inspector.report.text import printable
 
 __all__ = [
     "EXIT_ARTIFACT",
@@ -27,8 +37,11 @@ __all__ = [
     "EXIT_FORMAT",
     "EXIT_INTERNAL",
     "EXIT_OK",
+    "EXIT_OUTPUT",
     "EXIT_USAGE",
+    "error_line",
     "exit_code_for",
+    "for_one_file",
     "main",
 ]
 
@@ -38,14 +51,50 @@ EXIT_USAGE = 2
 EXIT_ARTIFACT = 3
 EXIT_FORMAT = 4
 EXIT_INTERNAL = 70
+EXIT_OUTPUT = 74
+
+T = TypeVar("T")
 
 
 def exit_code_for(error: InspectorError) -> int:
     if isinstance(error, UsageError):
         return EXIT_USAGE
+    if isinstance(error, InternalError):
+        return EXIT_INTERNAL
+    if isinstance(error, OutputError):
+        return EXIT_OUTPUT
     if isinstance(error, UnknownFormatError | UnsupportedFormatError):
         return EXIT_FORMAT
     return EXIT_ARTIFACT
+
+
+def error_line(error: object) -> str:
+    """The one line printed for an error: control characters (a newline in a file name, a
+    terminal escape in a member name) are escaped so that it stays one line."""
+    return f"inspector: error: {printable(str(error))}"
+
+
+def for_one_file(path: str, action: Callable[[], T]) -> T | InspectorError:
+    """Run ``action`` on one file of a batch; whatever it raises becomes that file's error.
+
+    An InspectorError is returned as it is; any other exception (a bug) becomes an
+    :class:`InternalError` naming the file, so that one bad file never stops the batch.
+    ``INSPECTOR_DEBUG=1`` lets it through with its traceback instead.
+    """
+    try:
+        return action()
+    except InspectorError as exc:
+        return exc
+    except (KeyboardInterrupt, BrokenPipeError):
+        raise
+    except Exception as exc:
+        if os.environ.get("INSPECTOR_DEBUG"):
+            raise
+        return InternalError(
+            f"internal error: {type(exc).__name__}: {exc} "
+            "(a bug; rerun with INSPECTOR_DEBUG=1 for the traceback and please report it)",
+            path=path,
+        )
 
 
 class _Parser(argparse.ArgumentParser):
@@ -75,13 +124,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args))
     except InspectorError as exc:
-        print(f"inspector: error: {exc}", file=sys.stderr)
+        print(error_line(exc), file=sys.stderr)
         return exit_code_for(exc)
     except BrokenPipeError:
         # The reader went away (``inspector inspect x | head``): not an error of ours.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
+    except OSError as exc:
+        # Standard output could not be written (a full disk, a closed descriptor).
+        _silence_stdout()
+        print(error_line(f"cannot write the report ({exc.strerror or exc})"), file=sys.stderr)
+        return EXIT_OUTPUT
     except KeyboardInterrupt:
         print("inspector: interrupted", file=sys.stderr)
         return 130
@@ -89,8 +143,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("INSPECTOR_DEBUG"):
             raise
         print(
-            f"inspector: internal error: {type(exc).__name__}: {exc} "
+            f"inspector: internal error: {type(exc).__name__}: {printable(str(exc))} "
             "(a bug; rerun with INSPECTOR_DEBUG=1 for the traceback and please report it)",
             file=sys.stderr,
         )
         return EXIT_INTERNAL
+
+
+def _silence_stdout() -> None:
+    # Python flushes stdout at exit; with the disk still full that flush would fail again, with
+    # a traceback. Point the descriptor at /dev/null and drop what is buffered.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass

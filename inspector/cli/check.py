@@ -115,7 +115,7 @@ def _colour(stream: TextIO, env: Mapping[str, str]) -> bool:
 
 
 def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
-    from inspector.cli import exit_code_for
+    from inspector.cli import exit_code_for, for_one_file
 
     env = os.environ if env is None else env
     now = parse_now(args.now)
@@ -123,13 +123,13 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
     verdicts: list[FileVerdict] = []
     sections: list[str | None] = []
     for name in args.files:
-        try:
-            record = inspect(Path(name), digest=False)
-            result = evaluate(record, args, env, config, now)
-        except InspectorError as exc:
-            code = exit_code_for(exc)
-            verdicts.append(FileVerdict(name, error=exc, exit_code=code))
+        # Whatever goes wrong with one file (a bug included) is that file's verdict.
+        outcome = for_one_file(name, lambda name=name: evaluate(
+            inspect(Path(name), digest=False), args, env, config, now))
+        if isinstance(outcome, InspectorError):
+            verdicts.append(FileVerdict(name, error=outcome, exit_code=exit_code_for(outcome)))
             continue
+        result = outcome
         sections.append(platform_section(result.summary))
         verdicts.append(FileVerdict(name, result=result,
                                     exit_code=0 if result.passed else EXIT_FAILED))

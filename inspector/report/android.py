@@ -98,14 +98,14 @@ def render(app: AndroidApp, now: datetime | None) -> Block:
         label = f"(unresolved {app.label.resource})"
     block.add("Label", label)
     if app.label.localized:
-        block.add("Localized", "\n".join(f"{k}: {v}" for k, v in app.label.localized.items()))
+        block.add("Localized", [f"{k}: {v}" for k, v in app.label.localized.items()])
     icon = app.icon
     if icon.resource:
         best = icon.best_png
-        text = icon.resource + ("  (adaptive)" if icon.adaptive else "")
+        lines = [icon.resource + ("  (adaptive)" if icon.adaptive else "")]
         if best:
-            text += f"\nbest: {best.path}"
-        block.add("Icon", text)
+            lines.append(f"best: {best.path}")
+        block.add("Icon", lines)
     block.add("Debuggable", "YES" if app.debuggable else "no")
     if app.test_only:
         block.add("Test only", "YES")

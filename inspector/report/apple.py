@@ -83,8 +83,8 @@ def _bundle(block: Block, bundle: AppBundle, now: datetime | None) -> None:
         if sig.adhoc:
             block.add("Signed by", "ad-hoc (no certificate)")
         elif sig.certificate is not None:
-            block.add("Signed by", f"{sig.certificate.common_name or sig.certificate.subject}\n"
-                                   f"SHA-1 {sig.certificate.sha1}")
+            block.add("Signed by", [sig.certificate.common_name or sig.certificate.subject,
+                                    f"SHA-1 {sig.certificate.sha1}"])
         block.add("Certificate in profile", _yes_no(bundle.certificate_in_profile))
         block.add("Architectures", ", ".join(sig.archs))
     if profile is not None:
@@ -141,7 +141,7 @@ def _profile_details(parent: Block, profile: ProvisioningProfile, now: datetime 
         hidden = profile.device_count - len(shown)
         if hidden:
             shown.append(f"... and {hidden} more ({profile.device_count} in all)")
-        block.add("Device UDIDs", "\n".join(shown))
+        block.add("Device UDIDs", shown)
     if not profile.DeveloperCertificates:
         block.add("Certificates", "none readable")
     for i, cert in enumerate(profile.DeveloperCertificates, 1):
@@ -158,8 +158,8 @@ def _certificate(parent: Block, title: str, cert: Certificate, now: datetime | N
     block.add("Valid until", when(cert.not_after, now))
 
 
-def _entitlements(values: Mapping[str, Any]) -> str:
-    return "\n".join(f"{key}: {_value(value)}" for key, value in sorted(values.items()))
+def _entitlements(values: Mapping[str, Any]) -> list[str]:
+    return [f"{key}: {_value(value)}" for key, value in sorted(values.items())]
 
 
 def _value(value: Any) -> str:

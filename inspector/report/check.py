@@ -14,6 +14,7 @@ from inspector.checks import CheckResult, Finding
 from inspector.errors import InspectorError
 from inspector.records.base import jsonable
 from inspector.report import error_json
+from inspector.report.text import printable
 
 __all__ = [
     "CHECK_SCHEMA",
@@ -45,16 +46,11 @@ def _paint(text: str, what: str, colour: bool) -> str:
     return f"\033[{_COLOURS[what]}m{text}\033[0m" if colour else text
 
 
-def printable(text: object) -> str:
-    """Text a hostile artifact controls, made safe for a terminal: control characters escaped."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
-
-
 def _problem(error: InspectorError | None) -> str:
     """The error without the file name the line already starts with."""
     member = getattr(error, "member", None)
     problem = getattr(error, "problem", str(error))
-    return printable(f"{member}: {problem}" if member else problem)
+    return printable(f"{member}: {problem}" if member else str(problem))
 
 
 def _counts(result: CheckResult) -> str:
@@ -152,7 +148,7 @@ def render_check_github(verdicts: Sequence[FileVerdict]) -> str:
 
 
 def _md(text: object) -> str:
-    return printable(text).replace("|", "\\|")
+    return printable(str(text)).replace("|", "\\|")
 
 
 def render_step_summary(verdicts: Sequence[FileVerdict], now: datetime) -> str:

@@ -44,7 +44,7 @@ def render(record: Pkg, now: datetime | None) -> Block:
         block.add("SHA-256", leaf.sha256)
         block.add("Valid until", when(leaf.not_after, now))
         if len(sig.chain) > 1:
-            block.add("Chain", "\n".join(c.subject for c in sig.chain[1:]))
+            block.add("Chain", [c.subject for c in sig.chain[1:]])
     elif sig.signed:
         block.add("Signature", f"{' + '.join(sig.styles)}, no certificate")
     else:
