@@ -12,6 +12,7 @@ from inspector.errors import ArtifactError
 from inspector.records.base import days_left, expired
 
 __all__ = [
+    "ASN1_ERRORS",
     "Certificate",
     "certificate_from_der",
     "certificates_from_pkcs7",
@@ -19,6 +20,12 @@ __all__ = [
 ]
 
 _ANDROID_DEBUG_SUBJECT = "CN=Android Debug"
+# asn1crypto computes bit_size from curve primes it does not have for the Edwards curves (it
+# raises UnboundLocalError): their sizes are fixed (RFC 8032).
+_FIXED_KEY_BITS = {"ed25519": 256, "ed448": 456, "x25519": 256, "x448": 448}
+# What asn1crypto raises on malformed input, its own bugs on odd input (NameError) included.
+ASN1_ERRORS = (ValueError, TypeError, KeyError, AttributeError, OverflowError, IndexError,
+                NameError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,10 +135,12 @@ def certificate_from_der(der: bytes) -> Certificate:
         issuer = tbs["issuer"]
         public_key = cert.public_key
         algorithm = public_key.algorithm
-        try:
-            key_size: int | None = public_key.bit_size
-        except (ValueError, KeyError, TypeError):
-            key_size = None
+        key_size: int | None = _FIXED_KEY_BITS.get(str(algorithm))
+        if key_size is None:
+            try:
+                key_size = public_key.bit_size
+            except ASN1_ERRORS:
+                key_size = None
         validity = tbs["validity"]
         return Certificate(
             subject=_rfc4514(subject),
@@ -152,8 +161,8 @@ def certificate_from_der(der: bytes) -> Certificate:
         )
     except ArtifactError:
         raise
-    except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
-        raise ArtifactError(f"not a readable X.509 certificate ({exc})") from exc
+    except ASN1_ERRORS as exc:
+        raise ArtifactError(f"not a readable X.509 certificate ({type(exc).__name__}: {exc})") from exc
 
 
 def signed_data_from_der(data: bytes) -> cms.SignedData:
@@ -170,7 +179,7 @@ def signed_data_from_der(data: bytes) -> cms.SignedData:
         return signed
     except ArtifactError:
         raise
-    except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
+    except ASN1_ERRORS as exc:
         raise ArtifactError(f"not a readable CMS/PKCS#7 structure ({exc})") from exc
 
 
@@ -186,6 +195,6 @@ def certificates_from_pkcs7(data: bytes) -> tuple[Certificate, ...]:
                 signer_serials.append(sid.chosen["serial_number"].native)
         certs.sort(key=lambda c: 0 if c.serial_number in signer_serials else 1)
         ders = [c.dump() for c in certs]
-    except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
+    except ASN1_ERRORS as exc:
         raise ArtifactError(f"not a readable CMS/PKCS#7 structure ({exc})") from exc
     return tuple(certificate_from_der(der) for der in ders)

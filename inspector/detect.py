@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from pathlib import Path
 
 from inspector.containers.zip import ZipArchive, is_zip
@@ -14,6 +16,8 @@ _IPA_APP = re.compile(r"^(?:[^/]+/)?Payload/")
 _PROFILE_KEYS = (b"ProvisionedDevices", b"TeamIdentifier", b"ExpirationDate",
                  b"DeveloperCertificates", b"ProvisionsAllDevices", b"AppIDName")
 _PROFILE_SUFFIXES = (".mobileprovision", ".provisionprofile")
+_KINDS = {stat.S_IFIFO: "named pipe", stat.S_IFCHR: "character device", stat.S_IFBLK: "block device",
+          stat.S_IFSOCK: "socket"}
 
 
 def detect_zip(archive: ZipArchive) -> str | None:
@@ -40,6 +44,14 @@ def detect(path: str | Path) -> tuple[str, ZipArchive | None]:
     """
     p = Path(path)
     try:
+        mode = os.stat(p).st_mode
+        if stat.S_ISDIR(mode):
+            raise ArtifactError("is a directory, not a file", path=str(p))
+        if not stat.S_ISREG(mode):
+            # Opening a named pipe blocks until a writer comes, and a device never ends: only a
+            # regular file (or a link to one) has a size and offsets to read at.
+            raise ArtifactError(f"is a {_KINDS.get(stat.S_IFMT(mode), 'special file')}, "
+                                "not a regular file", path=str(p))
         with open(p, "rb") as fh:
             head = fh.read(4096)
     except IsADirectoryError:

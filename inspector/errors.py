@@ -5,6 +5,8 @@ from __future__ import annotations
 __all__ = [
     "ArtifactError",
     "InspectorError",
+    "InternalError",
+    "OutputError",
     "UnknownFormatError",
     "UnsupportedFormatError",
     "UsageError",
@@ -55,3 +57,11 @@ class UnknownFormatError(ArtifactError):
 
 class UnsupportedFormatError(ArtifactError):
     """The format was recognised but inspector cannot read it (yet)."""
+
+
+class OutputError(InspectorError):
+    """A result could not be written (a full disk, a read-only or vanished target)."""
+
+
+class InternalError(ArtifactError):
+    """A bug met while reading one file: the CLI makes it that file's result and goes on."""

@@ -22,6 +22,7 @@ __all__ = [
     "Platform",
     "Record",
     "Summary",
+    "native_name",
     "summarize",
 ]
 
@@ -106,6 +107,28 @@ class Summary:
 
     def json_extras(self, now: datetime | None) -> dict[str, object]:
         return {"ipad_capable": self.ipad_capable}
+
+
+# Summary field -> the name each format's users know it by, for messages and reports.
+_NATIVE_NAMES: dict[str, dict[str, str]] = {
+    "android": {"identifier": "package", "version": "versionName", "build": "versionCode",
+                "min_os": "minSdkVersion", "display_name": "label"},
+    "ipa": {"identifier": "CFBundleIdentifier", "version": "CFBundleShortVersionString",
+            "build": "CFBundleVersion", "min_os": "MinimumOSVersion",
+            "display_name": "CFBundleDisplayName"},
+    "profile": {"identifier": "application-identifier", "display_name": "AppIDName"},
+    "pkg": {"identifier": "CFBundleIdentifier", "version": "CFBundleShortVersionString",
+            "build": "CFBundleVersion", "min_os": "LSMinimumSystemVersion",
+            "display_name": "CFBundleDisplayName"},
+}
+
+
+def native_name(summary: Summary, field: str) -> str:
+    """The format's own name for a Summary field (``identifier`` is ``package`` in an APK)."""
+    family = "android" if summary.format in ("apk", "aab") else summary.format
+    if family == "embedded-profile":
+        family = "profile"
+    return _NATIVE_NAMES.get(family, {}).get(field, field)
 
 
 def summarize(record: Record) -> Summary:

@@ -47,7 +47,14 @@ def cli():
 
 
 def corpus(*parts: str) -> Path:
+    """A file or folder of the shared corpus: the one way tests reach it. When it is absent (a
+    bare clone has no ``../shared``), the calling test is skipped and the skip says what is missing.
+
+    Tests parametrized over corpus files list them by name (a glob of an absent folder is empty,
+    which must not fail collection) and call this in the test body.
+    """
     path = CORPUS.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"shared corpus not present at {CORPUS}")
+        pytest.skip(f"shared corpus file not present: {path} (the corpus lives in ../shared/corpus "
+                    "beside the checkout)")
     return path

@@ -18,7 +18,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, FIXTURES, run_cli
 from tool_outputs import parse_badging, read_recorded
 
 import inspector
@@ -26,6 +25,7 @@ from inspector.containers import aapt2_pb
 from inspector.errors import ArtifactError
 from inspector.formats import aab
 from inspector.formats._manifest import Element, Ref
+from tests.conftest import CORPUS, FIXTURES, corpus, run_cli
 
 REF = Path(__file__).resolve().parent / "reference" / "aab"
 FIXTURE_AABS = sorted((FIXTURES / "aab").glob("*.aab"))
@@ -39,7 +39,7 @@ _NS = {"http://schemas.android.com/apk/res/android": "android:",
 
 def test_every_bundle_has_references() -> None:
     assert len(FIXTURE_AABS) >= 3
-    assert CORPUS_AABS, "the shared corpus holds AABs"
+    assert sorted(corpus("android").glob("*.aab")), "the shared corpus holds AABs"
     for name, _ in ALL:
         assert (REF / f"{name}.badging.txt").exists(), name
 
@@ -173,8 +173,6 @@ def modules_of(members: list[str]) -> list[str]:
 @pytest.fixture(scope="module", params=ALL, ids=IDS)
 def case(request: pytest.FixtureRequest):
     name, path = request.param
-    if not path.exists():
-        pytest.skip(f"{path} not present")
     return name, path, inspector.inspect(path, digest=False)
 
 
@@ -335,7 +333,7 @@ def test_corpus_bundle_modified_after_signing_is_still_reported_as_signed() -> N
     # leaves verification to jarsigner/apksigner, as the Signing record says.
     recorded = read_recorded(REF / "corpus-install-time-permanent-modules.jarsigner.txt")
     assert recorded.exit == 1 and "digest error" in recorded.body
-    app = inspector.inspect(CORPUS / "android" / "install-time-permanent-modules.aab", digest=False)
+    app = inspector.inspect(corpus("android", "install-time-permanent-modules.aab"), digest=False)
     assert app.signing.signed
 
 
@@ -392,9 +390,7 @@ def test_icon_png_is_the_densest_png_of_the_base_module(tmp_path: Path) -> None:
 
 
 def test_webp_only_icons_are_not_extracted() -> None:
-    path = CORPUS / "android" / "android.aab"
-    if not path.exists():
-        pytest.skip("corpus not present")
+    path = corpus("android", "android.aab")
     app = inspector.inspect(path, digest=False)
     assert app.icon.files and all(not f.path.endswith(".png") for f in app.icon.files)
     assert inspector.extract_icon(path, app) is None
@@ -592,9 +588,7 @@ def test_resource_rules_on_a_hand_made_table() -> None:
 @pytest.mark.parametrize("name", ["bundle-signed", "corpus-install-time-permanent-modules"])
 def test_module_kind_and_instant_follow_the_dist_attributes(name: str) -> None:
     path = (FIXTURES / "aab" / f"{name}.aab" if not name.startswith("corpus-")
-            else CORPUS / "android" / f"{name.removeprefix('corpus-')}.aab")
-    if not path.exists():
-        pytest.skip("shared corpus not present")
+            else corpus("android", f"{name.removeprefix('corpus-')}.aab"))
     app = inspector.inspect(path, digest=False)
     for module in app.modules:
         if module.name == "base":

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CORPUS, FIXTURES
 
 from inspector.containers import aapt2_pb as pb
 from inspector.errors import ArtifactError
+from tests.conftest import CORPUS, FIXTURES
 
 SUBSET = Path(__file__).resolve().parent / "reference" / "aab" / "aapt2_subset.proto"
 BUNDLES = sorted((FIXTURES / "aab").glob("*.aab")) + sorted((CORPUS / "android").glob("*.aab"))

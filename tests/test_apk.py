@@ -11,7 +11,7 @@ import pytest
 import inspector
 from inspector.errors import ArtifactError
 from inspector.records.android import AndroidApp
-from tests.conftest import CORPUS, FIXTURES
+from tests.conftest import CORPUS, FIXTURES, corpus
 from tests.tool_outputs import REFERENCE, parse_apksigner, parse_badging, read_recorded
 
 APK_REFERENCE = REFERENCE / "apk"
@@ -20,10 +20,8 @@ APK_REFERENCE = REFERENCE / "apk"
 def _apk_for(name: str) -> Path:
     if name.startswith("corpus-"):
         base = name.removeprefix("corpus-") + ".apk"
-        for folder in ("android", "axml"):
-            if (CORPUS / folder / base).exists():
-                return CORPUS / folder / base
-        pytest.skip(f"corpus file {base} not present")
+        folder = "android" if (CORPUS / "android" / base).exists() else "axml"
+        return corpus(folder, base)
     return FIXTURES / "apk" / f"{name}.apk"
 
 
@@ -42,10 +40,9 @@ def test_every_fixture_and_corpus_apk_has_a_reference() -> None:
     fixtures = {p.stem for p in (FIXTURES / "apk").glob("*.apk")}
     assert fixtures, "no APK fixtures"
     assert fixtures <= set(NAMES)
-    if CORPUS.exists():
-        corpus = {"corpus-" + p.stem for p in CORPUS.glob("android/*.apk")}
-        corpus |= {"corpus-" + p.stem for p in CORPUS.glob("axml/*.apk")}
-        assert corpus <= set(NAMES)
+    in_corpus = {"corpus-" + p.stem for p in corpus("android").glob("*.apk")}
+    in_corpus |= {"corpus-" + p.stem for p in corpus("axml").glob("*.apk")}
+    assert in_corpus <= set(NAMES)
 
 
 @pytest.fixture(scope="module")

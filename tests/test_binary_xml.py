@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
 from inspector.errors import ArtifactError
 from inspector.formats._manifest import manifest_facts
 from inspector.formats.apk import read_binary_xml
-from tests.conftest import CORPUS
+from tests.conftest import corpus
 from tests.tool_outputs import REFERENCE
 
 AXML_REFERENCE = REFERENCE / "axml"
@@ -21,9 +22,6 @@ def _first_element(body: str) -> str:
 
 
 _IDS = {"versionCode": "0x0101021b", "versionName": "0x0101021c"}
-
-#: aapt2 reads these, androguard's string pool reader refuses them: a clear error is the contract.
-REFUSED = {"AndroidManifest_StringNotTerminated.xml"}
 
 
 def _root_attr(body: str, name: str) -> str | None:
@@ -41,16 +39,9 @@ def _root_attr(body: str, name: str) -> str | None:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_axml_corpus(name: str) -> None:
-    path = CORPUS / "axml" / name
-    if not path.exists():
-        pytest.skip("shared corpus not present")
+    path = corpus("axml", name)
     recorded = read_recorded_plain(name)
     data = path.read_bytes()
-    if name in REFUSED:
-        with pytest.raises(ArtifactError) as info:
-            read_binary_xml(data)
-        assert info.value.member == "AndroidManifest.xml"
-        return
     if recorded[0] != 0:
         # aapt2 refuses it; inspector may be more lenient (as the platform is), but if it
         # refuses, it must be a clear ArtifactError naming the member.
@@ -86,3 +77,149 @@ def test_random_bytes_are_not_binary_xml() -> None:
         with pytest.raises(ArtifactError) as info:
             read_binary_xml(os.urandom(size))
         assert info.value.member == "AndroidManifest.xml"
+
+
+# Generated and hostile inputs: each ends in one clear ArtifactError or a correct tree, fast.
+
+def _fixture_manifest() -> bytes:
+    import zipfile
+
+    from tests.conftest import FIXTURES
+
+    with zipfile.ZipFile(FIXTURES / "apk" / "unsigned.apk") as z:
+        return z.read("AndroidManifest.xml")
+
+
+def _pool_end(data: bytes) -> int:
+    import struct
+
+    assert struct.unpack_from("<H", data, 8)[0] == 0x0001  # the string pool comes first
+    return 8 + struct.unpack_from("<I", data, 12)[0]
+
+
+def _with_total_size(data: bytes) -> bytes:
+    import struct
+
+    return data[:4] + struct.pack("<I", len(data)) + data[8:]
+
+
+def _timed(func: object) -> object:
+    import time
+
+    start = time.perf_counter()
+    result = func()  # type: ignore[operator]
+    assert time.perf_counter() - start < 2
+    return result
+
+
+def test_zeros_after_the_string_pool_are_one_clear_error() -> None:
+    data = _fixture_manifest()
+    end = _pool_end(data)
+    hostile = _with_total_size(data[:end] + b"\0" * (1 << 20) + data[end:])
+    with pytest.raises(ArtifactError) as info:
+        _timed(lambda: read_binary_xml(hostile))
+    assert info.value.member == "AndroidManifest.xml"
+
+
+def test_a_large_resource_map_still_reads_the_manifest() -> None:
+    import struct
+
+    data = _fixture_manifest()
+    end = _pool_end(data)
+    ctype, header, size = struct.unpack_from("<HHI", data, end)
+    assert ctype == 0x0180
+    extra = b"\0" * (3 << 20)
+    grown = data[:end] + struct.pack("<HHI", ctype, header, size + len(extra)) + data[end + 8 : end + size]
+    grown = _with_total_size(grown + extra + data[end + size :])
+    expected = manifest_facts(read_binary_xml(data), None)
+    assert manifest_facts(_timed(lambda: read_binary_xml(grown)), None) == expected  # type: ignore[arg-type]
+
+
+def test_oversized_manifest_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    import zipfile
+
+    import inspector
+
+    data = _fixture_manifest()
+    end = _pool_end(data)
+    apk = tmp_path / "zeros.apk"
+    with zipfile.ZipFile(apk, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("AndroidManifest.xml", _with_total_size(data[:end] + b"\0" * (8 << 20) + data[end:]))
+    with pytest.raises(ArtifactError) as info:
+        _timed(lambda: inspector.inspect(apk, digest=False))
+    assert info.value.member == "AndroidManifest.xml"
+    assert "limit" in info.value.problem
+
+
+def test_deep_nesting_is_one_clear_error() -> None:
+    from tests.android_bytes import document, end_element, start_element, string_pool
+
+    depth = 100_000
+    data = document(string_pool(["manifest"]), [], start_element(0) * depth + end_element(0) * depth)
+    with pytest.raises(ArtifactError) as info:
+        _timed(lambda: read_binary_xml(data))
+    assert "deeper" in info.value.problem
+
+
+def test_counts_past_their_chunk_are_one_clear_error() -> None:
+    import struct
+
+    from tests.android_bytes import document, end_element, start_element, string_pool
+
+    pool = string_pool(["manifest", "package", "a.b"])
+    good = document(pool, [], start_element(0, [(0xFFFFFFFF, 1, 2, 3, 2)]) + end_element(0))
+    assert read_binary_xml(good).attrs == {"package": "a.b"}
+    many_strings = bytearray(good)
+    struct.pack_into("<I", many_strings, 8 + 8, 16 << 20)
+    attr_count = good.index(struct.pack("<HH", 20, 20)) + 4
+    many_attrs = bytearray(good)
+    struct.pack_into("<H", many_attrs, attr_count, 0xFFFF)
+    for hostile in (bytes(many_strings), bytes(many_attrs)):
+        with pytest.raises(ArtifactError) as info:
+            _timed(lambda h=hostile: read_binary_xml(h))
+        assert info.value.member == "AndroidManifest.xml"
+
+
+@pytest.mark.parametrize("utf8", [False, True], ids=["utf16", "utf8"])
+def test_both_string_encodings_and_long_lengths_match_androguard(utf8: bool) -> None:
+    ag = pytest.importorskip("androguard.core.axml")
+    pytest.importorskip("loguru").logger.disable("androguard")
+    from inspector.containers import axml
+    from tests.android_bytes import document, end_element, start_element, string_pool
+
+    # UTF-16 lengths over 0x7fff take two units; UTF-8 lengths over 0x7f take two bytes.
+    long = "y" * (20_000 if utf8 else 40_000)
+    strings = ["manifest", "package", "a.b", "x" * 200, "é" * 300, long, "label"]
+    data = document(string_pool(strings, utf8=utf8), [0, 0, 0, 0, 0, 0, 0x01010001],
+                    start_element(0, [(0xFFFFFFFF, 1, 2, 3, 2), (0xFFFFFFFF, 3, 4, 3, 4),
+                                      (0xFFFFFFFF, 6, 5, 3, 5)]) + end_element(0))
+    parser = ag.AXMLParser(data)
+    while next(parser) != ag.START_TAG:
+        pass
+    theirs = [(str(parser.sb[parser.m_attributes[i * ag.ATTRIBUTE_LENGTH + ag.ATTRIBUTE_IX_NAME]]),
+               str(parser.getAttributeValue(i))) for i in range(parser.getAttributeCount())]
+    ours = axml.read_xml(data)
+    assert [(a.name, a.raw) for a in ours.attributes] == theirs
+    assert ours.attributes[2].resource_id == 0x01010001
+
+
+def test_many_indexes_naming_one_long_string_are_one_clear_error() -> None:
+    import struct
+
+    from tests.android_bytes import document, end_element, start_element, string_pool
+
+    count = 10_000  # 10 000 decodes of 400 KB: 4 GB of text without a bound
+    pool = bytearray(string_pool(["manifest", "v" * 200_000]))
+    # Every further index points at the long string's bytes: a pool whose offsets overlap.
+    header, strings_start = 28, struct.unpack_from("<I", pool, 20)[0]
+    long_offset = struct.unpack_from("<I", pool, header + 4)[0]
+    offsets = struct.pack("<I", 0) + struct.pack("<I", long_offset) * (count + 1)
+    body = bytes(pool[strings_start:])
+    start = header + len(offsets)
+    hostile_pool = struct.pack("<HHIIIIII", 1, header, start + len(body), count + 2, 0, 0, start, 0)
+    hostile_pool += offsets + body
+    attrs = [(0xFFFFFFFF, 0, 2 + i, 3, 2 + i) for i in range(count)]
+    data = document(hostile_pool, [], start_element(0, attrs) + end_element(0))
+    with pytest.raises(ArtifactError) as info:
+        _timed(lambda: read_binary_xml(data))
+    assert info.value.member == "AndroidManifest.xml"

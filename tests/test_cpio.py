@@ -9,11 +9,11 @@ import plistlib
 import stat
 
 import pytest
-from conftest import FIXTURES, ROOT
 
 from inspector.containers.cpio import CpioReader, GzipReader, payload_kind, payload_stream
 from inspector.containers.xar import XarArchive
 from inspector.errors import ArtifactError
+from tests.conftest import FIXTURES, ROOT
 
 PKG = FIXTURES / "pkg"
 REF = ROOT / "tests" / "reference" / "pkg"

@@ -21,10 +21,10 @@ from datetime import UTC
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, FIXTURES, ROOT, run_cli
 
 from inspector import extract_icon, inspect
 from inspector.records.apple import IpaApp
+from tests.conftest import FIXTURES, ROOT, corpus, run_cli
 
 IOS = FIXTURES / "ios"
 REF = ROOT / "tests" / "reference" / "ios"
@@ -38,10 +38,7 @@ ALL = [("fixture", n) for n in FIXTURE_IPAS] + [("corpus", n) for n in CORPUS_IP
 
 
 def path_of(origin: str, name: str) -> Path:
-    path = (IOS if origin == "fixture" else CORPUS / "ios") / f"{name}.ipa"
-    if not path.exists():
-        pytest.skip(f"{path} not present")
-    return path
+    return IOS / f"{name}.ipa" if origin == "fixture" else corpus("ios", f"{name}.ipa")
 
 
 def slug(bundle_path: str) -> str:
@@ -78,14 +75,18 @@ def key_sha1(name: str) -> str:
     raise AssertionError(name)
 
 
+class _Records(dict[tuple[str, str], IpaApp]):
+    """Every IPA's record, read once; a corpus one that is absent skips the test asking for it."""
+
+    def __missing__(self, key: tuple[str, str]) -> IpaApp:
+        record = inspect(path_of(*key), digest=False)
+        self[key] = record
+        return record
+
+
 @pytest.fixture(scope="module")
 def records() -> dict[tuple[str, str], IpaApp]:
-    out = {}
-    for origin, name in ALL:
-        path = (IOS if origin == "fixture" else CORPUS / "ios") / f"{name}.ipa"
-        if path.exists():
-            out[(origin, name)] = inspect(path, digest=False)
-    return out
+    return _Records()
 
 
 @pytest.mark.parametrize(("origin", "name"), ALL)

@@ -27,19 +27,9 @@ import pytest
 from inspector.certs import certificates_from_pkcs7
 from inspector.containers.macho import CodeSignature, is_macho, read_code_signatures
 from inspector.errors import ArtifactError
+from tests.conftest import ROOT, corpus
 
-ROOT = Path(__file__).resolve().parent.parent
 MACHO = ROOT / "fixtures" / "macho"
-# Same place as tests/conftest.py's CORPUS; not imported from there so this module works whether or
-# not tests/ is a package.
-CORPUS = ROOT.parent / "shared" / "corpus"
-
-
-def corpus(*parts: str) -> Path:
-    path = CORPUS.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"shared corpus not present at {CORPUS}")
-    return path
 
 
 # openssl x509 -in fixtures/macho/keys/dev.pem -noout -subject -fingerprint -sha1

@@ -11,11 +11,11 @@ import subprocess
 import sys
 
 import pytest
-from conftest import FIXTURES
 
 from inspector.containers.pbzx import PbzxReader
 from inspector.containers.xar import XarArchive
 from inspector.errors import ArtifactError
+from tests.conftest import FIXTURES
 
 PKG = FIXTURES / "pkg"
 

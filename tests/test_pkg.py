@@ -12,13 +12,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, ROOT, corpus, run_cli
 from test_xar import rebuild
 
 from inspector.api import inspect
 from inspector.containers.xar import XarArchive
 from inspector.errors import ArtifactError
 from inspector.records.pkg import Pkg
+from tests.conftest import FIXTURES, ROOT, corpus, run_cli
 
 PKG = FIXTURES / "pkg"
 REF = ROOT / "tests" / "reference" / "pkg"
@@ -300,11 +300,14 @@ def test_cli_text() -> None:
     result = run_cli("inspect", "--now", NOW, str(PKG / "signed.pkg"))
     assert result.code == 0, result.err
     out = result.out
-    for expected in ("macOS installer package", "Fixture App", "CFBundleIdentifier",
+    for expected in ("macOS installer package", "Fixture App", "Bundle id",
                      "com.example.fixture", "Minimum macOS", "x86_64, arm64", "RSA + CMS",
                      "Team id", "FIXTURE123", "Component com.example.fixture.pkg",
-                     "Install location", "Certificate expires"):
+                     "Install location", "Valid until", "1.2.3 (build 45)",
+                     "Fixture Display / Fixture"):
         assert expected in out, expected
+    # Friendly labels, not raw plist keys.
+    assert "CFBundleShortVersionString" not in out and "LSMinimumSystemVersion" not in out
 
 
 def test_cli_json_shape() -> None:

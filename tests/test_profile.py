@@ -16,7 +16,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, FIXTURES, ROOT, run_cli
 
 from inspector import inspect
 from inspector.errors import ArtifactError
@@ -27,6 +26,7 @@ from inspector.formats.profile import (
     signing_type,
 )
 from inspector.records.apple import SIGNING_TYPE_RULE
+from tests.conftest import FIXTURES, ROOT, corpus, run_cli
 
 IOS = FIXTURES / "ios"
 REF = ROOT / "tests" / "reference" / "ios"
@@ -65,11 +65,7 @@ BROKEN = {
 
 
 def path_of(origin: str, name: str) -> Path:
-    base = IOS if origin == "fixture" else CORPUS / "ios"
-    path = base / name
-    if not path.exists():
-        pytest.skip(f"{path} not present")
-    return path
+    return IOS / name if origin == "fixture" else corpus("ios", name)
 
 
 def reference(origin: str, name: str) -> dict:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from conftest import FIXTURES, corpus, run_cli
+import pytest
 
 from inspector import inspect
 from inspector.records.apple import SIGNING_TYPE_RULE
 from inspector.report import render_text
 from inspector.report.apple import MAX_DEVICES_SHOWN, render
+from tests.conftest import FIXTURES, corpus, run_cli
 
 IOS = FIXTURES / "ios"
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
@@ -33,7 +34,7 @@ def test_ipa_first_facts_then_details() -> None:
     assert facts["Name"] == "Fixture App / Fixture"
     assert facts["Minimum OS"] == "15.0"
     assert facts["Device family"] == "iPhone, iPad"
-    assert facts["Built with"] == "iphoneos17.2, Xcode 1520"
+    assert facts["Built with"] == "iphoneos17.2, Xcode 15.2"  # DTXcode 1520
     assert facts["Team"] == "Fixture Corp (TEAMID1234)"
     assert facts["Signing type"].startswith("ad-hoc  (get-task-allow is not true; "
                                             "ProvisionedDevices lists 12 devices -> ad-hoc)")
@@ -57,7 +58,7 @@ def test_ipa_first_facts_then_details() -> None:
 def test_devices_are_truncated_with_a_count() -> None:
     record = inspect(IOS / "adhoc.ipa", digest=False)
     profile = render(record, NOW).children[0]
-    udids = rows(profile)["Device UDIDs"].split("\n")
+    udids = list(rows(profile)["Device UDIDs"])
     assert len(udids) == MAX_DEVICES_SHOWN + 1
     assert udids[:MAX_DEVICES_SHOWN] == list(record.app.mobileprovision.ProvisionedDevices[:10])
     assert udids[-1] == "... and 2 more (12 in all)"
@@ -118,3 +119,13 @@ def test_cli_text_for_corpus_files() -> None:
                   str(corpus("ios", "ios_adhoc.mobileprovision"))).out
     assert "2020-10-24 08:40 UTC (in 84 days)" in out
     assert "1 provisioned" in out
+
+
+@pytest.mark.parametrize(("dt", "text"), [
+    ("0730", "Xcode 7.3"), ("1520", "Xcode 15.2"), ("1501", "Xcode 15.0.1"), ("1600", "Xcode 16.0"),
+    ("beta", "Xcode beta"), (None, None),
+])
+def test_xcode_version(dt: str | None, text: str | None) -> None:
+    from inspector.report.apple import xcode_version
+
+    assert xcode_version(dt) == text

@@ -76,9 +76,9 @@ def test_backoff() -> None:
 def test_processing_error_shows_code_message_and_last_log_lines() -> None:
     build = Build.from_json({"id": "b9", "status": "error", "errorCode": 5006, "error": "Build file invalid",
                              "processLogs": [f"line {i}" for i in range(1, 41)]})
-    message = str(processing_error(build, last_lines=5))
-    assert "errorCode 5006" in message and "Build file invalid" in message
-    assert "line 40" in message and "line 36" in message and "line 35" not in message
+    error = processing_error(build, last_lines=5)
+    assert str(error) == "build b9 failed processing (errorCode 5006): Build file invalid"
+    assert error.logs == ("line 36", "line 37", "line 38", "line 39", "line 40")
 
 
 def test_a_build_without_an_id_is_an_error() -> None:

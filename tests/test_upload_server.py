@@ -401,3 +401,49 @@ def test_no_output_ever_contains_the_token(server, tmp_path, monkeypatch) -> Non
         assert token not in everything
     assert "***" in results[0].out
     assert json.loads(results[0].out)["headers"]["Authorization"] == "***"
+
+
+# -- the check gate runs first; the [upload] config section --------------------------------------
+
+def test_the_check_runs_first_and_a_failure_uploads_nothing(server) -> None:
+    r = upload(str(APK), "--token", APP_TOKEN, "--expect-id", "com.other.app")
+    assert r.code == 1
+    assert "com.other.app" in r.err and "nothing was uploaded" in r.err
+    assert server.requests == []
+    r = upload(str(PKG), "--token", APP_TOKEN, "--strict")  # the unsigned-PKG warning fails when strict
+    assert r.code == 1 and "PKG001" in r.err
+    assert server.requests == []
+
+
+def test_a_passing_check_then_the_upload(server) -> None:
+    r = upload(str(APK), "--token", APP_TOKEN, "--expect-id", "com.applivery.inspector.fixture",
+               "--expect-version-code", "42")
+    assert r.code == 0, r.err
+    assert "PASSED" in r.err and "--no-check" not in r.err
+    assert len(server.uploads()) == 1
+
+
+def test_upload_section_of_the_config_file(server, tmp_path) -> None:
+    config = tmp_path / "inspector.toml"
+    config.write_text('[check]\nexpect-id = "com.applivery.*"\n\n'
+                      '[upload]\ntags = ["qa", "nightly"]\nnotify-language = "es"\n'
+                      'filter = [["g1", "g2"], ["g3"]]\n'
+                      'notify-collaborators = false\n')
+    r = upload(str(APK), "--token", APP_TOKEN, "--config", str(config), "--no-deployer",
+               "--tags", "flag-wins")
+    assert r.code == 0, r.err
+    [got] = server.uploads()
+    assert got.fields == [("tags", "flag-wins"), ("notifyCollaborators", "false"), ("notifyLanguage", "es"),
+                          ("filter[0][0]", "g1"), ("filter[0][1]", "g2"), ("filter[1][0]", "g3")]
+
+
+@pytest.mark.parametrize("text", ['[upload]\ntoken = "abc-secret-value"\n',
+                                  '[upload]\nservice_account_token = "abc-secret-value"\n',
+                                  '[upload]\nunknown-key = 1\n'])
+def test_a_token_or_unknown_key_in_the_config_is_refused(server, tmp_path, text: str) -> None:
+    config = tmp_path / "inspector.toml"
+    config.write_text(text)
+    r = upload(str(APK), "--token", APP_TOKEN, "--config", str(config), "--no-check")
+    assert r.code == 2
+    assert "abc-secret-value" not in r.err
+    assert server.requests == []

@@ -11,10 +11,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, ROOT, corpus
 
 from inspector.containers.xar import MAX_TOC_BYTES, XarArchive
 from inspector.errors import ArtifactError
+from tests.conftest import FIXTURES, ROOT, corpus
 
 PKG = FIXTURES / "pkg"
 REF = ROOT / "tests" / "reference" / "pkg"

@@ -45,6 +45,10 @@ class Badging:
     features: dict[str, bool] = field(default_factory=dict)
     implied_features: set[str] = field(default_factory=set)
     native_code: list[str] = field(default_factory=list)
+    launchable_activity: str | None = None
+    leanback_launchable_activity: str | None = None
+    install_location: str | None = None
+    libraries: dict[str, bool] = field(default_factory=dict)
 
     @property
     def declared_features(self) -> dict[str, bool]:
@@ -93,6 +97,16 @@ def parse_badging(text: str) -> Badging:
             b.features[dict(_KV.findall(line))["name"]] = False
         elif line.startswith("uses-feature:") and "name=" in line:
             b.features.setdefault(dict(_KV.findall(line))["name"], True)
+        elif line.startswith("launchable-activity:"):
+            b.launchable_activity = dict(_KV.findall(line)).get("name")
+        elif line.startswith("leanback-launchable-activity:"):
+            b.leanback_launchable_activity = dict(_KV.findall(line)).get("name")
+        elif line.startswith("install-location:"):
+            b.install_location = _value(line, "install-location:")
+        elif line.startswith("uses-library-not-required:"):
+            b.libraries[_value(line, "uses-library-not-required:")] = False
+        elif line.startswith("uses-library:"):
+            b.libraries[_value(line, "uses-library:")] = True
         elif line.startswith("native-code:"):
             b.native_code = re.findall(r"'([^']*)'", line)
     return b

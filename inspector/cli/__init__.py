@@ -2,6 +2,7 @@
 
 Exit codes (documented in the README):
   0  every file was read (and, for ``check``, passed)
+  1  ``check``: a file failed the gate (errors, or warnings under --strict / an expectation)
   2  usage error (bad option or value)
   3  an artifact could not be read (missing, truncated, corrupt, hostile, missing member)
   4  an artifact is of an unknown format, or of a format not supported yet
@@ -10,6 +11,7 @@ Exit codes (documented in the README):
   7  upload: the service could not be reached or answered nonsense (after retries)
   8  upload --wait / status --wait: still processing when the wait timed out
   70 internal error (a bug: please report it)
+  74 an output could not be written (standard output, an extracted icon)
 """
 
 from __future__ import annotations
@@ -17,35 +19,53 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from inspector import __version__
 from inspector.cli import builds as builds_cmd
+from inspector.cli import check as check_cmd
 from inspector.cli import inspect as inspect_cmd
 from inspector.cli import status as status_cmd
 from inspector.cli import upload as upload_cmd
-from inspector.errors import InspectorError, UnknownFormatError, UnsupportedFormatError, UsageError
+from inspector.errors import (
+    InspectorError,
+    InternalError,
+    OutputError,
+    UnknownFormatError,
+    UnsupportedFormatError,
+    UsageError,
+)
+from inspector.report.text import printable
 from inspector.upload.errors import EXIT_NETWORK, EXIT_PROCESSING, EXIT_REJECTED, EXIT_WAIT_TIMEOUT
 
 __all__ = [
     "EXIT_ARTIFACT",
+    "EXIT_FAILED",
     "EXIT_FORMAT",
     "EXIT_INTERNAL",
     "EXIT_NETWORK",
     "EXIT_OK",
+    "EXIT_OUTPUT",
     "EXIT_PROCESSING",
     "EXIT_REJECTED",
     "EXIT_USAGE",
     "EXIT_WAIT_TIMEOUT",
+    "error_line",
     "exit_code_for",
+    "for_one_file",
     "main",
 ]
 
 EXIT_OK = 0
+EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_ARTIFACT = 3
 EXIT_FORMAT = 4
 EXIT_INTERNAL = 70
+EXIT_OUTPUT = 74
+
+T = TypeVar("T")
 
 
 def exit_code_for(error: InspectorError) -> int:
@@ -53,9 +73,42 @@ def exit_code_for(error: InspectorError) -> int:
         return int(error.exit_code)
     if isinstance(error, UsageError):
         return EXIT_USAGE
+    if isinstance(error, InternalError):
+        return EXIT_INTERNAL
+    if isinstance(error, OutputError):
+        return EXIT_OUTPUT
     if isinstance(error, UnknownFormatError | UnsupportedFormatError):
         return EXIT_FORMAT
     return EXIT_ARTIFACT
+
+
+def error_line(error: object) -> str:
+    """The one line printed for an error: control characters (a newline in a file name, a
+    terminal escape in a member name) are escaped so that it stays one line."""
+    return f"inspector: error: {printable(str(error))}"
+
+
+def for_one_file(path: str, action: Callable[[], T]) -> T | InspectorError:
+    """Run ``action`` on one file of a batch; whatever it raises becomes that file's error.
+
+    An InspectorError is returned as it is; any other exception (a bug) becomes an
+    :class:`InternalError` naming the file, so that one bad file never stops the batch.
+    ``INSPECTOR_DEBUG=1`` lets it through with its traceback instead.
+    """
+    try:
+        return action()
+    except InspectorError as exc:
+        return exc
+    except (KeyboardInterrupt, BrokenPipeError):
+        raise
+    except Exception as exc:
+        if os.environ.get("INSPECTOR_DEBUG"):
+            raise
+        return InternalError(
+            f"internal error: {type(exc).__name__}: {exc} "
+            "(a bug; rerun with INSPECTOR_DEBUG=1 for the traceback and please report it)",
+            path=path,
+        )
 
 
 class _Parser(argparse.ArgumentParser):
@@ -72,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"inspector {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     inspect_cmd.add_parser(sub)
+    check_cmd.add_parser(sub)
     upload_cmd.add_parser(sub)
     status_cmd.add_parser(sub)
     builds_cmd.add_parser(sub)
@@ -87,13 +141,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args))
     except InspectorError as exc:
-        print(f"inspector: error: {exc}", file=sys.stderr)
+        print(error_line(exc), file=sys.stderr)
         return exit_code_for(exc)
     except BrokenPipeError:
         # The reader went away (``inspector inspect x | head``): not an error of ours.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
+    except OSError as exc:
+        # Standard output could not be written (a full disk, a closed descriptor).
+        _silence_stdout()
+        print(error_line(f"cannot write the report ({exc.strerror or exc})"), file=sys.stderr)
+        return EXIT_OUTPUT
     except KeyboardInterrupt:
         print("inspector: interrupted", file=sys.stderr)
         return 130
@@ -101,8 +160,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("INSPECTOR_DEBUG"):
             raise
         print(
-            f"inspector: internal error: {type(exc).__name__}: {exc} "
+            f"inspector: internal error: {type(exc).__name__}: {printable(str(exc))} "
             "(a bug; rerun with INSPECTOR_DEBUG=1 for the traceback and please report it)",
             file=sys.stderr,
         )
         return EXIT_INTERNAL
+
+
+def _silence_stdout() -> None:
+    # Python flushes stdout at exit; with the disk still full that flush would fail again, with
+    # a traceback. Point the descriptor at /dev/null and drop what is buffered.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass

@@ -13,12 +13,13 @@ from inspector.cli.upload import (
     _on_status,
     add_target_arguments,
     print_build,
+    report_unfinished,
     target_from,
     transport_options,
     wait_options,
 )
-from inspector.errors import InspectorError
-from inspector.upload.response import Build, processing_error
+from inspector.upload.errors import ProcessingError, WaitTimeoutError
+from inspector.upload.response import processing_error
 
 __all__ = ["add_parser", "run"]
 
@@ -43,24 +44,17 @@ def run(args: argparse.Namespace) -> int:
     config = _load_upload_config(args)
     target = target_from(args, env, config)
     options = transport_options(args, config)
-    if args.wait:
-        try:
+    try:
+        if args.wait:
             build = transport.wait_for_build(target, args.build_id, policy=options["policy"],
                                              on_status=_on_status, **wait_options(args, config))
-        except InspectorError as exc:
-            failed = getattr(exc, "build", None)
-            if isinstance(failed, Build):
-                _github_output(env, failed)
-                if args.json:
-                    print_build(failed, True)
-            raise
-    else:
-        build = transport.get_build(target, args.build_id, **options)
+        else:
+            build = transport.get_build(target, args.build_id, **options)
+            if build.status == "error":
+                raise processing_error(build)
+    except (ProcessingError, WaitTimeoutError) as exc:
+        return report_unfinished(exc, env, args.json)
     _github_output(env, build)
-    if build.status == "error":
-        if args.json:
-            print_build(build, True)
-        raise processing_error(build)
     print_build(build, args.json, "")
     return 0
 

@@ -7,18 +7,18 @@ the config file and the newer-than-uploaded rule are called from here only.
 from __future__ import annotations
 
 import argparse
-import importlib
-import json
 import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from inspector.errors import InspectorError, UsageError
+from inspector.cli import check as check_cmd
+from inspector.errors import UsageError
+from inspector.settings import load_config
 from inspector.upload import inspect_for_upload, prepare
 from inspector.upload.deployer import detect_deployer, parse_overrides
-from inspector.upload.errors import UploadError
+from inspector.upload.errors import ProcessingError, UploadError, WaitTimeoutError
 from inspector.upload.request import (
     BUILD_PLATFORMS,
     NOTIFY_LANGUAGES,
@@ -198,42 +198,17 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(run=run)
 
 
-def _check_module() -> Any:
-    try:
-        # the check issue's gate, run before sending
-        return importlib.import_module("inspector.cli.check")
-    except ModuleNotFoundError as exc:
-        if exc.name != "inspector.cli.check":
-            raise
-        return None
-
-
 def _add_check_arguments(p: argparse.ArgumentParser) -> None:
-    check_cmd = _check_module()
-    if check_cmd is not None:
-        check_cmd.add_check_arguments(p)
-    if not any("--config" in a.option_strings for a in p._actions):
-        p.add_argument("--config", metavar="PATH", help="config file with an [upload] section")
+    check_cmd.add_check_arguments(p)  # --config, --now, --strict, every expectation
     if not any("--newer-than-uploaded" in a.option_strings for a in p._actions):
         p.add_argument("--newer-than-uploaded", action="store_true",
                        help="fail unless the build number is greater than the latest processed upload's")
 
 
 def _load_upload_config(args: argparse.Namespace) -> dict[str, Any]:
-    try:
-        from inspector.settings import load_config
-    except ModuleNotFoundError as exc:
-        if exc.name != "inspector.settings":
-            raise
-        if getattr(args, "config", None) is not None:
-            raise UsageError("--config: config files are not read by this version of inspector") from None
-        return {}
-
-    config = load_config(getattr(args, "config", None), Path.cwd())
-    section = getattr(config, "upload", None)
-    if section is None and isinstance(config, Mapping):
-        section = config.get("upload", {})
-    return upload_settings(section or {})
+    """The checked ``[upload]`` section of the config file (the one ``check`` reads)."""
+    config = load_config(getattr(args, "config", None) or os.environ.get("INSPECTOR_CONFIG"), Path.cwd())
+    return upload_settings(config.upload, source=f"config {config.path} [upload]")
 
 
 def _icon(path: str | None) -> bytes | None:
@@ -342,10 +317,6 @@ def _check(args: argparse.Namespace, path: Path, record: Any, env: Mapping[str, 
     if record is None:
         print(f"inspector: {path.name}: not a format inspector reads; nothing to check", file=sys.stderr)
         return 0
-    check_cmd = _check_module()
-    if check_cmd is None:
-        raise UsageError("the check gate is not in this version of inspector: pass --no-check to upload "
-                         "without it")
     return int(check_cmd.gate(args, path, record, env))
 
 
@@ -413,17 +384,32 @@ def run(args: argparse.Namespace) -> int:
     build = transport.send(request, progress=progress, on_retry=on_retry, **options)
     _github_output(env, build)
     if _pick(args, "wait", {}, None, config, False):
-        print_build(build, False, "uploaded") if not args.json else None
+        if not args.json:
+            print_build(build, False, "uploaded")
         try:
             build = transport.wait_for_build(target, build.id, policy=options["policy"], on_status=_on_status,
                                              **wait_options(args, config))
-        except InspectorError as exc:
-            failed = getattr(exc, "build", None)
-            if isinstance(failed, Build):
-                _github_output(env, failed)
-                if args.json:
-                    print(json.dumps(failed.to_json(), indent=2))
-            raise
+        except (ProcessingError, WaitTimeoutError) as exc:
+            return report_unfinished(exc, env, args.json)
         _github_output(env, build)
     print_build(build, args.json, "processed" if build.status == "processed" else "uploaded")
     return 0
+
+
+def report_unfinished(exc: ProcessingError | WaitTimeoutError, env: Mapping[str, str], as_json: bool) -> int:
+    """A build that ended in ``error`` or is still processing: its JSON (with ``--json``) and
+    ``$GITHUB_OUTPUT`` first, then the error line and, for ``error``, the last processLogs lines."""
+    from inspector.cli import error_line  # here: inspector.cli imports this module
+    from inspector.report.text import printable
+
+    if isinstance(exc.build, Build):
+        _github_output(env, exc.build)
+        if as_json:
+            print_build(exc.build, True)
+    print(error_line(exc), file=sys.stderr)
+    logs = exc.logs if isinstance(exc, ProcessingError) else ()
+    if logs:
+        print(f"inspector: last {len(logs)} lines of processLogs:", file=sys.stderr)
+        for line in logs:
+            print(f"  {printable(line)}", file=sys.stderr)
+    return exc.exit_code

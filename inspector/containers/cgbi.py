@@ -12,12 +12,13 @@ import zlib
 from collections.abc import Iterator
 
 from inspector.errors import ArtifactError
+from inspector.limits import MAX_CGBI_PIXELS
 
 __all__ = ["MAX_PIXELS", "is_cgbi", "png_size", "to_standard_png"]
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-#: Far above any icon; it bounds the memory a hostile IHDR can make us allocate.
-MAX_PIXELS = 64 << 20
+#: The largest app icon is 1024x1024; it bounds the memory and time a hostile IHDR can cost.
+MAX_PIXELS = MAX_CGBI_PIXELS
 _MAX_CHUNK = (1 << 31) - 1  # the PNG spec's limit on a chunk length
 
 _COLOUR_CHANNELS = {2: 3, 6: 4}  # truecolour, truecolour with alpha
@@ -113,7 +114,8 @@ def _ihdr(body: bytes) -> tuple[int, int, int, int, int]:
     if width == 0 or height == 0:
         raise ArtifactError(f"corrupt PNG: image of {width}x{height} pixels")
     if width * height > MAX_PIXELS:
-        raise ArtifactError(f"PNG of {width}x{height} pixels is larger than {MAX_PIXELS >> 20} megapixels")
+        raise ArtifactError(f"PNG of {width}x{height} pixels is over the {MAX_PIXELS}-pixel limit "
+                            "(the largest app icon is 1024x1024)")
     return width, height, depth, colour, interlace
 
 

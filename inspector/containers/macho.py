@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from inspector.errors import ArtifactError
+from inspector.limits import MAX_CMS_BLOB_BYTES, MAX_KEPT_STRING, MAX_SIGNATURE_BYTES_TOTAL
 
 __all__ = [
     "CS_ADHOC",
@@ -146,6 +147,10 @@ def read_code_signatures(fh: BinaryIO, size: int) -> tuple[CodeSignature, ...]:
     signatures = []
     for offset, length in slices:
         signature = _slice_signature(reader, offset, length)
+        if reader.signature_bytes > MAX_SIGNATURE_BYTES_TOTAL:
+            raise ArtifactError(f"code signatures of {reader.signature_bytes} bytes over "
+                                f"{len(signatures) + 1} slices: more than the "
+                                f"{MAX_SIGNATURE_BYTES_TOTAL >> 20} MB read per executable")
         if signature is not None:
             signatures.append(signature)
     return tuple(signatures)
@@ -157,6 +162,7 @@ class _Reader:
     def __init__(self, fh: BinaryIO, size: int) -> None:
         self.fh = fh
         self.size = size
+        self.signature_bytes = 0  # over every slice: MAX_SIGNATURE_BYTES_TOTAL
 
     def read_at(self, offset: int, length: int, what: str) -> bytes:
         if offset < 0 or length < 0 or offset + length > self.size:
@@ -244,6 +250,9 @@ def _slice_signature(reader: _Reader, base: int, length: int) -> CodeSignature |
         raise ArtifactError(
             f"Mach-O ({arch}) code signature ({datasize} bytes at offset {dataoff}) lies outside the file"
         )
+    reader.signature_bytes += datasize
+    if reader.signature_bytes > MAX_SIGNATURE_BYTES_TOTAL:
+        return None  # the caller reports it, before anything is read
     blob = reader.read_at(base + dataoff, datasize, "code signature")
     return _parse_superblob(blob, arch)
 
@@ -302,6 +311,10 @@ def _parse_superblob(blob: bytes, arch: str) -> CodeSignature:
         if slot not in blobs:
             return None
         sub_magic, data = blobs[slot]
+        if len(data) - 8 > MAX_CMS_BLOB_BYTES:
+            # A CMS blob or entitlements plist is kilobytes; each kept one stays in memory.
+            raise ArtifactError(f"code signature ({arch}) slot {slot:#x} holds {len(data) - 8} "
+                                f"bytes (at most {MAX_CMS_BLOB_BYTES})")
         if sub_magic != expected:
             raise ArtifactError(
                 f"code signature ({arch}) slot {slot:#x} holds magic {sub_magic:#x}, expected {expected:#x}"
@@ -368,7 +381,7 @@ def _c_string(data: bytes, offset: int, arch: str, what: str) -> str | None:
     end = data.find(b"\0", offset) if offset < len(data) else -1
     if end < 0:
         raise ArtifactError(f"code signature ({arch}) CodeDirectory {what} lies outside it")
-    return data[offset:end].decode("utf-8", "replace")
+    return data[offset : min(end, offset + MAX_KEPT_STRING)].decode("utf-8", "replace")
 
 
 def _arch_name(cputype: int, cpusubtype: int) -> str:

@@ -7,27 +7,44 @@ from typing import Any
 from xml.parsers.expat import ExpatError
 
 from inspector.errors import ArtifactError
+from inspector.limits import MAX_PLIST_BYTES, MAX_PLIST_NODES
 
-__all__ = ["MAX_PLIST_BYTES", "load_plist", "load_plist_dict"]
+__all__ = ["MAX_PLIST_BYTES", "MAX_PLIST_NODES", "load_plist", "load_plist_dict"]
 
-#: Info.plist and profiles are kilobytes; anything this large is not one.
-MAX_PLIST_BYTES = 16 << 20
 _MAX_DEPTH = 64
 
 
-def _check_tree(value: Any, depth: int, stack: set[int]) -> None:
+def _check_tree(root: Any) -> None:
     # Binary plists can hold reference cycles, and deep nesting would blow the recursion limit of
-    # every later walk (JSON, reports): refuse both here, once.
-    if depth > _MAX_DEPTH:
-        raise ArtifactError(f"plist nests deeper than {_MAX_DEPTH} levels")
-    if isinstance(value, dict | list):
-        if id(value) in stack:
-            raise ArtifactError("plist contains a reference cycle")
-        stack.add(id(value))
-        children = value.values() if isinstance(value, dict) else value
-        for child in children:
-            _check_tree(child, depth + 1, stack)
-        stack.discard(id(value))
+    # every later walk (JSON, reports): refuse both here, once. They can also share one subtree
+    # under many parents (a DAG): every later walk visits it once per path, so a few hundred
+    # bytes can stand for billions of nodes. Count nodes per path, as those walks will see them.
+    budget = MAX_PLIST_NODES
+    stack: set[int] = set()
+    # (value, depth, leaving): an explicit stack, so that the walk itself cannot recurse too deep.
+    todo: list[tuple[Any, int, bool]] = [(root, 0, False)]
+    while todo:
+        value, depth, leaving = todo.pop()
+        if leaving:
+            stack.discard(id(value))
+            continue
+        budget -= 1
+        if budget < 0:
+            raise ArtifactError(f"plist holds more than {MAX_PLIST_NODES} values (counting shared "
+                                "ones once per place they appear)")
+        if depth > _MAX_DEPTH:
+            raise ArtifactError(f"plist nests deeper than {_MAX_DEPTH} levels")
+        if isinstance(value, int) and value.bit_length() > 128:
+            # Plist integers are at most 128 bits; an XML <integer>0x...</integer> is not bounded,
+            # and Python refuses to print an int of over 4300 digits (JSON, text reports).
+            raise ArtifactError(f"plist integer of {value.bit_length()} bits (at most 128)")
+        if isinstance(value, dict | list):
+            if id(value) in stack:
+                raise ArtifactError("plist contains a reference cycle")
+            stack.add(id(value))
+            todo.append((value, depth, True))
+            children = value.values() if isinstance(value, dict) else value
+            todo.extend((child, depth + 1, False) for child in children)
 
 
 def load_plist(data: bytes, *, member: str | None = None) -> Any:
@@ -41,13 +58,21 @@ def load_plist(data: bytes, *, member: str | None = None) -> Any:
     if b"<!ENTITY" in head:
         # plistlib uses expat, which expands internal entities: refuse "billion laughs" outright.
         raise ArtifactError("plist declares XML entities (refused)", member=member)
+    # plistlib recognises XML by "<?xml" or "<plist" only; plistutil and Apple's parser also
+    # read a plist that opens with its DOCTYPE line.
+    fmt = plistlib.FMT_XML if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<!DOCTYPE") else None
     try:
-        value = plistlib.loads(data)
-    except (plistlib.InvalidFileException, ExpatError, ValueError, TypeError, KeyError, LookupError,
-            IndexError, OverflowError, RecursionError, UnicodeDecodeError, AttributeError) as exc:
+        value = plistlib.loads(data, fmt=fmt)
+    except (plistlib.InvalidFileException, ExpatError, ValueError, TypeError, KeyError,
+            IndexError, OverflowError, RecursionError, UnicodeDecodeError, AttributeError,
+            LookupError) as exc:
+        # LookupError: an XML declaration naming an encoding Python does not know.
         raise ArtifactError(f"not a readable plist ({type(exc).__name__}: {exc})",
                             member=member) from exc
-    _check_tree(value, 0, set())
+    try:
+        _check_tree(value)
+    except ArtifactError as exc:
+        raise exc.in_member(member) if member else exc from None
     return value
 
 

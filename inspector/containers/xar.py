@@ -62,7 +62,8 @@ def parse_xml(data: bytes, *, member: str | None) -> Element:
     except defusedxml.DefusedXmlException as exc:
         raise ArtifactError(f"XML declares a DTD or entities (refused: {exc})",
                             member=member) from exc
-    except (ParseError, ValueError, UnicodeDecodeError) as exc:
+    except (ParseError, ValueError, UnicodeDecodeError, LookupError) as exc:
+        # LookupError: an XML declaration naming an encoding Python does not know.
         raise ArtifactError(f"not well-formed XML ({exc})", member=member) from exc
 
 
@@ -210,8 +211,9 @@ class XarArchive(ArtifactFile):
         """Absolute offset of a heap range, refusing ranges that leave the file."""
         start = self.heap_start + offset
         if start + size > self._size:
+            # The member names what it is; the message says only what is wrong with it.
             raise ArtifactError(
-                f"{what} lies outside the file (heap offset {offset} + {size} bytes, "
+                f"data lies outside the file (heap offset {offset} + {size} bytes, "
                 f"file has {self._size - self.heap_start} heap bytes)", member=what)
         return start
 
@@ -275,13 +277,12 @@ class XarArchive(ArtifactFile):
         data = _child(elem, "data")
         if data is None:
             return XarMember(name, kind, 0, 0, 0, "application/octet-stream")
-        what = f"<data> of {name}"
         try:
-            offset = _int(data, "offset", what)
-            length = _int(data, "length", what)
-            size = _int(data, "size", what)
+            offset = _int(data, "offset", "<data>")
+            length = _int(data, "length", "<data>")
+            size = _int(data, "size", "<data>")
         except ArtifactError as exc:
-            exc.member = name
+            exc.member = name  # the member, not "TOC": the message then names it once
             raise
         enc = _child(data, "encoding")
         encoding = (enc.get("style") if enc is not None else None) or "application/octet-stream"

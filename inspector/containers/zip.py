@@ -16,6 +16,7 @@ from typing import BinaryIO
 
 from inspector.containers._file import ArtifactFile
 from inspector.errors import ArtifactError
+from inspector.limits import MAX_INFLATED_BYTES, MAX_MEMBERS, MAX_READ_BYTES
 
 __all__ = ["DEFAULT_MEMBER_LIMIT", "MAX_RATIO", "ZipArchive", "is_zip"]
 
@@ -37,10 +38,19 @@ class ZipArchive(ArtifactFile):
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         super().__init__(path)
+        self.inflated = 0  # bytes inflated so far, by declared size (MAX_INFLATED_BYTES)
+        self.read_whole = 0  # of those, bytes read whole into memory (MAX_READ_BYTES)
         try:
             self._zip = zipfile.ZipFile(self._fh)
         except zipfile.BadZipFile as exc:
             self._fh.close()
+            if str(exc) == "File is not a zip file":
+                # zipfile's words when it finds no end-of-central-directory record, which is
+                # what an interrupted download or copy leaves behind.
+                raise ArtifactError(
+                    "not a readable zip archive: the end-of-central-directory record is missing; "
+                    "the file looks truncated (an interrupted download or copy?)", path=self.path,
+                ) from exc
             raise ArtifactError(f"not a readable zip archive ({exc})", path=self.path) from exc
         except NotImplementedError as exc:
             self._fh.close()
@@ -48,14 +58,22 @@ class ZipArchive(ArtifactFile):
         except (OSError, EOFError, ValueError, struct.error) as exc:
             self._fh.close()
             raise ArtifactError(f"truncated or corrupt zip archive ({exc})", path=self.path) from exc
-        self._infos = self._zip.infolist()
-        seen: set[str] = set()
+        listed = self._zip.infolist()
+        if len(listed) > MAX_MEMBERS:
+            self.close()
+            raise ArtifactError(f"zip archive lists {len(listed)} entries (at most {MAX_MEMBERS})",
+                                path=self.path)
+        # One entry per name: the one zipfile's getinfo() reads (the last listed). Every parser
+        # then meets a name once, however many times a hostile central directory repeats it.
+        by_name: dict[str, zipfile.ZipInfo] = {}
         dupes: set[str] = set()
-        for info in self._infos:
-            if info.filename in seen:
+        for info in listed:
+            if info.filename in by_name:
                 dupes.add(info.filename)
-            seen.add(info.filename)
-        self._names = seen
+                del by_name[info.filename]  # keep central-directory order of the last one
+            by_name[info.filename] = info
+        self._infos = list(by_name.values())
+        self._names = set(by_name)
         odd = [i.orig_filename for i in self._infos if any(c in i.orig_filename for c in "\0\r\n")]
         if odd:
             # zipfile cuts names at NUL; Android's zip reader refuses such archives outright.
@@ -65,8 +83,9 @@ class ZipArchive(ArtifactFile):
             )
         if dupes:
             self.warnings.append(
-                "duplicate zip entries (readers may disagree on which one counts): "
-                + ", ".join(sorted(dupes)[:5])
+                f"{len(listed) - len(self._infos)} duplicate zip entries (readers may disagree on "
+                "which one counts; the last of each is read): "
+                + ", ".join(repr(n) for n in sorted(dupes)[:5])
             )
 
     def close(self) -> None:
@@ -97,6 +116,28 @@ class ZipArchive(ArtifactFile):
         return self._zip.start_dir  # type: ignore[attr-defined]
 
     # -- reading ---------------------------------------------------------------------------
+    def _charge(self, info: zipfile.ZipInfo, *, whole: bool) -> None:
+        """Count a member against the artifact's budget before inflating it (zipfile never
+        yields more than the declared size, so the declared size is what it can cost)."""
+        if info.flag_bits & 0x1:
+            raise ArtifactError("member is encrypted (the zip encryption flag is set): cannot read it",
+                                path=self.path, member=info.filename)
+        if self.inflated + info.file_size > MAX_INFLATED_BYTES:
+            raise ArtifactError(
+                f"reading this member ({info.file_size} bytes) would take the bytes inflated from "
+                f"this archive past its budget of {MAX_INFLATED_BYTES} bytes",
+                path=self.path, member=info.filename,
+            )
+        if whole and self.read_whole + info.file_size > MAX_READ_BYTES:
+            raise ArtifactError(
+                f"reading this member ({info.file_size} bytes) would take the bytes read from this "
+                f"archive past its budget of {MAX_READ_BYTES} bytes",
+                path=self.path, member=info.filename,
+            )
+        self.inflated += info.file_size
+        if whole:
+            self.read_whole += info.file_size
+
     def read(self, name: str, *, limit: int = DEFAULT_MEMBER_LIMIT) -> bytes:
         """The member's uncompressed bytes, refusing members over ``limit`` or bomb-like ratios."""
         info = self.info(name)
@@ -112,6 +153,7 @@ class ZipArchive(ArtifactFile):
                 f"compression ratio {info.file_size // info.compress_size}:1 looks like a zip bomb",
                 path=self.path, member=name,
             )
+        self._charge(info, whole=True)
         try:
             with self._zip.open(info) as fh:
                 data = fh.read(limit + 1)
@@ -129,7 +171,7 @@ class ZipArchive(ArtifactFile):
                 return data
             raise ArtifactError(f"unsupported compression ({exc})", path=self.path,
                                 member=name) from exc
-        except (zlib.error, EOFError, OSError, ValueError, struct.error) as exc:
+        except (zlib.error, EOFError, OSError, ValueError, struct.error, RuntimeError) as exc:
             raise ArtifactError(f"corrupt or truncated member ({exc})", path=self.path,
                                 member=name) from exc
         if len(data) > limit:
@@ -143,9 +185,11 @@ class ZipArchive(ArtifactFile):
         """A forward-reading stream of the member (for members too large to read at once, such as
         an executable whose code signature sits at its end). Read errors surface on read."""
         info = self.info(name)
+        self._charge(info, whole=False)
         try:
             return self._zip.open(info)  # type: ignore[return-value]
-        except (zipfile.BadZipFile, NotImplementedError, OSError, ValueError, struct.error) as exc:
+        except (zipfile.BadZipFile, NotImplementedError, OSError, ValueError, struct.error,
+                RuntimeError) as exc:
             raise ArtifactError(f"cannot open member ({exc})", path=self.path, member=name) from exc
 
     def _read_stored(self, info: zipfile.ZipInfo) -> bytes:

@@ -9,12 +9,23 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field, fields
-from typing import Any, Protocol
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple, Protocol
 
 from inspector.containers.zip import ZipArchive
 from inspector.errors import ArtifactError
-from inspector.records.android import Feature, Icon, IconFile, Label
+from inspector.records.android import (
+    Component,
+    DeepLink,
+    Feature,
+    Icon,
+    IconFile,
+    IntentData,
+    IntentFilter,
+    Label,
+    Queries,
+    UsesLibrary,
+)
 
 __all__ = [
     "ANDROID_ATTRS",
@@ -28,6 +39,7 @@ __all__ = [
     "Value",
     "best_icon_png",
     "manifest_facts",
+    "qualified",
 ]
 
 ANDROID_NS = "http://schemas.android.com/apk/res/android"
@@ -57,7 +69,39 @@ ANDROID_ATTRS: dict[int, str] = {
     0x01010597: "android:isFeatureSplit",
     0x01010579: "android:isSplitRequired",
     0x0101054B: "android:versionCodeMajor",
+    0x01010006: "android:permission",
+    0x0101000E: "android:enabled",
+    0x01010010: "android:exported",
+    0x01010018: "android:authorities",
+    0x01010026: "android:mimeType",
+    0x01010027: "android:scheme",
+    0x01010028: "android:host",
+    0x01010029: "android:port",
+    0x0101002A: "android:path",
+    0x0101002B: "android:pathPrefix",
+    0x0101002C: "android:pathPattern",
+    0x01010202: "android:targetActivity",
+    0x0101026C: "android:anyDensity",
+    0x01010280: "android:allowBackup",
+    0x01010284: "android:smallScreens",
+    0x01010285: "android:normalScreens",
+    0x01010286: "android:largeScreens",
+    0x0101028D: "android:resizeable",
+    0x010102B7: "android:installLocation",
+    0x010102BF: "android:xlargeScreens",
+    0x01010364: "android:requiresSmallestWidthDp",
+    0x010104EC: "android:usesCleartextTraffic",
+    0x010104EE: "android:autoVerify",
+    0x01010527: "android:networkSecurityConfig",
 }
+
+_COMPONENT_TAGS = ("activity", "activity-alias", "service", "receiver", "provider")
+_INSTALL_LOCATIONS = {0: "auto", 1: "internalOnly", 2: "preferExternal"}
+_SCREEN_ATTRS = ("smallScreens", "normalScreens", "largeScreens", "xlargeScreens", "anyDensity",
+                 "resizeable")
+_VIEW = "android.intent.action.VIEW"
+_BROWSABLE = "android.intent.category.BROWSABLE"
+_MAIN = "android.intent.action.MAIN"
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,9 +149,11 @@ class Resources(Protocol):
         """``@type/name`` for the reference, if the table knows it."""
 
 
-@dataclass(frozen=True, slots=True)
-class ManifestFacts:
-    """What the manifest says, under the same names as :class:`~inspector.records.android.AndroidApp`."""
+class ManifestFacts(NamedTuple):
+    """What the manifest says, under the same names as :class:`~inspector.records.android.AndroidApp`.
+
+    Immutable like a frozen dataclass, and cheaper to define: the APK path's start-up counts.
+    """
 
     package_name: str | None
     version_code: int | None
@@ -126,11 +172,22 @@ class ManifestFacts:
     split: str | None
     permissions: tuple[str, ...]
     features: tuple[Feature, ...]
+    components: tuple[Component, ...]
+    launcher_activity: str | None
+    leanback_launcher_activity: str | None
+    deep_links: tuple[DeepLink, ...]
+    uses_cleartext_traffic: bool | None
+    network_security_config: str | None
+    allow_backup: bool | None
+    install_location: str | None
+    uses_libraries: tuple[UsesLibrary, ...]
+    queries: Queries
+    supports_screens: dict[str, bool | int]
     warnings: tuple[str, ...]
 
     def record_fields(self) -> dict[str, Any]:
         """The facts as keyword arguments of AndroidApp (warnings are the caller's to merge)."""
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "warnings"}
+        return {k: v for k, v in self._asdict().items() if k != "warnings"}
 
 
 class _Reader:
@@ -232,6 +289,141 @@ def _icon(reader: _Reader, value: Value | None, round_value: Value | None) -> Ic
     )
 
 
+def qualified(package: str | None, name: str | None) -> str | None:
+    """A component class name as aapt2 prints it: ``.Main`` and ``Main`` get the package."""
+    if not name or not package:
+        return name
+    if name.startswith("."):
+        return package + name
+    return name if "." in name else f"{package}.{name}"
+
+
+def _names(r: _Reader, parent: Element, tag: str) -> tuple[str, ...]:
+    out = (r.text(el.attrs.get("android:name"), f"<{tag}> name") for el in parent.find_all(tag))
+    return tuple(n for n in out if n)
+
+
+def _intent(r: _Reader, el: Element) -> IntentFilter:
+    data = []
+    for d in el.find_all("data"):
+        values = {key: r.text(d.attrs.get(f"android:{attr}"), f"<data> {attr}") for key, attr in (
+            ("scheme", "scheme"), ("host", "host"), ("port", "port"), ("path", "path"),
+            ("path_prefix", "pathPrefix"), ("path_pattern", "pathPattern"),
+            ("mime_type", "mimeType"))}
+        data.append(IntentData(**values))
+    auto_verify = el.attrs.get("android:autoVerify")
+    return IntentFilter(
+        actions=_names(r, el, "action"),
+        categories=_names(r, el, "category"),
+        data=tuple(data),
+        auto_verify=auto_verify is not None and r.flag(auto_verify, "autoVerify"),
+    )
+
+
+def _optional_flag(r: _Reader, value: Value | None, what: str) -> bool | None:
+    return None if value is None else r.flag(value, what)
+
+
+def _components(r: _Reader, app: Element | None, package: str | None) -> list[Component]:
+    out: list[Component] = []
+    for el in app.children if app is not None else ():
+        if el.tag not in _COMPONENT_TAGS:
+            continue
+        a = el.attrs
+        kind = el.tag
+        authorities = r.text(a.get("android:authorities"), "<provider> authorities") or ""
+        out.append(Component(
+            kind=kind,  # type: ignore[arg-type]
+            name=qualified(package, r.text(a.get("android:name"), f"<{kind}> name")),
+            exported=_optional_flag(r, a.get("android:exported"), f"<{kind}> exported"),
+            permission=r.text(a.get("android:permission"), f"<{kind}> permission"),
+            intent_filters=tuple(_intent(r, f) for f in el.find_all("intent-filter")),
+            target_activity=qualified(package, r.text(a.get("android:targetActivity"),
+                                                      "<activity-alias> targetActivity")),
+            authorities=tuple(x for x in authorities.split(";") if x),
+            enabled=a.get("android:enabled") is None or r.flag(a.get("android:enabled"), "enabled"),
+        ))
+    return out
+
+
+def _launcher(components: list[Component], category: str) -> str | None:
+    """The first activity (or alias) whose filter has MAIN and ``category``, as aapt2 picks it."""
+    for c in components:
+        if c.kind in ("activity", "activity-alias") and any(
+                _MAIN in f.actions and category in f.categories for f in c.intent_filters):
+            return c.name
+    return None
+
+
+def _deep_links(components: list[Component]) -> list[DeepLink]:
+    links: list[DeepLink] = []
+    for c in components:
+        if c.kind not in ("activity", "activity-alias"):
+            continue
+        for f in c.intent_filters:
+            if _VIEW not in f.actions or _BROWSABLE not in f.categories:
+                continue
+            # Android matches a filter's schemes, authorities and paths in every combination.
+            schemes = list(dict.fromkeys(d.scheme for d in f.data if d.scheme))
+            hosts = list(dict.fromkeys((d.host, d.port) for d in f.data if d.host)) or [(None, None)]
+            paths: list[str | None] = list(dict.fromkeys(
+                p for d in f.data for p in (d.path, d.path_prefix and d.path_prefix + "*",
+                                            d.path_pattern) if p)) or [None]
+            for scheme in schemes:
+                for host, port in hosts:
+                    for path in paths:
+                        links.append(DeepLink(c.name, scheme, host, port, path, f.auto_verify))
+    return list(dict.fromkeys(links))
+
+
+def _file_or_name(r: _Reader, value: Value | None) -> str | None:
+    """A file resource's default path (``res/xml/x.xml``), else its name or literal value."""
+    if not isinstance(value, Ref):
+        return None if value is None else str(value)
+    if r.resources is None:
+        return str(value)
+    files = r.resources.files(value)
+    default = [p for q, p in files if not q or q == "default"] or [p for _, p in files]
+    return default[0] if default else (r.resources.name(value) or str(value))
+
+
+def _install_location(r: _Reader, value: Value | None) -> str | None:
+    value = r.resolve(value, "installLocation")
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return _INSTALL_LOCATIONS.get(value, str(value))
+    return str(value)
+
+
+def _queries(r: _Reader, root: Element) -> Queries:
+    packages: list[str] = []
+    intents: list[IntentFilter] = []
+    providers: list[str] = []
+    for q in root.find_all("queries"):
+        packages += _names(r, q, "package")
+        intents += [_intent(r, i) for i in q.find_all("intent")]
+        for p in q.find_all("provider"):
+            text = r.text(p.attrs.get("android:authorities"), "<queries> provider authorities")
+            providers += [x for x in (text or "").split(";") if x]
+    return Queries(tuple(packages), tuple(intents), tuple(providers))
+
+
+def _supports_screens(r: _Reader, root: Element) -> dict[str, bool | int]:
+    el = root.find("supports-screens")
+    out: dict[str, bool | int] = {}
+    if el is None:
+        return out
+    for name in _SCREEN_ATTRS:
+        value = el.attrs.get(f"android:{name}")
+        if value is not None:
+            out[name] = r.flag(value, name)
+    width = r.integer(el.attrs.get("android:requiresSmallestWidthDp"), "requiresSmallestWidthDp")
+    if width is not None:
+        out["requiresSmallestWidthDp"] = width
+    return out
+
+
 def manifest_facts(root: Element, resources: Resources | None) -> ManifestFacts:
     """Read the facts of an ``<manifest>`` element; problems become warnings, not errors."""
     r = _Reader(resources)
@@ -263,8 +455,16 @@ def manifest_facts(root: Element, resources: Resources | None) -> ManifestFacts:
         required = el.attrs.get("android:required")
         features.append(Feature(name, True if required is None else r.flag(required, name)))
 
+    package = r.text(a.get("package"), "package")
+    components = _components(r, app, package)
+    libraries = [
+        UsesLibrary(name, el.attrs.get("android:required") is None
+                    or r.flag(el.attrs.get("android:required"), name))
+        for el in (app.find_all("uses-library") if app is not None else ())
+        if (name := r.text(el.attrs.get("android:name"), "<uses-library> name"))
+    ]
     return ManifestFacts(
-        package_name=r.text(a.get("package"), "package"),
+        package_name=package,
         version_code=version_code,
         version_name=r.text(a.get("android:versionName"), "versionName"),
         min_sdk=r.sdk(sdk.get("android:minSdkVersion"), "minSdkVersion"),
@@ -287,6 +487,19 @@ def manifest_facts(root: Element, resources: Resources | None) -> ManifestFacts:
         split=r.text(a.get("split"), "split"),
         permissions=tuple(permissions),
         features=tuple(features),
+        components=tuple(components),
+        launcher_activity=_launcher(components, "android.intent.category.LAUNCHER"),
+        leanback_launcher_activity=_launcher(components,
+                                             "android.intent.category.LEANBACK_LAUNCHER"),
+        deep_links=tuple(_deep_links(components)),
+        uses_cleartext_traffic=_optional_flag(r, app_attrs.get("android:usesCleartextTraffic"),
+                                              "usesCleartextTraffic"),
+        network_security_config=_file_or_name(r, app_attrs.get("android:networkSecurityConfig")),
+        allow_backup=_optional_flag(r, app_attrs.get("android:allowBackup"), "allowBackup"),
+        install_location=_install_location(r, a.get("android:installLocation")),
+        uses_libraries=tuple(libraries),
+        queries=_queries(r, root),
+        supports_screens=_supports_screens(r, root),
         warnings=tuple(r.warnings),
     )
 

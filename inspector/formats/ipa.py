@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from inspector.certs import Certificate, certificate_from_der, signed_data_from_der
+from inspector.certs import ASN1_ERRORS, Certificate, certificate_from_der, signed_data_from_der
 from inspector.containers import macho
 from inspector.containers.plist import MAX_PLIST_BYTES, load_plist_dict
 from inspector.containers.zip import MAX_RATIO, ZipArchive
@@ -24,6 +24,7 @@ from inspector.formats.profile import (
     covers,
     embedded_profile,
 )
+from inspector.limits import MAX_NESTED_BUNDLES
 from inspector.records.apple import AppBundle, BundleKind, CodeSignature, IpaApp, ProvisioningProfile
 
 __all__ = ["DEVICE_FAMILIES", "icon_png", "parse"]
@@ -39,6 +40,24 @@ _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _APP_ROOT = re.compile(r"^((?:[^/]+/)?Payload/[^/]+\.app/)")
 _NESTED = re.compile(r"(?:^|/)([^/]+)/[^/]+\.(app|appex)/$")
 _ICON_SIZE = re.compile(r"(\d+(?:\.\d+)?)x\d+(?:\.\d+)?")
+_ICON_IDIOM = re.compile(r"~(?:ipad|iphone)$")
+_ICON_SCALE = re.compile(r"@(\d)x$")
+
+
+class _Index:
+    """Every member name, indexed once by folder: each bundle then looks at its own files only
+    (a bundle of 40k members with 20k icon names is no longer 800 million comparisons)."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = names
+        self.children: dict[str, dict[str, str]] = {}
+        for name in names:
+            folder, _, base = name.rpartition("/")
+            self.children.setdefault(folder + "/", {})[base] = name
+
+    def files_in(self, folder: str) -> dict[str, str]:
+        """``{base name: member}`` of the files directly inside ``folder`` (ending in ``/``)."""
+        return self.children.get(folder, {})
 
 
 def parse(source: Source) -> IpaApp:
@@ -47,13 +66,19 @@ def parse(source: Source) -> IpaApp:
         raise ArtifactError("not a zip archive, so not an IPA")
     names = [n for n in archive.names if not n.startswith("__MACOSX/")]
     root = _app_root(archive, names)
+    index = _Index(names)
     warnings: list[str] = []
     encrypted = any(n.startswith(root) and "SC_Info/" in n[len(root):] for n in names)
-    app = _bundle(archive, names, root, "app", warnings, encrypted)
+    app = _bundle(archive, index, root, "app", warnings, encrypted)
     nested = []
-    for nested_root, kind in _nested_roots(names, root):
+    nested_roots = _nested_roots(names, root)
+    if len(nested_roots) > MAX_NESTED_BUNDLES:
+        warnings.append(f"{len(nested_roots)} nested bundles: only the first {MAX_NESTED_BUNDLES} "
+                        "are read")
+        del nested_roots[MAX_NESTED_BUNDLES:]
+    for nested_root, kind in nested_roots:
         try:
-            nested.append(_bundle(archive, names, nested_root, kind, warnings, encrypted))
+            nested.append(_bundle(archive, index, nested_root, kind, warnings, encrypted))
         except ArtifactError as exc:
             # One broken extension should not hide the facts of the app and its other bundles.
             warnings.append(f"{nested_root}: skipped: {exc.problem}")
@@ -68,11 +93,7 @@ def parse(source: Source) -> IpaApp:
 
 
 def _app_root(archive: ZipArchive, names: list[str]) -> str:
-    roots: list[str] = []
-    for name in names:
-        match = _APP_ROOT.match(name)
-        if match and match.group(1) not in roots:
-            roots.append(match.group(1))
+    roots = list(dict.fromkeys(m.group(1) for m in map(_APP_ROOT.match, names) if m))
     if not roots:
         raise ArtifactError("no app bundle: the archive has no Payload/<name>.app/ folder")
     with_plist = [r for r in roots if r + "Info.plist" in archive]
@@ -109,7 +130,7 @@ def _nested_roots(names: list[str], root: str) -> list[tuple[str, BundleKind]]:
     return sorted(found)
 
 
-def _bundle(archive: ZipArchive, names: list[str], root: str, kind: BundleKind,
+def _bundle(archive: ZipArchive, index: _Index, root: str, kind: BundleKind,
             warnings: list[str], encrypted: bool) -> AppBundle:
     info_name = root + "Info.plist"
     plist = load_plist_dict(archive.read(info_name, limit=MAX_PLIST_BYTES), member=info_name)
@@ -119,7 +140,7 @@ def _bundle(archive: ZipArchive, names: list[str], root: str, kind: BundleKind,
     executable = f.text("CFBundleExecutable")
     families = _device_families(plist.get("UIDeviceFamily"), notes)
     icon_name, icon_files = _icon_names(plist)
-    icon, in_car = _largest_icon(archive, names, root, icon_files)
+    icon, in_car = _largest_icon(archive, index.files_in(root), root, icon_files)
     if kind == "app" and icon is None:
         if in_car:
             notes.append(
@@ -127,7 +148,8 @@ def _bundle(archive: ZipArchive, names: list[str], root: str, kind: BundleKind,
                 "the compiled asset catalog inspector cannot read: no icon to extract"
             )
         elif icon_files:
-            notes.append(f"no icon file in the bundle for {', '.join(icon_files)}")
+            more = f" and {len(icon_files) - 10} more" if len(icon_files) > 10 else ""
+            notes.append(f"no icon file in the bundle for {', '.join(icon_files[:10])}{more}")
     profile = _profile(archive, root, notes, encrypted)
     signature = _code_signature(archive, root, executable, notes) if executable else None
     if executable is None:
@@ -221,32 +243,49 @@ def _icon_names(plist: Mapping[str, Any]) -> tuple[str | None, tuple[str, ...]]:
     return icon_name, tuple(dict.fromkeys(names))
 
 
-def _largest_icon(archive: ZipArchive, names: list[str], root: str,
+def _largest_icon(archive: ZipArchive, top: Mapping[str, str], root: str,
                   icon_files: tuple[str, ...]) -> tuple[str | None, bool]:
     """The member of the largest icon, and whether the icon lives only in Assets.car.
 
     ``AppIcon60x60`` names a family of files: ``AppIcon60x60@2x.png``, ``AppIcon60x60@3x.png``,
     ``AppIcon76x76@2x~ipad.png``... Size is points x scale, both read from the file name; the
     member's size breaks ties (and ranks names that carry no size, such as ``Icon.png``).
+    ``top`` maps the base names of the files directly in the bundle to their members.
     """
-    top = {n[len(root):]: n for n in names if n.startswith(root) and "/" not in n[len(root):]}
-    best: tuple[float, int, str] | None = None
+    stems: dict[str, float] = {}
     for icon_name in icon_files:
         stem = icon_name[:-4] if icon_name.lower().endswith(".png") else icon_name
-        pattern = re.compile(re.escape(stem) + r"(?:@(\d)x)?(?:~(?:ipad|iphone))?\.png$")
         points_match = _ICON_SIZE.search(stem)
-        points = float(points_match.group(1)) if points_match else 0.0
-        for base, member in top.items():
-            match = pattern.fullmatch(base)
-            if match is None:
+        stems[stem] = float(points_match.group(1)) if points_match else 0.0
+    best: tuple[float, int, str] | None = None
+    for base, member in top.items():
+        # A file matches an icon name when it is <stem>[@<n>x][~ipad|~iphone].png: undo the
+        # optional suffixes from the end, every way they can be read, and look the stem up.
+        if not base.endswith(".png"):
+            continue
+        for stem, scale in _icon_stems(base[:-4]):
+            if stem not in stems:
                 continue
-            pixels = points * int(match.group(1) or 1)
-            rank = (pixels, archive.info(member).file_size, member)
+            rank = (stems[stem] * scale, archive.info(member).file_size, member)
             if best is None or rank > best:
                 best = rank
     if best is not None:
         return best[2], False
     return None, root + "Assets.car" in archive
+
+
+def _icon_stems(name: str) -> list[tuple[str, int]]:
+    """Every ``(stem, scale)`` that ``name`` (a file name without ``.png``) can be read as."""
+    bare = [name]
+    idiom = _ICON_IDIOM.search(name)
+    if idiom:
+        bare.append(name[: idiom.start()])
+    out = [(n, 1) for n in bare]
+    for n in bare:
+        scale = _ICON_SCALE.search(n)
+        if scale:
+            out.append((n[: scale.start()], int(scale.group(1))))
+    return out
 
 
 def _profile(archive: ZipArchive, root: str, notes: list[str],
@@ -341,6 +380,11 @@ def _signer(signature: macho.CodeSignature, executable: str,
     except ArtifactError as exc:
         notes.append(f"executable {executable} ({signature.arch}): CMS blob unreadable "
                      f"({exc.problem})")
+        return None, None
+    except ASN1_ERRORS as exc:
+        # signer infos are parsed lazily, here: a malformed one fails on access.
+        notes.append(f"executable {executable} ({signature.arch}): CMS blob unreadable "
+                     f"({type(exc).__name__}: {str(exc)[:120]})")
         return None, None
 
 

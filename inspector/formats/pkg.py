@@ -31,6 +31,7 @@ from inspector.containers.plist import MAX_PLIST_BYTES, load_plist_dict
 from inspector.containers.xar import XarArchive, XarMember, parse_xml
 from inspector.errors import ArtifactError
 from inspector.formats import Source
+from inspector.limits import MAX_KEPT_STRING
 from inspector.records.pkg import App, Bundle, Component, Pkg, PkgSignature
 
 __all__ = ["parse"]
@@ -107,8 +108,11 @@ def _xml_member(xar: XarArchive, name: str) -> Element:
 
 
 # -- Distribution --------------------------------------------------------------------------------
-def _version_key(text: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in re.findall(r"\d+", text)) or (1 << 30,)
+def _version_key(text: str) -> tuple[tuple[int, str], ...]:
+    # Numbers compared by (digit count, digits) without leading zeros: numeric order for any
+    # length, where int() refuses strings of more than 4300 digits.
+    parts = (p.lstrip("0") for p in re.findall(r"\d+", text))
+    return tuple((len(p), p) for p in parts) or ((1 << 30, ""),)
 
 
 def _attr(elem: Element | None, name: str) -> str | None:
@@ -248,7 +252,8 @@ def _scan_payload(xar: XarArchive, name: str, target: str | None) -> tuple[
 
 def _str(plist: dict[str, Any], key: str) -> str | None:
     value = plist.get(key)
-    return value if isinstance(value, str) else (None if value is None else str(value))
+    text = value if isinstance(value, str) else (None if value is None else str(value))
+    return text[:MAX_KEPT_STRING] if text is not None else None
 
 
 def _app_from_plist(path: str, plist: dict[str, Any], component: Component) -> App:

@@ -14,10 +14,11 @@ from typing import Any, Literal
 
 from asn1crypto import cms
 
-from inspector.certs import Certificate, certificate_from_der, signed_data_from_der
+from inspector.certs import ASN1_ERRORS, Certificate, certificate_from_der, signed_data_from_der
 from inspector.containers.plist import MAX_PLIST_BYTES, load_plist_dict
 from inspector.errors import ArtifactError
 from inspector.formats import Source
+from inspector.limits import MAX_KEPT_STRING
 from inspector.records.apple import ProvisioningProfile, SigningType, is_macos_platform
 
 __all__ = [
@@ -102,7 +103,7 @@ def _encapsulated(data: bytes) -> cms.EncapsulatedContentInfo:
     encap = signed_data_from_der(data)["encap_content_info"]
     try:
         encap["content"].native  # noqa: B018 - parse now so that damage fails here
-    except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
+    except ASN1_ERRORS as exc:
         raise ArtifactError(f"CMS content is unreadable ({_gist(str(exc))})") from exc
     return encap
 
@@ -185,10 +186,19 @@ class PlistFields:
         value = self.plist[key]
         self.warnings.append(f"{key} is a {type(value).__name__}, expected {expected}: ignored")
 
+    def _kept(self, key: str, value: str) -> str:
+        # A record keeps facts, not payloads: a 16 MB "name" is cut, and said to be.
+        if len(value) <= MAX_KEPT_STRING:
+            return value
+        self.warnings.append(f"{key} is {len(value)} characters long: cut to {MAX_KEPT_STRING}")
+        return value[:MAX_KEPT_STRING]
+
     def text(self, key: str) -> str | None:
         value = self.plist.get(key)
-        if value is None or isinstance(value, str):
-            return value
+        if value is None:
+            return None
+        if isinstance(value, str):
+            return self._kept(key, value)
         self._wrong(key, "a string")
         return None
 
@@ -197,7 +207,7 @@ class PlistFields:
         if value is None:
             return ()
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            return tuple(value)
+            return tuple(self._kept(key, v) for v in value)
         self._wrong(key, "an array of strings")
         return ()
 

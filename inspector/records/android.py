@@ -12,13 +12,19 @@ from inspector.records.base import FileInfo
 
 __all__ = [
     "AndroidApp",
+    "Component",
+    "DeepLink",
     "Feature",
     "Icon",
     "IconFile",
+    "IntentData",
+    "IntentFilter",
     "Label",
     "Module",
+    "Queries",
     "Signer",
     "Signing",
+    "UsesLibrary",
 ]
 
 
@@ -130,6 +136,99 @@ class Signing:
 
 
 @dataclass(frozen=True, slots=True)
+class IntentData:
+    """One ``<data>`` element of an intent filter, attributes as written."""
+
+    scheme: str | None = None
+    host: str | None = None
+    port: str | None = None
+    path: str | None = None
+    path_prefix: str | None = None
+    path_pattern: str | None = None
+    mime_type: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IntentFilter:
+    """An ``<intent-filter>`` (or a ``<queries>`` ``<intent>``): actions, categories, data."""
+
+    actions: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    data: tuple[IntentData, ...] = ()
+    auto_verify: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Component:
+    """An activity, activity-alias, service, receiver or provider of the manifest.
+
+    ``name`` is fully qualified as aapt2 prints it (``.Main`` and ``Main`` become
+    ``<package>.Main``); ``exported`` is the ``android:exported`` value as declared, None when
+    absent (Android 12+ refuses to install an app that targets it and leaves ``exported`` unset
+    on a component with an intent filter). ``target_activity`` is an alias's target,
+    ``authorities`` a provider's.
+    """
+
+    kind: Literal["activity", "activity-alias", "service", "receiver", "provider"]
+    name: str | None
+    exported: bool | None
+    permission: str | None = None
+    intent_filters: tuple[IntentFilter, ...] = ()
+    target_activity: str | None = None
+    authorities: tuple[str, ...] = ()
+    enabled: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class DeepLink:
+    """A URL an activity opens from a browser: an intent filter with VIEW and BROWSABLE.
+
+    One per scheme x host x path combination of the filter, as Android matches them; ``path`` is
+    ``/x`` for ``path``, ``/x*`` for ``pathPrefix`` and the pattern for ``pathPattern``.
+    ``auto_verify`` marks a verified app link (``android:autoVerify``, http/https only).
+    """
+
+    component: str | None
+    scheme: str
+    host: str | None = None
+    port: str | None = None
+    path: str | None = None
+    auto_verify: bool = False
+
+    @property
+    def url(self) -> str:
+        authority = (self.host or "") + (f":{self.port}" if self.port else "")
+        if not authority and not self.path:
+            return f"{self.scheme}:"
+        return f"{self.scheme}://{authority}{self.path or ''}"
+
+    @property
+    def app_link(self) -> bool:
+        return self.auto_verify and self.scheme in ("http", "https")
+
+    def json_extras(self, now: datetime | None) -> dict[str, object]:
+        return {"url": self.url, "app_link": self.app_link}
+
+
+@dataclass(frozen=True, slots=True)
+class UsesLibrary:
+    """A ``<uses-library>``: a shared library the device must (or may) provide."""
+
+    name: str
+    required: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Queries:
+    """``<queries>`` (API 30 package visibility): the packages, intents and providers the app
+    declares it will look for."""
+
+    packages: tuple[str, ...] = ()
+    intents: tuple[IntentFilter, ...] = ()
+    providers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Module:
     """A module of an App Bundle (``base`` or a feature module)."""
 
@@ -143,7 +242,14 @@ class Module:
 
 @dataclass(frozen=True, slots=True)
 class AndroidApp:
-    """An APK or an AAB, with the names users know from the manifest."""
+    """An APK or an AAB, with the names users know from the manifest.
+
+    ``uses_cleartext_traffic``, ``allow_backup`` and ``install_location`` are the ``<application>``
+    / ``<manifest>`` values as declared (None when absent: the platform default applies);
+    ``network_security_config`` is the file the reference points to (or the reference);
+    ``supports_screens`` holds the declared ``<supports-screens>`` attributes by their names
+    (``smallScreens``, ``anyDensity``, ``requiresSmallestWidthDp``...).
+    """
 
     format: Literal["apk", "aab"]
     file: FileInfo
@@ -168,4 +274,15 @@ class AndroidApp:
     signing: Signing
     modules: tuple[Module, ...] = ()
     bundletool_version: str | None = None
+    components: tuple[Component, ...] = ()
+    launcher_activity: str | None = None
+    leanback_launcher_activity: str | None = None
+    deep_links: tuple[DeepLink, ...] = ()
+    uses_cleartext_traffic: bool | None = None
+    network_security_config: str | None = None
+    allow_backup: bool | None = None
+    install_location: str | None = None
+    uses_libraries: tuple[UsesLibrary, ...] = ()
+    queries: Queries = field(default_factory=Queries)
+    supports_screens: Mapping[str, bool | int] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()

@@ -6,6 +6,7 @@ import base64
 import dataclasses
 import enum
 import hashlib
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -67,7 +68,8 @@ def jsonable(value: Any, now: datetime | None = None) -> Any:
 
     Dataclass fields keep their names; a record may add derived values (days left...) through a
     ``json_extras(now)`` method. Datetimes become ISO 8601 UTC strings with ``Z``, bytes become
-    base64, enums their value, tuples and sets lists. Cycles cannot occur: records are trees.
+    base64, enums their value, tuples and sets lists, non-finite floats the strings ``"NaN"``,
+    ``"Infinity"``, ``"-Infinity"``. Cycles cannot occur: records are trees.
     """
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         out = {f.name: jsonable(getattr(value, f.name), now) for f in dataclasses.fields(value)
@@ -84,6 +86,12 @@ def jsonable(value: Any, now: datetime | None = None) -> Any:
         return value.isoformat()
     if isinstance(value, bytes | bytearray):
         return base64.b64encode(bytes(value)).decode("ascii")
+    if isinstance(value, float) and not math.isfinite(value):
+        # A plist <real> may hold nan or inf; JSON has no such numbers, so they become strings.
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if type(value).__name__ == "extended_datetime":
+        # asn1crypto's stand-in for dates of year 0, which datetime cannot hold.
+        return _iso(value)
     if isinstance(value, Mapping):
         return {str(k): jsonable(v, now) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):

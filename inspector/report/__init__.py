@@ -83,4 +83,6 @@ def render_json(results: Sequence[dict[str, Any]], now: datetime | None) -> str:
     if now is not None:
         doc["now"] = jsonable(now)
     doc["results"] = list(results)
-    return json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=False)
+    # allow_nan=False: jsonable already turned non-finite floats into strings; should one slip
+    # through, failing here beats printing JSON that strict parsers refuse.
+    return json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=False, allow_nan=False)

@@ -49,6 +49,39 @@ def _signer_label(signer: Signer) -> str:
     return label
 
 
+def _yes_no(value: bool | None) -> str | None:
+    return None if value is None else ("yes" if value else "no")
+
+
+def _settings(block: Block, app: AndroidApp) -> None:
+    block.add("Cleartext traffic", _yes_no(app.uses_cleartext_traffic))
+    block.add("Network config", app.network_security_config)
+    block.add("Allow backup", _yes_no(app.allow_backup))
+    block.add("Install location", app.install_location)
+    block.add("Libraries", ", ".join(lib.name + ("" if lib.required else " (optional)")
+                                     for lib in app.uses_libraries))
+    q = app.queries
+    queries = [f"{len(q.packages)} package{'s' if len(q.packages) != 1 else ''}" if q.packages
+               else None,
+               f"{len(q.intents)} intent{'s' if len(q.intents) != 1 else ''}" if q.intents else None,
+               f"{len(q.providers)} provider{'s' if len(q.providers) != 1 else ''}" if q.providers
+               else None]
+    block.add("Queries", ", ".join(x for x in queries if x))
+    block.add("Screens", ", ".join(f"{k}={str(v).lower()}" for k, v in app.supports_screens.items()))
+
+
+def _components(block: Block, app: AndroidApp) -> None:
+    """Counts per kind (real apps declare hundreds; ``--json`` lists every one)."""
+    counts: dict[str, int] = {}
+    for c in app.components:
+        counts[c.kind] = counts.get(c.kind, 0) + 1
+    exported = sum(1 for c in app.components if c.exported)
+    plural = {"activity": "activities", "activity-alias": "activity-aliases"}
+    block.add("Components", ", ".join(
+        f"{n} {kind if n == 1 else plural.get(kind, kind + 's')}" for kind, n in counts.items())
+        + f" ({exported} exported)")
+
+
 def render(app: AndroidApp, now: datetime | None) -> Block:
     block = header(app)
     block.add("Package", app.package_name)
@@ -65,21 +98,27 @@ def render(app: AndroidApp, now: datetime | None) -> Block:
         label = f"(unresolved {app.label.resource})"
     block.add("Label", label)
     if app.label.localized:
-        block.add("Localized", "\n".join(f"{k}: {v}" for k, v in app.label.localized.items()))
+        block.add("Localized", [f"{k}: {v}" for k, v in app.label.localized.items()])
     icon = app.icon
     if icon.resource:
         best = icon.best_png
-        text = icon.resource + ("  (adaptive)" if icon.adaptive else "")
+        lines = [icon.resource + ("  (adaptive)" if icon.adaptive else "")]
         if best:
-            text += f"\nbest: {best.path}"
-        block.add("Icon", text)
+            lines.append(f"best: {best.path}")
+        block.add("Icon", lines)
     block.add("Debuggable", "YES" if app.debuggable else "no")
     if app.test_only:
         block.add("Test only", "YES")
     block.add("Split", app.split)
     block.add("ABIs", ", ".join(app.abis) or "none (no native code)")
+    block.add("Launcher", app.launcher_activity)
+    block.add("TV launcher", app.leanback_launcher_activity)
+    if app.components:
+        _components(block, app)
+    _settings(block, app)
     signing = app.signing
-    block.add("Signed", ", ".join(signing.schemes) if signing.signed else "NO (unsigned)")
+    block.add("Signed", f"{', '.join(signing.schemes)}  (not verified)" if signing.signed
+              else "NO (unsigned)")
     if app.format == "aab":
         block.add("Bundletool", app.bundletool_version)
     if app.modules:
@@ -89,6 +128,10 @@ def render(app: AndroidApp, now: datetime | None) -> Block:
                      f"title {m.title!r}" if m.title else None,
                      "ABIs " + ", ".join(m.abis) if m.abis else None]
             modules.add(m.name, ", ".join(p for p in parts if p))
+    if app.deep_links:
+        links = block.child(f"Deep links ({len(app.deep_links)})")
+        for link in app.deep_links:
+            links.rows.append(("-", link.url + ("  (verified app link)" if link.app_link else "")))
     if app.permissions:
         perms = block.child(f"Permissions ({len(app.permissions)})")
         for p in app.permissions:

@@ -13,7 +13,7 @@ from inspector.records.apple import AppBundle, IpaApp, ProvisioningProfile
 from inspector.report import header
 from inspector.report.text import Block, when
 
-__all__ = ["MAX_DEVICES_SHOWN", "render"]
+__all__ = ["MAX_DEVICES_SHOWN", "render", "xcode_version"]
 
 #: Profiles list up to 100 (or more) UDIDs; the first few tell the story, the count the rest.
 MAX_DEVICES_SHOWN = 10
@@ -35,6 +35,16 @@ def render(record: IpaApp | ProvisioningProfile, now: datetime | None) -> Block:
     return block
 
 
+def xcode_version(dt_xcode: str | None) -> str | None:
+    """``DTXcode`` as people say it: ``0730`` is Xcode 7.3, ``1501`` Xcode 15.0.1, ``1620`` 16.2."""
+    if not dt_xcode:
+        return None
+    if not (dt_xcode.isascii() and dt_xcode.isdigit() and len(dt_xcode) == 4):
+        return f"Xcode {dt_xcode}"
+    major, minor, patch = int(dt_xcode[:2]), int(dt_xcode[2]), int(dt_xcode[3])
+    return f"Xcode {major}.{minor}" + (f".{patch}" if patch else "")
+
+
 def _yes_no(value: bool | None, yes: str = "yes", no: str = "NO") -> str | None:
     if value is None:
         return None
@@ -51,7 +61,7 @@ def _bundle(block: Block, bundle: AppBundle, now: datetime | None) -> None:
     block.add("Minimum OS", bundle.MinimumOSVersion)
     block.add("Device family", ", ".join(bundle.UIDeviceFamily))
     block.add("Platforms", ", ".join(bundle.CFBundleSupportedPlatforms))
-    built = [x for x in (bundle.DTSDKName, f"Xcode {bundle.DTXcode}" if bundle.DTXcode else None) if x]
+    built = [x for x in (bundle.DTSDKName, xcode_version(bundle.DTXcode)) if x]
     block.add("Built with", ", ".join(built))
     if bundle.icon:
         block.add("Icon", bundle.icon)
@@ -73,8 +83,8 @@ def _bundle(block: Block, bundle: AppBundle, now: datetime | None) -> None:
         if sig.adhoc:
             block.add("Signed by", "ad-hoc (no certificate)")
         elif sig.certificate is not None:
-            block.add("Signed by", f"{sig.certificate.common_name or sig.certificate.subject}\n"
-                                   f"SHA-1 {sig.certificate.sha1}")
+            block.add("Signed by", [sig.certificate.common_name or sig.certificate.subject,
+                                    f"SHA-1 {sig.certificate.sha1}"])
         block.add("Certificate in profile", _yes_no(bundle.certificate_in_profile))
         block.add("Architectures", ", ".join(sig.archs))
     if profile is not None:
@@ -131,7 +141,7 @@ def _profile_details(parent: Block, profile: ProvisioningProfile, now: datetime 
         hidden = profile.device_count - len(shown)
         if hidden:
             shown.append(f"... and {hidden} more ({profile.device_count} in all)")
-        block.add("Device UDIDs", "\n".join(shown))
+        block.add("Device UDIDs", shown)
     if not profile.DeveloperCertificates:
         block.add("Certificates", "none readable")
     for i, cert in enumerate(profile.DeveloperCertificates, 1):
@@ -148,8 +158,8 @@ def _certificate(parent: Block, title: str, cert: Certificate, now: datetime | N
     block.add("Valid until", when(cert.not_after, now))
 
 
-def _entitlements(values: Mapping[str, Any]) -> str:
-    return "\n".join(f"{key}: {_value(value)}" for key, value in sorted(values.items()))
+def _entitlements(values: Mapping[str, Any]) -> list[str]:
+    return [f"{key}: {_value(value)}" for key, value in sorted(values.items())]
 
 
 def _value(value: Any) -> str:

@@ -20,12 +20,13 @@ def render(record: Pkg, now: datetime | None) -> Block:
     block.add("Product version", record.product_version)
     app = record.app
     if app is not None:
-        block.add("CFBundleIdentifier", app.CFBundleIdentifier)
-        block.add("CFBundleShortVersionString", app.CFBundleShortVersionString)
-        block.add("CFBundleVersion", app.CFBundleVersion)
-        block.add("CFBundleDisplayName", app.CFBundleDisplayName)
-        block.add("CFBundleName", app.CFBundleName)
-        block.add("LSMinimumSystemVersion", app.LSMinimumSystemVersion)
+        block.add("Bundle id", app.CFBundleIdentifier)
+        version = app.CFBundleShortVersionString or "?"
+        block.add("Version", f"{version} (build {app.CFBundleVersion})" if app.CFBundleVersion
+                  else version)
+        names = [n for n in (app.CFBundleDisplayName, app.CFBundleName) if n]
+        block.add("Name", " / ".join(dict.fromkeys(names)))
+        block.add("App minimum OS", app.LSMinimumSystemVersion)
         where = app.path or "?"
         if app.component:
             where += f" (component {app.component})"
@@ -40,10 +41,10 @@ def render(record: Pkg, now: datetime | None) -> Block:
         block.add("Signature", f"{' + '.join(sig.styles)} (not verified)")
         block.add("Signed by", leaf.subject)
         block.add("Team id", sig.team_id)
-        block.add("Certificate SHA-256", leaf.sha256)
-        block.add("Certificate expires", when(leaf.not_after, now))
+        block.add("SHA-256", leaf.sha256)
+        block.add("Valid until", when(leaf.not_after, now))
         if len(sig.chain) > 1:
-            block.add("Chain", "\n".join(c.subject for c in sig.chain[1:]))
+            block.add("Chain", [c.subject for c in sig.chain[1:]])
     elif sig.signed:
         block.add("Signature", f"{' + '.join(sig.styles)}, no certificate")
     else:

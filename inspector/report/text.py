@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from inspector.records.base import days_left, expired
 
-__all__ = ["Block", "human_size", "when"]
+__all__ = ["Block", "human_size", "printable", "when"]
+
+# C0 and C1 controls, DEL, and the Unicode marks that reorder or hide text (bidi overrides and
+# isolates, zero-width and line/paragraph separators): a hostile label must not move the cursor,
+# clear the screen, retitle the terminal or start a line of its own.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
+
+
+def _escape_one(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return {0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t"}.get(
+        code, f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character written as an escape (``\\n``, ``\\x1b``...)."""
+    return _CONTROLS.sub(_escape_one, text)
 
 
 @dataclass
@@ -15,14 +33,21 @@ class Block:
     """A titled group of ``key  value`` rows, with nested blocks below the rows."""
 
     title: str
-    rows: list[tuple[str, str]] = field(default_factory=list)
+    rows: list[tuple[str, str | Sequence[str]]] = field(default_factory=list)
     children: list[Block] = field(default_factory=list)
 
     def add(self, key: str, value: object) -> Block:
-        """Add a row; None and empty values are skipped so that absent facts print nothing."""
+        """Add a row; None and empty values are skipped so that absent facts print nothing.
+
+        A list or tuple of strings is one value of several lines; a newline inside a string is
+        not a line break (it is escaped, like every control character, when rendered).
+        """
         if value is None or value == "" or value == () or value == []:
             return self
-        self.rows.append((key, value if isinstance(value, str) else str(value)))
+        if isinstance(value, list | tuple):
+            self.rows.append((key, [str(v) for v in value]))
+        else:
+            self.rows.append((key, value if isinstance(value, str) else str(value)))
         return self
 
     def child(self, title: str) -> Block:
@@ -32,12 +57,12 @@ class Block:
 
     def render(self, indent: int = 0) -> list[str]:
         pad = " " * indent
-        lines = [pad + self.title]
-        width = max((len(k) for k, _ in self.rows), default=0)
+        lines = [pad + printable(self.title)]
+        width = max((len(printable(k)) for k, _ in self.rows), default=0)
         for key, value in self.rows:
-            head = f"{pad}  {key.ljust(width)}  "
-            value_lines = value.split("\n")
-            lines.append(head + value_lines[0])
+            head = f"{pad}  {printable(key).ljust(width)}  "
+            value_lines = [printable(v) for v in ([value] if isinstance(value, str) else value)]
+            lines.append(head + (value_lines[0] if value_lines else ""))
             lines.extend(" " * len(head) + extra for extra in value_lines[1:])
         for child in self.children:
             lines.extend(child.render(indent + 2))

@@ -71,13 +71,15 @@ class NetworkError(UploadError):
 
 
 class ProcessingError(UploadError):
-    """The build ended in ``error`` on the server: ``errorCode``, ``error`` and the last log lines."""
+    """The build ended in ``error`` on the server: ``errorCode`` and ``error`` in the message,
+    the last lines of ``processLogs`` in :attr:`logs`."""
 
     exit_code = EXIT_PROCESSING
 
-    def __init__(self, message: str, build: Any = None) -> None:
+    def __init__(self, message: str, build: Any = None, logs: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.build = build
+        self.logs = logs
 
 
 class WaitTimeoutError(UploadError):

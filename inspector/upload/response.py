@@ -151,13 +151,11 @@ def parse_body(http_status: int, body: bytes, retry_after: str | None = None) ->
 
 
 def processing_error(build: Build, last_lines: int = 20) -> ProcessingError:
-    """The error of a build that ended in ``error``: its code, message and last log lines."""
+    """The error of a build that ended in ``error``: its code and message (one line), and the last
+    ``last_lines`` lines of its processing log."""
     head = f"build {build.id} failed processing"
     if build.error_code:
         head += f" (errorCode {build.error_code})"
     if build.error:
         head += f": {build.error}"
-    logs = build.process_logs[-last_lines:]
-    if logs:
-        head += "\n  last processLogs lines:\n" + "\n".join(f"    {line}" for line in logs)
-    return ProcessingError(head, build)
+    return ProcessingError(head, build, tuple(build.process_logs[-last_lines:]))

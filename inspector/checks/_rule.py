@@ -1,0 +1,70 @@
+"""The shape of a rule: a stable code, a title, the formats it applies to, and a pure function."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from inspector.checks.expectations import Expectations
+from inspector.checks.findings import Finding, Severity
+from inspector.summary import Summary
+
+__all__ = ["ALL_FORMATS", "Check", "Rule", "rule", "version_tuple"]
+
+ALL_FORMATS = frozenset({"apk", "aab", "ipa", "profile", "pkg"})
+
+#: ``(summary, record, expectations, now) -> findings``: facts and time in, findings out.
+Check = Callable[[Summary, Any, Expectations, datetime], Iterable[Finding]]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One rule: every finding it yields carries its ``code``."""
+
+    code: str
+    title: str
+    formats: frozenset[str]
+    check: Check
+
+    def applies_to(self, summary: Summary) -> bool:
+        return summary.format in self.formats
+
+    def finding(self, severity: Severity, field: str, message: str,
+                expected: object = None, actual: object = None) -> Finding:
+        return Finding(self.code, severity, field, message,
+                       None if expected is None else str(expected),
+                       None if actual is None else str(actual))
+
+
+def rule(registry: list[Rule], code: str, title: str,
+         formats: Iterable[str] = ALL_FORMATS) -> Callable[[Callable[..., Iterable[Finding]]], Rule]:
+    """Register ``check(rule, summary, record, expectations, now)`` as a rule in ``registry``."""
+
+    def register(fn: Callable[..., Iterable[Finding]]) -> Rule:
+        holder: list[Rule] = []
+
+        def bound(summary: Summary, record: Any, exp: Expectations, now: datetime
+                  ) -> Iterable[Finding]:
+            return fn(holder[0], summary, record, exp, now)
+
+        made = Rule(code, title, frozenset(formats), bound)
+        holder.append(made)
+        registry.append(made)
+        return made
+
+    return register
+
+
+def version_tuple(text: str | None) -> tuple[int, ...] | None:
+    """``15.0.1`` -> ``(15, 0, 1)`` for comparing OS versions; None when not dotted numbers."""
+    if not text:
+        return None
+    parts = text.strip().split(".")
+    if not all(p.isascii() and p.isdigit() for p in parts):
+        return None
+    numbers = [int(p) for p in parts]
+    while len(numbers) > 1 and numbers[-1] == 0:
+        numbers.pop()
+    return tuple(numbers)

@@ -1,0 +1,184 @@
+"""Rules for IPAs, provisioning profiles and PKGs: what makes an Apple build installable outside
+the App Store, and what a release expects of its profile, team, devices and extensions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from inspector.checks._rule import Rule, rule
+from inspector.checks.expectations import DEFAULT_SIGNING_TYPES, Expectations
+from inspector.checks.findings import Finding
+from inspector.records.apple import AppBundle, IpaApp, ProvisioningProfile
+from inspector.records.pkg import Pkg
+from inspector.summary import Summary
+
+__all__ = ["RULES"]
+
+RULES: list[Rule] = []
+
+
+def _profiles(record: Any) -> list[tuple[str, ProvisioningProfile]]:
+    """(owner, profile) for a standalone profile, or for every bundle of an IPA that has one."""
+    if isinstance(record, ProvisioningProfile):
+        return [("profile", record)]
+    return [(_owner(record, b), b.mobileprovision) for b in record.bundles
+            if b.mobileprovision is not None]
+
+
+def _owner(record: IpaApp, bundle: AppBundle) -> str:
+    return "app" if bundle is record.app else bundle.path.removeprefix(record.app.path).rstrip("/")
+
+
+@rule(RULES, "IOS001", "a provisioning profile is embedded", ("ipa",))
+def _has_profile(r: Rule, s: Summary, ipa: IpaApp, e: Expectations, now: datetime
+                 ) -> Iterator[Finding]:
+    if ipa.app.mobileprovision is None and not ipa.encrypted:
+        yield r.finding("error", "embedded.mobileprovision", "the app has no embedded "
+                        "provisioning profile: no device outside the App Store will install it",
+                        "a profile", "none")
+
+
+@rule(RULES, "IOS002", "signing type is allowed", ("ipa", "profile"))
+def _signing_type(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
+                  ) -> Iterator[Finding]:
+    allowed = e.signing_type or DEFAULT_SIGNING_TYPES
+    for owner, profile in _profiles(record):
+        kind = profile.signingType
+        if kind in allowed:
+            continue
+        why = (": such a build installs only through the App Store (TestFlight included), "
+               "not from a distribution service" if kind == "app-store" else "")
+        yield r.finding("error", f"signingType ({owner})",
+                        f"profile {profile.Name!r} ({owner}) is {kind}, allowed: "
+                        f"{', '.join(allowed)}{why}", ", ".join(allowed), kind)
+
+
+@rule(RULES, "IOS003", "bundle id is covered by the profile's app id", ("ipa",))
+def _bundle_id(r: Rule, s: Summary, ipa: IpaApp, e: Expectations, now: datetime
+               ) -> Iterator[Finding]:
+    for bundle in ipa.bundles:
+        profile = bundle.mobileprovision
+        if bundle.bundle_id_matches_profile is False and profile is not None:
+            yield r.finding("error", f"CFBundleIdentifier ({_owner(ipa, bundle)})",
+                            f"bundle id {bundle.CFBundleIdentifier!r} ({_owner(ipa, bundle)}) is not "
+                            f"covered by the profile's app id {profile.application_identifier!r}",
+                            profile.application_identifier, bundle.CFBundleIdentifier)
+
+
+@rule(RULES, "IOS004", "signing certificate is in the profile", ("ipa",))
+def _cert_in_profile(r: Rule, s: Summary, ipa: IpaApp, e: Expectations, now: datetime
+                     ) -> Iterator[Finding]:
+    for bundle in ipa.bundles:
+        sig = bundle.code_signature
+        if bundle.certificate_in_profile is False and sig is not None and sig.certificate:
+            cert = sig.certificate
+            yield r.finding("error", f"signing certificate ({_owner(ipa, bundle)})",
+                            f"{_owner(ipa, bundle)} is signed by {cert.common_name or cert.subject!r} "
+                            f"(SHA-1 {cert.sha1}), which is not among the profile's "
+                            "DeveloperCertificates: devices refuse it",
+                            "a profile certificate", cert.sha1)
+
+
+@rule(RULES, "IOS005", "every extension has its own profile", ("ipa",))
+def _extension_profile(r: Rule, s: Summary, ipa: IpaApp, e: Expectations, now: datetime
+                       ) -> Iterator[Finding]:
+    if ipa.app.mobileprovision is None:
+        return  # IOS001 says it for the app; an unprofiled app's extensions say nothing more
+    for bundle in ipa.nested_bundles:
+        if bundle.mobileprovision is None:
+            yield r.finding("error", f"embedded.mobileprovision ({_owner(ipa, bundle)})",
+                            f"{_owner(ipa, bundle)} has no embedded provisioning profile: "
+                            "the app will not install", "a profile", "none")
+
+
+@rule(RULES, "IOS006", "every extension's team is the app's", ("ipa",))
+def _extension_team(r: Rule, s: Summary, ipa: IpaApp, e: Expectations, now: datetime
+                    ) -> Iterator[Finding]:
+    app_profile = ipa.app.mobileprovision
+    if app_profile is None or app_profile.team_id is None:
+        return
+    for bundle in ipa.nested_bundles:
+        profile = bundle.mobileprovision
+        if profile is not None and profile.team_id not in (None, app_profile.team_id):
+            yield r.finding("error", f"TeamIdentifier ({_owner(ipa, bundle)})",
+                            f"{_owner(ipa, bundle)}'s profile belongs to team {profile.team_id}, "
+                            f"the app's to {app_profile.team_id}",
+                            app_profile.team_id, profile.team_id)
+
+
+@rule(RULES, "IOS007", "every extension has the app's version", ("ipa",))
+def _extension_version(r: Rule, s: Summary, ipa: IpaApp, e: Expectations, now: datetime
+                       ) -> Iterator[Finding]:
+    version = ipa.app.CFBundleShortVersionString
+    for bundle in ipa.nested_bundles:
+        if bundle.CFBundleShortVersionString != version:
+            yield r.finding("warning", f"CFBundleShortVersionString ({_owner(ipa, bundle)})",
+                            f"{_owner(ipa, bundle)} has CFBundleShortVersionString "
+                            f"{bundle.CFBundleShortVersionString!r}, the app {version!r}",
+                            version, bundle.CFBundleShortVersionString)
+
+
+@rule(RULES, "IOS008", "required devices are provisioned", ("ipa", "profile"))
+def _devices(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
+             ) -> Iterator[Finding]:
+    if not e.require_device:
+        return
+    profiles = _profiles(record)
+    if isinstance(record, IpaApp):
+        profiles = profiles[:1] if record.app.mobileprovision is not None else []
+    for owner, profile in profiles:
+        if profile.ProvisionsAllDevices:
+            continue
+        have = {d.lower() for d in profile.ProvisionedDevices}
+        for udid in e.require_device:
+            if udid.lower() not in have:
+                yield r.finding("error", f"ProvisionedDevices ({owner})",
+                                f"device {udid} is not in profile {profile.Name!r} ({owner}), "
+                                f"which lists {len(have)}", udid, f"{len(have)} devices")
+
+
+@rule(RULES, "IOS009", "the app is code-signed with a certificate", ("ipa",))
+def _code_signed(r: Rule, s: Summary, ipa: IpaApp, e: Expectations, now: datetime
+                 ) -> Iterator[Finding]:
+    sig = ipa.app.code_signature
+    if ipa.encrypted:
+        return
+    if sig is None:
+        yield r.finding("error", "code signature", "the app's executable has no code signature",
+                        "signed", "unsigned")
+    elif sig.adhoc or sig.certificate is None:
+        yield r.finding("error", "code signature", "the app is ad-hoc code-signed (no "
+                        "certificate): only a simulator or a jailbroken device runs it",
+                        "signed with a certificate", "ad-hoc")
+
+
+@rule(RULES, "IOS010", "not an encrypted App Store copy", ("ipa",))
+def _encrypted(r: Rule, s: Summary, ipa: IpaApp, e: Expectations, now: datetime
+               ) -> Iterator[Finding]:
+    if ipa.encrypted:
+        yield r.finding("error", "SC_Info", "this is an App Store download (FairPlay-encrypted, "
+                        "SC_Info/): it installs only from the App Store", "a distribution build",
+                        "App Store copy")
+
+
+@rule(RULES, "PKG001", "the installer package is signed", ("pkg",))
+def _pkg_signed(r: Rule, s: Summary, pkg: Pkg, e: Expectations, now: datetime
+                ) -> Iterator[Finding]:
+    if not pkg.signature.signed:
+        yield r.finding("error" if e.require_signed else "warning", "signature",
+                        "the package is not signed: Gatekeeper blocks it unless the user "
+                        "overrides it", "Developer ID Installer", "unsigned")
+
+
+@rule(RULES, "UPL001", "the upload can name the package", ("pkg",))
+def _package_fields(r: Rule, s: Summary, pkg: Pkg, e: Expectations, now: datetime
+                    ) -> Iterator[Finding]:
+    # Applivery does not process a PKG itself: the upload must send packageName and packageVersion.
+    missing = [name for name, value in (("packageName", s.identifier), ("packageVersion", s.version))
+               if not value]
+    if missing:
+        yield r.finding("warning", ", ".join(missing), f"no {' or '.join(missing)} can be read "
+                        "from the package: the upload needs them given (--package-name, "
+                        "--package-version)", "known", "unknown")

@@ -1,0 +1,151 @@
+"""Rules for every format: identity, version and build, team, pinned certificates, size, expiry."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import datetime
+from fnmatch import fnmatchcase
+from typing import Any
+
+from inspector.checks._rule import Rule, rule, version_tuple
+from inspector.checks.expectations import Expectations
+from inspector.checks.findings import Finding
+from inspector.formats.profile import covers
+from inspector.summary import Summary, native_name
+
+__all__ = ["RULES"]
+
+RULES: list[Rule] = []
+
+_BUILDS = ("apk", "aab", "ipa", "pkg")
+
+
+@rule(RULES, "GEN001", "identifier is the expected one")
+def _identifier(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
+                ) -> Iterator[Finding]:
+    if e.expect_id is None:
+        return
+    name = native_name(s, "identifier")
+    if s.format == "profile":
+        # A profile's app id may be a wildcard: it must cover the expected id.
+        ok = s.identifier is not None and covers(s.identifier, e.expect_id)
+    else:
+        ok = s.identifier is not None and fnmatchcase(s.identifier, e.expect_id)
+    if not ok:
+        yield r.finding("error", name, f"{name} is {s.identifier!r}, expected {e.expect_id!r}",
+                        e.expect_id, s.identifier)
+
+
+@rule(RULES, "GEN002", "version name is the expected one", _BUILDS)
+def _version_name(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
+                  ) -> Iterator[Finding]:
+    name = native_name(s, "version")
+    if e.expect_version_name is not None and s.version != e.expect_version_name:
+        yield r.finding("error", name, f"{name} is {s.version!r}, expected {e.expect_version_name!r}",
+                        e.expect_version_name, s.version)
+    pattern = e.expect_version_name_regex
+    if pattern is not None and (s.version is None or re.fullmatch(pattern, s.version) is None):
+        yield r.finding("error", name,
+                        f"{name} {s.version!r} does not match the pattern {pattern!r}",
+                        f"/{pattern}/", s.version)
+
+
+@rule(RULES, "GEN003", "build number is the expected one", _BUILDS)
+def _build(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime) -> Iterator[Finding]:
+    name = native_name(s, "build")
+    if e.expect_build is not None and s.build != e.expect_build:
+        yield r.finding("error", name, f"{name} is {s.build!r}, expected {e.expect_build!r}",
+                        e.expect_build, s.build)
+
+
+@rule(RULES, "GEN004", "build number is at least the minimum", _BUILDS)
+def _min_build(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
+               ) -> Iterator[Finding]:
+    if e.min_build is None:
+        return
+    name = native_name(s, "build")
+    if s.build_number is None:
+        yield r.finding("error", name, f"{name} {s.build!r} is not a number: cannot compare it "
+                        f"with the minimum {e.min_build}", f">= {e.min_build}", s.build)
+    elif s.build_number < e.min_build:
+        yield r.finding("error", name, f"{name} is {s.build_number}, expected at least {e.min_build}",
+                        f">= {e.min_build}", s.build_number)
+
+
+@rule(RULES, "GEN005", "team is the expected one", ("ipa", "profile", "pkg"))
+def _team(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime) -> Iterator[Finding]:
+    if e.expect_team is not None and s.team_id != e.expect_team:
+        yield r.finding("error", "TeamIdentifier",
+                        f"team is {s.team_id!r}, expected {e.expect_team!r}", e.expect_team, s.team_id)
+
+
+@rule(RULES, "GEN006", "signing certificate is a pinned one", _BUILDS)
+def _pinned(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime) -> Iterator[Finding]:
+    if not e.cert_sha256:
+        return
+    pinned = ", ".join(e.cert_sha256)
+    signing = s.certificates[:1] if s.format in ("ipa", "pkg") else s.certificates
+    if not signing:
+        yield r.finding("error", "certificate SHA-256",
+                        "no signing certificate, expected a pinned one", pinned, None)
+    for cert in signing:
+        if cert.sha256 not in e.cert_sha256:
+            yield r.finding("error", "certificate SHA-256",
+                            f"signing certificate {cert.common_name or cert.subject!r} "
+                            f"(SHA-256 {cert.sha256}) is not a pinned certificate", pinned, cert.sha256)
+
+
+@rule(RULES, "GEN007", "file is not larger than the maximum", _BUILDS)
+def _size(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime) -> Iterator[Finding]:
+    if e.max_size is not None and s.file.size > e.max_size:
+        yield r.finding("error", "size", f"file is {s.file.size} bytes, more than the maximum "
+                        f"{e.max_size}", f"<= {e.max_size}", s.file.size)
+
+
+@rule(RULES, "GEN008", "minimum OS version is not above the maximum", ("ipa", "pkg"))
+def _max_min_os(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
+                ) -> Iterator[Finding]:
+    if e.max_min_os is None:
+        return
+    name = native_name(s, "min_os")
+    limit, actual = version_tuple(e.max_min_os), version_tuple(s.min_os)
+    if actual is None:
+        yield r.finding("error", name, f"{name} {s.min_os!r} is not a version: cannot compare it "
+                        f"with the maximum {e.max_min_os}", f"<= {e.max_min_os}", s.min_os)
+    elif limit is not None and actual > limit:
+        yield r.finding("error", name, f"{name} is {s.min_os}, above the maximum {e.max_min_os}",
+                        f"<= {e.max_min_os}", s.min_os)
+
+
+@rule(RULES, "EXP001", "nothing has expired")
+def _expired(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime) -> Iterator[Finding]:
+    for x in s.expiries:
+        if x.expired(now):
+            ago = -x.days_left(now)
+            when = "today" if ago == 0 else f"{ago} day{'s' if ago != 1 else ''} ago"
+            yield r.finding("error", x.label, f"{x.label} expired {when} "
+                            f"({x.not_after:%Y-%m-%d %H:%M} UTC)", "not expired",
+                            f"expired {x.not_after:%Y-%m-%d}")
+
+
+@rule(RULES, "EXP002", "everything stays valid for the minimum number of days")
+def _min_days(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
+              ) -> Iterator[Finding]:
+    for x in s.expiries:
+        left = x.days_left(now)
+        if not x.expired(now) and left < e.min_days:
+            yield r.finding("error", x.label, f"{x.label} expires in {left} days "
+                            f"({x.not_after:%Y-%m-%d}), less than the required {e.min_days}",
+                            f">= {e.min_days} days", f"{left} days")
+
+
+@rule(RULES, "EXP003", "nothing expires inside the warning window")
+def _warn_days(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
+               ) -> Iterator[Finding]:
+    for x in s.expiries:
+        left = x.days_left(now)
+        if not x.expired(now) and e.min_days <= left < e.warn_days:
+            yield r.finding("warning", x.label, f"{x.label} expires in {left} days "
+                            f"({x.not_after:%Y-%m-%d}), inside the {e.warn_days}-day warning window",
+                            f">= {e.warn_days} days", f"{left} days")

@@ -1,0 +1,322 @@
+"""Settings: command-line flag > environment variable > config file > default, with each value's source.
+
+One table (:data:`OPTIONS`) names every check option once; the flag (``--min-days``), the
+environment variable (``INSPECTOR_MIN_DAYS``) and the config key (``min-days``) all derive from it.
+The config file is ``inspector.toml`` (or ``[tool.inspector]`` in ``pyproject.toml``), found in
+the working directory or the nearest parent that has one, or named by ``--config`` /
+``INSPECTOR_CONFIG``::
+
+    [check]              # every artifact
+    min-days = 14
+    [check.android]      # APK and AAB
+    min-target-sdk = 34
+    [check.ios]          # IPA and iOS-family profiles
+    expect-team = "TEAMID1234"
+    [check.macos]        # PKG and macOS profiles
+    [upload]             # read by ``inspector upload``
+
+A platform section overrides ``[check]`` for artifacts of that platform. Secrets never belong in
+a file that is committed: a key that names a token is refused wherever it appears.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from inspector.checks.expectations import Expectations
+from inspector.errors import UsageError
+
+__all__ = [
+    "ENV_PREFIX",
+    "OPTIONS",
+    "PLATFORM_SECTIONS",
+    "Config",
+    "Option",
+    "Resolved",
+    "add_arguments",
+    "find_config",
+    "load_config",
+    "resolve",
+]
+
+ENV_PREFIX = "INSPECTOR_"
+PLATFORM_SECTIONS = ("android", "ios", "macos")
+Kind = Literal["str", "int", "bool", "list", "size"]
+_SIZE = re.compile(r"^\s*(\d+)\s*([kmgt]i?b?|b)?\s*$", re.IGNORECASE)
+_UNITS = {"": 1, "b": 1, "k": 1000, "m": 1000**2, "g": 1000**3, "t": 1000**4,
+          "ki": 1024, "mi": 1024**2, "gi": 1024**3, "ti": 1024**4}
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """One setting: ``name`` is the flag without dashes and the config key; ``target`` the
+    :class:`Expectations` field it fills."""
+
+    name: str
+    target: str
+    kind: Kind
+    help: str
+    aliases: tuple[str, ...] = ()
+    metavar: str | None = None
+    choices: tuple[str, ...] = ()
+
+    @property
+    def env(self) -> str:
+        return ENV_PREFIX + self.name.upper().replace("-", "_")
+
+    @property
+    def dest(self) -> str:
+        return "opt_" + self.target
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("expect-id", "expect_id", "str", "the package name / bundle id (shell wildcards allowed)",
+           metavar="ID"),
+    Option("expect-version-name", "expect_version_name", "str",
+           "the exact versionName / CFBundleShortVersionString", metavar="V"),
+    Option("expect-version-name-regex", "expect_version_name_regex", "str",
+           "a regular expression the whole version name must match", metavar="RE"),
+    Option("expect-version-code", "expect_build", "str",
+           "the exact versionCode / CFBundleVersion", aliases=("expect-build",), metavar="N"),
+    Option("min-version-code", "min_build", "int",
+           "the lowest versionCode / CFBundleVersion allowed", aliases=("min-build",), metavar="N"),
+    Option("expect-team", "expect_team", "str", "the Apple team id (profile, installer)",
+           metavar="TEAM"),
+    Option("cert-sha256", "cert_sha256", "list",
+           "a pinned signing certificate's SHA-256 (repeatable: any of them)", metavar="HEX"),
+    Option("min-days", "min_days", "int",
+           "error when a profile or certificate has fewer days left (default 0: expired)",
+           metavar="N"),
+    Option("warn-days", "warn_days", "int",
+           "warn when a profile or certificate has fewer days left (default 30)", metavar="N"),
+    Option("max-size", "max_size", "size", "the largest file allowed (bytes, or 200M, 2G, 512Mi)",
+           metavar="SIZE"),
+    Option("max-min-os", "max_min_os", "str",
+           "the highest MinimumOSVersion / LSMinimumSystemVersion allowed", metavar="VERSION"),
+    Option("require-signed", "require_signed", "bool",
+           "an unsigned AAB or PKG is an error, not a warning"),
+    Option("min-sdk-at-least", "min_sdk_at_least", "int", "the lowest minSdkVersion allowed",
+           metavar="N"),
+    Option("min-sdk-at-most", "min_sdk_at_most", "int", "the highest minSdkVersion allowed",
+           metavar="N"),
+    Option("min-target-sdk", "min_target_sdk", "int", "the lowest targetSdkVersion allowed",
+           metavar="N"),
+    Option("allow-debuggable", "allow_debuggable", "bool",
+           "a debuggable Android build is fine (no AND001 warning)"),
+    Option("allow-test-only", "allow_test_only", "bool", "an android:testOnly build is fine"),
+    Option("allow-debug-certificate", "allow_debug_certificate", "bool",
+           "the Android Debug certificate is fine (no AND002 warning)"),
+    Option("require-scheme", "require_scheme", "list", "an APK signature scheme that must be "
+           "present (repeatable)", metavar="v1|v2|v3|v3.1", choices=("v1", "v2", "v3", "v3.1")),
+    Option("require-abi", "require_abi", "list", "an ABI the native code must cover (repeatable)",
+           metavar="ABI"),
+    Option("forbid-permission", "forbid_permission", "list",
+           "a permission the app must not request (repeatable, wildcards allowed)", metavar="NAME"),
+    Option("signing-type", "signing_type", "list",
+           "an allowed Apple signing type (repeatable; default: all but app-store)",
+           metavar="TYPE",
+           choices=("development", "ad-hoc", "enterprise", "app-store", "developer-id")),
+    Option("require-device", "require_device", "list",
+           "a device UDID the profile must provision (repeatable)", metavar="UDID"),
+    Option("strict", "strict", "bool", "warnings fail the gate too"),
+    Option("ignore", "ignore", "list", "a rule code to skip (repeatable)", metavar="CODE"),
+)
+_BY_NAME = {o.name: o for o in OPTIONS}
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """A parsed config file: ``check`` (the common section), per-platform overrides, ``upload``."""
+
+    path: Path | None
+    check: Mapping[str, Any] = field(default_factory=dict)
+    platforms: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    upload: Mapping[str, Any] = field(default_factory=dict)
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """The expectations for one platform, and where each value came from."""
+
+    expectations: Expectations
+    sources: Mapping[str, str]
+    values: Mapping[str, Any]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add every option of :data:`OPTIONS` (default None: "not given on the command line")."""
+    group = parser.add_argument_group("expectations (each also INSPECTOR_<NAME> and a config key)")
+    for o in OPTIONS:
+        flags = [f"--{o.name}", *(f"--{a}" for a in o.aliases)]
+        if o.kind == "bool":
+            group.add_argument(*flags, dest=o.dest, action=argparse.BooleanOptionalAction,
+                               default=None, help=o.help)
+        elif o.kind == "list":
+            group.add_argument(*flags, dest=o.dest, action="append", default=None,
+                               metavar=o.metavar, help=o.help)
+        else:
+            group.add_argument(*flags, dest=o.dest, default=None, metavar=o.metavar, help=o.help)
+
+
+def find_config(cwd: Path) -> Path | None:
+    """``inspector.toml``, else a ``pyproject.toml`` with ``[tool.inspector]``, in ``cwd`` or the
+    nearest parent holding one."""
+    for folder in (cwd, *cwd.parents):
+        own = folder / "inspector.toml"
+        if own.is_file():
+            return own
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file() and b"[tool.inspector" in pyproject.read_bytes():
+            return pyproject
+    return None
+
+
+def load_config(config_path: str | os.PathLike[str] | None, cwd: Path) -> Config:
+    """Read and validate the config file (``config_path``, else :func:`find_config`)."""
+    path = Path(config_path) if config_path is not None else find_config(cwd)
+    if path is None:
+        return Config(path=None)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(f"config {path}: cannot read ({exc.strerror or exc})") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(f"config {path}: not valid TOML ({exc})") from None
+    if path.name == "pyproject.toml":
+        data = data.get("tool", {}).get("inspector", {})
+        where = "[tool.inspector]"
+    else:
+        where = ""
+    _refuse_secrets(data, path, where)
+    unknown = sorted(set(data) - {"check", "upload"})
+    if unknown:
+        raise UsageError(f"config {path}: unknown section {where}[{unknown[0]}] "
+                         "(known: check, upload)")
+    check = dict(_table(data.get("check", {}), path, "check"))
+    platforms = {}
+    for name in PLATFORM_SECTIONS:
+        if name in check:
+            platforms[name] = _table(check.pop(name), path, f"check.{name}")
+            _validate_keys(platforms[name], path, f"check.{name}")
+    _validate_keys(check, path, "check")
+    upload = _table(data.get("upload", {}), path, "upload")
+    return Config(path=path, check=check, platforms=platforms, upload=upload, raw=data)
+
+
+def _table(value: Any, path: Path, section: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise UsageError(f"config {path}: [{section}] must be a table")
+    return value
+
+
+def _validate_keys(table: Mapping[str, Any], path: Path, section: str) -> None:
+    for key, value in table.items():
+        if key not in _BY_NAME:
+            hint = f"; platform sections are {', '.join(PLATFORM_SECTIONS)}" if isinstance(
+                value, dict) else ""
+            raise UsageError(f"config {path}: [{section}] unknown key {key!r}{hint}")
+        _convert(_BY_NAME[key], value, f"config {path} [{section}] {key}")
+
+
+def _refuse_secrets(data: Mapping[str, Any], path: Path, where: str, trail: str = "") -> None:
+    for key, value in data.items():
+        here = f"{trail}.{key}" if trail else key
+        if "token" in key.lower() or "secret" in key.lower() or "password" in key.lower():
+            raise UsageError(f"config {path}: {where}{here}: a secret does not belong in a config "
+                             "file; pass it in the environment (APPLIVERY_APP_TOKEN...)")
+        if isinstance(value, dict):
+            _refuse_secrets(value, path, where, here)
+
+
+def _convert(option: Option, value: Any, source: str) -> Any:
+    """A value from a flag, the environment (text) or TOML (typed) as the option's kind."""
+    kind = option.kind
+    try:
+        if kind == "bool":
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in ("1", "true", "yes", "on"):
+                return True
+            if text in ("0", "false", "no", "off", ""):
+                return False
+            raise ValueError("expected true or false")
+        if kind == "int":
+            if isinstance(value, bool) or not isinstance(value, int | str):
+                raise ValueError("expected a whole number")
+            number = int(value)
+            if number < 0:
+                raise ValueError("expected a whole number >= 0")
+            return number
+        if kind == "size":
+            if isinstance(value, int) and not isinstance(value, bool):
+                return value
+            match = _SIZE.match(str(value))
+            if not match:
+                raise ValueError("expected a size such as 150000000, 200M or 2G")
+            unit = (match.group(2) or "").lower().removesuffix("b")
+            return int(match.group(1)) * _UNITS[unit]
+        if kind == "list":
+            items = value if isinstance(value, list) else [value]
+            out: list[str] = []
+            for item in items:
+                if not isinstance(item, str):
+                    raise ValueError("expected text or a list of text")
+                out.extend(part.strip() for part in item.split(",") if part.strip())
+            for item in out:
+                if option.choices and item not in option.choices:
+                    raise ValueError(f"{item!r} is not one of {', '.join(option.choices)}")
+            return tuple(out)
+        if not isinstance(value, str):
+            raise ValueError("expected text")
+        return value
+    except ValueError as exc:
+        raise UsageError(f"{source}: {exc} (got {value!r})") from None
+
+
+def resolve(flags: argparse.Namespace | Mapping[str, Any], env: Mapping[str, str], config: Config,
+            platform: str | None) -> Resolved:
+    """The expectations for ``platform`` (android, ios, macos or None): flag > env > file > default.
+
+    ``flags`` holds each option's ``dest`` (None when not given); list flags replace, never merge
+    with, lower sources.
+    """
+    given = vars(flags) if isinstance(flags, argparse.Namespace) else dict(flags)
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    file = str(config.path) if config.path else None
+    section = config.platforms.get(platform or "", {})
+    for o in OPTIONS:
+        flag_value = given.get(o.dest)
+        if flag_value is not None:
+            raw = flag_value
+            source = f"flag --{o.name}"
+        elif o.env in env:
+            raw = env[o.env]
+            source = f"environment {o.env}"
+        elif o.name in section:
+            raw = section[o.name]
+            source = f"{file} [check.{platform}]"
+        elif o.name in config.check:
+            raw = config.check[o.name]
+            source = f"{file} [check]"
+        else:
+            continue
+        values[o.target] = _convert(o, raw, source)
+        sources[o.name] = source
+    try:
+        expectations = Expectations(**values)
+    except ValueError as exc:
+        raise UsageError(f"expectations: {exc}") from None
+    shown = {o.name: getattr(expectations, o.target) for o in OPTIONS}
+    for o in OPTIONS:
+        sources.setdefault(o.name, "default")
+    return Resolved(expectations, sources, shown)

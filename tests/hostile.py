@@ -1,0 +1,381 @@
+"""Crafted hostile inputs, generated (nothing binary is committed): the regression tests of issue
+12 build them in a temporary folder, and ``bench/bench_hostile.py`` times every one of them.
+
+Each maker writes one file and returns its path. Sizes are given so that the file is small and,
+before the fixes, made the reader hang, blow up or raise an unexpected exception.
+"""
+
+from __future__ import annotations
+
+import io
+import plistlib
+import struct
+import zipfile
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+
+__all__ = ["CASES", "bplist_dag", "info_plist", "write_zip"]
+
+
+# -- building blocks ----------------------------------------------------------------------------
+def bplist_dag(levels: int, top: dict[str, str] | None = None, key: str = "Shared") -> bytes:
+    """A binary plist whose dictionary holds, under ``key``, an array of two references to the
+    same array of two references to ... (``levels`` deep): 2**levels paths in a few hundred bytes.
+    """
+    top = dict(top or {"CFBundleIdentifier": "com.example.dag", "CFBundleExecutable": "X"})
+    objects: list[bytes] = []
+
+    def ascii_string(text: str) -> bytes:
+        raw = text.encode("ascii")
+        if len(raw) < 15:
+            return bytes([0x50 | len(raw)]) + raw
+        return bytes([0x5F, 0x10, len(raw)]) + raw
+
+    keys = [*top, key]
+    # object 0: the dict; 1..k: keys; then the values; then the arrays; then the leaf.
+    n_keys = len(keys)
+    first_value = 1 + n_keys
+    first_array = first_value + len(top)
+    leaf = first_array + levels
+    refs = list(range(1, 1 + n_keys)) + list(range(first_value, first_value + len(top))) + [first_array]
+    objects.append(bytes([0xD0 | n_keys]) + bytes(refs))
+    objects.extend(ascii_string(k) for k in keys)
+    objects.extend(ascii_string(v) for v in top.values())
+    for level in range(levels):
+        child = first_array + level + 1 if level + 1 < levels else leaf
+        objects.append(bytes([0xA2, child, child]))
+    objects.append(ascii_string("leaf"))
+    assert len(objects) < 256
+    body = b"bplist00"
+    offsets = []
+    for obj in objects:
+        offsets.append(len(body))
+        body += obj
+    table_offset = len(body)
+    width = 1 if table_offset < 256 else 2
+    body += b"".join(o.to_bytes(width, "big") for o in offsets)
+    body += struct.pack(">6xBBQQQ", width, 1, len(objects), 0, table_offset)
+    return body
+
+
+def info_plist(binary: bool = False, **extra: object) -> bytes:
+    values: dict[str, object] = {"CFBundleIdentifier": "com.example.hostile", "CFBundleExecutable": "X",
+                                 "CFBundleShortVersionString": "1.0", "CFBundleVersion": "1"}
+    values.update(extra)
+    return plistlib.dumps(values, fmt=plistlib.FMT_BINARY if binary else plistlib.FMT_XML)
+
+
+def write_zip(path: Path, members: list[tuple[str, bytes]], *, stored: bool = False) -> Path:
+    """A zip of ``members`` in order (duplicate names allowed: zipfile only warns)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED) as z:
+            for name, data in members:
+                z.writestr(name, data)
+    return path
+
+
+def _ipa(path: Path, info: bytes, *extra: tuple[str, bytes]) -> Path:
+    return write_zip(path, [("Payload/H.app/Info.plist", info), *extra])
+
+
+def _shared_member_zip(path: Path, first: tuple[str, bytes], names: list[str], data: bytes) -> Path:
+    """A zip whose central directory lists ``names``, all pointing at ONE deflated member."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(first[0], first[1])
+        z.writestr(names[0], data)
+    raw = buf.getvalue()
+    with zipfile.ZipFile(io.BytesIO(raw)) as z:
+        infos = z.infolist()
+    shared = infos[1]
+    local_end = infos[1].header_offset
+    central = []
+    for info in infos[:1]:
+        central.append(_central_entry(info, info.filename))
+    central.extend(_central_entry(shared, name) for name in names)
+    cd = b"".join(central)
+    body = raw[: _cd_offset(raw)]
+    assert local_end < len(body)
+    eocd = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, len(central), len(central), len(cd),
+                       len(body), 0)
+    path.write_bytes(body + cd + eocd)
+    return path
+
+
+def _cd_offset(raw: bytes) -> int:
+    eocd = raw.rindex(b"PK\x05\x06")
+    return int(struct.unpack_from("<I", raw, eocd + 16)[0])
+
+
+def _central_entry(info: zipfile.ZipInfo, name: str) -> bytes:
+    encoded = name.encode("utf-8")
+    dostime = info.date_time
+    time_ = (dostime[3] << 11) | (dostime[4] << 5) | (dostime[5] // 2)
+    date_ = ((dostime[0] - 1980) << 9) | (dostime[1] << 5) | dostime[2]
+    return struct.pack(
+        "<4sBBHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 3, 20, 0x800, info.compress_type, time_, date_,
+        info.CRC, info.compress_size, info.file_size, len(encoded), 0, 0, 0, 0, 0o644 << 16,
+        info.header_offset,
+    ) + encoded
+
+
+# -- the cases ----------------------------------------------------------------------------------
+def dag_profile(folder: Path) -> Path:
+    """A bare binary-plist provisioning profile whose Entitlements share one subtree 40 deep."""
+    data = bplist_dag(40, {"AppIDName": "dag", "TeamName": "T"}, key="Entitlements")
+    path = folder / "dag.mobileprovision"
+    path.write_bytes(data)
+    return path
+
+
+def dag_ipa(folder: Path) -> Path:
+    return _ipa(folder / "dag.ipa", bplist_dag(40))
+
+
+def duplicate_plugins_ipa(folder: Path) -> Path:
+    """100 central-directory entries named alike, and 100 distinct extension plists, all sharing
+    one deflated member that inflates to 16 MB of XML plist."""
+    body = b"<key>k</key><string>" + b"a" * ((16 << 20) - 200) + b"</string>"
+    big = b'<?xml version="1.0"?><plist version="1.0"><dict>' + body + b"</dict></plist>"
+    names = ["Payload/H.app/PlugIns/E.appex/Info.plist"] * 50 + [
+        f"Payload/H.app/PlugIns/E{i}.appex/Info.plist" for i in range(50)]
+    return _shared_member_zip(folder / "dupes.ipa", ("Payload/H.app/Info.plist", info_plist()),
+                              names, big)
+
+
+def many_icon_names_ipa(folder: Path, icons: int = 20_000, members: int = 40_000) -> Path:
+    """An Info.plist naming 20k icon files and a bundle of 40k members: quadratic before."""
+    info = info_plist(CFBundleIconFiles=[f"Icon{i}" for i in range(icons)])
+    extra = [(f"Payload/H.app/f{i}", b"") for i in range(members)]
+    return _ipa(folder / "icons.ipa", info, *extra)
+
+
+def fifo(folder: Path) -> Path:
+    import os
+
+    path = folder / "pipe.apk"
+    os.mkfifo(path)
+    return path
+
+
+def cgbi_icon_ipa(folder: Path, side: int = 8192) -> Path:
+    """An IPA whose icon is a CgBI PNG of side x side pixels (all zero: it deflates to nothing)."""
+    stride = side * 4 + 1
+    raw = zlib.compressobj(9, zlib.DEFLATED, -15)
+    idat = b"".join(raw.compress(b"\0" * stride) for _ in range(side)) + raw.flush()
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"CgBI", b"\x50\x00\x20\x06")
+           + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 6, 0, 0, 0))
+           + chunk(b"IDAT", idat) + chunk(b"IEND", b""))
+    return _ipa(folder / "cgbi.ipa", info_plist(CFBundleIconFiles=["Icon"]),
+                ("Payload/H.app/Icon.png", png))
+
+
+def escape_label_ipa(folder: Path) -> Path:
+    label = "Nice\x1b]0;pwned\x07\x1b[2J\n  Signed  v1, v2, v3"
+    return _ipa(folder / "label.ipa", info_plist(binary=True, CFBundleDisplayName=label))
+
+
+def unknown_encoding_ipa(folder: Path) -> Path:
+    info = b'<?xml version="1.0" encoding="x-klingon"?><plist version="1.0"><dict/></plist>'
+    return _ipa(folder / "encoding.ipa", info)
+
+
+def truncated_ipa(folder: Path) -> Path:
+    good = _ipa(folder / "whole.ipa", info_plist(), ("Payload/H.app/pad", bytes(range(256)) * 64))
+    path = folder / "truncated.ipa"
+    path.write_bytes(good.read_bytes()[:-40])
+    return path
+
+
+#: name -> maker(folder) -> path; what bench/bench_hostile.py times.
+CASES: dict[str, Callable[[Path], Path]] = {
+    "dag-profile": dag_profile,
+    "dag-ipa": dag_ipa,
+    "duplicate-plugins-ipa": duplicate_plugins_ipa,
+    "many-icon-names-ipa": many_icon_names_ipa,
+    "cgbi-8192-ipa": cgbi_icon_ipa,
+    "escape-label-ipa": escape_label_ipa,
+    "unknown-encoding-ipa": unknown_encoding_ipa,
+    "truncated-ipa": truncated_ipa,
+}
+
+
+def certificate_der(algorithm: str = "ed25519", *, not_before_year: int = 2025) -> bytes:
+    """A self-signed-looking X.509 certificate (the signature is not real: nothing verifies it)
+    with an Ed25519/Ed448 key, or one that became valid in ``not_before_year`` (0 allowed)."""
+    from datetime import UTC, datetime
+
+    from asn1crypto import keys, util, x509
+
+    name = x509.Name.build({"common_name": f"Hostile {algorithm}"})
+    key = {"ed25519": b"\x01" * 32, "ed448": b"\x01" * 57}[algorithm]
+    start = (util.extended_datetime(0, 1, 1, tzinfo=UTC) if not_before_year == 0
+             else datetime(not_before_year, 1, 1, tzinfo=UTC))
+    tbs = x509.TbsCertificate({
+        "version": "v3", "serial_number": 12, "signature": {"algorithm": algorithm},
+        "issuer": name, "subject": name,
+        "validity": {"not_before": x509.Time({"general_time": start}),
+                     "not_after": x509.Time({"general_time": datetime(2040, 1, 1, tzinfo=UTC)})},
+        "subject_public_key_info": keys.PublicKeyInfo({"algorithm": {"algorithm": algorithm},
+                                                       "public_key": key}),
+    })
+    return x509.Certificate({"tbs_certificate": tbs, "signature_algorithm": {"algorithm": algorithm},
+                             "signature_value": b"\0" * 64}).dump()
+
+
+def _der(tag: int, content: bytes) -> bytes:
+    n = len(content)
+    length = bytes([n]) if n < 128 else bytes([0x80 | ((n.bit_length() + 7) // 8)]) + n.to_bytes(
+        (n.bit_length() + 7) // 8, "big")
+    return bytes([tag]) + length + content
+
+
+def cms_with_bad_signer_info() -> bytes:
+    """A CMS SignedData whose one SignerInfo is an OCTET STRING in a SEQUENCE: asn1crypto parses
+    signer infos lazily, so the damage shows only when they are read."""
+    signed_data_oid = bytes.fromhex("06092a864886f70d010702")
+    data_oid = bytes.fromhex("06092a864886f70d010701")
+    signed = _der(0x30, _der(0x02, b"\x01") + _der(0x31, b"") + _der(0x30, data_oid)
+                  + _der(0x31, _der(0x30, _der(0x04, b"junk"))))
+    return _der(0x30, signed_data_oid + _der(0xA0, signed))
+
+
+def fat_macho(path: Path, slices: int = 64, signature: int = 8 << 20, cms: bool = False) -> Path:
+    """A fat Mach-O of ``slices`` arm64 slices, each with a code signature region of
+    ``signature`` bytes (a minimal SuperBlob, then zeros), written sparse. With ``cms``, the
+    SuperBlob's CMS slot fills the whole region (each slice's blob was kept in memory before)."""
+    page = 4096
+    offsets = []
+    position = page * ((8 + 20 * slices) // page + 1)
+    for _ in range(slices):
+        offsets.append(position)
+        position += page + signature
+        position = (position + page - 1) // page * page
+    with open(path, "wb") as fh:
+        fh.write(struct.pack(">II", 0xCAFEBABE, slices))
+        for offset in offsets:
+            fh.write(struct.pack(">iiIII", 0x0100000C, 0, offset, page + signature, 12))
+        for offset in offsets:
+            fh.seek(offset)
+            fh.write(struct.pack("<IiiIIII", 0xFEEDFACF, 0x0100000C, 0, 2, 1, 16, 0) + b"\0" * 4)
+            fh.write(struct.pack("<IIII", 0x1D, 16, page, signature))
+            fh.seek(offset + page)
+            if cms:
+                fh.write(struct.pack(">IIIII", 0xFADE0CC0, signature, 1, 0x10000, 20))
+                fh.write(struct.pack(">II", 0xFADE0B01, signature - 20))
+            else:
+                fh.write(struct.pack(">III", 0xFADE0CC0, 12, 0))
+        fh.truncate(position)
+    return path
+
+
+def fat_signatures_ipa(folder: Path) -> Path:
+    """A small IPA whose executable is a fat Mach-O of 64 slices with 15 MB CMS blobs each."""
+    exe = fat_macho(folder / "fat.bin", signature=15 << 20, cms=True)
+    path = folder / "fat-signatures.ipa"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("Payload/H.app/Info.plist", info_plist())
+        with z.open("Payload/H.app/X", "w", force_zip64=True) as out, open(exe, "rb") as src:
+            while chunk := src.read(1 << 20):
+                out.write(chunk)
+    exe.unlink()
+    return path
+
+
+def duplicate_executables_ipa(folder: Path, copies: int = 20, size: int = 15 << 20) -> Path:
+    """20 central-directory entries for the app's executable, all one deflated member."""
+    exe = fat_macho(folder / "one.bin", slices=1, signature=size)
+    return _shared_member_zip(folder / "dup-exe.ipa", ("Payload/H.app/Info.plist", info_plist()),
+                              ["Payload/H.app/X"] * copies, exe.read_bytes())
+
+
+CASES.update({
+    "fat-signatures-ipa": fat_signatures_ipa,
+    "duplicate-executables-ipa": duplicate_executables_ipa,
+})
+
+
+def named_pipe(folder: Path) -> Path:
+    return fifo(folder)
+
+
+def ed25519_profile(folder: Path) -> Path:
+    path = folder / "ed25519.mobileprovision"
+    path.write_bytes(plistlib.dumps({
+        "AppIDName": "A", "TeamName": "T", "TeamIdentifier": ["T"], "UUID": "u",
+        "Entitlements": {"application-identifier": "T.com.example"},
+        "DeveloperCertificates": [certificate_der("ed25519"), certificate_der("ed448", not_before_year=0)],
+    }))
+    return path
+
+
+CASES.update({
+    "named-pipe": named_pipe,
+    "ed25519-profile": ed25519_profile,
+})
+
+
+def big_executable_ipa(folder: Path, size: int = (1 << 30) - (1 << 20), copies: int = 20) -> Path:
+    """An extension listed ``copies`` times (its Info.plist's name repeated in the central
+    directory) whose executable is one deflated Mach-O of ``size`` bytes with its code signature
+    at the end: read once per duplicate before (20 x 1 GB took 41 s), once now. The inflate
+    budget's worst case. Slow to build (seconds): bench only."""
+    exe = folder / "big.bin"
+    sig_at = size - 4096
+    with open(exe, "wb") as fh:
+        fh.write(struct.pack("<IiiIIII", 0xFEEDFACF, 0x0100000C, 0, 2, 1, 16, 0) + b"\0" * 4)
+        fh.write(struct.pack("<IIII", 0x1D, 16, sig_at, 4096))
+        fh.seek(sig_at)
+        fh.write(struct.pack(">III", 0xFADE0CC0, 12, 0))
+        fh.truncate(size)
+    path = folder / "big-exe.ipa"
+    appex = "Payload/H.app/PlugIns/E.appex/"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        z.writestr("Payload/H.app/Info.plist", info_plist())
+        z.writestr(appex + "Info.plist", info_plist(CFBundleIdentifier="com.example.hostile.e"))
+        with z.open(appex + "X", "w", force_zip64=True) as out, open(exe, "rb") as src:
+            while chunk := src.read(8 << 20):
+                out.write(chunk)
+    exe.unlink()
+    # Rewrite the central directory (zip64): the extension's Info.plist ``copies`` times.
+    with zipfile.ZipFile(path) as z:
+        infos = z.infolist()
+        cd_offset = int(z.start_dir)  # type: ignore[attr-defined]
+    entries = [_central_entry64(infos[0]), *[_central_entry64(infos[1])] * copies,
+               _central_entry64(infos[2])]
+    cd = b"".join(entries)
+    with open(path, "r+b") as fh:
+        fh.seek(cd_offset)
+        fh.truncate()
+        fh.write(cd)
+        zip64_eocd_at = fh.tell()
+        fh.write(struct.pack("<4sQHHIIQQQQ", b"PK\x06\x06", 44, 45, 45, 0, 0, len(entries),
+                             len(entries), len(cd), cd_offset))
+        fh.write(struct.pack("<4sIQI", b"PK\x06\x07", 0, zip64_eocd_at, 1))
+        fh.write(struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF,
+                             0xFFFFFFFF, 0))
+    return path
+
+
+def _central_entry64(info: zipfile.ZipInfo) -> bytes:
+    encoded = info.filename.encode("utf-8")
+    extra = struct.pack("<HHQQQ", 1, 24, info.file_size, info.compress_size, info.header_offset)
+    dostime = info.date_time
+    time_ = (dostime[3] << 11) | (dostime[4] << 5) | (dostime[5] // 2)
+    date_ = ((dostime[0] - 1980) << 9) | (dostime[1] << 5) | dostime[2]
+    return struct.pack(
+        "<4sBBHHHHHIIIHHHHHII", b"PK\x01\x02", 45, 3, 45, info.flag_bits, info.compress_type, time_,
+        date_, info.CRC, 0xFFFFFFFF, 0xFFFFFFFF, len(encoded), len(extra), 0, 0, 0, 0o644 << 16,
+        0xFFFFFFFF,
+    ) + encoded + extra
+
+
+CASES["big-executable-ipa"] = big_executable_ipa

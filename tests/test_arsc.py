@@ -1,0 +1,248 @@
+"""The resource table reader on generated tables in every entry encoding, androguard as the oracle,
+and on hostile tables (counts that overrun their chunk, reference cycles): one clear error, fast."""
+
+from __future__ import annotations
+
+import struct
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import inspector
+from inspector.containers.arsc import ResourceTable
+from inspector.errors import ArtifactError
+from tests.android_bytes import OFFSET16, SPARSE, T_INT_BOOLEAN, T_REFERENCE, T_STRING, Cfg, Table
+from tests.conftest import FIXTURES
+
+APP_NAME, ALIAS, CYCLE_A, CYCLE_B, MISSING = 0x7F010000, 0x7F010001, 0x7F010002, 0x7F010003, 0x7F010004
+ICON, DEBUG = 0x7F020000, 0x7F030000
+
+
+def _table() -> Table:
+    strings = ["App", "Appli", "应用", "App BR", "Fil", "res/a.png", "res/b.png", "res/c.xml"]
+    keys = ["app_name", "alias", "cyc_a", "cyc_b", "missing", "ic_launcher", "debug"]
+    s = {v: i for i, v in enumerate(strings)}
+    return Table(strings, keys, {
+        "string": {
+            Cfg(): [(0, T_STRING, s["App"]), (1, T_REFERENCE, APP_NAME), (2, T_REFERENCE, CYCLE_B),
+                    (3, T_REFERENCE, CYCLE_A)],
+            Cfg(language="fr"): [(0, T_STRING, s["Appli"])],
+            Cfg(language="zh", script="Hans", region="CN"): [(0, T_STRING, s["应用"])],
+            Cfg(language="pt", region="BR", sdk=21): [(0, T_STRING, s["App BR"])],
+            Cfg(language="fil"): [(0, T_STRING, s["Fil"]), None, None, None],
+        },
+        "mipmap": {
+            Cfg(density=160, sdk=4): [(5, T_STRING, s["res/a.png"])],
+            Cfg(density=640, sdk=4): [(5, T_STRING, s["res/b.png"])],
+            Cfg(density=0xFFFE, sdk=26): [(5, T_STRING, s["res/c.xml"])],
+        },
+        "bool": {Cfg(): [(6, T_INT_BOOLEAN, 1)]},
+    })
+
+
+def _androguard(data: bytes) -> object:
+    ag = pytest.importorskip("androguard.core.axml")
+    pytest.importorskip("loguru").logger.disable("androguard")
+    return ag.ARSCParser(data)
+
+
+def _locale(config: object) -> str | None:
+    lang_region = config.get_language_and_region()  # type: ignore[attr-defined]
+    if lang_region == "\x00\x00":
+        return None
+    language, _, region = lang_region.partition("-r")
+    script = bytes(config.localeScript or b"").rstrip(b"\0").decode()  # type: ignore[attr-defined]
+    return "-".join(p for p in (language, script, region) if p)
+
+
+@pytest.mark.parametrize("flags", [0, SPARSE, OFFSET16], ids=["dense32", "sparse", "offset16"])
+def test_generated_table_matches_androguard(flags: int) -> None:
+    data = _table().build(flags=flags)
+    theirs = _androguard(data)
+    ours = ResourceTable(data)
+    for res_id in (APP_NAME, ALIAS, ICON, DEBUG):
+        want = theirs.get_resolved_res_configs(res_id)  # type: ignore[attr-defined]
+        got = ours.resolve(res_id)
+        assert want, f"androguard resolves nothing for 0x{res_id:08x}"
+        assert [v for _, v in got] == [v for _, v in want]
+        assert [c.qualifier() for c, _ in got] == [c.get_qualifier() for c, _ in want]
+        assert [c.locale for c, _ in got] == [_locale(c) for c, _ in want]
+        rtype, rname, _ = theirs.get_id("com.example", res_id)  # type: ignore[attr-defined]
+        assert ours.name(res_id) == f"@{rtype}/{rname}"
+
+
+def test_compact_entries_decode_like_the_dense_table() -> None:
+    # androguard reads every compact entry as a string (it follows no reference): the dense table,
+    # checked against androguard above, is the reference for the other types.
+    dense = ResourceTable(_table().build())
+    compact_data = _table().build(compact=True)
+    compact = ResourceTable(compact_data)
+    for res_id in (APP_NAME, ALIAS, ICON, DEBUG):
+        assert compact.resolve(res_id) == dense.resolve(res_id)
+    theirs = _androguard(compact_data)
+    assert [v for _, v in compact.resolve(APP_NAME)] == [
+        v for _, v in theirs.get_resolved_res_configs(APP_NAME)]  # type: ignore[attr-defined]
+
+
+def test_reference_cycle_resolves_to_nothing_quickly() -> None:
+    table = ResourceTable(_table().build())
+    start = time.perf_counter()
+    assert table.resolve(CYCLE_A) == []
+    assert table.resolve(MISSING) == []
+    assert table.name(MISSING) is None
+    assert time.perf_counter() - start < 0.5
+
+
+def _first_type_chunk(data: bytes) -> int:
+    pos = data.index(struct.pack("<HH", 0x0201, 84))
+    return pos
+
+
+def test_entry_count_past_the_chunk_is_one_clear_error() -> None:
+    data = bytearray(_table().build())
+    pos = _first_type_chunk(bytes(data))
+    struct.pack_into("<I", data, pos + 12, 16 << 20)
+    with pytest.raises(ArtifactError) as info:
+        ResourceTable(bytes(data))
+    assert info.value.member == "resources.arsc"
+    assert "entries" in info.value.problem
+
+
+def test_string_count_past_the_pool_is_one_clear_error() -> None:
+    data = bytearray(_table().build())
+    struct.pack_into("<I", data, 12 + 8, 16 << 20)  # the global pool's stringCount
+    with pytest.raises(ArtifactError) as info:
+        ResourceTable(bytes(data))
+    assert info.value.member == "resources.arsc"
+
+
+def test_truncated_tables_are_one_clear_error() -> None:
+    data = _table().build()
+    for cut in range(0, len(data), 7):
+        try:
+            table = ResourceTable(data[:cut])
+            for res_id in (APP_NAME, ALIAS, ICON, DEBUG):
+                table.resolve(res_id)
+                table.name(res_id)
+        except ArtifactError as exc:
+            assert exc.member == "resources.arsc"
+
+
+def _apk_with(tmp_path: Path, member: str, payload: bytes) -> Path:
+    source = FIXTURES / "apk" / "unsigned.apk"
+    out = tmp_path / "patched.apk"
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, payload if info.filename == member else src.read(info))
+    return out
+
+
+def test_apk_with_a_16m_entry_count_fails_fast(tmp_path: Path) -> None:
+    with zipfile.ZipFile(FIXTURES / "apk" / "unsigned.apk") as z:
+        data = bytearray(z.read("resources.arsc"))
+    struct.pack_into("<I", data, _first_type_chunk(bytes(data)) + 12, 16 << 20)
+    apk = _apk_with(tmp_path, "resources.arsc", bytes(data))
+    start = time.perf_counter()
+    with pytest.raises(ArtifactError) as info:
+        inspector.inspect(apk, digest=False)
+    assert time.perf_counter() - start < 2
+    assert info.value.member == "resources.arsc"
+
+
+def test_oversized_resource_table_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    with zipfile.ZipFile(FIXTURES / "apk" / "unsigned.apk") as z:
+        data = z.read("resources.arsc")
+    apk = _apk_with(tmp_path, "resources.arsc", data + b"\0" * (40 << 20))
+    start = time.perf_counter()
+    with pytest.raises(ArtifactError) as info:
+        inspector.inspect(apk, digest=False)
+    assert time.perf_counter() - start < 2
+    assert info.value.member == "resources.arsc"
+    assert "limit" in info.value.problem
+
+
+def test_references_that_fan_out_are_one_clear_error_quickly() -> None:
+    # 30 resources, each with 40 configurations that all name the next one: 40**30 paths.
+    strings = ["x"]
+    keys = [f"r{i}" for i in range(31)]
+    configs = [Cfg(density=d) for d in range(1, 41)]
+    chain = [(i, T_REFERENCE, 0x7F010000 + i + 1) for i in range(30)] + [(30, T_STRING, 0)]
+    data = Table(strings, keys, {"string": {c: chain for c in configs}}).build()
+    table = ResourceTable(data)
+    start = time.perf_counter()
+    with pytest.raises(ArtifactError) as info:
+        table.resolve(0x7F010000)
+    assert time.perf_counter() - start < 2
+    assert info.value.member == "resources.arsc"
+
+
+def test_mutated_manifests_and_tables_read_or_raise_artifact_error() -> None:
+    # Seeded: the same 400 mutations (bytes and 32-bit fields set to edge values, truncations) of
+    # every fixture's manifest and table each time; anything but ArtifactError is a reader bug.
+    import random
+
+    from inspector.formats._manifest import manifest_facts
+    from inspector.formats.apk import _ArscResources, read_binary_xml
+
+    rng = random.Random(20261128)
+    samples = []
+    for apk in sorted((FIXTURES / "apk").glob("*.apk")):
+        with zipfile.ZipFile(apk) as z:
+            if "resources.arsc" in z.namelist():
+                samples.append((z.read("AndroidManifest.xml"), z.read("resources.arsc")))
+
+    def mutate(data: bytes) -> bytes:
+        out = bytearray(data)
+        for _ in range(rng.randint(1, 8)):
+            i = rng.randrange(len(out))
+            kind = rng.random()
+            if kind < 0.4:
+                out[i] = rng.randrange(256)
+            elif kind < 0.9:
+                edge = rng.choice([0, 1, 0xFFFF, 0xFFFFFFFF, 0x7FFFFFFF, len(out), rng.randrange(1 << 32)])
+                j = min(i - i % 4, len(out) - 4)
+                struct.pack_into("<I", out, j, edge)
+            else:
+                del out[max(i, 8):]
+        return bytes(out)
+
+    start = time.perf_counter()
+    for _ in range(400):
+        manifest, table = rng.choice(samples)
+        try:
+            root = read_binary_xml(mutate(manifest) if rng.random() < 0.5 else manifest)
+            manifest_facts(root, _ArscResources(mutate(table)))
+        except ArtifactError as exc:
+            assert exc.member in ("AndroidManifest.xml", "resources.arsc")
+    assert time.perf_counter() - start < 2
+
+
+def _grow_package(data: bytes, extra: bytes) -> bytes:
+    out = bytearray(data)
+    pkg = out.index(struct.pack("<HH", 0x0200, 288))
+    size = struct.unpack_from("<I", out, pkg + 4)[0]
+    out[pkg + size : pkg + size] = extra
+    struct.pack_into("<I", out, pkg + 4, size + len(extra))
+    struct.pack_into("<I", out, 4, len(out))
+    return bytes(out)
+
+
+@pytest.mark.parametrize("kind", ["tiny chunks", "type chunks"])
+def test_a_table_of_many_chunks_within_the_size_limit_is_one_clear_error_quickly(kind: str) -> None:
+    from inspector.formats.apk import RESOURCES_LIMIT
+
+    base = _table().build()
+    if kind == "tiny chunks":
+        unit = struct.pack("<HHI", 0x0299, 8, 8)
+    else:
+        pos = _first_type_chunk(base)
+        unit = base[pos : pos + struct.unpack_from("<I", base, pos + 4)[0]]
+    data = _grow_package(base, unit * ((RESOURCES_LIMIT - len(base)) // len(unit)))
+    assert len(data) <= RESOURCES_LIMIT
+    start = time.perf_counter()
+    with pytest.raises(ArtifactError) as info:
+        ResourceTable(data).resolve(APP_NAME)
+    assert time.perf_counter() - start < 2
+    assert info.value.member == "resources.arsc"

@@ -1,0 +1,424 @@
+"""Issue 12: every hostile input ends fast, small and clear, and one bad file never stops a batch.
+
+Every input is generated here or by ``tests/hostile.py``; the times asserted are generous bounds
+(the measured ones are in the README's "Resource budget").
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import plistlib
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import inspector
+from inspector.cli import EXIT_INTERNAL, for_one_file
+from inspector.containers.plist import load_plist
+from inspector.errors import ArtifactError, InternalError
+from inspector.records.base import jsonable
+from inspector.report.text import Block, printable
+from tests import hostile
+from tests.conftest import FIXTURES, ROOT, run_cli
+
+APK = FIXTURES / "apk" / "signed-v1v2v3.apk"
+
+
+def _timed_inspect(path: Path, seconds: float = 2.0) -> object:
+    start = time.monotonic()
+    try:
+        result: object = inspector.inspect(path, digest=False)
+    except ArtifactError as exc:
+        result = exc
+    assert time.monotonic() - start < seconds, f"{path.name} took too long"
+    return result
+
+
+# -- a batch always reports every file ----------------------------------------------------------
+def test_for_one_file_turns_a_bug_into_that_files_error() -> None:
+    def boom() -> None:
+        raise UnboundLocalError("cannot access local variable 'x'")
+
+    outcome = for_one_file("a.apk", boom)
+    assert isinstance(outcome, InternalError)
+    assert outcome.path == "a.apk"
+    assert "UnboundLocalError" in str(outcome)
+    assert for_one_file("a.apk", lambda: 7) == 7
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_a_bug_in_one_file_never_stops_the_batch(tmp_path: Path, monkeypatch, as_json: bool) -> None:
+    import inspector.formats.profile as profile
+
+    def broken(source: object) -> object:
+        raise RuntimeError("a parser bug")
+
+    # A bug in the profile parser: the profile's result says so, the APKs around it are reported.
+    monkeypatch.setattr(profile, "parse", broken)
+    bad = tmp_path / "x.mobileprovision"
+    bad.write_bytes(plistlib.dumps({"TeamName": "T", "AppIDName": "A"}))
+    argv = ["inspect", "--no-hash", *(["--json"] if as_json else []), str(APK), str(bad), str(APK)]
+    result = run_cli(*argv)
+    assert result.code == EXIT_INTERNAL
+    if as_json:
+        results = result.json["results"]
+        assert [("error" in r) for r in results] == [False, True, False]
+        assert results[1]["error"]["exit_code"] == EXIT_INTERNAL
+        assert "RuntimeError: a parser bug" in results[1]["error"]["message"]
+    else:
+        assert result.out.count("(Android APK)") == 2
+        assert result.err.count("\n") == 1
+        assert "RuntimeError: a parser bug" in result.err
+
+
+# -- output that a hostile file controls --------------------------------------------------------
+def test_printable_escapes_terminal_controls() -> None:
+    assert printable("a\x1b]0;t\x07\x1b[2J\nb\u202e\x9b") == "a\\x1b]0;t\\x07\\x1b[2J\\nb\\u202e\\x9b"
+    assert printable("Prüf-Fixture 検査") == "Prüf-Fixture 検査"
+
+
+def test_a_hostile_label_cannot_forge_report_lines(tmp_path: Path) -> None:
+    path = hostile.escape_label_ipa(tmp_path)
+    result = run_cli("inspect", "--no-hash", str(path))
+    assert result.code == 0, result.err
+    assert "\x1b" not in result.out and "\x07" not in result.out
+    assert not any(line.lstrip().startswith("Signed  v1") for line in result.out.splitlines())
+    assert "Nice\\x1b]0;pwned\\x07\\x1b[2J\\n  Signed  v1, v2, v3" in result.out
+    # JSON keeps the string as it is (JSON escapes it already).
+    record = run_cli("inspect", "--no-hash", "--json", str(path)).json["results"][0]
+    assert record["app"]["CFBundleDisplayName"].startswith("Nice\x1b]0;")
+
+
+def test_block_lines_are_values_and_newlines_inside_are_escaped() -> None:
+    block = Block("t\x1b").add("Key", ["one", "two\nthree"]).add("K2", "x\ny")
+    assert block.render() == ["t\\x1b", "  Key  one", "       two\\nthree", "  K2   x\\ny"]
+
+
+def test_a_newline_in_a_file_name_stays_on_one_error_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad\nname\x1b[2J.apk"
+    path.write_bytes(b"PK\x03\x04 not really a zip")
+    result = run_cli("inspect", str(path))
+    assert result.code == 3
+    assert result.err.count("\n") == 1
+    assert "\x1b" not in result.err
+    assert "bad\\nname\\x1b[2J.apk" in result.err
+
+
+def test_json_never_holds_nan_or_infinity(tmp_path: Path) -> None:
+    assert jsonable([math.nan, math.inf, -math.inf, 1.5]) == ["NaN", "Infinity", "-Infinity", 1.5]
+    profile = tmp_path / "nan.mobileprovision"
+    profile.write_bytes(plistlib.dumps({"AppIDName": "A", "TeamName": "T", "TimeToLive": math.nan,
+                                        "Entitlements": {"x": math.inf}}))
+    result = run_cli("inspect", "--no-hash", "--json", str(profile))
+    assert "NaN" not in result.out.replace('"NaN"', "")
+    assert "Infinity" not in result.out.replace('"Infinity"', "")
+    json.loads(result.out, parse_constant=lambda c: pytest.fail(f"bare {c} in JSON"))
+
+
+def test_year_zero_date_is_iso() -> None:
+    from datetime import UTC
+
+    from asn1crypto.util import extended_datetime
+
+    assert jsonable(extended_datetime(0, 1, 1, tzinfo=UTC)) == "0000-01-01T00:00:00Z"
+
+
+def test_now_at_the_end_of_time_is_a_usage_error() -> None:
+    result = run_cli("inspect", "--now", "9999-12-31T23:00-14:00", "--json", str(APK))
+    assert result.code == 2
+    assert "outside the years" in result.err
+    assert run_cli("inspect", "--now", "2027-01-01T23:00-14:00", "--json", "--no-hash",
+                   str(APK)).json["now"] == "2027-01-02T13:00:00Z"
+
+
+def test_icon_write_does_not_follow_a_symlink(tmp_path: Path) -> None:
+    icons = tmp_path / "icons"
+    icons.mkdir()
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"keep me")
+    (icons / f"{APK.name}.png").symlink_to(victim)
+    result = run_cli("inspect", "--no-hash", "--extract-icon", str(icons), str(APK), str(APK))
+    assert victim.read_bytes() == b"keep me"
+    assert result.code == 74
+    assert result.err.count("cannot write the icon") == 2
+    assert result.out.count("(Android APK)") == 0
+
+
+def test_icon_write_error_is_that_files_error(tmp_path: Path) -> None:
+    icons = tmp_path / "icons"
+    (icons / f"{APK.name}.png").mkdir(parents=True)  # a folder where the file should go
+    result = run_cli("inspect", "--no-hash", "--json", "--extract-icon", str(icons), str(APK))
+    assert result.code == 74
+    error = result.json["results"][0]["error"]
+    assert error["kind"] == "OutputError" and "cannot write the icon" in error["message"]
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full to fill stdout")
+def test_a_full_disk_on_stdout_is_one_clear_error() -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([sys.executable, "-m", "inspector", "inspect", "--json", "--no-hash",
+                               str(APK)], stdout=full, stderr=subprocess.PIPE, text=True, env=env,
+                              check=False)
+    assert proc.returncode == 74
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines() == [
+        "inspector: error: cannot write the report (No space left on device)"]
+
+
+# -- plists -------------------------------------------------------------------------------------
+def test_plist_dag_is_refused_fast(tmp_path: Path) -> None:
+    start = time.monotonic()
+    with pytest.raises(ArtifactError, match="more than 200000 values"):
+        load_plist(hostile.bplist_dag(60), member="Info.plist")
+    assert time.monotonic() - start < 1
+    # a small DAG is a plist like any other
+    assert load_plist(hostile.bplist_dag(4))["Shared"][1][1][0] == ["leaf", "leaf"]
+
+
+@pytest.mark.parametrize("maker", [hostile.dag_profile, hostile.dag_ipa])
+def test_dag_artifacts_end_as_one_error(tmp_path: Path, maker) -> None:
+    result = _timed_inspect(maker(tmp_path))
+    assert isinstance(result, ArtifactError)
+    assert "more than 200000 values" in str(result)
+
+
+def test_plist_opening_with_its_doctype_is_read() -> None:
+    data = (b'<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" '
+            b'"http://www.apple.com/DTDs/PropertyList-1.0.dtd">\n'
+            b'<plist version="1.0"><dict><key>a</key><string>b</string></dict></plist>')
+    assert load_plist(data) == {"a": "b"}
+
+
+def test_unknown_xml_encoding_is_an_artifact_error(tmp_path: Path) -> None:
+    result = _timed_inspect(hostile.unknown_encoding_ipa(tmp_path))
+    assert isinstance(result, ArtifactError)
+    assert "unknown encoding" in str(result) and result.member == "Payload/H.app/Info.plist"
+
+
+# -- files that are not files -------------------------------------------------------------------
+def test_a_named_pipe_is_refused_without_blocking(tmp_path: Path) -> None:
+    pipe = hostile.fifo(tmp_path)
+    start = time.monotonic()
+    result = run_cli("inspect", str(pipe), str(APK), "--no-hash")
+    assert time.monotonic() - start < 2
+    assert result.code == 3
+    assert "is a named pipe, not a regular file" in result.err
+    assert "(Android APK)" in result.out
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero")
+def test_a_device_is_refused() -> None:
+    with pytest.raises(ArtifactError, match="character device, not a regular file"):
+        inspector.inspect("/dev/zero")
+
+
+# -- zip: duplicates, budgets, encryption, truncation -------------------------------------------
+def test_duplicate_names_are_read_once(tmp_path: Path) -> None:
+    from inspector.containers.zip import ZipArchive
+
+    path = hostile.write_zip(tmp_path / "d.ipa", [("Payload/H.app/Info.plist", hostile.info_plist())]
+                             + [("Payload/H.app/a", b"%d" % i) for i in range(5)])
+    with ZipArchive(path) as z:
+        assert z.names.count("Payload/H.app/a") == 1
+        assert z.read("Payload/H.app/a") == b"4"  # the last one, as zipfile's getinfo says
+        assert "4 duplicate zip entries" in z.warnings[0]
+
+
+def test_duplicate_plugins_sharing_one_big_member_stay_in_budget(tmp_path: Path) -> None:
+    record = _timed_inspect(hostile.duplicate_plugins_ipa(tmp_path), seconds=5)
+    assert not isinstance(record, ArtifactError)
+    assert len(record.nested_bundles) <= 16  # 256 MB read budget / 16 MB a plist
+    assert any("49 duplicate zip entries" in w for w in record.warnings)
+    assert any("past its budget" in w for w in record.warnings)
+
+
+def test_duplicate_executables_are_read_once(tmp_path: Path) -> None:
+    record = _timed_inspect(hostile.duplicate_executables_ipa(tmp_path))
+    assert not isinstance(record, ArtifactError)
+    assert record.app.code_signature is not None
+
+
+def test_inflate_budget_is_per_artifact(tmp_path: Path, monkeypatch) -> None:
+    from inspector.containers import zip as zip_module
+
+    monkeypatch.setattr(zip_module, "MAX_INFLATED_BYTES", 1000)
+    path = hostile.write_zip(tmp_path / "b.zip", [("a", b"x" * 600), ("b", b"y" * 600)])
+    with zip_module.ZipArchive(path) as z:
+        z.read("a")
+        with pytest.raises(ArtifactError, match="past its budget of 1000 bytes") as info:
+            z.read("b")
+        assert info.value.member == "b"
+
+
+def test_encrypted_flag_is_an_artifact_error(tmp_path: Path) -> None:
+    path = hostile.write_zip(tmp_path / "e.ipa", [("Payload/H.app/Info.plist", hostile.info_plist())],
+                             stored=True)
+    data = bytearray(path.read_bytes())
+    for magic, flag_at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        at = data.index(magic)
+        data[at + flag_at] |= 1
+    path.write_bytes(bytes(data))
+    result = _timed_inspect(path)
+    assert isinstance(result, ArtifactError)
+    assert "encrypted" in result.problem and result.member == "Payload/H.app/Info.plist"
+
+
+def test_truncated_download_says_so(tmp_path: Path) -> None:
+    result = _timed_inspect(hostile.truncated_ipa(tmp_path))
+    assert isinstance(result, ArtifactError)
+    assert "end-of-central-directory record is missing" in result.problem
+    assert "truncated" in result.problem
+
+
+# -- IPA: scans, nested bundles, signatures -----------------------------------------------------
+def test_many_icon_names_against_many_members_is_linear(tmp_path: Path) -> None:
+    record = _timed_inspect(hostile.many_icon_names_ipa(tmp_path, icons=20_000, members=20_000))
+    assert not isinstance(record, ArtifactError)
+    warning = next(w for w in record.warnings if "no icon file" in w)
+    assert warning.endswith("and 19990 more") and len(warning) < 300
+
+
+def test_icon_names_match_every_way_they_can_be_read(tmp_path: Path) -> None:
+    from inspector.formats.ipa import _icon_stems
+
+    assert set(_icon_stems("AppIcon60x60@2x~ipad")) == {
+        ("AppIcon60x60@2x~ipad", 1), ("AppIcon60x60@2x", 1), ("AppIcon60x60", 2)}
+    assert set(_icon_stems("Icon~iphone@3x")) == {("Icon~iphone@3x", 1), ("Icon~iphone", 3)}
+
+
+def test_nested_bundles_are_capped(tmp_path: Path) -> None:
+    from inspector.limits import MAX_NESTED_BUNDLES
+
+    extensions = [(f"Payload/H.app/PlugIns/E{i:03}.appex/Info.plist", hostile.info_plist(
+        CFBundleIdentifier=f"com.example.hostile.e{i}")) for i in range(MAX_NESTED_BUNDLES + 10)]
+    record = _timed_inspect(hostile.write_zip(tmp_path / "n.ipa", [
+        ("Payload/H.app/Info.plist", hostile.info_plist()), *extensions]))
+    assert not isinstance(record, ArtifactError)
+    assert len(record.nested_bundles) == MAX_NESTED_BUNDLES
+    assert any(f"only the first {MAX_NESTED_BUNDLES} are read" in w for w in record.warnings)
+
+
+def test_long_strings_are_cut(tmp_path: Path) -> None:
+    from inspector.limits import MAX_KEPT_STRING
+
+    path = hostile.write_zip(tmp_path / "s.ipa", [("Payload/H.app/Info.plist", hostile.info_plist(
+        CFBundleDisplayName="x" * 1_000_000))])
+    record = _timed_inspect(path)
+    assert len(record.app.CFBundleDisplayName) == MAX_KEPT_STRING
+    assert any("CFBundleDisplayName is 1000000 characters long" in w for w in record.warnings)
+
+
+def test_fat_macho_signature_bytes_are_capped(tmp_path: Path) -> None:
+    from inspector.containers import macho
+
+    path = hostile.fat_macho(tmp_path / "fat", slices=64, signature=8 << 20)
+    with open(path, "rb") as fh, pytest.raises(ArtifactError, match="more than the 64 MB"):
+        macho.read_code_signatures(fh, path.stat().st_size)
+    with open(path, "rb") as fh:  # the same slices, fewer of them: read
+        small = hostile.fat_macho(tmp_path / "fat4", slices=4, signature=1 << 20)
+        with open(small, "rb") as fh:
+            assert len(macho.read_code_signatures(fh, small.stat().st_size)) == 4
+
+
+def test_malformed_signer_info_in_a_code_signature_is_a_note() -> None:
+    from inspector.containers.macho import CodeSignature
+    from inspector.formats.ipa import _signer
+
+    notes: list[str] = []
+    signature = CodeSignature("arm64", "id", "TEAM", "sha256", None, None,
+                              hostile.cms_with_bad_signer_info())
+    assert _signer(signature, "X", notes) == (None, None)
+    assert "CMS blob unreadable (ValueError" in notes[0]
+
+
+# -- certificates -------------------------------------------------------------------------------
+@pytest.mark.parametrize(("algorithm", "bits"), [("ed25519", 256), ("ed448", 456)])
+def test_edwards_certificates_are_read(algorithm: str, bits: int) -> None:
+    from inspector.certs import certificate_from_der
+
+    cert = certificate_from_der(hostile.certificate_der(algorithm))
+    assert (cert.key_algorithm, cert.key_size) == (algorithm.upper(), bits)
+
+
+def test_edwards_and_year_zero_certificates_in_a_profile(tmp_path: Path) -> None:
+    profile = tmp_path / "ed.mobileprovision"
+    profile.write_bytes(plistlib.dumps({
+        "AppIDName": "A", "TeamName": "T", "TeamIdentifier": ["T"], "UUID": "u",
+        "Entitlements": {"application-identifier": "T.com.example"},
+        "DeveloperCertificates": [hostile.certificate_der("ed25519"),
+                                  hostile.certificate_der("ed448", not_before_year=0)]}))
+    result = run_cli("inspect", "--no-hash", "--json", "--now", "2027-01-01", str(profile))
+    assert result.code == 0, result.err
+    certs = result.json["results"][0]["DeveloperCertificates"]
+    assert [c["key_size"] for c in certs] == [256, 456]
+    assert certs[1]["not_before"] == "0000-01-01T00:00:00Z"
+    assert run_cli("inspect", "--no-hash", "--now", "2027-01-01", str(profile)).code == 0
+
+
+# -- PKG ----------------------------------------------------------------------------------------
+def test_a_five_thousand_digit_os_version() -> None:
+    from inspector.containers.xar import parse_xml
+    from inspector.formats.pkg import _distribution
+
+    xml = (b'<installer-gui-script><allowed-os-versions><os-version min="1' + b"9" * 5000
+           + b'"/><os-version min="10.13"/></allowed-os-versions></installer-gui-script>')
+    assert _distribution(parse_xml(xml, member="Distribution")).minimum_os == "10.13"
+
+
+def test_xar_error_names_its_member_once(tmp_path: Path) -> None:
+    import re
+
+    from tests.test_xar import PKG, open_error, rebuild, write
+
+    def far(xml: bytes) -> bytes:
+        return re.sub(rb"<offset>(\d+)</offset>(\s*<size>\d+</size>\s*<encoding)",
+                      rb"<offset>99999999999</offset>\2", xml)
+
+    error = open_error(write(tmp_path, rebuild((PKG / "component.pkg").read_bytes(), far)))
+    assert str(error).count(error.member) == 1
+    bad = rebuild((PKG / "component.pkg").read_bytes(), lambda x: x.replace(b"<length>", b"<length>x", 1))
+    error = open_error(write(tmp_path, bad))
+    assert str(error).count("PackageInfo") == 1
+
+
+def test_pkg_xml_with_an_unknown_encoding() -> None:
+    from inspector.containers.xar import parse_xml
+
+    with pytest.raises(ArtifactError, match="unknown encoding") as info:
+        parse_xml(b'<?xml version="1.0" encoding="x-klingon"?><a/>', member="Distribution")
+    assert info.value.member == "Distribution"
+
+
+def test_an_apk_listing_one_signer_a_thousand_times(tmp_path: Path) -> None:
+    import shutil
+    import warnings
+    import zipfile
+
+    path = tmp_path / "signers.apk"
+    shutil.copy(APK, path)
+    with zipfile.ZipFile(APK) as z:
+        rsa = z.read("META-INF/RELEASE.RSA")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with zipfile.ZipFile(path, "a") as z:
+            for _ in range(1000):
+                z.writestr("META-INF/RELEASE.RSA", rsa)
+    record = _timed_inspect(path)
+    assert not isinstance(record, ArtifactError), record
+    assert len(record.signing.signers) == 1
+    assert any("1000 duplicate zip entries" in w for w in record.warnings)
+
+
+def test_plist_integers_beyond_128_bits_are_refused() -> None:
+    # found by the fuzzer (tests/fuzz/crashes/all/crash-f902...): a binary plist integer of
+    # 2**15 bytes, which no JSON or text report can print.
+    huge = b"<plist><integer>0x" + b"f" * 2000 + b"</integer></plist>"
+    with pytest.raises(ArtifactError, match="plist integer of 8000 bits"):
+        load_plist(huge)
+    assert load_plist(b"<plist><integer>0x" + b"f" * 32 + b"</integer></plist>") == (1 << 128) - 1
