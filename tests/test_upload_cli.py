@@ -8,9 +8,9 @@ import argparse
 import pytest
 
 from inspector.cli import EXIT_NETWORK, EXIT_PROCESSING, EXIT_REJECTED, EXIT_WAIT_TIMEOUT, build_parser
-from inspector.cli.upload import newer_than_uploaded, target_from, upload_settings
+from inspector.cli.upload import target_from, upload_settings
 from inspector.errors import UsageError
-from inspector.upload.response import Build
+from inspector.upload.response import Build, newer_than_uploaded
 from tests.conftest import FIXTURES, run_cli
 
 APK = str(FIXTURES / "apk" / "signed-v1v2v3.apk")

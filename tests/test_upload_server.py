@@ -447,3 +447,20 @@ def test_a_token_or_unknown_key_in_the_config_is_refused(server, tmp_path, text:
     assert r.code == 2
     assert "abc-secret-value" not in r.err
     assert server.requests == []
+
+
+def test_newer_than_uploaded_problem_library_for_an_ipa(server) -> None:
+    import inspector
+    from inspector.summary import summarize
+    from inspector.upload.transport import newer_than_uploaded_problem
+
+    summary = summarize(inspector.inspect(IPA, digest=False))  # CFBundleVersion 241
+    target = Target(Secret(APP_TOKEN), api_url=server.url)
+    server.listed = [{"id": "a1", "status": "processed", "os": "android", "createdAt": "2026-11-05T00:00:00Z",
+                      "info": {"android": {"versionCode": 900}}}]
+    assert newer_than_uploaded_problem(summary, target) is None  # only iOS builds count
+    server.listed.append({"id": "i1", "status": "processed", "os": "ios", "createdAt": "2026-11-04T00:00:00Z",
+                          "info": {"ios": {"plist": {"CFBundleVersion": "241"}}}})
+    problem = newer_than_uploaded_problem(summary, target)
+    assert problem is not None and "241 is not greater than 241" in problem and "(i1)" in problem
+    assert server.requests[-1].path == "/v1/integrations/builds?status=processed&os=ios&limit=50"

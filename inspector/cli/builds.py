@@ -6,7 +6,7 @@ import argparse
 import os
 from typing import Any
 
-from inspector.cli.upload import _load_upload_config, add_target_arguments, target_from, transport_options
+from inspector.cli.upload import add_target_arguments, load_upload_config, target_from, transport_options
 from inspector.errors import UsageError
 from inspector.upload.request import dump_json
 
@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
 
     if (args.limit is not None and args.limit < 1) or (args.page is not None and args.page < 1):
         raise UsageError("--limit and --page must be >= 1")
-    config = _load_upload_config(args)
+    config = load_upload_config(args)
     target = target_from(args, dict(os.environ), config)
     builds = transport.list_builds(target, version_name=args.version_name, status=args.status, os=args.os,
                                    page=args.page, limit=args.limit, **transport_options(args, config))

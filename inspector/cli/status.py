@@ -9,9 +9,9 @@ from typing import Any
 
 from inspector.cli.upload import (
     _github_output,
-    _load_upload_config,
     _on_status,
     add_target_arguments,
+    load_upload_config,
     print_build,
     report_unfinished,
     target_from,
@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     from inspector.upload import transport
 
     env = dict(os.environ)
-    config = _load_upload_config(args)
+    config = load_upload_config(args)
     target = target_from(args, env, config)
     options = transport_options(args, config)
     try:

@@ -36,7 +36,7 @@ __all__ = [
     "UPLOAD_CONFIG_KEYS",
     "add_parser",
     "add_target_arguments",
-    "newer_than_uploaded",
+    "load_upload_config",
     "run",
     "target_from",
     "upload_settings",
@@ -122,10 +122,11 @@ def target_from(args: argparse.Namespace, env: Mapping[str, str], config: Mappin
     )
     org = _pick(args, "organization", env, "APPLIVERY_ORGANIZATION_ID", config)
     app = _pick(args, "app", env, "APPLIVERY_APP_ID", config)
-    if args.service_account_token is not None:
-        sa, app_token = args.service_account_token, None
-    elif args.token is not None:
-        sa, app_token = None, args.token
+    flag_sa, flag_token = getattr(args, "service_account_token", None), getattr(args, "token", None)
+    if flag_sa is not None:
+        sa, app_token = flag_sa, None
+    elif flag_token is not None:
+        sa, app_token = None, flag_token
     else:
         sa, app_token = env.get("APPLIVERY_SERVICE_ACCOUNT_TOKEN"), env.get("APPLIVERY_APP_TOKEN")
         if sa and app_token:
@@ -205,7 +206,7 @@ def _add_check_arguments(p: argparse.ArgumentParser) -> None:
                        help="fail unless the build number is greater than the latest processed upload's")
 
 
-def _load_upload_config(args: argparse.Namespace) -> dict[str, Any]:
+def load_upload_config(args: argparse.Namespace) -> dict[str, Any]:
     """The checked ``[upload]`` section of the config file (the one ``check`` reads)."""
     config = load_config(getattr(args, "config", None) or os.environ.get("INSPECTOR_CONFIG"), Path.cwd())
     return upload_settings(config.upload, source=f"config {config.path} [upload]")
@@ -270,46 +271,6 @@ def fields_from(args: argparse.Namespace, env: Mapping[str, str], config: Mappin
     )
 
 
-def _compare_key(text: str) -> tuple[int, ...] | None:
-    parts = text.strip().split(".")
-    return tuple(int(p) for p in parts) if all(p.isascii() and p.isdigit() for p in parts) else None
-
-
-def uploaded_build_number(build: Build) -> str | None:
-    """The build number the service read: versionCode (Android) or CFBundleVersion (iOS, macOS)."""
-    info = build.raw.get("info") if isinstance(build.raw.get("info"), dict) else {}
-    android = info.get("android") if isinstance(info.get("android"), dict) else {}
-    ios = info.get("ios") if isinstance(info.get("ios"), dict) else {}
-    plist = ios.get("plist") if isinstance(ios.get("plist"), dict) else {}
-    pkg = info.get("pkg") if isinstance(info.get("pkg"), dict) else {}
-    for value in (android.get("versionCode"), plist.get("CFBundleVersion"), pkg.get("CFBundleVersion"),
-                  build.version_code):
-        if value not in (None, ""):
-            return str(value)
-    return None
-
-
-def newer_than_uploaded(build_number: str | None, latest: Build | None) -> str | None:
-    """None when ``build_number`` is greater than the latest processed build's, else the problem.
-
-    Dotted numbers (``1.2.10``) compare part by part. No processed build yet passes.
-    """
-    if latest is None:
-        return None
-    uploaded = uploaded_build_number(latest)
-    if build_number is None:
-        return "this build has no build number to compare with the uploaded one"
-    if uploaded is None:
-        return f"the latest processed build ({latest.id}) shows no build number to compare with"
-    mine, theirs = _compare_key(build_number), _compare_key(uploaded)
-    if mine is None or theirs is None:
-        return f"cannot compare build numbers {build_number!r} and {uploaded!r}"
-    if mine <= theirs:
-        return (f"build number {build_number} is not greater than {uploaded}, the latest processed build "
-                f"({latest.id}): devices would not update to it")
-    return None
-
-
 def _check(args: argparse.Namespace, path: Path, record: Any, env: Mapping[str, str]) -> int:
     if args.no_check:
         print("inspector: --no-check: the build was not checked before upload", file=sys.stderr)
@@ -349,7 +310,7 @@ def _on_status(build: Build) -> None:
 
 def run(args: argparse.Namespace) -> int:
     env = dict(os.environ)
-    config = _load_upload_config(args)
+    config = load_upload_config(args)
     path = Path(args.file)
     if not path.is_file():
         raise UsageError(f"{path}: no such file")
@@ -364,8 +325,9 @@ def run(args: argparse.Namespace) -> int:
     from inspector.upload import transport
 
     if getattr(args, "newer_than_uploaded", False) and args.dry_run is None:
-        latest = transport.latest_build(target, os=summary.platform if summary else None, **options)
-        problem = newer_than_uploaded(summary.build if summary else None, latest)
+        if summary is None:
+            raise UsageError(f"--newer-than-uploaded: {path.name} has no build number inspector can read")
+        problem = transport.newer_than_uploaded_problem(summary, target, **options)
         if problem:
             print(f"inspector: --newer-than-uploaded: {problem}; nothing was uploaded", file=sys.stderr)
             return 1

@@ -20,9 +20,11 @@ __all__ = [
     "TOKEN_CODES",
     "Build",
     "backoff_delay",
+    "newer_than_uploaded",
     "parse_body",
     "parse_retry_after",
     "processing_error",
+    "uploaded_build_number",
 ]
 
 #: HTTP statuses worth another try (``curl --retry`` semantics); never any other 4xx.
@@ -159,3 +161,43 @@ def processing_error(build: Build, last_lines: int = 20) -> ProcessingError:
     if build.error:
         head += f": {build.error}"
     return ProcessingError(head, build, tuple(build.process_logs[-last_lines:]))
+
+
+def _compare_key(text: str) -> tuple[int, ...] | None:
+    parts = text.strip().split(".")
+    return tuple(int(p) for p in parts) if all(p.isascii() and p.isdigit() for p in parts) else None
+
+
+def uploaded_build_number(build: Build) -> str | None:
+    """The build number the service read: versionCode (Android) or CFBundleVersion (iOS, macOS)."""
+    info = build.raw.get("info") if isinstance(build.raw.get("info"), dict) else {}
+    android = info.get("android") if isinstance(info.get("android"), dict) else {}
+    ios = info.get("ios") if isinstance(info.get("ios"), dict) else {}
+    plist = ios.get("plist") if isinstance(ios.get("plist"), dict) else {}
+    pkg = info.get("pkg") if isinstance(info.get("pkg"), dict) else {}
+    for value in (android.get("versionCode"), plist.get("CFBundleVersion"), pkg.get("CFBundleVersion"),
+                  build.version_code):
+        if value not in (None, ""):
+            return str(value)
+    return None
+
+
+def newer_than_uploaded(build_number: str | None, latest: Build | None) -> str | None:
+    """None when ``build_number`` is greater than the latest processed build's, else the problem.
+
+    Dotted numbers (``1.2.10``) compare part by part. No processed build yet passes.
+    """
+    if latest is None:
+        return None
+    uploaded = uploaded_build_number(latest)
+    if build_number is None:
+        return "this build has no build number to compare with the uploaded one"
+    if uploaded is None:
+        return f"the latest processed build ({latest.id}) shows no build number to compare with"
+    mine, theirs = _compare_key(build_number), _compare_key(uploaded)
+    if mine is None or theirs is None:
+        return f"cannot compare build numbers {build_number!r} and {uploaded!r}"
+    if mine <= theirs:
+        return (f"build number {build_number} is not greater than {uploaded}, the latest processed build "
+                f"({latest.id}): devices would not update to it")
+    return None

@@ -14,7 +14,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import requests
 from requests_toolbelt import MultipartEncoder
@@ -28,7 +28,16 @@ from inspector.upload.request import (
     build_details_request,
     list_builds_request,
 )
-from inspector.upload.response import Build, backoff_delay, parse_body, processing_error
+from inspector.upload.response import (
+    Build,
+    backoff_delay,
+    newer_than_uploaded,
+    parse_body,
+    processing_error,
+)
+
+if TYPE_CHECKING:
+    from inspector.summary import Summary
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -38,6 +47,7 @@ __all__ = [
     "get_build",
     "latest_build",
     "list_builds",
+    "newer_than_uploaded_problem",
     "send",
     "wait_for_build",
 ]
@@ -319,6 +329,20 @@ def latest_build(target: Target, session: requests.Session | None = None, *, os:
     if dated:
         return max(dated, key=lambda b: b.raw["createdAt"])
     return builds[0]
+
+
+def newer_than_uploaded_problem(summary: Summary, target: Target, session: requests.Session | None = None,
+                                *, policy: RetryPolicy | None = None,
+                                timeout: tuple[float, float] = (60.0, 60.0)) -> str | None:
+    """``--newer-than-uploaded``: None when the build number of ``summary`` (versionCode,
+    CFBundleVersion) is greater than the app's latest processed build's, else the problem.
+
+    The list is filtered by ``os`` for Android and iOS builds only (the values the service uses);
+    a failure to read it raises (:class:`NetworkError`, :class:`TokenRejectedError`...), never passes.
+    """
+    os_filter = summary.platform if summary.platform in ("android", "ios") else None
+    latest = latest_build(target, session, os=os_filter, policy=policy, timeout=timeout)
+    return newer_than_uploaded(summary.build, latest)
 
 
 def _size(n: float) -> str:
