@@ -139,6 +139,9 @@ class Target:
         if not self.token:
             raise UsageError("no token: pass --token (or APPLIVERY_APP_TOKEN), or "
                              "--service-account-token with --organization and --app")
+        if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in self.token.reveal()):
+            # requests would quote such a header value in its error message
+            raise UsageError("the token holds whitespace or control characters")
         if (self.organization is None) != (self.app is None):
             raise UsageError("the Workspace API needs both --organization and --app")
         for name, value in (("--organization", self.organization), ("--app", self.app)):
