@@ -196,8 +196,8 @@ def test_target_needs_both_ids_and_a_token() -> None:
     with pytest.raises(UsageError):
         Target(Secret(TOKEN), organization="o/../x", app="a")
     with pytest.raises(UsageError, match="whitespace") as info:
-        Target(Secret("tok\nen"))
-    assert "tok" not in str(info.value)
+        Target(Secret("sec\nret"))
+    assert "sec" not in str(info.value)
 
 
 # -- base URLs ---------------------------------------------------------------------------------
