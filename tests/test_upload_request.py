@@ -212,6 +212,8 @@ def test_base_urls() -> None:
         base_urls("acme/evil")
     with pytest.raises(UsageError):
         base_urls(api_url="ftp://x")
+    with pytest.raises(UsageError, match="no longer takes uploads"):
+        base_urls(upload_url="https://api.applivery.io/")
 
 
 def test_read_requests() -> None:

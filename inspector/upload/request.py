@@ -116,7 +116,11 @@ def base_urls(tenant: str | None = None, upload_url: str | None = None,
     for name, url in (("--upload-url", upload_url), ("--api-url", api_url)):
         if url is not None and not re.match(r"https?://[^/\s]+", url):
             raise UsageError(f"{name}: not an http(s) URL: {url!r}")
-    return (upload_url or upload).rstrip("/"), (api_url or api).rstrip("/")
+    upload = (upload_url or upload).rstrip("/")
+    if re.fullmatch(r"https?://api\.applivery\.io", upload):
+        raise UsageError("--upload-url: api.applivery.io no longer takes uploads; "
+                         "use https://upload.applivery.io")
+    return upload, (api_url or api).rstrip("/")
 
 
 @dataclass(frozen=True, slots=True)

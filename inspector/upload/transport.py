@@ -180,8 +180,12 @@ def _network_error(exc: requests.RequestException, url: str, sent: int = 0) -> U
 
 
 def _root(exc: BaseException) -> BaseException:
-    while exc.__cause__ is not None or (exc.args and isinstance(exc.args[0], BaseException)):
-        exc = exc.__cause__ or exc.args[0]
+    for _ in range(10):  # urllib3 nests its errors a few levels deep; never loop on a cycle
+        first = exc.args[0] if exc.args else None
+        inner = exc.__cause__ or (first if isinstance(first, BaseException) else None)
+        if inner is None:
+            break
+        exc = inner
     return exc
 
 
