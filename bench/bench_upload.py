@@ -5,7 +5,7 @@ tests/applivery_server.py on 127.0.0.1 (it parses the multipart body as a stream
 build's bytes; hashing is off so the server is not the bottleneck), then alternates, in the same run,
 ``python -m inspector upload`` (custom platform, no check, no progress bar) and
 ``curl -F build=@FILE`` to the same endpoint with the same token. Each process's peak RSS comes from
-``os.wait4``; each upload is verified to have arrived whole. Targets (issue 9): inspector's peak RSS
+GNU time; each upload is verified to have arrived whole. Targets (issue 9): inspector's peak RSS
 <= 100 MB and its throughput >= 90 % of curl's.
 
     .venv/bin/python bench/bench_upload.py [--size-mb 1024] [--runs 3]

@@ -464,3 +464,42 @@ def test_newer_than_uploaded_problem_library_for_an_ipa(server) -> None:
     problem = newer_than_uploaded_problem(summary, target)
     assert problem is not None and "241 is not greater than 241" in problem and "(i1)" in problem
     assert server.requests[-1].path == "/v1/integrations/builds?status=processed&os=ios&limit=50"
+
+
+def test_deployer_from_the_ci_environment_and_a_changelog_file(server, tmp_path, monkeypatch) -> None:
+    for name, value in {"GITHUB_ACTIONS": "true", "GITHUB_SHA": "c0ffee", "GITHUB_REF_NAME": "main",
+                        "GITHUB_REF_TYPE": "branch", "GITHUB_SERVER_URL": "https://github.com",
+                        "GITHUB_REPOSITORY": "acme/app", "GITHUB_RUN_ID": "99",
+                        "GITHUB_RUN_NUMBER": "7"}.items():
+        monkeypatch.setenv(name, value)
+    notes = tmp_path / "CHANGES.txt"
+    notes.write_text("Line one\nLine two\n", encoding="utf-8")
+    r = upload(str(IPA), "--no-check", "--token", APP_TOKEN, "--changelog-file", str(notes),
+               "--deployer-info", "buildNumber=7b")
+    assert r.code == 0, r.err
+    [got] = server.uploads()
+    assert got.fields == [
+        ("changelog", "Line one\nLine two"),
+        ("deployer.name", "GitHub Actions"),
+        ("deployer.info.commit", "c0ffee"),
+        ("deployer.info.branch", "main"),
+        ("deployer.info.buildUrl", "https://github.com/acme/app/actions/runs/99"),
+        ("deployer.info.ciUrl", "https://github.com"),
+        ("deployer.info.repositoryUrl", "https://github.com/acme/app"),
+        ("deployer.info.buildNumber", "7b"),
+    ]
+
+
+def test_status_and_builds_on_the_workspace_api(server, monkeypatch) -> None:
+    monkeypatch.setenv("APPLIVERY_SERVICE_ACCOUNT_TOKEN", SA_TOKEN)
+    ids = ("--organization", "org1", "--app", "app1")
+    build_id = upload(str(APK), "--no-check", *ids, "--json").json["build_id"]
+    r = cli("status", build_id, *ids, "--json")
+    assert r.code == 0 and r.json["build_status"] == "in_progress"
+    assert server.requests[-1].path == f"/v1/organizations/org1/apps/app1/builds/{build_id}"
+    assert server.requests[-1].headers["authorization"] == f"Bearer {SA_TOKEN}"
+    r = cli("builds", *ids, "--limit", "5", "--json")
+    assert [b["build_id"] for b in r.json] == [build_id]
+    assert server.requests[-1].path == "/v1/organizations/org1/apps/app1/builds?limit=5"
+    r = cli("status", build_id, "--organization", "org1", "--app", "other")
+    assert r.code == 5 and "4004" in r.err

@@ -320,7 +320,7 @@ def run(args: argparse.Namespace) -> int:
     request = prepare(path, fields, target, record=record, summary=summary)
     if _check(args, path, record, env) != 0:
         print("inspector: the check failed: nothing was uploaded", file=sys.stderr)
-        return 1
+        return check_cmd.EXIT_FAILED
     options = transport_options(args, config)
     from inspector.upload import transport
 
@@ -330,7 +330,7 @@ def run(args: argparse.Namespace) -> int:
         problem = transport.newer_than_uploaded_problem(summary, target, **options)
         if problem:
             print(f"inspector: --newer-than-uploaded: {problem}; nothing was uploaded", file=sys.stderr)
-            return 1
+            return check_cmd.EXIT_FAILED
     if args.dry_run == "curl":
         print(request.to_curl())
         return 0
