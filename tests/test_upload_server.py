@@ -67,7 +67,7 @@ def test_apk_to_integrations(server, monkeypatch) -> None:
                "--deployer-name", "Local", "--deployer-info", "commit=abc123")
     assert r.code == 0, r.err
     assert r.out.strip() == "uploaded build b000001: pending"
-    assert "--no-check" in r.err
+    assert "--no-check" in r.err and "ETA" not in r.err  # standard error is not a terminal: no bar
     [got] = server.uploads()
     assert got.path == "/v1/integrations/builds"
     assert got.headers["authorization"] == f"Bearer {APP_TOKEN}"
@@ -503,3 +503,46 @@ def test_status_and_builds_on_the_workspace_api(server, monkeypatch) -> None:
     assert server.requests[-1].path == "/v1/organizations/org1/apps/app1/builds?limit=5"
     r = cli("status", build_id, "--organization", "org1", "--app", "other")
     assert r.code == 5 and "4004" in r.err
+
+
+def _stderr_on_a_terminal(argv: list[str], env: dict[str, str]) -> str:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    main_fd, child_fd = pty.openpty()
+    try:
+        done = subprocess.run([sys.executable, "-m", "inspector", *argv], stdout=subprocess.DEVNULL,
+                              stderr=child_fd, env=env, timeout=60, check=False)
+        os.close(child_fd)
+        chunks = []
+        while True:
+            try:
+                data = os.read(main_fd, 65536)
+            except OSError:
+                break
+            if not data:
+                break
+            chunks.append(data)
+    finally:
+        os.close(main_fd)
+    assert done.returncode == 0
+    return b"".join(chunks).decode(errors="replace")
+
+
+def test_progress_bar_only_on_a_terminal(server, tmp_path) -> None:
+    import os
+
+    big = tmp_path / "big.zip"
+    with big.open("wb") as f:
+        for chunk in iter_chunks(3_000_000):
+            f.write(chunk)
+    env = {**os.environ, "APPLIVERY_APP_TOKEN": APP_TOKEN, "APPLIVERY_UPLOAD_URL": server.url}
+    argv = ["upload", str(big), "--no-check", "--no-git", "--build-platform", "ps5", "--package-name", "a",
+            "--package-version", "1"]
+    shown = _stderr_on_a_terminal(argv, env)
+    assert "100.0%" in shown and "/s" in shown and "ETA" in shown
+    assert APP_TOKEN not in shown
+    hidden = _stderr_on_a_terminal([*argv, "--no-progress"], env)
+    assert "ETA" not in hidden and "--no-check" in hidden
