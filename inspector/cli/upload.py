@@ -50,8 +50,8 @@ UPLOAD_CONFIG_KEYS: dict[str, type | tuple[type, ...]] = {
     "notify-language": str, "filter": (str, list), "deployer-name": str,
     "build-platform": str, "package-name": str, "package-version": str, "package-icon": str,
     "retries": int, "retry-delay": (int, float), "timeout": (int, float), "connect-timeout": (int, float),
-    "wait": bool,
-    "wait-timeout": (int, float), "wait-interval": (int, float), "progress": bool, "git": bool,
+    "wait": bool, "wait-timeout": (int, float), "wait-interval": (int, float), "progress": bool,
+    "git": bool,
 }
 
 
@@ -168,13 +168,13 @@ def add_parser(sub: Any) -> None:
     _add_check_arguments(p)
     add_target_arguments(p)
     f = p.add_argument_group("form fields (unset ones are not sent)")
-    f.add_argument("--version-name", help="human label, e.g. v2.4.0-rc1")
-    f.add_argument("--tags", action="append", help="comma-separated tags (repeatable)")
-    f.add_argument("--changelog", help="changelog text")
+    f.add_argument("--version-name", metavar="V", help="human label, e.g. v2.4.0-rc1")
+    f.add_argument("--tags", action="append", metavar="T1,T2", help="comma-separated tags (repeatable)")
+    f.add_argument("--changelog", metavar="TEXT", help="changelog text")
     f.add_argument("--changelog-file", metavar="PATH", help="read the changelog from a file")
     f.add_argument("--notify-collaborators", action=argparse.BooleanOptionalAction, default=None)
     f.add_argument("--notify-employees", action=argparse.BooleanOptionalAction, default=None)
-    f.add_argument("--notify-message", help="the notification's text")
+    f.add_argument("--notify-message", metavar="TEXT", help="the notification's text")
     f.add_argument("--notify-language", choices=NOTIFY_LANGUAGES, help="language of the notification")
     f.add_argument("--filter", metavar="GROUPS", help="employee groups: 'g1,g2|g3' = (g1 AND g2) OR g3")
     f.add_argument("--deployer-name", metavar="NAME", help="deployer.name (default: the CI's name)")
@@ -184,12 +184,13 @@ def add_parser(sub: Any) -> None:
     f.add_argument("--no-git", dest="git", action="store_false", default=None,
                    help="do not ask git for the commit when no CI gives it")
     f.add_argument("--build-platform", choices=BUILD_PLATFORMS, help="custom build platform")
-    f.add_argument("--package-name", help="packageName (default: the inspected identifier)")
-    f.add_argument("--package-version", help="packageVersion (default: the inspected version)")
+    f.add_argument("--package-name", metavar="ID", help="packageName (default: the inspected identifier)")
+    f.add_argument("--package-version", metavar="V", help="packageVersion (default: the inspected version)")
     f.add_argument("--package-icon", metavar="PATH", help="packageIcon, PNG or JPEG")
     s = p.add_argument_group("sending")
     s.add_argument("--dry-run", nargs="?", const="json", choices=("json", "curl"),
-                   help="print the exact request (token redacted) and send nothing")
+                   help="print the exact request (token redacted) and send nothing; "
+                        "--dry-run=curl for a curl command (write it after FILE)")
     s.add_argument("--wait", action="store_true", default=None, help="poll until processed or error")
     s.add_argument("--wait-timeout", type=float, metavar="S", help="give up waiting after S (default 1800)")
     s.add_argument("--wait-interval", type=float, metavar="S", help="seconds between polls (default 10)")

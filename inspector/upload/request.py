@@ -39,6 +39,7 @@ __all__ = [
     "base_urls",
     "build_details_request",
     "build_request",
+    "dump_json",
     "icon_content_type",
     "list_builds_request",
     "parse_filter",
