@@ -105,13 +105,6 @@ def _pick(args: argparse.Namespace, dest: str, env: Mapping[str, str], env_name:
     return config.get(dest.replace("_", "-"), default)
 
 
-def _check_token(text: str, flag: str) -> Secret:
-    # A token with whitespace or control characters would make requests quote it in an error.
-    if not text or any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in text):
-        raise UsageError(f"{flag}: the token is empty or holds whitespace or control characters")
-    return Secret(text)
-
-
 def target_from(args: argparse.Namespace, env: Mapping[str, str], config: Mapping[str, Any]) -> Target:
     """The target: ``--service-account-token`` (Workspace API) or ``--token`` (Integrations API),
     flags first, then APPLIVERY_SERVICE_ACCOUNT_TOKEN / APPLIVERY_APP_TOKEN."""
@@ -136,12 +129,12 @@ def target_from(args: argparse.Namespace, env: Mapping[str, str], config: Mappin
         if not (org and app):
             raise UsageError("the Workspace API (a service-account token) needs --organization and --app "
                              "(or APPLIVERY_ORGANIZATION_ID and APPLIVERY_APP_ID)")
-        return Target(_check_token(sa, "--service-account-token"), organization=str(org), app=str(app),
+        return Target(Secret(sa), organization=str(org), app=str(app),
                       upload_url=upload_url, api_url=api_url)
     if not app_token:
         raise UsageError("no token: pass --token (or set APPLIVERY_APP_TOKEN), or --service-account-token "
                          "with --organization and --app")
-    return Target(_check_token(app_token, "--token"), upload_url=upload_url, api_url=api_url)
+    return Target(Secret(app_token), upload_url=upload_url, api_url=api_url)
 
 
 def transport_options(args: argparse.Namespace, config: Mapping[str, Any]) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from typing import IO, TYPE_CHECKING, Any
 import requests
 from requests_toolbelt import MultipartEncoder
 
+from inspector.report.text import human_size
 from inspector.upload.errors import NetworkError, TokenRejectedError, UploadError, WaitTimeoutError
 from inspector.upload.request import (
     ApiRequest,
@@ -150,20 +151,25 @@ def _headers(headers: tuple[tuple[str, str | Secret], ...]) -> dict[str, str]:
     return {name: value.reveal() if isinstance(value, Secret) else value for name, value in headers}
 
 
+def _causes(exc: BaseException) -> list[BaseException]:
+    """``exc`` and what it wraps (``__cause__``, ``__context__``, an exception in ``args``, as
+    urllib3 nests them), outermost first, each once."""
+    seen: list[BaseException] = []
+    todo = [exc]
+    while todo and len(seen) < 20:
+        current = todo.pop(0)
+        if any(current is s for s in seen):
+            continue
+        seen.append(current)
+        todo += [e for e in (current.__cause__, current.__context__, *current.args)
+                 if isinstance(e, BaseException)]
+    return seen
+
+
 def _is_reset(exc: BaseException) -> bool:
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, ConnectionResetError | BrokenPipeError | ConnectionAbortedError):
-            return True
-        if isinstance(current, OSError) and current.errno in (errno.ECONNRESET, errno.EPIPE):
-            return True
-        for arg in getattr(current, "args", ()):
-            if isinstance(arg, BaseException) and id(arg) not in seen and _is_reset(arg):
-                return True
-        current = current.__cause__ or current.__context__
-    return False
+    return any(isinstance(e, ConnectionResetError | BrokenPipeError | ConnectionAbortedError)
+               or (isinstance(e, OSError) and e.errno in (errno.ECONNRESET, errno.EPIPE))
+               for e in _causes(exc))
 
 
 def _network_error(exc: requests.RequestException, url: str, sent: int = 0) -> UploadError:
@@ -175,18 +181,8 @@ def _network_error(exc: requests.RequestException, url: str, sent: int = 0) -> U
         return TokenRejectedError("connection closed by server while the build was being sent "
                                   "(is the token valid?)")
     if isinstance(exc, requests.ConnectionError):
-        return NetworkError(f"{url}: cannot connect ({type(_root(exc)).__name__})")
+        return NetworkError(f"{url}: cannot connect ({type(_causes(exc)[-1]).__name__})")
     return NetworkError(f"{url}: {type(exc).__name__}")
-
-
-def _root(exc: BaseException) -> BaseException:
-    for _ in range(10):  # urllib3 nests its errors a few levels deep; never loop on a cycle
-        first = exc.args[0] if exc.args else None
-        inner = exc.__cause__ or (first if isinstance(first, BaseException) else None)
-        if inner is None:
-            break
-        exc = inner
-    return exc
 
 
 def _retrying(attempt: Callable[[], Build | Any], policy: RetryPolicy,
@@ -349,14 +345,6 @@ def newer_than_uploaded_problem(summary: Summary, target: Target, session: reque
     return newer_than_uploaded(summary.build, latest)
 
 
-def _size(n: float) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1000 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000
-    return f"{n:.1f} GB"
-
-
 class ProgressBar:
     """A one-line progress bar with rate and ETA, redrawn at most every ``every`` seconds."""
 
@@ -382,7 +370,8 @@ class ProgressBar:
         filled = int(self._width * fraction)
         eta = (total - sent) / rate if rate > 0 else 0.0
         line = (f"\r  [{'#' * filled}{'.' * (self._width - filled)}] {fraction * 100:5.1f}% "
-                f"{_size(sent)} / {_size(total)}  {_size(rate)}/s  ETA {int(eta) // 60}:{int(eta) % 60:02d} ")
+                f"{human_size(sent)} / {human_size(total)}  {human_size(int(rate))}/s  "
+                f"ETA {int(eta) // 60}:{int(eta) % 60:02d} ")
         self._stream.write(line)
         if finished and not self._done:
             self._done = True
