@@ -546,3 +546,21 @@ def test_progress_bar_only_on_a_terminal(server, tmp_path) -> None:
     assert APP_TOKEN not in shown
     hidden = _stderr_on_a_terminal([*argv, "--no-progress"], env)
     assert "ETA" not in hidden and "--no-check" in hidden
+
+
+@pytest.mark.parametrize("name", ["random.apk", "random.ipa", "random.pkg"])
+def test_a_file_named_like_a_build_it_is_not_is_refused(server, tmp_path, name: str) -> None:
+    fake = tmp_path / name
+    fake.write_bytes(bytes(range(256)) * 16)
+    r = upload(str(fake), "--token", APP_TOKEN, "--no-check", "--build-platform", "ps5",
+               "--package-name", "a", "--package-version", "1")
+    assert r.code == 4 and name in r.err
+    assert server.requests == []
+
+
+def test_a_truncated_build_is_refused(server, tmp_path) -> None:
+    truncated = tmp_path / "app.apk"
+    truncated.write_bytes(APK.read_bytes()[:5000])
+    r = upload(str(truncated), "--token", APP_TOKEN)
+    assert r.code == 3 and "truncated" in r.err and len(r.err.strip().splitlines()) == 1
+    assert server.requests == []

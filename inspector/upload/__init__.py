@@ -61,14 +61,25 @@ __all__ = [
 ]
 
 
+#: Extensions of the formats inspector reads: a file named so must be one.
+_READ_EXTENSIONS = (".apk", ".aab", ".ipa", ".pkg")
+
+
 def inspect_for_upload(path: str | os.PathLike[str]) -> tuple[Record | None, Summary | None]:
-    """The build's record and summary, or ``(None, None)`` when its format is unknown to inspector
-    (a console or Windows build: the user gives the package fields). Other read errors raise."""
+    """The build's record and summary, or ``(None, None)`` when it is of a kind inspector does not
+    read (a DMG, a console or Windows build: the user gives the package fields).
+
+    A file named ``.apk``, ``.aab``, ``.ipa`` or ``.pkg`` whose content is none of them raises
+    :class:`UnknownFormatError`, as does any other read error: the service would accept it and fail
+    it later, in processing.
+    """
     from inspector.api import inspect
 
     try:
         record = inspect(path, digest=False)
     except UnknownFormatError:
+        if os.fspath(path).lower().endswith(_READ_EXTENSIONS):
+            raise
         return None, None
     from inspector.summary import summarize  # only now: it loads the certificate readers
 
