@@ -212,6 +212,13 @@ def test_4xx_with_the_older_error_shape(server) -> None:
     r = upload(str(APK), "--no-check", "--token", APP_TOKEN)
     assert r.code == 5
     assert "error 5006: Build file invalid (field build)" in r.err
+    server.plan = ["400"]
+    r = upload(str(APK), "--no-check", "--token", APP_TOKEN, "--json")
+    assert r.code == 5
+    assert r.json == {"error": "the service refused the request: HTTP 400, error 5006: Build file invalid "
+                               "(field build)", "exit_code": 5, "http_status": 400, "error_code": 5006}
+    r = cli("builds", "--token", "wrong-token", "--json")
+    assert r.code == 5 and r.json["error_code"] == 4004
 
 
 def test_read_timeout(server) -> None:

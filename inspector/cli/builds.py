@@ -6,7 +6,13 @@ import argparse
 import os
 from typing import Any
 
-from inspector.cli.upload import add_target_arguments, load_upload_config, target_from, transport_options
+from inspector.cli.upload import (
+    add_target_arguments,
+    json_errors,
+    load_upload_config,
+    target_from,
+    transport_options,
+)
 from inspector.errors import UsageError
 from inspector.upload.request import dump_json
 
@@ -39,6 +45,7 @@ def render_table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+@json_errors
 def run(args: argparse.Namespace) -> int:
     from inspector.upload import transport
 

@@ -11,6 +11,7 @@ from inspector.cli.upload import (
     _github_output,
     _on_status,
     add_target_arguments,
+    json_errors,
     load_upload_config,
     print_build,
     report_unfinished,
@@ -37,6 +38,7 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(run=run)
 
 
+@json_errors
 def run(args: argparse.Namespace) -> int:
     from inspector.upload import transport
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ __all__ = [
     "UPLOAD_CONFIG_KEYS",
     "add_parser",
     "add_target_arguments",
+    "json_errors",
     "load_upload_config",
     "run",
     "target_from",
@@ -302,6 +303,25 @@ def _on_status(build: Build) -> None:
     print(f"inspector: build {build.id}: {build.status}", file=sys.stderr)
 
 
+def json_errors(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """With ``--json``, a failure to talk to the service is also a JSON document on standard output
+    (``error``, ``exit_code``, and the HTTP status and service code when known); the one error line
+    still goes to standard error."""
+    def wrapped(args: argparse.Namespace) -> int:
+        try:
+            return run(args)
+        except UploadError as exc:
+            if getattr(args, "json", False):
+                doc: dict[str, Any] = {"error": str(exc), "exit_code": exc.exit_code}
+                for key, attr in (("http_status", "http_status"), ("error_code", "code")):
+                    if getattr(exc, attr, None) is not None:
+                        doc[key] = getattr(exc, attr)
+                print(dump_json(doc))
+            raise
+    return wrapped
+
+
+@json_errors
 def run(args: argparse.Namespace) -> int:
     env = dict(os.environ)
     config = load_upload_config(args)
