@@ -19,6 +19,7 @@ from typing import IO, TYPE_CHECKING, Any
 import requests
 from requests_toolbelt import MultipartEncoder
 
+from inspector.errors import ArtifactError
 from inspector.report.text import human_size
 from inspector.upload.errors import NetworkError, TokenRejectedError, UploadError, WaitTimeoutError
 from inspector.upload.request import (
@@ -119,7 +120,7 @@ class _Body:
         elif self._remaining > 0:
             data = self._handle.read(min(_CHUNK, self._remaining))
             if not data:
-                raise UploadError(f"{self._handle.name}: the file shrank while it was being sent")
+                raise ArtifactError("the file shrank while it was being sent", path=str(self._handle.name))
             self._remaining -= len(data)
         elif self._tail is not None:
             data, self._tail = self._tail, None
@@ -140,7 +141,7 @@ def _opened(request: UploadRequest, progress: Progress | None) -> Iterator[_Body
     try:
         handle = open(build.path, "rb")  # noqa: SIM115 - closed below
     except OSError as exc:
-        raise UploadError(f"{build.path}: cannot read ({exc.strerror or exc})") from None
+        raise ArtifactError(f"cannot read ({exc.strerror or exc})", path=build.path) from None
     try:
         yield _Body(request, handle, os.fstat(handle.fileno()).st_size, progress)
     finally:
