@@ -571,3 +571,28 @@ def test_a_truncated_build_is_refused(server, tmp_path) -> None:
     r = upload(str(truncated), "--token", APP_TOKEN)
     assert r.code == 3 and "truncated" in r.err and len(r.err.strip().splitlines()) == 1
     assert server.requests == []
+
+
+def test_library_steps_in_order(server) -> None:
+    import inspector
+    from inspector.upload import inspect_for_upload, upload
+    from inspector.upload.deployer import detect_deployer
+    from inspector.upload.transport import get_build, wait_for_build
+
+    record, summary = inspect_for_upload(IPA)
+    assert record is not None and summary is not None and summary.identifier == "com.fixture.app"
+    deployer = detect_deployer({"CIRCLECI": "true", "CIRCLE_SHA1": "c0ffee"}, use_git=False)
+    target = Target(Secret(SA_TOKEN), organization="org1", app="app1", upload_url=server.url,
+                    api_url=server.url)
+    request = prepare(IPA, UploadFields(tags=("qa",), deployer=deployer), target, record=record)
+    build = upload(request, policy=RetryPolicy(retries=0), timeout=(5.0, 30.0))
+    assert build.status == "pending"
+    assert server.uploads()[0].fields == [("tags", "qa"), ("deployer.name", "CircleCI"),
+                                          ("deployer.info.commit", "c0ffee"),
+                                          ("deployer.info.ciUrl", "https://circleci.com")]
+    polls: list[str | None] = []
+    done = wait_for_build(target, build.id, interval=0.01, timeout=5,
+                          on_status=lambda b: polls.append(b.status))
+    assert done.status == "processed" and polls == ["in_progress", "processed"]
+    assert get_build(target, build.id).status == "processed"
+    assert inspector.inspect(IPA, digest=False).file.size == server.uploads()[0].files["build"].size
