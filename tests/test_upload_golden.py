@@ -68,4 +68,5 @@ def test_golden_dry_run(name: str, monkeypatch, tmp_path) -> None:
 def test_golden_files_hold_the_fixture_icon() -> None:
     doc = json.loads((GOLDEN / "pkg-macos.json").read_text(encoding="utf-8"))
     assert doc["files"][0] == {"name": "packageIcon", "filename": "icon.png", "content_type": "image/png",
-                               "size": (FIXTURES / "macho" / "icon-rgb.png").stat().st_size}
+                               "size": (FIXTURES / "macho" / "icon-rgb.png").stat().st_size,
+                               "source": "fixtures/macho/icon-rgb.png"}

@@ -243,6 +243,11 @@ def test_curl_rendering_is_a_valid_command() -> None:
     request = prepare(FIXTURES / "pkg" / "product.pkg", EVERYTHING, integrations())
     words = shlex.split(request.to_curl().replace("\\\n", " "))
     assert words[:4] == ["curl", "--fail-with-body", "-X", "POST"]
-    assert "Authorization: Bearer $APPLIVERY_TOKEN" in words
+    assert "Authorization: Bearer $APPLIVERY_APP_TOKEN" in words
     assert "changelog=Fixes\nand more" in words
     assert words[-2] == "-F" and words[-1].startswith("build=@")
+    fields = UploadFields(package_icon=PNG, package_icon_source="art/icon.png")
+    words = shlex.split(prepare(FIXTURES / "pkg" / "product.pkg", fields, workspace()).to_curl()
+                        .replace("\\\n", " "))
+    assert "Authorization: Bearer $APPLIVERY_SERVICE_ACCOUNT_TOKEN" in words
+    assert "packageIcon=@art/icon.png;type=image/png;filename=icon.png" in words

@@ -145,7 +145,7 @@ def test_dry_run_sends_nothing_and_redacts(server) -> None:
     assert doc["fields"] == [["tags", "a"]]
     r = upload(str(APK), "--no-check", "--token", APP_TOKEN, "--dry-run=curl", "--no-deployer")
     assert r.code == 0 and r.out.startswith("curl ")
-    assert "$APPLIVERY_TOKEN" in r.out
+    assert "$APPLIVERY_APP_TOKEN" in r.out
     assert server.requests == []
 
 

@@ -249,6 +249,7 @@ def fields_from(args: argparse.Namespace, env: Mapping[str, str], config: Mappin
         use_git = bool(_pick(args, "git", {}, None, config, True))
         deployer = detect_deployer(env, use_git=use_git, overrides=overrides)
     language = _pick(args, "notify_language", {}, None, config)
+    icon_path = _pick(args, "package_icon", {}, None, config)
     return UploadFields(
         version_name=args.version_name,
         tags=parse_tags(tags_value) if tags_value else (),
@@ -262,7 +263,8 @@ def fields_from(args: argparse.Namespace, env: Mapping[str, str], config: Mappin
         build_platform=_pick(args, "build_platform", {}, None, config),
         package_name=_pick(args, "package_name", {}, None, config),
         package_version=_pick(args, "package_version", {}, None, config),
-        package_icon=_icon(_pick(args, "package_icon", {}, None, config)),
+        package_icon=_icon(icon_path),
+        package_icon_source=icon_path,
     )
 
 

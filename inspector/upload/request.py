@@ -157,6 +157,11 @@ class Target:
     def api(self) -> Literal["integrations", "workspace"]:
         return "integrations" if self.organization is None else "workspace"
 
+    @property
+    def token_variable(self) -> str:
+        """The environment variable the vendor's clients read this kind of token from."""
+        return "APPLIVERY_APP_TOKEN" if self.organization is None else "APPLIVERY_SERVICE_ACCOUNT_TOKEN"
+
     def _builds_path(self) -> str:
         if self.organization is None:
             return "/v1/integrations/builds"
@@ -205,6 +210,8 @@ class FilePart:
     content_type: str
     path: str | None = None
     data: bytes | None = field(default=None, repr=False)
+    #: Where in-memory ``data`` was read from, if from a file: what a dry run shows.
+    source: str | None = None
 
     def describe(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "filename": self.filename,
@@ -213,6 +220,8 @@ class FilePart:
             out["path"] = self.path
         if self.data is not None:
             out["size"] = len(self.data)
+        if self.source is not None:
+            out["source"] = self.source
         return out
 
 
@@ -221,7 +230,8 @@ class UploadFields:
     """What the user says about a build: every optional form field of the spec.
 
     ``filter`` is OR of ANDs: ``(("g1", "g2"), ("g3",))`` means (g1 AND g2) OR g3. ``package_icon`` is
-    the icon's bytes (PNG or JPEG). None means "not given": nothing is sent for it.
+    the icon's bytes (PNG or JPEG), ``package_icon_source`` the file they came from (shown by dry
+    runs). None means "not given": nothing is sent for it.
     """
 
     version_name: str | None = None
@@ -237,6 +247,7 @@ class UploadFields:
     package_name: str | None = None
     package_version: str | None = None
     package_icon: bytes | None = field(default=None, repr=False)
+    package_icon_source: str | None = None
 
     def __post_init__(self) -> None:
         if self.notify_language is not None and self.notify_language not in NOTIFY_LANGUAGES:
@@ -309,6 +320,7 @@ class UploadRequest:
     headers: tuple[tuple[str, str | Secret], ...]
     fields: tuple[tuple[str, str], ...]
     files: tuple[FilePart, ...]
+    token_variable: str = "APPLIVERY_APP_TOKEN"
 
     def field_names(self) -> list[str]:
         return [name for name, _ in self.fields] + [part.name for part in self.files]
@@ -324,18 +336,20 @@ class UploadRequest:
         }
 
     def to_curl(self) -> str:
-        """A copy-pasteable ``curl`` command doing the same upload; the token is ``$APPLIVERY_TOKEN``."""
+        """A copy-pasteable ``curl`` command doing the same upload; the token is the environment
+        variable the vendor's clients read (``$APPLIVERY_APP_TOKEN`` or
+        ``$APPLIVERY_SERVICE_ACCOUNT_TOKEN``)."""
         lines = [f"curl --fail-with-body -X {self.method} {shlex.quote(self.url)}"]
         for name, value in self.headers:
             if isinstance(value, Secret):
-                lines.append(f'-H "{name}: Bearer $APPLIVERY_TOKEN"')
+                lines.append(f'-H "{name}: Bearer ${self.token_variable}"')
             else:
                 lines.append("-H " + shlex.quote(f"{name}: {value}"))
         for name, value in self.fields:
             # --form-string: a value starting with @ or < is sent as text, never read as a file.
             lines.append("--form-string " + shlex.quote(f"{name}={value}"))
         for part in self.files:
-            source = part.path if part.path is not None else f"<{len(part.data or b'')} bytes: {part.name}>"
+            source = part.path or part.source or f"<{len(part.data or b'')} bytes extracted from the build>"
             lines.append("-F " + shlex.quote(
                 f"{part.name}=@{source};type={part.content_type};filename={part.filename}"))
         return " \\\n  ".join(lines)
@@ -409,9 +423,11 @@ def build_request(file: str | PurePath, fields: UploadFields, target: Target,
     if icon is not None:
         content_type = icon_content_type(icon)
         suffix = "png" if content_type == "image/png" else "jpg"
-        files.append(FilePart("packageIcon", f"icon.{suffix}", content_type, data=icon))
+        source = fields.package_icon_source if icon is fields.package_icon else None
+        files.append(FilePart("packageIcon", f"icon.{suffix}", content_type, data=icon, source=source))
     files.append(FilePart("build", path.name, "application/octet-stream", path=str(file)))
-    return UploadRequest("POST", target.builds_upload_url, target.headers(), tuple(out), tuple(files))
+    return UploadRequest("POST", target.builds_upload_url, target.headers(), tuple(out), tuple(files),
+                         target.token_variable)
 
 
 @dataclass(frozen=True, slots=True)
