@@ -596,3 +596,28 @@ def test_library_steps_in_order(server) -> None:
     assert done.status == "processed" and polls == ["in_progress", "processed"]
     assert get_build(target, build.id).status == "processed"
     assert inspector.inspect(IPA, digest=False).file.size == server.uploads()[0].files["build"].size
+
+
+def test_the_dry_run_curl_command_sends_the_same_request(server, monkeypatch) -> None:
+    import os
+    import shutil
+    import subprocess
+
+    if shutil.which("curl") is None or shutil.which("bash") is None:
+        pytest.skip("curl and bash are needed")
+    monkeypatch.setenv("APPLIVERY_APP_TOKEN", APP_TOKEN)
+    argv = [str(PKG), "--no-check", "--no-deployer", "--tags", "a, b", "--changelog", "@not-a-file <x",
+            "--filter", "g1,g2|g3", "--package-icon", str(PNG), "--notify-employees"]
+    command = upload(*argv, "--dry-run=curl").out
+    assert upload(*argv).code == 0
+    done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=30,
+                          env={**os.environ, "APPLIVERY_APP_TOKEN": APP_TOKEN})
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["status"] is True
+    ours, theirs = server.uploads()
+    assert ours.fields == theirs.fields
+    assert ours.files.keys() == theirs.files.keys()
+    for name in ours.files:
+        a, b = ours.files[name], theirs.files[name]
+        assert (a.filename, a.content_type, a.size, a.sha256) == \
+            (b.filename, b.content_type, b.size, b.sha256)
