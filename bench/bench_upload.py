@@ -5,7 +5,10 @@ tests/applivery_server.py on 127.0.0.1 (it parses the multipart body as a stream
 build's bytes; hashing is off so the server is not the bottleneck), then alternates, in the same run,
 ``python -m inspector upload`` (custom platform, no check, no progress bar) and
 ``curl -F build=@FILE`` to the same endpoint with the same token. Each process's peak RSS comes from
-GNU time; each upload is verified to have arrived whole. Targets (issue 9): inspector's peak RSS
+GNU time; each upload is verified to have arrived whole. Throughput is reported twice: over the whole
+process (start-up and the check included: Python and its imports cost inspector about 0.17 s that
+curl does not pay) and over the body as the server saw it (from the request's headers to the body's
+last byte), which is the transfer rate itself. Targets (issue 9): inspector's peak RSS
 <= 100 MB and its throughput >= 90 % of curl's.
 
     .venv/bin/python bench/bench_upload.py [--size-mb 1024] [--runs 3]
@@ -75,7 +78,7 @@ def main() -> int:
                         "-H", "Accept: application/json", "-F", "buildPlatform=switch",
                         "-F", "packageName=com.example.bench", "-F", "packageVersion=1.0",
                         "-F", f"build=@{build};type=application/octet-stream", url]
-            results: dict[str, list[tuple[float, float]]] = {"inspector upload": [], "curl -F": []}
+            results: dict[str, list[tuple[float, float, float]]] = {"inspector upload": [], "curl -F": []}
             for i in range(opts.runs + 1):  # the first round warms the page cache and is dropped
                 for name, cmd in (("inspector upload", inspector_cmd), ("curl -F", curl_cmd)):
                     server.requests.clear()
@@ -84,19 +87,22 @@ def main() -> int:
                     if got.files["build"].size != size:
                         raise RuntimeError(f"{name}: the server received {got.files['build'].size} bytes")
                     if i > 0:
-                        results[name].append(measured)
+                        results[name].append((*measured, got.body_seconds or 0.0))
     print(f"upload of {opts.size_mb} MiB to 127.0.0.1, {opts.runs} runs (medians), same server, same run\n")
-    print("| client | wall (median) | throughput | peak RSS (max) | runs (s) |")
+    print("| client | whole process (median) | body on the wire (median) | peak RSS (max) "
+          "| runs: process / body (s) |")
     print("|---|---|---|---|---|")
-    medians = {}
+    walls, bodies = {}, {}
     for name, runs in results.items():
-        wall = statistics.median(t for t, _ in runs)
-        medians[name] = wall
-        rss = max(r for _, r in runs)
-        print(f"| {name} | {wall:.2f} s | {size / wall / 1e6:.0f} MB/s | {rss:.0f} MB | "
-              f"{', '.join(f'{t:.2f}' for t, _ in runs)} |")
-    ratio = medians["curl -F"] / medians["inspector upload"]
-    print(f"\ninspector throughput / curl throughput = {ratio:.1%} (target >= 90 %)")
+        walls[name] = statistics.median(t for t, _, _ in runs)
+        bodies[name] = statistics.median(b for _, _, b in runs)
+        rss = max(r for _, r, _ in runs)
+        print(f"| {name} | {walls[name]:.2f} s = {size / walls[name] / 1e6:.0f} MB/s "
+              f"| {bodies[name]:.2f} s = {size / bodies[name] / 1e6:.0f} MB/s | {rss:.0f} MB | "
+              f"{', '.join(f'{t:.2f}/{b:.2f}' for t, _, b in runs)} |")
+    print(f"\ninspector / curl throughput: {walls['curl -F'] / walls['inspector upload']:.1%} of the whole "
+          f"process (start-up included), {bodies['curl -F'] / bodies['inspector upload']:.1%} of the body "
+          "as the server received it (target >= 90 %)")
     return 0
 
 

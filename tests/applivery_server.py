@@ -44,6 +44,8 @@ class Received:
     headers: dict[str, str]
     fields: list[tuple[str, str]] = field(default_factory=list)
     files: dict[str, ReceivedFile] = field(default_factory=dict)
+    #: Seconds from the request's headers to the end of its body (uploads only).
+    body_seconds: float | None = None
 
     def field_names(self) -> list[str]:
         return [name for name, _ in self.fields] + list(self.files)
@@ -369,6 +371,7 @@ def _handler_for(server: ApplivServer) -> type[BaseHTTPRequestHandler]:
                 self._drain()
                 self._error(400, 5006, f"not multipart: {ctype}")
                 return
+            started = time.perf_counter()
             try:
                 received.fields, received.files = parse_multipart(
                     self.rfile.read, int(headers.get("content-length") or 0), match.group(1).encode(),
@@ -376,6 +379,7 @@ def _handler_for(server: ApplivServer) -> type[BaseHTTPRequestHandler]:
             except ValueError as exc:
                 self._error(400, 5006, f"bad multipart body: {exc}")
                 return
+            received.body_seconds = time.perf_counter() - started
             if behaviour == "400":
                 self._json(400, {"status": False, "error": {"code": 5006, "msg": "Build file invalid",
                                                              "field": "build"}})
