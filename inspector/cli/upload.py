@@ -106,6 +106,11 @@ def _pick(args: argparse.Namespace, dest: str, env: Mapping[str, str], env_name:
     return config.get(dest.replace("_", "-"), default)
 
 
+def _setting(args: argparse.Namespace, config: Mapping[str, Any], dest: str, default: Any = None) -> Any:
+    """A setting with no environment variable: the flag, else the ``[upload]`` key, else ``default``."""
+    return _pick(args, dest, {}, None, config, default)
+
+
 def target_from(args: argparse.Namespace, env: Mapping[str, str], config: Mapping[str, Any]) -> Target:
     """The target: ``--service-account-token`` (Workspace API) or ``--token`` (Integrations API),
     flags first, then APPLIVERY_SERVICE_ACCOUNT_TOKEN / APPLIVERY_APP_TOKEN."""
@@ -142,12 +147,12 @@ def transport_options(args: argparse.Namespace, config: Mapping[str, Any]) -> di
     """``policy`` and ``timeout`` for the transport (``--retries``, ``--timeout``, ``--connect-timeout``)."""
     from inspector.upload.transport import RetryPolicy
 
-    retries = _pick(args, "retries", {}, None, config, 5)
-    read = _pick(args, "timeout", {}, None, config, 600.0)
-    connect = _pick(args, "connect_timeout", {}, None, config, 60.0)
+    retries = _setting(args, config, "retries", 5)
+    read = _setting(args, config, "timeout", 600.0)
+    connect = _setting(args, config, "connect_timeout", 60.0)
     if retries < 0 or read <= 0 or connect <= 0:
         raise UsageError("--retries must be >= 0 and timeouts > 0")
-    delay = _pick(args, "retry_delay", {}, None, config, 1.0)
+    delay = _setting(args, config, "retry_delay", 1.0)
     if delay < 0:
         raise UsageError("--retry-delay must be >= 0")
     return {"policy": RetryPolicy(retries=int(retries), base=float(delay)),
@@ -243,26 +248,26 @@ def fields_from(args: argparse.Namespace, env: Mapping[str, str], config: Mappin
     deployer = None
     if not args.no_deployer:
         overrides: dict[str, str | None] = dict(parse_overrides(args.deployer_info))
-        name = _pick(args, "deployer_name", {}, None, config)
+        name = _setting(args, config, "deployer_name")
         if name:
             overrides["name"] = name
-        use_git = bool(_pick(args, "git", {}, None, config, True))
+        use_git = bool(_setting(args, config, "git", True))
         deployer = detect_deployer(env, use_git=use_git, overrides=overrides)
-    language = _pick(args, "notify_language", {}, None, config)
-    icon_path = _pick(args, "package_icon", {}, None, config)
+    language = _setting(args, config, "notify_language")
+    icon_path = _setting(args, config, "package_icon")
     return UploadFields(
         version_name=args.version_name,
         tags=parse_tags(tags_value) if tags_value else (),
         changelog=_changelog(args, config),
-        notify_collaborators=_pick(args, "notify_collaborators", {}, None, config),
-        notify_employees=_pick(args, "notify_employees", {}, None, config),
-        notify_message=_pick(args, "notify_message", {}, None, config),
+        notify_collaborators=_setting(args, config, "notify_collaborators"),
+        notify_employees=_setting(args, config, "notify_employees"),
+        notify_message=_setting(args, config, "notify_message"),
         notify_language=language,
         filter=groups,
         deployer=deployer,
-        build_platform=_pick(args, "build_platform", {}, None, config),
-        package_name=_pick(args, "package_name", {}, None, config),
-        package_version=_pick(args, "package_version", {}, None, config),
+        build_platform=_setting(args, config, "build_platform"),
+        package_name=_setting(args, config, "package_name"),
+        package_version=_setting(args, config, "package_version"),
         package_icon=_icon(icon_path),
         package_icon_source=icon_path,
     )
@@ -294,8 +299,8 @@ def print_build(build: Build, as_json: bool, verb: str = "uploaded") -> None:
 
 
 def wait_options(args: argparse.Namespace, config: Mapping[str, Any]) -> dict[str, float]:
-    timeout = _pick(args, "wait_timeout", {}, None, config, 1800.0)
-    interval = _pick(args, "wait_interval", {}, None, config, 10.0)
+    timeout = _setting(args, config, "wait_timeout", 1800.0)
+    interval = _setting(args, config, "wait_interval", 10.0)
     if timeout <= 0 or interval <= 0:
         raise UsageError("--wait-timeout and --wait-interval must be > 0")
     return {"timeout": float(timeout), "interval": float(interval)}
@@ -353,7 +358,7 @@ def run(args: argparse.Namespace) -> int:
     if args.dry_run == "json":
         print(dump_json(request.to_json()))
         return 0
-    show = sys.stderr.isatty() and not args.no_progress and _pick(args, "progress", {}, None, config, True)
+    show = sys.stderr.isatty() and not args.no_progress and _setting(args, config, "progress", True)
     progress = transport.ProgressBar(sys.stderr) if show else None
 
     def on_retry(n: int, delay: float, exc: UploadError) -> None:
@@ -361,7 +366,7 @@ def run(args: argparse.Namespace) -> int:
 
     build = transport.send(request, progress=progress, on_retry=on_retry, **options)
     _github_output(env, build)
-    if _pick(args, "wait", {}, None, config, False):
+    if _setting(args, config, "wait", False):
         if not args.json:
             print_build(build, False, "uploaded")
         try:
