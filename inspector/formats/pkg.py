@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import Element
 
@@ -34,13 +35,14 @@ from inspector.formats import Source
 from inspector.limits import MAX_KEPT_STRING
 from inspector.records.pkg import App, Bundle, Component, Pkg, PkgSignature
 
-__all__ = ["parse"]
+__all__ = ["icon_png", "parse"]
 
 #: Distribution and PackageInfo are kilobytes; larger ones are refused.
 _MAX_XML = 4 << 20
 #: A CMS installer signature with its chain is a few KB.
 _MAX_SIGNATURE = 1 << 20
 _INFO_PLIST = "/Contents/Info.plist"
+_MAX_ICNS = 16 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,3 +346,54 @@ def _signature(xar: XarArchive, warnings: list[str]) -> PkgSignature:
             warnings.append(f"{where} names a different leaf certificate "
                             f"({certs[0].subject}) than the first signature")
     return PkgSignature(styles=tuple(styles), chain=chain)
+
+
+# -- icon --------------------------------------------------------------------------------------
+def icon_png(path: Path, record: Pkg) -> tuple[str, bytes] | None:
+    """The app's icon: the widest PNG in the ``.icns`` its Info.plist names (``CFBundleIconFile``,
+    in ``Contents/Resources``), streamed out of the payload again. None when there is no app
+    Info.plist, it names no icon file (an asset-catalog icon only), or the file holds no PNG."""
+    app = record.app
+    if app is None or app.source != "Info.plist" or not app.path:
+        return None
+    folder = next((c.folder for c in record.components if c.identifier == app.component), None)
+    payload = _join(folder or "", "Payload")
+    root = _norm(app.path)
+    resources = root + "/Contents/Resources/"
+    wanted: str | None = None
+    early: dict[str, bytes] = {}  # .icns met before the Info.plist that names one (a few, bounded)
+    with XarArchive(path) as xar:
+        if payload not in xar:
+            return None
+        with xar.open(payload) as raw:
+            _, stream = payload_stream(raw, member=payload)
+            reader = CpioReader(stream, member=payload)
+            for entry in reader:
+                name = _norm(entry.name)
+                if not entry.is_file:
+                    continue
+                if name == root + _INFO_PLIST:
+                    plist = load_plist_dict(reader.read(MAX_PLIST_BYTES), member=f"{payload}:{entry.name}")
+                    icon = plist.get("CFBundleIconFile")
+                    if not isinstance(icon, str) or not icon.strip() or "/" in icon:
+                        return None
+                    wanted = resources + (icon if icon.lower().endswith(".icns") else icon + ".icns")
+                    if wanted in early:
+                        return _icns_png(payload, wanted, early[wanted])
+                elif name.startswith(resources) and name.lower().endswith(".icns"):
+                    if wanted is not None and name == wanted:
+                        return _icns_png(payload, name, reader.read(_MAX_ICNS))
+                    if wanted is None and len(early) < 4:
+                        early[name] = reader.read(_MAX_ICNS)
+    return None
+
+
+def _icns_png(payload: str, name: str, data: bytes) -> tuple[str, bytes] | None:
+    from inspector.containers.icns import best_png  # only icon extraction pays for it
+
+    member = f"{payload}:./{name}"
+    try:
+        png = best_png(data)
+    except ArtifactError as exc:
+        raise exc.in_member(member) from exc.__cause__
+    return (member, png) if png is not None else None
