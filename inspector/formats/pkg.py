@@ -383,7 +383,7 @@ def icon_png(path: Path, record: Pkg) -> tuple[str, bytes] | None:
                 elif name.startswith(resources) and name.lower().endswith(".icns"):
                     if wanted is not None and name == wanted:
                         return _icns_png(payload, name, reader.read(_MAX_ICNS))
-                    if wanted is None and len(early) < 4:
+                    if wanted is None and len(early) < 2:
                         early[name] = reader.read(_MAX_ICNS)
     return None
 
