@@ -26,7 +26,7 @@ PACKAGE_INFO = """<?xml version="1.0" encoding="utf-8"?>
 """
 
 
-def _pkg(tmp: Path, plist: dict, icons: dict[str, bytes]) -> Path:
+def _pkg(tmp: Path, plist: dict, icons: dict[str, bytes], *, plist_last: bool = False) -> Path:
     if shutil.which("bsdtar") is None:
         pytest.skip("bsdtar (libarchive-tools) is needed to write a xar")
     contents = tmp / "root" / "Applications" / "Iconic.app" / "Contents"
@@ -35,6 +35,8 @@ def _pkg(tmp: Path, plist: dict, icons: dict[str, bytes]) -> Path:
     for name, data in icons.items():
         (contents / "Resources" / name).write_bytes(data)
     names = sorted("./" + str(p.relative_to(tmp / "root")) for p in (tmp / "root").rglob("*"))
+    if plist_last:  # the icons come first in the payload: the reader keeps them until it knows
+        names.sort(key=lambda n: n.endswith("Info.plist"))
     cpio = subprocess.run(["bsdtar", "-cf", "-", "--format", "odc", "-n", "-T", "-"], cwd=tmp / "root",
                           input="\n".join(names).encode(), capture_output=True, check=True).stdout
     component = tmp / "component"
@@ -51,9 +53,10 @@ PLIST = {"CFBundleIdentifier": "com.example.iconic", "CFBundleShortVersionString
          "CFBundleVersion": "310", "CFBundleIconFile": "AppIcon"}
 
 
-def test_the_icon_named_by_info_plist(tmp_path) -> None:
+@pytest.mark.parametrize("plist_last", [False, True])
+def test_the_icon_named_by_info_plist(tmp_path, plist_last: bool) -> None:
     pkg = _pkg(tmp_path, PLIST, {"AppIcon.icns": icns((b"ic07", SMALL), (b"ic08", LARGE)),
-                                 "Other.icns": icns((b"ic08", SMALL))})
+                                 "Other.icns": icns((b"ic08", SMALL))}, plist_last=plist_last)
     record = inspector.inspect(pkg, digest=False)
     assert extract_icon(pkg, record) == ("Payload:./Applications/Iconic.app/Contents/Resources/AppIcon.icns",
                                          LARGE)
