@@ -17,6 +17,7 @@ from inspector.containers.plist import MAX_PLIST_BYTES, load_plist_dict
 from inspector.containers.zip import MAX_RATIO, ZipArchive
 from inspector.errors import ArtifactError
 from inspector.formats import Source
+from inspector.formats._bundle_depth import bundle_depth
 from inspector.formats.profile import (
     MAX_PROFILE_BYTES,
     PlistFields,
@@ -24,8 +25,15 @@ from inspector.formats.profile import (
     covers,
     embedded_profile,
 )
-from inspector.limits import MAX_NESTED_BUNDLES
-from inspector.records.apple import AppBundle, BundleKind, CodeSignature, IpaApp, ProvisioningProfile
+from inspector.limits import MAX_FRAMEWORK_SIGNATURE_BYTES, MAX_FRAMEWORKS, MAX_NESTED_BUNDLES
+from inspector.records.apple import (
+    AppBundle,
+    BundleKind,
+    CodeSignature,
+    EmbeddedCode,
+    IpaApp,
+    ProvisioningProfile,
+)
 
 __all__ = ["DEVICE_FAMILIES", "icon_png", "parse"]
 
@@ -54,10 +62,17 @@ class _Index:
         for name in names:
             folder, _, base = name.rpartition("/")
             self.children.setdefault(folder + "/", {})[base] = name
+        #: Uncompressed bytes of framework executables streamed so far for their signatures.
+        self.framework_bytes = 0
 
     def files_in(self, folder: str) -> dict[str, str]:
         """``{base name: member}`` of the files directly inside ``folder`` (ending in ``/``)."""
         return self.children.get(folder, {})
+
+    def subfolders(self, folder: str) -> list[str]:
+        """The folders directly inside ``folder`` that hold files, sorted."""
+        return sorted(f for f in self.children
+                      if f.startswith(folder) and f != folder and "/" not in f[len(folder):-1])
 
 
 def parse(source: Source) -> IpaApp:
@@ -89,6 +104,7 @@ def parse(source: Source) -> IpaApp:
         nested_bundles=tuple(nested),
         encrypted=encrypted,
         warnings=tuple(warnings),
+        itunes_metadata=root.split("Payload/")[0] + "iTunesMetadata.plist" in archive,
     )
 
 
@@ -174,6 +190,9 @@ def _bundle(archive: ZipArchive, index: _Index, root: str, kind: BundleKind,
             )
     if profile is not None and signature is not None:
         _compare_entitlements(profile, signature, notes)
+    entitlements = (signature.entitlements if signature is not None and signature.entitlements
+                    else profile.Entitlements if profile is not None else {})
+    top = index.files_in(root)
     bundle = AppBundle(
         kind=kind,
         path=root,
@@ -197,10 +216,72 @@ def _bundle(archive: ZipArchive, index: _Index, root: str, kind: BundleKind,
         code_signature=signature,
         certificate_in_profile=in_profile,
         bundle_id_matches_profile=matches,
+        privacy_manifest=top.get("PrivacyInfo.xcprivacy"),
+        frameworks=_frameworks(archive, index, root, notes),
+        info_plist=plist,
+        **bundle_depth(plist, entitlements, notes),
     )
     # Last: the typed reads above may have added notes of their own.
     warnings.extend(f"{root}: {note}" for note in notes)
     return bundle
+
+
+def _frameworks(archive: ZipArchive, index: _Index, root: str,
+                notes: list[str]) -> tuple[EmbeddedCode, ...]:
+    """Every ``Frameworks/*.framework`` and ``Frameworks/*.dylib`` of a bundle, with the team
+    that signed it. Signatures sit at the end of each binary, so a deflated one is inflated up to
+    there: past :data:`MAX_FRAMEWORK_SIGNATURE_BYTES` in all, the rest are listed unread."""
+    folder = root + "Frameworks/"
+    found: list[tuple[str, str, str | None]] = [  # (kind, path in bundle, Info.plist member)
+        ("dylib", member[len(root):], None)
+        for base, member in sorted(index.files_in(folder).items()) if base.endswith(".dylib")
+    ]
+    found += [("framework", sub[len(root):].rstrip("/"), sub + "Info.plist")
+              for sub in index.subfolders(folder) if sub.endswith(".framework/")]
+    if len(found) > MAX_FRAMEWORKS:
+        notes.append(f"{len(found)} frameworks and dylibs: only the first {MAX_FRAMEWORKS} are read")
+        del found[MAX_FRAMEWORKS:]
+    out = []
+    for kind, path, info_member in found:
+        plist: Mapping[str, Any] = {}
+        if info_member is not None and info_member in archive:
+            try:
+                plist = load_plist_dict(archive.read(info_member, limit=MAX_PLIST_BYTES),
+                                        member=info_member)
+            except ArtifactError as exc:
+                notes.append(f"{path}: Info.plist unreadable: {exc.problem}")
+        f = PlistFields(plist, notes)
+        if kind == "dylib":
+            folder_of, _, exe = (root + path).rpartition("/")
+            folder_of += "/"
+        else:
+            folder_of, exe = root + path + "/", f.text("CFBundleExecutable") or path.rsplit(
+                "/", 1)[-1].removesuffix(".framework")
+        signature = None
+        member = folder_of + exe
+        if member in archive:
+            size = archive.info(member).file_size
+            if index.framework_bytes + size > MAX_FRAMEWORK_SIGNATURE_BYTES:
+                notes.append(f"{path}: signature not read (the frameworks' budget of "
+                             f"{MAX_FRAMEWORK_SIGNATURE_BYTES >> 20} MB is spent)")
+            else:
+                index.framework_bytes += size
+                signature = _code_signature(archive, folder_of, exe, notes)
+        else:
+            notes.append(f"{path}: its binary {exe} is missing")
+        cert = signature.certificate if signature is not None else None
+        out.append(EmbeddedCode(
+            path=path,
+            kind=kind,  # type: ignore[arg-type]
+            CFBundleIdentifier=f.text("CFBundleIdentifier"),
+            CFBundleShortVersionString=f.text("CFBundleShortVersionString"),
+            CFBundleVersion=f.text("CFBundleVersion"),
+            team_id=(signature.team_id or (cert.organizational_unit if cert else None))
+            if signature is not None else None,
+            signed_by=cert.common_name if cert is not None else None,
+            adhoc=signature.adhoc if signature is not None else None,
+        ))
+    return tuple(out)
 
 
 def _device_families(value: Any, notes: list[str]) -> tuple[str, ...]:

@@ -87,6 +87,7 @@ def _bundle(block: Block, bundle: AppBundle, now: datetime | None) -> None:
                                     f"SHA-1 {sig.certificate.sha1}"])
         block.add("Certificate in profile", _yes_no(bundle.certificate_in_profile))
         block.add("Architectures", ", ".join(sig.archs))
+    _depth(block, bundle)
     if profile is not None:
         _profile_details(block, profile, now)
     if sig is not None:
@@ -99,6 +100,32 @@ def _bundle(block: Block, bundle: AppBundle, now: datetime | None) -> None:
         s.add("Entitlements", _entitlements(sig.entitlements) or "none")
         if sig.certificate is not None:
             _certificate(s, "Signing certificate", sig.certificate, now)
+
+
+def _depth(block: Block, bundle: AppBundle) -> None:
+    """What the bundle declares beyond ids: schemes, modes, capabilities, ATS, privacy, code."""
+    block.add("Capabilities", ", ".join(bundle.capabilities))
+    block.add("URL schemes", ", ".join(bundle.url_schemes))
+    block.add("Queried schemes", ", ".join(bundle.LSApplicationQueriesSchemes))
+    block.add("Background modes", ", ".join(bundle.UIBackgroundModes))
+    block.add("Device requires", ", ".join(bundle.UIRequiredDeviceCapabilities))
+    if bundle.ats_allows_arbitrary_loads or bundle.ats_exception_domains:
+        parts = ["arbitrary loads ALLOWED"] if bundle.ats_allows_arbitrary_loads else []
+        if bundle.ats_exception_domains:
+            parts.append("exceptions: " + ", ".join(bundle.ats_exception_domains))
+        block.add("App Transport", "; ".join(parts))
+    block.add("Privacy uses", ", ".join(k.removeprefix("NS").removesuffix("UsageDescription")
+                                        for k in bundle.usage_descriptions))
+    if bundle.kind == "app" or bundle.privacy_manifest:
+        block.add("Privacy manifest", "yes" if bundle.privacy_manifest else "none")
+    if bundle.frameworks:
+        lines = []
+        for fw in bundle.frameworks:
+            version = f" {fw.CFBundleShortVersionString}" if fw.CFBundleShortVersionString else ""
+            team = ("ad-hoc" if fw.adhoc else f"team {fw.team_id}" if fw.team_id
+                    else "signature not read")
+            lines.append(f"{fw.path}{version}  ({team})")
+        block.add(f"Frameworks ({len(bundle.frameworks)})", lines)
 
 
 def _profile_facts(block: Block, profile: ProvisioningProfile, now: datetime | None) -> None:
