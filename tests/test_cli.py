@@ -140,3 +140,12 @@ def test_no_traceback_on_pipe_close() -> None:
     )
     assert "Traceback" not in proc.stderr
     assert "internal error" not in proc.stderr
+
+
+def test_verbose_adds_the_long_lists() -> None:
+    ipa = str(FIXTURES / "ios" / "adhoc.ipa")
+    short = run_cli("inspect", "--no-hash", ipa).out
+    long = run_cli("inspect", "--no-hash", "--verbose", ipa).out
+    assert "Device UDIDs" not in short and "DeveloperCertificate 1" not in short
+    assert "Device UDIDs" in long and "DeveloperCertificate 1" in long
+    assert short.count("Signing type rule") == long.count("Signing type rule") == 1

@@ -49,20 +49,25 @@ def test_ipa_first_facts_then_details() -> None:
     # What a release engineer checks first comes before the details.
     assert keys.index("Bundle id") < keys.index("Signing type") < keys.index("Profile expires")
     titles = [c.title for c in block.children]
-    assert titles[0] == "Provisioning profile: Payload/Fixture.app/embedded.mobileprovision"
-    assert "Code signature" in titles
+    # The certificate that signed, then the profile's summary, then the nested bundles.
+    assert titles[:2] == ["Code signature",
+                          "Provisioning profile: Payload/Fixture.app/embedded.mobileprovision"]
+    assert titles[-1] == "Signing type rule"  # once, not once per bundle
+    assert block.children[-1].rows == [("-", SIGNING_TYPE_RULE)]
+    profile = block.children[1]
+    assert rows(profile)["Certificates"].startswith("1 developer certificate (--verbose")
+    assert "Device UDIDs" not in rows(profile) and "Entitlements" not in rows(profile)
     assert "App extension: Payload/Fixture.app/PlugIns/Widget.appex/" in titles
     assert "Watch app: Payload/Fixture.app/Watch/FixtureWatch.app/" in titles
 
 
 def test_devices_are_truncated_with_a_count() -> None:
     record = inspect(IOS / "adhoc.ipa", digest=False)
-    profile = render(record, NOW).children[0]
+    profile = render(record, NOW, verbose=True).children[1]
     udids = list(rows(profile)["Device UDIDs"])
     assert len(udids) == MAX_DEVICES_SHOWN + 1
     assert udids[:MAX_DEVICES_SHOWN] == list(record.app.mobileprovision.ProvisionedDevices[:10])
     assert udids[-1] == "... and 2 more (12 in all)"
-    assert rows(profile)["Rule"] == SIGNING_TYPE_RULE
     assert "aps-environment: production" in rows(profile)["Entitlements"]
     cert = profile.children[0]
     assert cert.title == "DeveloperCertificate 1"

@@ -41,6 +41,9 @@ def add_parser(sub: Any) -> None:
                    help="skip the SHA-256 of the whole file (the only step that reads it all)")
     p.add_argument("--now", metavar="WHEN",
                    help="the moment expiry is measured from (ISO 8601, default: the clock)")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="also list every component, device UDID, developer certificate and "
+                        "entitlement")
     p.set_defaults(run=run)
 
 
@@ -68,7 +71,7 @@ def _one(path: Path, args: argparse.Namespace, now: datetime) -> tuple[Any, str 
     icon_note = None
     if args.extract_icon is not None:
         icon_note = _write_icon(path, record, args.extract_icon)
-    return (to_json(record, now) if args.json else render_text(record, now)), icon_note
+    return (to_json(record, now) if args.json else render_text(record, now, verbose=args.verbose)), icon_note
 
 
 def run(args: argparse.Namespace) -> int:

@@ -38,10 +38,11 @@ def header(record: Any) -> Block:
     return block
 
 
-def render_text(record: Any, now: datetime | None) -> str:
-    """A readable, aligned summary of one record; warnings last."""
+def render_text(record: Any, now: datetime | None, *, verbose: bool = False) -> str:
+    """A readable, aligned summary of one record; warnings last. ``verbose`` adds the long lists
+    (every component, device UDID, developer certificate and entitlement)."""
     module = importlib.import_module(f"inspector.report.{_TEXT[record.format]}")
-    block: Block = module.render(record, now)
+    block: Block = module.render(record, now, verbose=verbose)
     warnings = getattr(record, "warnings", ())
     if warnings:
         w = block.child("Warnings")

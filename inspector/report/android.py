@@ -82,7 +82,7 @@ def _components(block: Block, app: AndroidApp) -> None:
         + f" ({exported} exported)")
 
 
-def render(app: AndroidApp, now: datetime | None) -> Block:
+def render(app: AndroidApp, now: datetime | None, *, verbose: bool = False) -> Block:
     block = header(app)
     block.add("Package", app.package_name)
     version = app.version_name or "?"
@@ -132,6 +132,12 @@ def render(app: AndroidApp, now: datetime | None) -> Block:
         links = block.child(f"Deep links ({len(app.deep_links)})")
         for link in app.deep_links:
             links.rows.append(("-", link.url + ("  (verified app link)" if link.app_link else "")))
+    if verbose and app.components:
+        listed = block.child(f"Components ({len(app.components)})")
+        for c in app.components:
+            flag = {True: "exported", False: "not exported", None: "exported unset"}[c.exported]
+            alias = f" -> {c.target_activity}" if c.target_activity else ""
+            listed.add(c.kind, f"{c.name}{alias}  ({flag})")
     if app.permissions:
         perms = block.child(f"Permissions ({len(app.permissions)})")
         for p in app.permissions:

@@ -21,18 +21,32 @@ MAX_DEVICES_SHOWN = 10
 _KIND_TITLES = {"extension": "App extension", "watch-app": "Watch app", "nested-app": "Nested app"}
 
 
-def render(record: IpaApp | ProvisioningProfile, now: datetime | None) -> Block:
+def render(record: IpaApp | ProvisioningProfile, now: datetime | None, *,
+           verbose: bool = False) -> Block:
+    """Facts first, then the signing certificate and the profile's summary; the long lists
+    (device UDIDs, every developer certificate, entitlements) with ``verbose``. The signing-type
+    rule is printed once, at the end, whatever the number of bundles."""
     block = header(record)
     if isinstance(record, ProvisioningProfile):
         _profile_facts(block, record, now)
-        _profile_details(block, record, now)
+        _profile_details(block, record, now, verbose)
+        _rules(block, [record])
         return block
     block.add("Encrypted", "YES (App Store copy: SC_Info/)" if record.encrypted else "no")
-    _bundle(block, record.app, now)
+    if record.itunes_metadata:
+        block.add("iTunesMetadata", "present (an App Store download)")
+    _bundle(block, record.app, now, verbose)
     for nested in record.nested_bundles:
         title = _KIND_TITLES.get(nested.kind, nested.kind)
-        _bundle(block.child(f"{title}: {nested.path}"), nested, now)
+        _bundle(block.child(f"{title}: {nested.path}"), nested, now, verbose)
+    _rules(block, [b.mobileprovision for b in record.bundles if b.mobileprovision is not None])
     return block
+
+
+def _rules(block: Block, profiles: list[ProvisioningProfile]) -> None:
+    rules = list(dict.fromkeys(p.signing_type_rule for p in profiles))
+    if rules:
+        block.child("Signing type rule").rows.extend(("-", rule) for rule in rules)
 
 
 def xcode_version(dt_xcode: str | None) -> str | None:
@@ -51,7 +65,7 @@ def _yes_no(value: bool | None, yes: str = "yes", no: str = "NO") -> str | None:
     return yes if value else no
 
 
-def _bundle(block: Block, bundle: AppBundle, now: datetime | None) -> None:
+def _bundle(block: Block, bundle: AppBundle, now: datetime | None, verbose: bool) -> None:
     block.add("Bundle id", bundle.CFBundleIdentifier)
     version = bundle.CFBundleShortVersionString or "?"
     block.add("Version", f"{version} (build {bundle.CFBundleVersion or '?'})")
@@ -88,8 +102,6 @@ def _bundle(block: Block, bundle: AppBundle, now: datetime | None) -> None:
         block.add("Certificate in profile", _yes_no(bundle.certificate_in_profile))
         block.add("Architectures", ", ".join(sig.archs))
     _depth(block, bundle)
-    if profile is not None:
-        _profile_details(block, profile, now)
     if sig is not None:
         s = block.child("Code signature")
         s.add("Executable", sig.member)
@@ -97,9 +109,12 @@ def _bundle(block: Block, bundle: AppBundle, now: datetime | None) -> None:
         s.add("Team", sig.team_id)
         s.add("Hash", sig.cd_hash_type)
         s.add("Ad-hoc", "YES" if sig.adhoc else "no")
-        s.add("Entitlements", _entitlements(sig.entitlements) or "none")
+        if verbose:
+            s.add("Entitlements", _entitlements(sig.entitlements) or "none")
         if sig.certificate is not None:
             _certificate(s, "Signing certificate", sig.certificate, now)
+    if profile is not None:
+        _profile_details(block, profile, now, verbose)
 
 
 def _depth(block: Block, bundle: AppBundle) -> None:
@@ -150,7 +165,8 @@ def _profile_facts(block: Block, profile: ProvisioningProfile, now: datetime | N
         block.add("CMS signature", "NONE (bare plist)")
 
 
-def _profile_details(parent: Block, profile: ProvisioningProfile, now: datetime | None) -> None:
+def _profile_details(parent: Block, profile: ProvisioningProfile, now: datetime | None,
+                     verbose: bool) -> None:
     title = "Provisioning profile"
     if profile.member:
         title += f": {profile.member}"
@@ -161,7 +177,12 @@ def _profile_details(parent: Block, profile: ProvisioningProfile, now: datetime 
         block.add("Created", when(profile.CreationDate, None))
     block.add("Xcode managed", _yes_no(profile.IsXcodeManaged, no="no"))
     block.add("Time to live", profile.TimeToLive and f"{profile.TimeToLive} days")
-    block.add("Rule", profile.signing_type_rule)
+    if not verbose:
+        count = len(profile.DeveloperCertificates)
+        block.add("Certificates", f"{count} developer certificate{'s' if count != 1 else ''}"
+                  " (--verbose lists them, the devices and the entitlements)" if count
+                  else "none readable")
+        return
     block.add("Entitlements", _entitlements(profile.Entitlements) or "none")
     if profile.ProvisionedDevices:
         shown = list(profile.ProvisionedDevices[:MAX_DEVICES_SHOWN])
