@@ -29,3 +29,14 @@ def test_inspecting_an_apk_imports_nothing_from_androguard() -> None:
     assert "inspector.containers.axml" in mods
     assert "inspector.containers.arsc" in mods
     assert not any(m.split(".")[0] in ("androguard", "loguru", "lxml") for m in mods)
+
+
+def test_the_command_line_loads_the_gate_only_when_it_runs() -> None:
+    # Building the parser (every command's options) must not load the rules, the records or
+    # asn1crypto: `inspector inspect x.pkg` pays only for what it reads.
+    mods = _modules_after("import inspector.cli\ninspector.cli.build_parser()")
+    assert not any(m.startswith(("inspector.checks", "inspector.summary", "asn1crypto",
+                                 "inspector.report.check", "tomllib", "requests")) for m in mods)
+    ipa = ROOT / "fixtures" / "ios" / "adhoc.ipa"
+    mods = _modules_after(f"import inspector.cli\ninspector.cli.main(['inspect', '--no-hash', {str(ipa)!r}])")
+    assert not any(m.startswith(("inspector.checks", "inspector.report.check", "requests")) for m in mods)
