@@ -12,7 +12,13 @@ import inspector
 from inspector.errors import ArtifactError
 from inspector.records.android import AndroidApp
 from tests.conftest import CORPUS, FIXTURES, corpus
-from tests.tool_outputs import REFERENCE, parse_apksigner, parse_badging, read_recorded
+from tests.tool_outputs import (
+    REFERENCE,
+    parse_apksigner,
+    parse_badging,
+    read_icon_members,
+    read_recorded,
+)
 
 APK_REFERENCE = REFERENCE / "apk"
 
@@ -110,6 +116,94 @@ def test_manifest_facts_match_aapt2_badging(name: str, records: dict[str, Androi
     assert {k: v for k, v in ours.items() if k not in b.implied_features} == b.declared_features
     icon_paths = {f.path for f in app.icon.files}
     assert set(b.icons.values()) <= icon_paths
+
+
+#: aapt2's application-icon-<dpi> keys that are no screen density: anydpi and nodpi.
+_NOT_A_DENSITY = {"65534", "65535"}
+
+
+def _densest_pick(name: str) -> str | None:
+    """The file aapt2 dump badging takes for the densest screen it lists (application-icon-640
+    when the app has xxxhdpi icons)."""
+    icons = parse_badging(read_recorded(APK_REFERENCE / f"{name}.badging.txt").body).icons
+    densities = [int(d) for d in icons if d not in _NOT_A_DENSITY]
+    return icons[str(max(densities))] if densities else None
+
+
+BEST_ICON_CASES = [n for n in READABLE if (_densest_pick(n) or ".xml").rsplit(".", 1)[1] != "xml"]
+
+
+def test_the_raster_icon_cases_include_webp_and_png() -> None:
+    picks = {_densest_pick(n) for n in BEST_ICON_CASES}
+    assert "res/mipmap-xxxhdpi-v4/ic_launcher.webp" in picks
+    assert "res/mipmap-xxxhdpi-v4/ic_launcher.png" in picks
+
+
+@pytest.mark.parametrize("name", BEST_ICON_CASES)
+def test_best_icon_is_the_file_aapt2_takes_for_the_densest_screen(
+        name: str, records: dict[str, AndroidApp]) -> None:
+    # Where aapt2 takes a raster file (no adaptive icon in the way), it is the one --extract-icon
+    # writes: the densest, whether PNG or WebP.
+    app = _inspect(name, records)
+    assert app.icon.best is not None
+    assert app.icon.best.path == _densest_pick(name)
+
+
+def test_webp_icon_fixture_sizes_match_identify_and_its_best_is_the_xxxhdpi_webp(
+        records: dict[str, AndroidApp]) -> None:
+    app = _inspect("webp-icon", records)
+    measured = read_icon_members()
+    assert {f.path: (f.format, f.width, f.height) for f in app.icon.files} == {
+        member: seen for (archive, member), seen in measured.items() if archive == "webp-icon.apk"
+    }
+    assert app.icon.best == app.icon.files[-1]
+    assert (app.icon.best.density, app.icon.best.format) == ("xxxhdpi", "webp")
+    assert not app.icon.adaptive
+    assert app.warnings == ()
+
+
+def test_corpus_webp_icons_are_raster_icons_behind_the_adaptive_one(
+        records: dict[str, AndroidApp]) -> None:
+    # android.apk: WebP mipmaps (names shortened by R8) and an anydpi-v26 adaptive icon, the
+    # Android Studio template. aapt2 badging names only the XML; identify sized every WebP.
+    app = _inspect("corpus-android", records)
+    measured = {m: seen for (a, m), seen in read_icon_members().items() if a == "android.apk"}
+    rasters = [f for f in app.icon.files if f.raster]
+    assert {f.path: (f.format, f.width, f.height) for f in rasters} == measured
+    assert app.icon.adaptive
+    largest = max(measured, key=lambda m: measured[m][1] * measured[m][2])
+    assert app.icon.best is not None and app.icon.best.path == largest
+    member, data = inspector.extract_icon(_apk_for("corpus-android"), app)
+    assert member == largest
+    with zipfile.ZipFile(_apk_for("corpus-android")) as z:
+        assert data == z.read(largest)
+
+
+def _name_of(archive: str) -> str:
+    stem = archive.removesuffix(".apk")
+    return stem if (FIXTURES / "apk" / archive).exists() else f"corpus-{stem}"
+
+
+@pytest.mark.parametrize("archive", sorted({a for a, _ in read_icon_members() if a.endswith(".apk")}))
+def test_icon_sizes_match_identify(archive: str, records: dict[str, AndroidApp]) -> None:
+    # Every icon file aapt2 names (badging's application-icon lines, or dump resources for the
+    # WebP cases), as identify (or file, for what identify cannot read) measured it.
+    app = _inspect(_name_of(archive), records)
+    ours = {f.path: (f.format, f.width, f.height) for f in app.icon.files}
+    for (a, member), seen in read_icon_members().items():
+        if a == archive:
+            assert ours[member] == seen, member
+
+
+def test_every_raster_icon_file_of_the_fixtures_is_measured(records: dict[str, AndroidApp]) -> None:
+    # aapt2 dump resources lists each icon file; every PNG or WebP among them has its size.
+    for name in NAMES:
+        if name.startswith("corpus-") or name not in READABLE:
+            continue
+        app = _inspect(name, records)
+        for f in app.icon.files:
+            assert f.raster == (not f.path.endswith(".xml")), (name, f)
+            assert f.raster == (f.width is not None and f.height is not None), (name, f)
 
 
 @pytest.mark.parametrize("name", [n for n in NAMES if n not in UNREADABLE])

@@ -402,7 +402,8 @@ def test_extract_icon_writes_a_standard_png(tmp_path: Path, origin: str, name: s
     assert raw[12:16] == b"CgBI"
     result = run_cli("inspect", "--no-hash", "--extract-icon", str(tmp_path / "icons"), str(path))
     assert result.code == 0, result.err
-    assert f"icon {member} ->" in result.out
+    target = tmp_path / "icons" / f"{name}.ipa.png"
+    assert f"{name}.ipa: icon {member} ({size}x{size} PNG) written to {target}" in result.out
     png = (tmp_path / "icons" / f"{name}.ipa.png").read_bytes()
     width, height, kinds = _png_facts(png)
     assert (width, height) == (size, size)

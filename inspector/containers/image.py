@@ -12,11 +12,13 @@ from typing import Literal, NamedTuple
 
 from inspector.errors import ArtifactError
 
-__all__ = ["EXTENSIONS", "HEADER_BYTES", "ImageFormat", "ImageHeader", "image_format", "read_header"]
+__all__ = ["EXTENSIONS", "HEADER_BYTES", "NAMES", "ImageFormat", "ImageHeader", "image_format", "read_header"]
 
 ImageFormat = Literal["png", "webp", "jpeg"]
 #: The file name extension each format is written with.
 EXTENSIONS: dict[str, str] = {"png": ".png", "webp": ".webp", "jpeg": ".jpg"}
+#: The name each format goes by in messages.
+NAMES: dict[str, str] = {"png": "PNG", "webp": "WebP", "jpeg": "JPEG"}
 #: Enough bytes for any PNG or WebP header, and for the JPEG metadata (EXIF, ICC profile) that can
 #: sit before a JPEG's frame header; a caller reading a prefix of a file reads this much.
 HEADER_BYTES = 256 << 10

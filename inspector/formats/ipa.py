@@ -27,7 +27,7 @@ from inspector.formats.profile import (
 from inspector.limits import MAX_NESTED_BUNDLES
 from inspector.records.apple import AppBundle, BundleKind, CodeSignature, IpaApp, ProvisioningProfile
 
-__all__ = ["DEVICE_FAMILIES", "icon_png", "parse"]
+__all__ = ["DEVICE_FAMILIES", "icon_image", "parse"]
 
 #: UIDeviceFamily numbers as Apple documents them (5 was never used).
 DEVICE_FAMILIES = {1: "iPhone", 2: "iPad", 3: "TV", 4: "Watch", 6: "CarPlay", 7: "Vision"}
@@ -402,7 +402,7 @@ def _compare_entitlements(profile: ProvisioningProfile, signature: CodeSignature
                      "allow it (a development signature with a distribution profile)")
 
 
-def icon_png(path: Path, record: IpaApp) -> tuple[str, bytes] | None:
+def icon_image(path: Path, record: IpaApp) -> tuple[str, bytes] | None:
     """The app's largest icon as a standard PNG (CgBI icons are converted), or None."""
     member = record.app.icon
     if member is None:

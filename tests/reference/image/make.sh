@@ -9,7 +9,10 @@
 #     members.txt         file(1) and identify on every icon member of the icon fixtures and of the corpus, as
 #                         "<archive> <member>: file: <file -b> | identify: <%m %w %h>" (file knows Apple's
 #                         CgBI PNGs, which identify and pngcheck refuse; identify knows WebP sizes): the launcher icon's files that aapt2 dump
-#                         resources lists for mipmap/ic_launcher (APK), base/res/mipmap-*/ic_launcher*
+#                         resources lists for mipmap/ic_launcher (webp-icon.apk, adaptive-icon.apk,
+#                         android.apk: the icons badging hides behind a WebP or adaptive one), the
+#                         raster files aapt2 dump badging's application-icon lines name (every other
+#                         APK fixture and corpus APK), base/res/mipmap-*/ic_launcher*
 #                         (AAB), every top-level PNG of the app bundle (IPA)
 #
 # Every file starts with "# $ command" lines; the tools run inside the image's directory on bare
@@ -59,10 +62,19 @@ zip_members() {  # zip_members ARCHIVE REGEX
 }
 {
     echo "# \$ file -b <member>; $IDENTIFY -format '%m %w %h' <member>: for each icon member (see make.sh)"
-    for apk in "$ROOT"/fixtures/apk/webp-icon.apk "$CORPUS"/android/android.apk; do
+    for apk in "$ROOT"/fixtures/apk/webp-icon.apk "$ROOT"/fixtures/apk/adaptive-icon.apk \
+               "$CORPUS"/android/android.apk; do
         [ -f "$apk" ] || continue
         mapfile -t list < <(apk_icons "$apk")
         members "$apk" "$(basename "$apk")" "${list[@]}"
+    done
+    # Every other APK fixture and corpus APK: the raster files aapt2 dump badging's
+    # application-icon-<dpi> lines name.
+    for apk in "$ROOT"/fixtures/apk/*.apk "$CORPUS"/android/*.apk; do
+        case $(basename "$apk") in webp-icon.apk|adaptive-icon.apk|android.apk) continue ;; esac
+        mapfile -t list < <(aapt2 dump badging "$apk" 2>/dev/null \
+            | sed -n "s/^application-icon-[0-9]*:'\(.*\)'$/\1/p" | grep -v '\.xml$' | awk '!seen[$0]++')
+        [ "${#list[@]}" -eq 0 ] || members "$apk" "$(basename "$apk")" "${list[@]}"
     done
     aab=$CORPUS/android/android.aab
     mapfile -t list < <(zip_members "$aab" '^base/res/mipmap-[^/]+/ic_launcher[^/]*\.(png|webp)$')
