@@ -8,9 +8,6 @@ APK and an AAB of the same app give the same record.
 from __future__ import annotations
 
 import os
-import struct
-import zipfile
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple, Protocol
@@ -542,13 +539,7 @@ def _measure(archive: ZipArchive, member: str, f: IconFile, warnings: list[str])
         size = archive.info(member).file_size
         if size > ICON_LIMIT:
             raise ArtifactError(f"{size} bytes, too large for an icon (at most {ICON_LIMIT})")
-        try:
-            with archive.open(member) as fh:
-                head = fh.read(HEADER_BYTES)
-        except (zipfile.BadZipFile, NotImplementedError, zlib.error, EOFError, OSError, ValueError,
-                struct.error, RuntimeError) as exc:
-            raise ArtifactError(f"cannot read it ({exc})") from exc
-        header = read_header(head)
+        header = read_header(archive.read_head(member, HEADER_BYTES))
     except ArtifactError as exc:
         warnings.append(f"icon file {member} ({f.density}): {exc.problem}")
         return f
