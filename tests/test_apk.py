@@ -10,7 +10,7 @@ import pytest
 
 import inspector
 from inspector.errors import ArtifactError
-from inspector.records.android import AndroidApp
+from inspector.records.android import AndroidApp, Icon, IconFile
 from tests.conftest import CORPUS, FIXTURES, corpus
 from tests.tool_outputs import (
     REFERENCE,
@@ -305,3 +305,66 @@ def test_sha256_is_of_the_whole_file() -> None:
     app = inspector.inspect(path)
     assert app.file.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     assert app.file.size == path.stat().st_size
+
+
+# -- icon files that are not what the resource table says --------------------------------------------
+def _rezip(source: Path, target: Path, replace: dict[str, bytes | None]) -> Path:
+    """``source`` with members replaced (None: dropped); the signature no longer verifies, which
+    inspector does not check."""
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w") as out:
+        for info in src.infolist():
+            if info.filename in replace:
+                if replace[info.filename] is not None:
+                    out.writestr(info, replace[info.filename])
+            else:
+                out.writestr(info, src.read(info))
+    return target
+
+
+def test_a_broken_or_missing_icon_file_is_a_warning_and_the_next_density_is_best(tmp_path: Path) -> None:
+    source = FIXTURES / "apk" / "webp-icon.apk"
+    xxxhdpi = "res/mipmap-xxxhdpi-v4/ic_launcher.webp"
+    with zipfile.ZipFile(source) as z:
+        cut = z.read(xxxhdpi)[:20]  # RIFF header and the chunk's name, no size
+    cases = {
+        "cut.apk": (cut, f"icon file {xxxhdpi} (xxxhdpi): WebP header is cut short"),
+        "gone.apk": (None, f"icon file {xxxhdpi} (xxxhdpi), named by the resource table, is missing"),
+        "text.apk": (b"not an image at all", f"icon file {xxxhdpi} (xxxhdpi) is no PNG, WebP or JPEG image"),
+    }
+    for name, (data, warning) in cases.items():
+        path = _rezip(source, tmp_path / name, {xxxhdpi: data})
+        app = inspector.inspect(path, digest=False)
+        assert warning in app.warnings, app.warnings
+        assert app.icon.files[-1].format is None
+        # What aapt2 takes for xxhdpi screens (application-icon-480): the PNG.
+        expected = parse_badging(read_recorded(APK_REFERENCE / "webp-icon.badging.txt").body).icons["480"]
+        assert app.icon.best is not None and app.icon.best.path == expected
+        member, data_out = inspector.extract_icon(path, app)
+        assert member == expected and data_out.startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_an_icon_file_changed_after_inspection_is_an_artifact_error(tmp_path: Path) -> None:
+    source = FIXTURES / "apk" / "webp-icon.apk"
+    target = tmp_path / "swap.apk"
+    target.write_bytes(source.read_bytes())
+    app = inspector.inspect(target, digest=False)
+    _rezip(source, tmp_path / "other.apk", {"res/mipmap-xxxhdpi-v4/ic_launcher.webp": b"plain text"})
+    (tmp_path / "other.apk").replace(target)
+    with pytest.raises(ArtifactError, match="not the webp image it was when inspected"):
+        inspector.extract_icon(target, app)
+
+
+def test_best_is_the_densest_raster_then_the_one_of_most_pixels() -> None:
+    # The rule on hand-made records: density first (as aapt2 picks for the densest screen), then
+    # pixels between files of one density; XML and unread files never qualify.
+    files = (
+        IconFile("anydpi-v26", "res/a.xml", adaptive=True),
+        IconFile("nodpi", "res/n.png", format="png", width=512, height=512),
+        IconFile("xhdpi", "res/x.webp", format="webp", width=96, height=96),
+        IconFile("xhdpi-v26", "res/y.png", format="png", width=120, height=120),
+        IconFile("xxhdpi", "res/unread.png"),
+    )
+    assert Icon("@mipmap/i", files).best == files[3]
+    assert Icon("@mipmap/i", files[:3]).best == files[2]
+    assert Icon("@mipmap/i", files[:2]).best == files[1]
+    assert Icon("@mipmap/i", (files[0], files[4])).best is None
