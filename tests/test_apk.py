@@ -11,7 +11,7 @@ import pytest
 import inspector
 from inspector.errors import ArtifactError
 from inspector.records.android import AndroidApp, Icon, IconFile
-from tests.conftest import CORPUS, FIXTURES, corpus
+from tests.conftest import CORPUS, FIXTURES, corpus, run_cli
 from tests.tool_outputs import (
     REFERENCE,
     parse_apksigner,
@@ -137,6 +137,15 @@ def test_the_raster_icon_cases_include_webp_and_png() -> None:
     picks = {_densest_pick(n) for n in BEST_ICON_CASES}
     assert "res/mipmap-xxxhdpi-v4/ic_launcher.webp" in picks
     assert "res/mipmap-xxxhdpi-v4/ic_launcher.png" in picks
+
+
+def test_a_jpeg_icon_file_is_a_raster_icon_too(records: dict[str, AndroidApp]) -> None:
+    # webp-icon.apk's ldpi file is a JPEG (aapt2 badging: application-icon-120).
+    app = _inspect("webp-icon", records)
+    member = parse_badging(read_recorded(APK_REFERENCE / "webp-icon.badging.txt").body).icons["120"]
+    ldpi = [f for f in app.icon.files if f.path == member]
+    assert [(f.format, f.width, f.height) for f in ldpi] == [read_icon_members()["webp-icon.apk", member]]
+    assert ldpi[0].format == "jpeg"
 
 
 @pytest.mark.parametrize("name", BEST_ICON_CASES)
@@ -368,3 +377,19 @@ def test_best_is_the_densest_raster_then_the_one_of_most_pixels() -> None:
     assert Icon("@mipmap/i", files[:3]).best == files[2]
     assert Icon("@mipmap/i", files[:2]).best == files[1]
     assert Icon("@mipmap/i", (files[0], files[4])).best is None
+
+
+def test_a_jpeg_best_icon_is_written_as_jpg(tmp_path: Path) -> None:
+    # webp-icon.apk without its WebP and PNG files: the ldpi JPEG is all that is left.
+    source = FIXTURES / "apk" / "webp-icon.apk"
+    with zipfile.ZipFile(source) as z:
+        others = [n for n in z.namelist() if n.startswith("res/mipmap-") and not n.endswith(".jpg")]
+        jpeg = z.read("res/mipmap-ldpi-v4/ic_launcher.jpg")
+    path = _rezip(source, tmp_path / "jpeg.apk", dict.fromkeys(others))
+    result = run_cli("inspect", "--no-hash", "--json", "--extract-icon", str(tmp_path / "out"), str(path))
+    assert result.code == 0, result.err
+    written = result.json["results"][0]["extracted_icon"]
+    assert Path(written["path"]).name == "jpeg.apk.jpg"
+    assert Path(written["path"]).read_bytes() == jpeg
+    measured = read_icon_members()["webp-icon.apk", "res/mipmap-ldpi-v4/ic_launcher.jpg"]
+    assert (written["format"], written["width"], written["height"]) == measured
