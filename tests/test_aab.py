@@ -381,6 +381,9 @@ def test_delivery_rule_on_hand_made_manifests() -> None:
 def test_icon_image_is_the_densest_png_of_the_base_module(tmp_path: Path) -> None:
     path = FIXTURES / "aab" / "bundle-signed.aab"
     app = inspector.inspect(path, digest=False)
+    measured = {m.removeprefix("base/"): seen for (a, m), seen in read_icon_members().items()
+                if a == "bundle-signed.aab" and "/ic_launcher." in m}
+    assert {f.path: (f.format, f.width, f.height) for f in app.icon.files if f.raster} == measured
     member, data = inspector.extract_icon(path, app)
     assert member == "base/res/mipmap-xxhdpi-v4/ic_launcher.png"
     with zipfile.ZipFile(path) as z:

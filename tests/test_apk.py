@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 import inspector
+from inspector.containers.zip import ZipArchive
 from inspector.errors import ArtifactError
+from inspector.formats._manifest import ICON_FILES_MEASURED, measure_icon
 from inspector.records.android import AndroidApp, Icon, IconFile
 from tests.conftest import CORPUS, FIXTURES, corpus, run_cli
 from tests.tool_outputs import (
@@ -393,3 +395,19 @@ def test_a_jpeg_best_icon_is_written_as_jpg(tmp_path: Path) -> None:
     assert Path(written["path"]).read_bytes() == jpeg
     measured = read_icon_members()["webp-icon.apk", "res/mipmap-ldpi-v4/ic_launcher.jpg"]
     assert (written["format"], written["width"], written["height"]) == measured
+
+
+def test_at_most_icon_files_measured_headers_are_read() -> None:
+    # A hostile resource table can give one icon thousands of configurations; only the first
+    # ICON_FILES_MEASURED files are read (here all of them name webp-icon.apk's real files).
+    with zipfile.ZipFile(FIXTURES / "apk" / "webp-icon.apk") as z:
+        real = [n for n in z.namelist() if n.startswith("res/mipmap-")]
+    many = Icon("@mipmap/ic_launcher", tuple(
+        IconFile(f"v{i}", real[i % len(real)]) for i in range(ICON_FILES_MEASURED + 8)))
+    warnings: list[str] = []
+    with ZipArchive(FIXTURES / "apk" / "webp-icon.apk") as archive:
+        measured = measure_icon(archive, many, warnings)
+    assert all(f.raster for f in measured.files[:ICON_FILES_MEASURED])
+    assert not any(f.raster for f in measured.files[ICON_FILES_MEASURED:])
+    assert warnings == [f"the icon has {ICON_FILES_MEASURED + 8} files: only the first "
+                        f"{ICON_FILES_MEASURED} were measured"]

@@ -6,14 +6,17 @@
 #     file.txt            file(1) on every fixtures/image file
 #     webpinfo.txt        webpinfo on every fixtures/image WebP (which chunk: VP8, VP8L, VP8X)
 #     pngcheck.txt        pngcheck -v on every fixtures/image PNG
-#     members.txt         file(1) and identify on every icon member of the icon fixtures and of the corpus, as
-#                         "<archive> <member>: file: <file -b> | identify: <%m %w %h>" (file knows Apple's
-#                         CgBI PNGs, which identify and pngcheck refuse; identify knows WebP sizes): the launcher icon's files that aapt2 dump
-#                         resources lists for mipmap/ic_launcher (webp-icon.apk, adaptive-icon.apk,
-#                         android.apk: the icons badging hides behind a WebP or adaptive one), the
-#                         raster files aapt2 dump badging's application-icon lines name (every other
-#                         APK fixture and corpus APK), base/res/mipmap-*/ic_launcher*
-#                         (AAB), every top-level PNG of the app bundle (IPA)
+#     members.txt         file(1) and identify on icon members of fixtures and corpus files, one
+#                         "<archive> <member>: file: <file -b> | identify: <%m %w %h>" a line (file
+#                         knows Apple's CgBI PNGs, which identify and pngcheck refuse; identify knows
+#                         WebP sizes). Which members:
+#                         - webp-icon.apk, adaptive-icon.apk, android.apk (the icon fixtures, and
+#                           the corpus app whose badging names only its adaptive XML): every file
+#                           aapt2 dump resources lists for mipmap/ic_launcher, but the XML;
+#                         - every other APK fixture and corpus APK: the raster files named by aapt2
+#                           dump badging's application-icon lines;
+#                         - bundle-signed.aab, android.aab: base/res/mipmap-*/ic_launcher*;
+#                         - development.ipa, ipad.ipa: every PNG at the top of the app bundle.
 #
 # Every file starts with "# $ command" lines; the tools run inside the image's directory on bare
 # file names, so no machine path gets in. Members are piped out with unzip -p into a temporary file
@@ -76,9 +79,10 @@ zip_members() {  # zip_members ARCHIVE REGEX
             | sed -n "s/^application-icon-[0-9]*:'\(.*\)'$/\1/p" | grep -v '\.xml$' | awk '!seen[$0]++')
         [ "${#list[@]}" -eq 0 ] || members "$apk" "$(basename "$apk")" "${list[@]}"
     done
-    aab=$CORPUS/android/android.aab
-    mapfile -t list < <(zip_members "$aab" '^base/res/mipmap-[^/]+/ic_launcher[^/]*\.(png|webp)$')
-    members "$aab" android.aab "${list[@]}"
+    for aab in "$ROOT"/fixtures/aab/bundle-signed.aab "$CORPUS"/android/android.aab; do
+        mapfile -t list < <(zip_members "$aab" '^base/res/mipmap-[^/]+/ic_launcher[^/]*\.(png|webp|jpg)$')
+        members "$aab" "$(basename "$aab")" "${list[@]}"
+    done
     for ipa in "$ROOT"/fixtures/ios/development.ipa "$CORPUS"/ios/ipad.ipa; do
         mapfile -t list < <(zip_members "$ipa" '^Payload/[^/]+\.app/[^/]+\.png$')
         members "$ipa" "$(basename "$ipa")" "${list[@]}"
