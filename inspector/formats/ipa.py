@@ -260,9 +260,9 @@ def _largest_icon(archive: ZipArchive, top: Mapping[str, str], root: str, icon_f
     file with its pixel size.
 
     ``AppIcon60x60`` names a family of files: ``AppIcon60x60@2x.png``, ``AppIcon60x60@3x.png``,
-    ``AppIcon76x76@2x~ipad.png``... The largest is the one of most pixels by its header; then
+    ``AppIcon76x76@2x~ipad.png``... The largest is the PNG of most pixels by its header; then
     points x scale, both read from the file name, and the member's size break ties (and rank
-    files whose header cannot be read, which lose to any that can).
+    files whose header cannot be read or is no PNG's, which lose to any PNG).
     ``top`` maps the base names of the files directly in the bundle to their members.
     """
     stems: dict[str, float] = {}
@@ -283,8 +283,10 @@ def _largest_icon(archive: ZipArchive, top: Mapping[str, str], root: str, icon_f
                    for n, member in enumerate(sorted(named)))
     if len(named) > MAX_ICONS_MEASURED:
         notes.append(f"{len(named)} icon files: only the first {MAX_ICONS_MEASURED} were measured")
+    # A readable PNG first: that is what icon_image converts and writes.
     best = max(images, default=None, key=lambda i: (
-        (i.width or 0) * (i.height or 0), named[i.path], archive.info(i.path).file_size, i.path))
+        i.format == "png", (i.width or 0) * (i.height or 0), named[i.path],
+        archive.info(i.path).file_size, i.path))
     if best is not None:
         return best.path, False, images
     return None, root + "Assets.car" in archive, images
