@@ -173,20 +173,22 @@ def test_webp_icon_fixture_sizes_match_identify_and_its_best_is_the_xxxhdpi_webp
     assert app.warnings == ()
 
 
+@pytest.mark.parametrize("name", ["android", "minimal_orig"])
 def test_corpus_webp_icons_are_raster_icons_behind_the_adaptive_one(
-        records: dict[str, AndroidApp]) -> None:
-    # android.apk: WebP mipmaps (names shortened by R8) and an anydpi-v26 adaptive icon, the
+        name: str, records: dict[str, AndroidApp]) -> None:
+    # WebP mipmaps (names shortened by R8: res/xC.webp) and an anydpi-v26 adaptive icon, the
     # Android Studio template. aapt2 badging names only the XML; identify sized every WebP.
-    app = _inspect("corpus-android", records)
-    measured = {m: seen for (a, m), seen in read_icon_members().items() if a == "android.apk"}
+    app = _inspect(f"corpus-{name}", records)
+    measured = {m: seen for (a, m), seen in read_icon_members().items() if a == f"{name}.apk"}
+    assert len(measured) == 5 and {kind for kind, _, _ in measured.values()} == {"webp"}
     rasters = [f for f in app.icon.files if f.raster]
     assert {f.path: (f.format, f.width, f.height) for f in rasters} == measured
     assert app.icon.adaptive
     largest = max(measured, key=lambda m: measured[m][1] * measured[m][2])
     assert app.icon.best is not None and app.icon.best.path == largest
-    member, data = inspector.extract_icon(_apk_for("corpus-android"), app)
+    member, data = inspector.extract_icon(_apk_for(f"corpus-{name}"), app)
     assert member == largest
-    with zipfile.ZipFile(_apk_for("corpus-android")) as z:
+    with zipfile.ZipFile(_apk_for(f"corpus-{name}")) as z:
         assert data == z.read(largest)
 
 

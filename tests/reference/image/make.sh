@@ -10,9 +10,10 @@
 #                         "<archive> <member>: file: <file -b> | identify: <%m %w %h>" a line (file
 #                         knows Apple's CgBI PNGs, which identify and pngcheck refuse; identify knows
 #                         WebP sizes). Which members:
-#                         - webp-icon.apk, adaptive-icon.apk, android.apk (the icon fixtures, and
-#                           the corpus app whose badging names only its adaptive XML): every file
-#                           aapt2 dump resources lists for mipmap/ic_launcher, but the XML;
+#                         - webp-icon.apk, adaptive-icon.apk, android.apk, minimal_orig.apk (the
+#                           icon fixtures, and corpus apps whose badging names only their adaptive
+#                           XML): every file aapt2 dump resources lists for mipmap/ic_launcher, but
+#                           the XML;
 #                         - every other APK fixture and corpus APK: the raster files named by aapt2
 #                           dump badging's application-icon lines;
 #                         - bundle-signed.aab, android.aab: base/res/mipmap-*/ic_launcher*;
@@ -66,7 +67,7 @@ zip_members() {  # zip_members ARCHIVE REGEX
 {
     echo "# \$ file -b <member>; $IDENTIFY -format '%m %w %h' <member>: for each icon member (see make.sh)"
     for apk in "$ROOT"/fixtures/apk/webp-icon.apk "$ROOT"/fixtures/apk/adaptive-icon.apk \
-               "$CORPUS"/android/android.apk; do
+               "$CORPUS"/android/android.apk "$CORPUS"/android/minimal_orig.apk; do
         [ -f "$apk" ] || continue
         mapfile -t list < <(apk_icons "$apk")
         members "$apk" "$(basename "$apk")" "${list[@]}"
@@ -74,7 +75,7 @@ zip_members() {  # zip_members ARCHIVE REGEX
     # Every other APK fixture and corpus APK: the raster files aapt2 dump badging's
     # application-icon-<dpi> lines name.
     for apk in "$ROOT"/fixtures/apk/*.apk "$CORPUS"/android/*.apk; do
-        case $(basename "$apk") in webp-icon.apk|adaptive-icon.apk|android.apk) continue ;; esac
+        case $(basename "$apk") in webp-icon.apk|adaptive-icon.apk|android.apk|minimal_orig.apk) continue ;; esac
         mapfile -t list < <(aapt2 dump badging "$apk" 2>/dev/null \
             | sed -n "s/^application-icon-[0-9]*:'\(.*\)'$/\1/p" | grep -v '\.xml$' | awk '!seen[$0]++')
         [ "${#list[@]}" -eq 0 ] || members "$apk" "$(basename "$apk")" "${list[@]}"
