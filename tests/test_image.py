@@ -78,6 +78,8 @@ def _patched(name: str, offset: int, value: bytes) -> bytes:
     ("lossy-40x30.webp", 12, b"ALPH", "unknown chunk"),
     ("lossy-40x30.webp", 23, b"\x00\x00\x00", "key frame"),
     ("lossless-33x17.webp", 20, b"\x00", "0x2f signature"),
+    ("lossless-33x17.webp", 16, b"\x04\x00\x00\x00", "4 bytes is too short"),
+    ("alpha-20x30.webp", 16, b"\x09\x00\x00\x00", "9 bytes is too short"),
     ("baseline-64x50.jpg", 20, b"\x00", "no marker at offset 20"),
     ("baseline-64x50.jpg", 22, b"\x00\x01", "impossible length 1"),
 ])

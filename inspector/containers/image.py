@@ -88,9 +88,15 @@ def _png(data: bytes) -> tuple[int, int]:
 
 
 def _webp(data: bytes) -> tuple[int, int]:
-    if len(data) < 30:
+    if len(data) < 20:
         raise ArtifactError("WebP header is cut short")
     kind = data[12:16]
+    (size,) = struct.unpack_from("<I", data, 16)
+    need = 5 if kind == b"VP8L" else 10  # the bytes of the chunk that hold the size
+    if size < need:
+        raise ArtifactError(f"WebP {bytes(kind)!r} chunk of {size} bytes is too short for a header")
+    if len(data) < 20 + need:
+        raise ArtifactError("WebP header is cut short")
     body = data[20:30]
     if kind == b"VP8 ":  # lossy: frame tag, start code 9d 01 2a, 14-bit width and height
         if body[0] & 1 or body[3:6] != b"\x9d\x01\x2a":
