@@ -118,3 +118,18 @@ def test_icon_members_of_the_corpus(archive: str, member: str) -> None:
     with zipfile.ZipFile(corpus(_CORPUS_FOLDERS[archive], archive)) as z:
         data = z.read(member)
     assert tuple(read_header(data)) == MEMBERS[archive, member]
+
+
+def test_png_sizes_agree_with_pngcheck_too() -> None:
+    said: dict[str, tuple[int, int]] = {}
+    name = None
+    for line in (REFERENCE / "image" / "pngcheck.txt").read_text().splitlines():
+        if line.startswith("File: "):
+            name = line.removeprefix("File: ").split(" (")[0]
+        elif line.strip().endswith("non-interlaced") and " image, " in line and name:
+            width, _, height = line.split(" image, ")[0].split()
+            said[name] = (int(width), int(height))
+    assert set(said) == {n for n in IDENTIFY if n.endswith(".png")}
+    for png, size in said.items():
+        header = read_header((IMAGES / png).read_bytes())
+        assert header is not None and (header.width, header.height) == size
