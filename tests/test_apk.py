@@ -413,3 +413,17 @@ def test_at_most_icon_files_measured_headers_are_read() -> None:
     assert not any(f.raster for f in measured.files[ICON_FILES_MEASURED:])
     assert warnings == [f"the icon has {ICON_FILES_MEASURED + 8} files: only the first "
                         f"{ICON_FILES_MEASURED} were measured"]
+
+
+def test_an_adaptive_icon_without_raster_fallback_says_why_nothing_is_written(tmp_path: Path) -> None:
+    # adaptive-icon.apk without its PNG fallbacks: only the anydpi-v26 XML is left.
+    source = FIXTURES / "apk" / "adaptive-icon.apk"
+    with zipfile.ZipFile(source) as z:
+        pngs = [n for n in z.namelist() if n.startswith("res/mipmap-") and n.endswith(".png")]
+    path = _rezip(source, tmp_path / "xml-only.apk", dict.fromkeys(pngs))
+    result = run_cli("inspect", "--no-hash", "--extract-icon", str(tmp_path / "out"), str(path))
+    assert result.code == 0, result.err
+    assert ("xml-only.apk: no icon written: @mipmap/ic_launcher is an adaptive icon (XML) with no "
+            "PNG, WebP or JPEG fallback") in result.out
+    assert "best:" not in result.out
+    assert list((tmp_path / "out").iterdir()) == []
