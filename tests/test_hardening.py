@@ -145,7 +145,9 @@ def test_icon_write_does_not_follow_a_symlink(tmp_path: Path) -> None:
     icons.mkdir()
     victim = tmp_path / "victim"
     victim.write_bytes(b"keep me")
+    # The same input twice: the second icon goes to <name>-2.png, so both names are traps.
     (icons / f"{APK.name}.png").symlink_to(victim)
+    (icons / f"{APK.name}-2.png").symlink_to(victim)
     result = run_cli("inspect", "--no-hash", "--extract-icon", str(icons), str(APK), str(APK))
     assert victim.read_bytes() == b"keep me"
     assert result.code == 74

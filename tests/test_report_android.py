@@ -58,3 +58,15 @@ def test_components_listed_only_when_verbose() -> None:
     assert "androidx.core.content.FileProvider" not in short
     long = render_text(record, NOW, verbose=True)
     assert "provider        androidx.core.content.FileProvider  (not exported)" in long
+
+
+def test_icon_lines_name_the_best_raster_and_every_size() -> None:
+    # The sizes are identify's (tests/reference/image/members.txt), the path aapt2 badging's
+    # application-icon-640; JPEG, PNG and WebP mixed, so each size says its format.
+    text = _text("webp-icon.apk")
+    assert "best: res/mipmap-xxxhdpi-v4/ic_launcher.webp  (192x192 WebP, xxxhdpi)" in text
+    assert ("sizes: ldpi 36x36 JPEG, mdpi 48x48 WebP, hdpi 72x72 WebP, xhdpi 96x96 WebP, "
+            "xxhdpi 144x144 PNG, xxxhdpi 192x192 WebP") in text
+    adaptive = _text("adaptive-icon.apk")
+    assert "best: res/mipmap-xhdpi-v4/ic_launcher.png  (96x96 PNG, xhdpi)" in adaptive
+    assert "sizes: mdpi 48x48, xhdpi 96x96" in adaptive

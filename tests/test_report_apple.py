@@ -44,7 +44,8 @@ def test_ipa_first_facts_then_details() -> None:
     assert facts["Bundle id in profile"] == "yes"
     assert facts["Architectures"] == "arm64, x86_64"
     assert facts["Encrypted"] == "no"
-    assert facts["Icon"] == "Payload/Fixture.app/AppIcon60x60@3x.png"
+    assert facts["Icon"] == ["Payload/Fixture.app/AppIcon60x60@3x.png  (180x180)",
+                             "sizes: 120x120, 152x152, 180x180  (3 files)"]
     keys = [k for k, _ in block.rows]
     # What a release engineer checks first comes before the details.
     assert keys.index("Bundle id") < keys.index("Signing type") < keys.index("Profile expires")
@@ -134,3 +135,13 @@ def test_xcode_version(dt: str | None, text: str | None) -> None:
     from inspector.report.apple import xcode_version
 
     assert xcode_version(dt) == text
+
+
+def test_the_icon_line_gives_the_chosen_icon_and_every_size() -> None:
+    # The sizes are file(1)'s reading of the CgBI PNGs (tests/reference/image/members.txt).
+    text = render_text(inspect(corpus("ios", "ipad.ipa"), digest=False), NOW)
+    assert "Payload/bundle.app/AppIcon83.5x83.5@2x~ipad.png  (167x167)" in text
+    assert "sizes: 29x29, 40x40, 58x58, 76x76, 80x80, 152x152, 167x167  (7 files)" in text
+    text = render_text(inspect(IOS / "development.ipa", digest=False), NOW)
+    assert "Payload/Fixture.app/AppIcon60x60@3x.png  (180x180)" in text
+    assert "sizes: 120x120, 152x152, 180x180  (3 files)" in text

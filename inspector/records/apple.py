@@ -21,6 +21,7 @@ __all__ = [
     "AppBundle",
     "CodeSignature",
     "EmbeddedCode",
+    "IconImage",
     "IpaApp",
     "ProvisioningProfile",
     "SigningType",
@@ -170,6 +171,18 @@ class EmbeddedCode:
 
 
 @dataclass(frozen=True, slots=True)
+class IconImage:
+    """One icon file of an app bundle (``Payload/App.app/AppIcon60x60@3x.png``): ``format``
+    (``png``, Apple's CgBI variant included), ``width`` and ``height`` as its header gives them,
+    all None when the header could not be read."""
+
+    path: str
+    format: str | None = None
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class AppBundle:
     """One bundle of an IPA: the app itself, an app extension, a watch app or a nested app.
 
@@ -179,6 +192,7 @@ class AppBundle:
     ``CFBundleIcons``, ``CFBundleIcons~ipad`` and the legacy ``CFBundleIconFiles``/``CFBundleIconFile``;
     ``icon`` is the member of the largest one, and ``icon_only_in_assets_car`` is True when the
     icon exists only in the compiled asset catalog, which inspector cannot render.
+    ``icon_images`` lists every file of the bundle those names match, with its pixel size.
     ``certificate_in_profile`` / ``bundle_id_matches_profile`` are None when either side is unknown.
 
     ``url_schemes`` are every ``CFBundleURLTypes`` scheme; ``ats_*`` come from
@@ -210,6 +224,7 @@ class AppBundle:
     code_signature: CodeSignature | None
     certificate_in_profile: bool | None
     bundle_id_matches_profile: bool | None
+    icon_images: tuple[IconImage, ...] = ()
     url_schemes: tuple[str, ...] = ()
     LSApplicationQueriesSchemes: tuple[str, ...] = ()
     UIBackgroundModes: tuple[str, ...] = ()

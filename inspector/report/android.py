@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from inspector.certs import Certificate
-from inspector.records.android import AndroidApp, Signer
+from inspector.containers.image import NAMES
+from inspector.records.android import AndroidApp, IconFile, Signer
 from inspector.report import header
 from inspector.report.text import Block, when
 
@@ -101,10 +102,14 @@ def render(app: AndroidApp, now: datetime | None, *, verbose: bool = False) -> B
         block.add("Localized", [f"{k}: {v}" for k, v in app.label.localized.items()])
     icon = app.icon
     if icon.resource:
-        best = icon.best_png
+        best = icon.best
         lines = [icon.resource + ("  (adaptive)" if icon.adaptive else "")]
         if best:
-            lines.append(f"best: {best.path}")
+            lines.append(f"best: {best.path}  ({_icon_size(best)}, {best.density})")
+            rasters = [f for f in icon.files if f.raster]
+            mixed = len({f.format for f in rasters}) > 1
+            lines.append("sizes: " + ", ".join(
+                f"{f.density} {_icon_size(f) if mixed else f'{f.width}x{f.height}'}" for f in rasters))
         block.add("Icon", lines)
     block.add("Debuggable", "YES" if app.debuggable else "no")
     if app.test_only:
@@ -163,3 +168,8 @@ def render(app: AndroidApp, now: datetime | None, *, verbose: bool = False) -> B
         for j, old in enumerate(lineage, 1):
             certificate_block(signer_block, f"Lineage {j} of {len(lineage)}", old, now)
     return block
+
+
+def _icon_size(f: IconFile) -> str:
+    """``192x192 WebP``: an icon file's pixel size and format as its header gives them."""
+    return f"{f.width}x{f.height} {NAMES.get(f.format or '', f.format)}"

@@ -78,7 +78,7 @@ def _bundle(block: Block, bundle: AppBundle, now: datetime | None, verbose: bool
     built = [x for x in (bundle.DTSDKName, xcode_version(bundle.DTXcode)) if x]
     block.add("Built with", ", ".join(built))
     if bundle.icon:
-        block.add("Icon", bundle.icon)
+        block.add("Icon", _icon_lines(bundle))
     elif bundle.icon_only_in_assets_car:
         block.add("Icon", f"only in Assets.car ({bundle.CFBundleIconName or 'asset catalog'}): "
                           "not extractable")
@@ -220,3 +220,17 @@ def _value(value: Any) -> str:
     if isinstance(value, bytes):
         return f"<{len(value)} bytes>"
     return str(value)
+
+
+def _icon_lines(bundle: AppBundle) -> list[str]:
+    """The chosen icon with its pixel size, then every icon file's size (from their headers)."""
+    sizes = {i.path: f"{i.width}x{i.height}" for i in bundle.icon_images if i.width}
+    chosen = bundle.icon or ""
+    lines = [chosen + (f"  ({sizes[chosen]})" if chosen in sizes else "")]
+    if len(bundle.icon_images) > 1:
+        ordered = sorted({(i.width or 0) * (i.height or 0): sizes[i.path]
+                          for i in bundle.icon_images if i.path in sizes}.items())
+        unread = len(bundle.icon_images) - len(sizes)
+        lines.append(f"sizes: {', '.join(s for _, s in ordered)}  ({len(bundle.icon_images)} files"
+                     + (f", {unread} unreadable)" if unread else ")"))
+    return lines

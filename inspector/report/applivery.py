@@ -26,7 +26,7 @@ def applivery_view(record: Any) -> dict[str, Any] | None:
     """``{"os", "versionCode", "size", "info": {...}}`` as the service's build object holds them;
     None for what the service does not take as a build (a provisioning profile)."""
     if isinstance(record, AndroidApp):
-        best = record.icon.best_png
+        best = record.icon.best
         info = {
             "packageName": record.package_name,
             "versionName": record.version_name,
