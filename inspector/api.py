@@ -51,10 +51,13 @@ def inspect(path: str | os.PathLike[str], *, digest: bool = True) -> Record:
 
 
 def extract_icon(path: str | os.PathLike[str], record: Record) -> tuple[str, bytes] | None:
-    """The app icon of an inspected artifact as ``(member it came from, standard PNG bytes)``.
+    """The app icon of an inspected artifact as ``(member it came from, image bytes)``.
 
-    None when the format has no icon or the icon exists only in a form inspector cannot render
-    (an adaptive icon with no raster fallback, an icon kept only in ``Assets.car``).
+    The bytes are a PNG, WebP or JPEG file (:func:`inspector.containers.image.image_format` tells
+    which): an Android icon as stored in the archive, an IPA's icon converted from Apple's CgBI
+    variant to a standard PNG. None when the format has no icon or the icon exists only in a form
+    inspector cannot render (an adaptive icon with no raster fallback, an icon kept only in
+    ``Assets.car``).
     """
     p = Path(path)
     extractor = icon_extractor(record.format, p)

@@ -10,6 +10,8 @@ from __future__ import annotations
 __all__ = [
     "MAX_CGBI_PIXELS",
     "MAX_CMS_BLOB_BYTES",
+    "MAX_FRAMEWORKS",
+    "MAX_FRAMEWORK_SIGNATURE_BYTES",
     "MAX_INFLATED_BYTES",
     "MAX_KEPT_STRING",
     "MAX_MEMBERS",
@@ -43,3 +45,8 @@ MAX_CMS_BLOB_BYTES = 1 << 20
 MAX_SIGNATURE_BYTES_TOTAL = 64 << 20
 #: Characters kept of one string a record holds from a hostile file (names, labels, ids).
 MAX_KEPT_STRING = 4096
+#: Frameworks and dylibs listed per bundle; large apps embed a few dozen.
+MAX_FRAMEWORKS = 256
+#: Uncompressed bytes of framework binaries streamed per IPA to reach their code signatures
+#: (each signature sits at the end of its binary): about half a second of inflating here.
+MAX_FRAMEWORK_SIGNATURE_BYTES = 256 << 20

@@ -24,14 +24,15 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from inspector.checks.expectations import Expectations
 from inspector.errors import UsageError
+
+if TYPE_CHECKING:
+    from inspector.checks.expectations import Expectations
 
 __all__ = [
     "ENV_PREFIX",
@@ -184,6 +185,7 @@ def load_config(config_path: str | os.PathLike[str] | None, cwd: Path) -> Config
     path = Path(config_path) if config_path is not None else find_config(cwd)
     if path is None:
         return Config(path=None)
+    import tomllib  # only when there is a file to read
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -289,6 +291,8 @@ def resolve(flags: argparse.Namespace | Mapping[str, Any], env: Mapping[str, str
     ``flags`` holds each option's ``dest`` (None when not given); list flags replace, never merge
     with, lower sources.
     """
+    from inspector.checks.expectations import Expectations
+
     given = vars(flags) if isinstance(flags, argparse.Namespace) else dict(flags)
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}

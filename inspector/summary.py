@@ -183,7 +183,7 @@ def _android(record: AndroidApp) -> Summary:
         Expiry("certificate", f"signer {i}", cert.common_name or cert.subject, cert.not_after)
         for i, cert in enumerate(certs, 1)
     ]
-    best = record.icon.best_png
+    best = record.icon.best
     return Summary(
         format=record.format,
         file=record.file,

@@ -26,6 +26,7 @@ from inspector.errors import ArtifactError
 from inspector.formats import aab
 from inspector.formats._manifest import Element, Ref
 from tests.conftest import CORPUS, FIXTURES, corpus, run_cli
+from tests.tool_outputs import read_icon_members
 
 REF = Path(__file__).resolve().parent / "reference" / "aab"
 FIXTURE_AABS = sorted((FIXTURES / "aab").glob("*.aab"))
@@ -377,9 +378,12 @@ def test_delivery_rule_on_hand_made_manifests() -> None:
 
 
 # -- icons -----------------------------------------------------------------------------------------
-def test_icon_png_is_the_densest_png_of_the_base_module(tmp_path: Path) -> None:
+def test_icon_image_is_the_densest_png_of_the_base_module(tmp_path: Path) -> None:
     path = FIXTURES / "aab" / "bundle-signed.aab"
     app = inspector.inspect(path, digest=False)
+    measured = {m.removeprefix("base/"): seen for (a, m), seen in read_icon_members().items()
+                if a == "bundle-signed.aab" and "/ic_launcher." in m}
+    assert {f.path: (f.format, f.width, f.height) for f in app.icon.files if f.raster} == measured
     member, data = inspector.extract_icon(path, app)
     assert member == "base/res/mipmap-xxhdpi-v4/ic_launcher.png"
     with zipfile.ZipFile(path) as z:
@@ -389,11 +393,23 @@ def test_icon_png_is_the_densest_png_of_the_base_module(tmp_path: Path) -> None:
     assert (tmp_path / "bundle-signed.aab.png").read_bytes() == data
 
 
-def test_webp_only_icons_are_not_extracted() -> None:
+def test_webp_icons_are_raster_icons_and_the_densest_is_extracted(tmp_path: Path) -> None:
+    # The corpus bundle's launcher icon: an adaptive icon with WebP mipmaps, as Android Studio's
+    # templates make them. identify measured each WebP (tests/reference/image/members.txt).
     path = corpus("android", "android.aab")
     app = inspector.inspect(path, digest=False)
-    assert app.icon.files and all(not f.path.endswith(".png") for f in app.icon.files)
-    assert inspector.extract_icon(path, app) is None
+    measured = {m.removeprefix("base/"): seen for (a, m), seen in read_icon_members().items()
+                if a == "android.aab" and "/ic_launcher." in m}
+    assert {f.path: (f.format, f.width, f.height) for f in app.icon.files if f.raster} == measured
+    assert app.icon.adaptive
+    member, data = inspector.extract_icon(path, app)
+    assert member == "base/res/mipmap-xxxhdpi-v4/ic_launcher.webp"
+    assert measured[member.removeprefix("base/")] == ("webp", 192, 192)
+    with zipfile.ZipFile(path) as z:
+        assert data == z.read(member)
+    result = run_cli("inspect", "--no-hash", "--extract-icon", str(tmp_path), str(path))
+    assert result.code == 0, result.err
+    assert (tmp_path / "android.aab.webp").read_bytes() == data
 
 
 # -- broken bundles --------------------------------------------------------------------------------

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
+
+import pytest
 
 from inspector import __version__
 from tests.conftest import FIXTURES, ROOT, run_cli
+from tests.tool_outputs import REFERENCE, parse_badging, read_icon_members, read_recorded
 
 APK = FIXTURES / "apk" / "signed-v1v2v3.apk"
 
@@ -124,6 +129,87 @@ def test_extract_icon_into_a_file_is_a_usage_error(tmp_path: Path) -> None:
     assert run_cli("inspect", "--extract-icon", str(target), str(APK)).code == 2
 
 
+def _densest_badging_icon(name: str) -> str:
+    """The file aapt2 dump badging takes for xxxhdpi screens (application-icon-640)."""
+    badging = parse_badging(read_recorded(REFERENCE / "apk" / f"{name}.badging.txt").body)
+    return badging.icons["640"]
+
+
+def test_extract_icon_writes_a_webp_icon_as_webp_and_json_says_where(tmp_path: Path) -> None:
+    apk = FIXTURES / "apk" / "webp-icon.apk"
+    result = run_cli("inspect", "--no-hash", "--json", "--extract-icon", str(tmp_path), str(apk))
+    assert result.code == 0, result.err
+    member = _densest_badging_icon("webp-icon")
+    kind, width, height = read_icon_members()["webp-icon.apk", member]
+    target = tmp_path / "webp-icon.apk.webp"
+    with zipfile.ZipFile(apk) as z:
+        assert target.read_bytes() == z.read(member)
+    assert result.json["results"][0]["extracted_icon"] == {
+        "member": member, "path": str(target), "format": kind, "width": width, "height": height,
+        "bytes": target.stat().st_size,
+    }
+    assert result.err == (f"inspector: webp-icon.apk: icon {member} ({width}x{height} WebP) "
+                          f"written to {target}\n")
+
+
+def test_extract_icon_never_overwrites_an_earlier_input_of_the_same_name(tmp_path: Path) -> None:
+    # Three inputs called app.apk (one App.apk: one file on a case-insensitive disk), all with
+    # PNG icons: each gets its own file, in the order given.
+    sources = ["signed-v1v2v3", "adaptive-icon", "debuggable"]
+    inputs = []
+    for i, (name, base) in enumerate(zip(sources, ["app.apk", "app.apk", "App.apk"], strict=True)):
+        folder = tmp_path / f"in{i}"
+        folder.mkdir()
+        shutil.copy(FIXTURES / "apk" / f"{name}.apk", folder / base)
+        inputs.append(str(folder / base))
+    out = tmp_path / "icons"
+    result = run_cli("inspect", "--no-hash", "--json", "--extract-icon", str(out), *inputs)
+    assert result.code == 0, result.err
+    written = [r["extracted_icon"] for r in result.json["results"]]
+    assert [Path(w["path"]).name for w in written] == ["app.apk.png", "app.apk-2.png", "App.apk-3.png"]
+    assert sorted(p.name for p in out.iterdir()) == ["App.apk-3.png", "app.apk-2.png", "app.apk.png"]
+    for name, w in zip(sources, written, strict=True):
+        with zipfile.ZipFile(FIXTURES / "apk" / f"{name}.apk") as z:
+            assert Path(w["path"]).read_bytes() == z.read(w["member"])
+    assert written[1]["member"] == "res/mipmap-xhdpi-v4/ic_launcher.png"  # adaptive: PNG fallback
+    assert result.err.count(" written to ") == 3
+
+
+def test_no_icon_to_write_is_said_for_that_file(tmp_path: Path) -> None:
+    apk = FIXTURES / "apk" / "split-feature.apk"  # a feature split: no application icon
+    result = run_cli("inspect", "--no-hash", "--json", "--extract-icon", str(tmp_path), str(apk))
+    assert result.code == 0, result.err
+    assert result.json["results"][0]["extracted_icon"] is None
+    assert result.err == "inspector: split-feature.apk: no icon written: the app declares no icon\n"
+    assert list(tmp_path.iterdir()) == []
+    text = run_cli("inspect", "--no-hash", "--extract-icon", str(tmp_path), str(apk))
+    assert "split-feature.apk: no icon written: the app declares no icon" in text.out
+
+
+def test_an_unusable_icon_folder_is_a_usage_error_before_any_file(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    for folder in (blocker / "icons", tmp_path / ("x" * 300)):
+        result = run_cli("inspect", "--no-hash", "--extract-icon", str(folder), str(APK))
+        assert result.code == 2, result.err
+        assert result.err.startswith(f"inspector: error: --extract-icon: cannot write into {folder} (")
+        assert result.out == ""  # refused before any file was read
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,
+                    reason="root writes into a read-only folder anyway")
+def test_a_read_only_icon_folder_is_a_usage_error(tmp_path: Path) -> None:
+    folder = tmp_path / "icons"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        result = run_cli("inspect", "--no-hash", "--extract-icon", str(folder), str(APK))
+    finally:
+        folder.chmod(0o700)
+    assert result.code == 2
+    assert "Permission denied" in result.err
+
+
 def test_python_dash_m_and_console_script_agree() -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.run([sys.executable, "-m", "inspector", "--version"], capture_output=True,
@@ -140,3 +226,12 @@ def test_no_traceback_on_pipe_close() -> None:
     )
     assert "Traceback" not in proc.stderr
     assert "internal error" not in proc.stderr
+
+
+def test_verbose_adds_the_long_lists() -> None:
+    ipa = str(FIXTURES / "ios" / "adhoc.ipa")
+    short = run_cli("inspect", "--no-hash", ipa).out
+    long = run_cli("inspect", "--no-hash", "--verbose", ipa).out
+    assert "Device UDIDs" not in short and "DeveloperCertificate 1" not in short
+    assert "Device UDIDs" in long and "DeveloperCertificate 1" in long
+    assert short.count("Signing type rule") == long.count("Signing type rule") == 1

@@ -22,7 +22,7 @@ from inspector.cli import EXIT_INTERNAL, for_one_file
 from inspector.containers.plist import load_plist
 from inspector.errors import ArtifactError, InternalError
 from inspector.records.base import jsonable
-from inspector.report.text import Block, printable
+from inspector.report.text import LABEL_WIDTH, Block, printable
 from tests import hostile
 from tests.conftest import FIXTURES, ROOT, run_cli
 
@@ -96,7 +96,11 @@ def test_a_hostile_label_cannot_forge_report_lines(tmp_path: Path) -> None:
 
 def test_block_lines_are_values_and_newlines_inside_are_escaped() -> None:
     block = Block("t\x1b").add("Key", ["one", "two\nthree"]).add("K2", "x\ny")
-    assert block.render() == ["t\\x1b", "  Key  one", "       two\\nthree", "  K2   x\\ny"]
+    pad = " " * (LABEL_WIDTH - 3)  # the first block's labels share one column
+    assert block.render() == ["t\\x1b", f"  Key{pad}  one", f"  {' ' * LABEL_WIDTH}  two\\nthree",
+                              f"  K2 {pad}  x\\ny"]
+    child = Block("t").child("c").add("Key", "v").add("K2", "w")
+    assert child.render(2) == ["  c", "    Key  v", "    K2   w"]  # nested blocks: their own width
 
 
 def test_a_newline_in_a_file_name_stays_on_one_error_line(tmp_path: Path) -> None:
@@ -141,7 +145,9 @@ def test_icon_write_does_not_follow_a_symlink(tmp_path: Path) -> None:
     icons.mkdir()
     victim = tmp_path / "victim"
     victim.write_bytes(b"keep me")
+    # The same input twice: the second icon goes to <name>-2.png, so both names are traps.
     (icons / f"{APK.name}.png").symlink_to(victim)
+    (icons / f"{APK.name}-2.png").symlink_to(victim)
     result = run_cli("inspect", "--no-hash", "--extract-icon", str(icons), str(APK), str(APK))
     assert victim.read_bytes() == b"keep me"
     assert result.code == 74

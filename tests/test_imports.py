@@ -38,3 +38,14 @@ def test_inspect_command_and_upload_request_do_not_load_requests() -> None:
                           f"main(['inspect', '--no-hash', {str(apk)!r}])")
     assert "inspector.cli.upload" in mods
     assert "requests" not in mods and "requests_toolbelt" not in mods
+
+
+def test_the_command_line_loads_the_gate_only_when_it_runs() -> None:
+    # Building the parser (every command's options) must not load the rules, the records or
+    # asn1crypto: `inspector inspect x.pkg` pays only for what it reads.
+    mods = _modules_after("import inspector.cli\ninspector.cli.build_parser()")
+    assert not any(m.startswith(("inspector.checks", "inspector.summary", "asn1crypto",
+                                 "inspector.report.check", "tomllib", "requests")) for m in mods)
+    ipa = ROOT / "fixtures" / "ios" / "adhoc.ipa"
+    mods = _modules_after(f"import inspector.cli\ninspector.cli.main(['inspect', '--no-hash', {str(ipa)!r}])")
+    assert not any(m.startswith(("inspector.checks", "inspector.report.check", "requests")) for m in mods)

@@ -25,6 +25,7 @@ import pytest
 from inspector import extract_icon, inspect
 from inspector.records.apple import IpaApp
 from tests.conftest import FIXTURES, ROOT, corpus, run_cli
+from tests.tool_outputs import read_icon_members
 
 IOS = FIXTURES / "ios"
 REF = ROOT / "tests" / "reference" / "ios"
@@ -402,7 +403,8 @@ def test_extract_icon_writes_a_standard_png(tmp_path: Path, origin: str, name: s
     assert raw[12:16] == b"CgBI"
     result = run_cli("inspect", "--no-hash", "--extract-icon", str(tmp_path / "icons"), str(path))
     assert result.code == 0, result.err
-    assert f"icon {member} ->" in result.out
+    target = tmp_path / "icons" / f"{name}.ipa.png"
+    assert f"{name}.ipa: icon {member} ({size}x{size} PNG) written to {target}" in result.out
     png = (tmp_path / "icons" / f"{name}.ipa.png").read_bytes()
     width, height, kinds = _png_facts(png)
     assert (width, height) == (size, size)
@@ -463,3 +465,42 @@ def test_zip_reader_warnings_reach_the_record(tmp_path: Path) -> None:
     record = inspect(target, digest=False)
     assert record.app.CFBundleIdentifier == "com.fixture.app"
     assert any("read as stored" in w for w in record.warnings)
+
+
+# -- icon sizes ------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("origin", "name"), [("fixture", "development"), ("corpus", "ipad")])
+def test_every_icon_file_has_the_size_file_reads_and_the_largest_is_chosen(origin: str,
+                                                                           name: str) -> None:
+    # file(1) reads the IHDR of Xcode's CgBI PNGs (tests/reference/image/members.txt); identify
+    # and pngcheck refuse them.
+    app = inspect(path_of(origin, name), digest=False)
+    assert isinstance(app, IpaApp)
+    measured = {m: seen for (a, m), seen in read_icon_members().items() if a == f"{name}.ipa"}
+    assert {i.path: (i.format, i.width, i.height) for i in app.app.icon_images} == measured
+    largest = max(measured, key=lambda m: measured[m][1] * measured[m][2])
+    assert app.app.icon == largest
+    assert not any("icon file" in w for w in app.warnings)
+
+
+def test_a_larger_icon_by_its_header_wins_over_a_larger_name(tmp_path: Path) -> None:
+    # Names say 60 points @3x (180 px) against 76 @2x (152 px); the headers say otherwise, and
+    # the header is what the file is. A file that is no image loses to any that is one.
+    def png(side: int) -> bytes:
+        body = struct.pack(">IIBBBBB", side, side, 8, 6, 0, 0, 0)
+        return (b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + body
+                + struct.pack(">I", zlib.crc32(b"IHDR" + body)))
+
+    target = tmp_path / "sizes.ipa"
+    _zip(target, {
+        "Payload/A.app/Info.plist": _info(CFBundleIconFiles=["AppIcon60x60", "AppIcon76x76", "Icon"]),
+        "Payload/A.app/AppIcon60x60@3x.png": png(120),
+        "Payload/A.app/AppIcon76x76@2x~ipad.png": png(200),
+        "Payload/A.app/Icon.png": b"GIF89a" + b"\0" * 40,
+    })
+    app = inspect(target, digest=False)
+    assert isinstance(app, IpaApp)
+    assert app.app.icon == "Payload/A.app/AppIcon76x76@2x~ipad.png"
+    sizes = {i.path.rsplit("/", 1)[1]: (i.format, i.width, i.height) for i in app.app.icon_images}
+    assert sizes == {"AppIcon60x60@3x.png": ("png", 120, 120),
+                     "AppIcon76x76@2x~ipad.png": ("png", 200, 200), "Icon.png": (None, None, None)}
+    assert "Payload/A.app/: icon file Payload/A.app/Icon.png is not a PNG image" in app.warnings

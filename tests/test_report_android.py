@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import inspector
 from inspector.report import render_text
+from inspector.report.text import LABEL_WIDTH
 from tests.conftest import FIXTURES
 
 NOW = datetime(2026, 11, 28, tzinfo=UTC)
@@ -19,7 +20,7 @@ def test_one_key_for_three_schemes_is_shown_once() -> None:
     text = _text("signed-v1v2v3.apk")
     assert text.count("Signer ") == 1
     assert "Signer 1 (v1 RELEASE, v2, v3 SDK 24-any)" in text
-    assert "Signed          v1, v2, v3  (not verified)" in text
+    assert "Signed".ljust(LABEL_WIDTH) + "  v1, v2, v3  (not verified)" in text
 
 
 def test_rotated_key_shows_its_lineage_under_the_v3_signer() -> None:
@@ -32,7 +33,7 @@ def test_rotated_key_shows_its_lineage_under_the_v3_signer() -> None:
 def test_debug_certificate_and_debuggable_are_flagged() -> None:
     text = _text("debuggable.apk")
     assert "[ANDROID DEBUG CERTIFICATE]" in text
-    assert "Debuggable      YES" in text
+    assert "Debuggable".ljust(LABEL_WIDTH) + "  YES" in text
 
 
 def test_expired_certificate_says_so() -> None:
@@ -41,10 +42,31 @@ def test_expired_certificate_says_so() -> None:
 
 
 def test_unsigned_and_adaptive() -> None:
-    assert "Signed          NO (unsigned)" in _text("unsigned.apk")
+    assert "Signed".ljust(LABEL_WIDTH) + "  NO (unsigned)" in _text("unsigned.apk")
     assert "(adaptive)" in _text("adaptive-icon.apk")
 
 
 def test_warnings_come_last() -> None:
     text = _text("unsigned.apk")
     assert text.rstrip().split("\n")[-2].strip() == "Warnings"
+
+
+def test_components_listed_only_when_verbose() -> None:
+    record = inspector.inspect(FIXTURES / "apk" / "components.apk", digest=False)
+    short = render_text(record, NOW)
+    assert "Components".ljust(LABEL_WIDTH) + "  4 activities" in short
+    assert "androidx.core.content.FileProvider" not in short
+    long = render_text(record, NOW, verbose=True)
+    assert "provider        androidx.core.content.FileProvider  (not exported)" in long
+
+
+def test_icon_lines_name_the_best_raster_and_every_size() -> None:
+    # The sizes are identify's (tests/reference/image/members.txt), the path aapt2 badging's
+    # application-icon-640; JPEG, PNG and WebP mixed, so each size says its format.
+    text = _text("webp-icon.apk")
+    assert "best: res/mipmap-xxxhdpi-v4/ic_launcher.webp  (192x192 WebP, xxxhdpi)" in text
+    assert ("sizes: ldpi 36x36 JPEG, mdpi 48x48 WebP, hdpi 72x72 WebP, xhdpi 96x96 WebP, "
+            "xxhdpi 144x144 PNG, xxxhdpi 192x192 WebP") in text
+    adaptive = _text("adaptive-icon.apk")
+    assert "best: res/mipmap-xhdpi-v4/ic_launcher.png  (96x96 PNG, xhdpi)" in adaptive
+    assert "sizes: mdpi 48x48, xhdpi 96x96" in adaptive

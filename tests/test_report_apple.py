@@ -44,25 +44,31 @@ def test_ipa_first_facts_then_details() -> None:
     assert facts["Bundle id in profile"] == "yes"
     assert facts["Architectures"] == "arm64, x86_64"
     assert facts["Encrypted"] == "no"
-    assert facts["Icon"] == "Payload/Fixture.app/AppIcon60x60@3x.png"
+    assert facts["Icon"] == ["Payload/Fixture.app/AppIcon60x60@3x.png  (180x180)",
+                             "sizes: 120x120, 152x152, 180x180  (3 files)"]
     keys = [k for k, _ in block.rows]
     # What a release engineer checks first comes before the details.
     assert keys.index("Bundle id") < keys.index("Signing type") < keys.index("Profile expires")
     titles = [c.title for c in block.children]
-    assert titles[0] == "Provisioning profile: Payload/Fixture.app/embedded.mobileprovision"
-    assert "Code signature" in titles
+    # The certificate that signed, then the profile's summary, then the nested bundles.
+    assert titles[:2] == ["Code signature",
+                          "Provisioning profile: Payload/Fixture.app/embedded.mobileprovision"]
+    assert titles[-1] == "Signing type rule"  # once, not once per bundle
+    assert block.children[-1].rows == [("-", SIGNING_TYPE_RULE)]
+    profile = block.children[1]
+    assert rows(profile)["Certificates"].startswith("1 developer certificate (--verbose")
+    assert "Device UDIDs" not in rows(profile) and "Entitlements" not in rows(profile)
     assert "App extension: Payload/Fixture.app/PlugIns/Widget.appex/" in titles
     assert "Watch app: Payload/Fixture.app/Watch/FixtureWatch.app/" in titles
 
 
 def test_devices_are_truncated_with_a_count() -> None:
     record = inspect(IOS / "adhoc.ipa", digest=False)
-    profile = render(record, NOW).children[0]
+    profile = render(record, NOW, verbose=True).children[1]
     udids = list(rows(profile)["Device UDIDs"])
     assert len(udids) == MAX_DEVICES_SHOWN + 1
     assert udids[:MAX_DEVICES_SHOWN] == list(record.app.mobileprovision.ProvisionedDevices[:10])
     assert udids[-1] == "... and 2 more (12 in all)"
-    assert rows(profile)["Rule"] == SIGNING_TYPE_RULE
     assert "aps-environment: production" in rows(profile)["Entitlements"]
     cert = profile.children[0]
     assert cert.title == "DeveloperCertificate 1"
@@ -129,3 +135,13 @@ def test_xcode_version(dt: str | None, text: str | None) -> None:
     from inspector.report.apple import xcode_version
 
     assert xcode_version(dt) == text
+
+
+def test_the_icon_line_gives_the_chosen_icon_and_every_size() -> None:
+    # The sizes are file(1)'s reading of the CgBI PNGs (tests/reference/image/members.txt).
+    text = render_text(inspect(corpus("ios", "ipad.ipa"), digest=False), NOW)
+    assert "Payload/bundle.app/AppIcon83.5x83.5@2x~ipad.png  (167x167)" in text
+    assert "sizes: 29x29, 40x40, 58x58, 76x76, 80x80, 152x152, 167x167  (7 files)" in text
+    text = render_text(inspect(IOS / "development.ipa", digest=False), NOW)
+    assert "Payload/Fixture.app/AppIcon60x60@3x.png  (180x180)" in text
+    assert "sizes: 120x120, 152x152, 180x180  (3 files)" in text

@@ -151,3 +151,52 @@ def parse_apksigner(text: str) -> Certs:
         for _, f in sorted(by_index.items(), key=lambda kv: int(kv[0]))
     ]
     return Certs(verifies=text.lstrip().startswith("Verifies"), schemes=schemes, signers=signers)
+
+
+# -- images: identify, file and webpinfo outputs under reference/image/ (see its make.sh) --------
+
+_IDENTIFY_FORMATS = {"PNG": "png", "WEBP": "webp", "JPEG": "jpeg"}
+_FILE_PNG = re.compile(r"^PNG image data(?: \(CgBI\))?, (\d+) x (\d+),")
+
+
+def read_identify() -> dict[str, tuple[str, int, int]]:
+    """identify.txt: image file name -> (format, width, height) as ImageMagick read them."""
+    out: dict[str, tuple[str, int, int]] = {}
+    for line in (REFERENCE / "image" / "identify.txt").read_text(encoding="utf-8").splitlines():
+        if line.startswith("#"):
+            continue
+        name, kind, width, height = line.split()
+        out[name] = (_IDENTIFY_FORMATS[kind], int(width), int(height))
+    return out
+
+
+def read_webp_chunks() -> dict[str, str]:
+    """webpinfo.txt: WebP file name -> the first chunk after the RIFF header (VP8, VP8L, VP8X)."""
+    out: dict[str, str] = {}
+    name = None
+    for line in (REFERENCE / "image" / "webpinfo.txt").read_text(encoding="utf-8").splitlines():
+        if line.startswith("File: "):
+            name = line.removeprefix("File: ")
+        elif line.startswith("Chunk ") and name and name not in out:
+            out[name] = line.split()[1]
+    return out
+
+
+def read_icon_members() -> dict[tuple[str, str], tuple[str, int, int]]:
+    """members.txt: (archive name, member) -> (format, width, height): identify's reading, or
+    file's for the CgBI PNGs identify cannot read."""
+    out: dict[tuple[str, str], tuple[str, int, int]] = {}
+    for line in (REFERENCE / "image" / "members.txt").read_text(encoding="utf-8").splitlines():
+        if line.startswith("#"):
+            continue
+        head, rest = line.split(": file: ", 1)
+        archive, member = head.split(" ", 1)
+        file_says, identify_says = rest.split(" | identify: ")
+        if identify_says != "(cannot read it)":
+            kind, width, height = identify_says.split()
+            out[archive, member] = (_IDENTIFY_FORMATS[kind], int(width), int(height))
+        else:
+            match = _FILE_PNG.match(file_says)
+            assert match, line
+            out[archive, member] = ("png", int(match.group(1)), int(match.group(2)))
+    return out

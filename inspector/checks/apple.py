@@ -163,6 +163,25 @@ def _encrypted(r: Rule, s: Summary, ipa: IpaApp, e: Expectations, now: datetime
                         "App Store copy")
 
 
+@rule(RULES, "IOS011", "every framework is signed by the app's team", ("ipa",))
+def _framework_team(r: Rule, s: Summary, ipa: IpaApp, e: Expectations, now: datetime
+                    ) -> Iterator[Finding]:
+    sig = ipa.app.code_signature
+    team = sig.team_id if sig is not None and sig.team_id else s.team_id
+    if team is None or ipa.encrypted:
+        return
+    for bundle in ipa.bundles:
+        for fw in bundle.frameworks:
+            where = f"{_owner(ipa, bundle)}: {fw.path}" if bundle is not ipa.app else fw.path
+            if fw.adhoc:
+                yield r.finding("error", f"code signature ({where})", f"{where} is ad-hoc signed: "
+                                "devices refuse code not signed by the app's team", team, "ad-hoc")
+            elif fw.team_id is not None and fw.team_id != team:
+                yield r.finding("error", f"code signature ({where})",
+                                f"{where} is signed by team {fw.team_id}, the app by {team}: "
+                                "devices refuse it (re-sign it when exporting)", team, fw.team_id)
+
+
 @rule(RULES, "PKG001", "the installer package is signed", ("pkg",))
 def _pkg_signed(r: Rule, s: Summary, pkg: Pkg, e: Expectations, now: datetime
                 ) -> Iterator[Finding]:

@@ -8,22 +8,19 @@ import sys
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from inspector.api import inspect
-from inspector.checks import CheckResult, check
 from inspector.cli.inspect import parse_now
 from inspector.errors import InspectorError
-from inspector.report.check import (
-    FileVerdict,
-    render_check_github,
-    render_check_json,
-    render_check_junit,
-    render_check_text,
-    render_step_summary,
-)
 from inspector.settings import OPTIONS, PLATFORM_SECTIONS, Config, add_arguments, load_config, resolve
-from inspector.summary import Summary, summarize
+
+if TYPE_CHECKING:
+    from inspector.checks import CheckResult
+    from inspector.summary import Summary
+
+# The rules, the summary and the reports (and asn1crypto behind them) load when a check runs,
+# not when ``inspector`` starts: ``inspector inspect x.ipa`` never pays for them.
 
 __all__ = ["EXIT_FAILED", "add_check_arguments", "add_parser", "gate", "platform_section", "run"]
 
@@ -88,6 +85,9 @@ def _explain(args: argparse.Namespace, env: Mapping[str, str], config: Config,
 def evaluate(record: Any, args: argparse.Namespace, env: Mapping[str, str], config: Config,
              now: datetime) -> CheckResult:
     """Resolve the settings for the record's platform and run every rule."""
+    from inspector.checks import check
+    from inspector.summary import summarize
+
     summary = summarize(record)
     expectations = resolve(args, env, config, platform_section(summary)).expectations
     return check(record, expectations, now, summary)
@@ -96,6 +96,9 @@ def evaluate(record: Any, args: argparse.Namespace, env: Mapping[str, str], conf
 def gate(args: argparse.Namespace, path: Path, record: Any, env: Mapping[str, str]) -> int:
     """Run the gate on one inspected record, as ``upload`` does before sending: findings go to
     stderr as text; returns 0 when it passed, :data:`EXIT_FAILED` when it did not."""
+    from inspector.report.check import FileVerdict, render_check_text
+    from inspector.summary import summarize
+
     config = _settings(args, env)
     now = parse_now(args.now)
     if args.explain:
@@ -116,6 +119,14 @@ def _colour(stream: TextIO, env: Mapping[str, str]) -> bool:
 
 def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
     from inspector.cli import exit_code_for, for_one_file
+    from inspector.report.check import (
+        FileVerdict,
+        render_check_github,
+        render_check_json,
+        render_check_junit,
+        render_check_text,
+        render_step_summary,
+    )
 
     env = os.environ if env is None else env
     now = parse_now(args.now)

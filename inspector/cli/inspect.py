@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from inspector.api import extract_icon, inspect
-from inspector.errors import InspectorError, OutputError, UsageError
+from inspector.containers.image import EXTENSIONS, NAMES, read_header
+from inspector.errors import ArtifactError, InspectorError, OutputError, UsageError
 from inspector.report import error_json, render_json, render_text, to_json
 from inspector.report.text import printable
 
@@ -36,52 +38,115 @@ def add_parser(sub: Any) -> None:
     p.add_argument("files", nargs="+", metavar="FILE", help="APK, AAB, IPA, PKG or profile")
     p.add_argument("--json", action="store_true", help="print one JSON document (schema inspector/1)")
     p.add_argument("--extract-icon", metavar="DIR", type=Path,
-                   help="write each app's icon as DIR/<file name>.png")
+                   help="write each app's icon as DIR/<file name>.png (or .webp, .jpg: the "
+                        "icon's own format)")
     p.add_argument("--no-hash", action="store_true",
                    help="skip the SHA-256 of the whole file (the only step that reads it all)")
     p.add_argument("--now", metavar="WHEN",
                    help="the moment expiry is measured from (ISO 8601, default: the clock)")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="also list every component, device UDID, developer certificate and "
+                        "entitlement")
     p.set_defaults(run=run)
 
 
-def _write_icon(path: Path, record: Any, directory: Path) -> str:
+def _no_icon_reason(record: Any) -> str:
+    """Why ``--extract-icon`` writes nothing for ``record``, in the words of its format."""
+    if record.format in ("apk", "aab"):
+        icon = record.icon
+        if icon.resource is None:
+            return "the app declares no icon"
+        if icon.adaptive:
+            return f"{icon.resource} is an adaptive icon (XML) with no PNG, WebP or JPEG fallback"
+        return f"no PNG, WebP or JPEG file behind {icon.resource}"
+    if record.format == "ipa":
+        if getattr(record.app, "icon_only_in_assets_car", False):
+            return "the app icon exists only in Assets.car, which inspector cannot render"
+        return "no icon file in the app bundle"
+    return "this kind of file has no icon"
+
+
+def _icon_name(name: str, extension: str, taken: set[str]) -> str:
+    """``<file name><extension>``, or ``<file name>-2<extension>``... when an earlier input of
+    this run already took that name (``a/app.apk`` and ``b/app.apk``). Names are compared
+    case-folded: on a case-insensitive disk ``App.apk.png`` and ``app.apk.png`` are one file."""
+    candidate, n = f"{name}{extension}", 1
+    while candidate.casefold() in taken:
+        n += 1
+        candidate = f"{name}-{n}{extension}"
+    taken.add(candidate.casefold())
+    return candidate
+
+
+def _write_icon(path: Path, record: Any, directory: Path,
+                taken: set[str]) -> tuple[str, dict[str, Any] | None]:
+    """Writes the icon of ``path`` into ``directory``: a line saying what was done (naming the
+    file), and the ``extracted_icon`` JSON object (None when nothing was written)."""
     icon = extract_icon(path, record)
     if icon is None:
-        return "no raster icon to extract"
-    member, png = icon
-    target = directory / f"{path.name}.png"
+        return f"{path.name}: no icon written: {_no_icon_reason(record)}", None
+    member, data = icon
+    header = read_header(data)
+    if header is None:  # extract_icon returns nothing but PNG, WebP or JPEG
+        raise ArtifactError("icon is not a PNG, WebP or JPEG image", path=str(path), member=member)
+    target = directory / _icon_name(path.name, EXTENSIONS[header.format], taken)
     try:
         directory.mkdir(parents=True, exist_ok=True)
         # O_NOFOLLOW: an existing symlink at the target is refused, not written through.
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0),
                      0o644)
         with os.fdopen(fd, "wb") as fh:
-            fh.write(png)
+            fh.write(data)
     except OSError as exc:
-        raise OutputError(f"cannot write the icon to {target} ({exc.strerror or exc})") from exc
-    return f"icon {member} -> {target}"
+        raise OutputError(f"{path.name}: cannot write the icon to {target} "
+                          f"({exc.strerror or exc})") from exc
+    written = {"member": member, "path": str(target), "format": header.format,
+               "width": header.width, "height": header.height, "bytes": len(data)}
+    size = f"{header.width}x{header.height} {NAMES[header.format]}"
+    return f"{path.name}: icon {member} ({size}) written to {target}", written
 
 
-def _one(path: Path, args: argparse.Namespace, now: datetime) -> tuple[Any, str | None]:
+def _check_icon_directory(directory: Path) -> None:
+    """A usage error, before any file is read, when ``--extract-icon DIR`` cannot take files:
+    not a directory, cannot be created, or refuses a file (read-only, no permission)."""
+    try:
+        if directory.exists() and not directory.is_dir():
+            raise UsageError(f"--extract-icon: {directory} is not a directory")
+        directory.mkdir(parents=True, exist_ok=True)
+        # The one sure test of writability (permissions, ACLs, a read-only mount) is to write.
+        fd, probe = tempfile.mkstemp(prefix=".inspector-", dir=directory)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise UsageError(f"--extract-icon: cannot write into {directory} "
+                         f"({exc.strerror or exc})") from exc
+
+
+def _one(path: Path, args: argparse.Namespace, now: datetime,
+         taken: set[str]) -> tuple[Any, str | None]:
     """One file's report (a JSON-able dict or text) and what ``--extract-icon`` did."""
     record = inspect(path, digest=not args.no_hash)
     icon_note = None
+    shown = to_json(record, now) if args.json else render_text(record, now, verbose=args.verbose)
     if args.extract_icon is not None:
-        icon_note = _write_icon(path, record, args.extract_icon)
-    return (to_json(record, now) if args.json else render_text(record, now)), icon_note
+        icon_note, written = _write_icon(path, record, args.extract_icon, taken)
+        if args.json:
+            shown["extracted_icon"] = written
+    return shown, icon_note
 
 
 def run(args: argparse.Namespace) -> int:
     from inspector.cli import error_line, exit_code_for, for_one_file
 
     now = parse_now(args.now)
-    if args.extract_icon is not None and args.extract_icon.exists() and not args.extract_icon.is_dir():
-        raise UsageError(f"--extract-icon: {args.extract_icon} is not a directory")
+    if args.extract_icon is not None:
+        _check_icon_directory(args.extract_icon)
     worst = 0
     results: list[dict[str, Any]] = []
+    taken: set[str] = set()  # icon file names this run wrote, case-folded
     for name in args.files:
         # Every file gets its result: whatever goes wrong with one (a bug included) is its error.
-        outcome = for_one_file(name, lambda name=name: _one(Path(name), args, now))
+        outcome = for_one_file(name, lambda name=name: _one(Path(name), args, now, taken))
         if isinstance(outcome, InspectorError):
             code = exit_code_for(outcome)
             worst = max(worst, code)

@@ -181,6 +181,17 @@ class ZipArchive(ArtifactFile):
             )
         return data
 
+    def read_head(self, name: str, size: int) -> bytes:
+        """The first ``size`` bytes of the member (all of it when shorter), such as an image's
+        header. Read errors are ArtifactErrors naming the member."""
+        with self.open(name) as fh:
+            try:
+                return fh.read(size)
+            except (zipfile.BadZipFile, NotImplementedError, zlib.error, EOFError, OSError,
+                    ValueError, struct.error, RuntimeError) as exc:
+                raise ArtifactError(f"corrupt or truncated member ({exc})", path=self.path,
+                                    member=name) from exc
+
     def open(self, name: str) -> BinaryIO:
         """A forward-reading stream of the member (for members too large to read at once, such as
         an executable whose code signature sits at its end). Read errors surface on read."""

@@ -55,5 +55,5 @@ def parser_for(kind: str, path: Path) -> Callable[[Source], Any]:
 
 
 def icon_extractor(kind: str, path: Path) -> Callable[[Path, Any], tuple[str, bytes] | None] | None:
-    """The format's ``icon_png(path, record) -> (member, png bytes) | None``, if it has one."""
-    return getattr(_module(kind, path), "icon_png", None)
+    """The format's ``icon_image(path, record) -> (member, image bytes) | None``, if it has one."""
+    return getattr(_module(kind, path), "icon_image", None)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple, Protocol
 
+from inspector.containers.image import HEADER_BYTES, image_format, read_header
 from inspector.containers.zip import ZipArchive
 from inspector.errors import ArtifactError
 from inspector.records.android import (
@@ -31,21 +32,24 @@ __all__ = [
     "ANDROID_ATTRS",
     "ANDROID_NS",
     "DIST_NS",
+    "ICON_FILES_MEASURED",
     "ICON_LIMIT",
     "Element",
     "ManifestFacts",
     "Ref",
     "Resources",
     "Value",
-    "best_icon_png",
+    "best_icon",
     "manifest_facts",
+    "measure_icon",
     "qualified",
 ]
 
 ANDROID_NS = "http://schemas.android.com/apk/res/android"
 #: Launcher icons are kilobytes; a larger "icon" is not one.
 ICON_LIMIT = 16 << 20
-_PNG = b"\x89PNG\r\n\x1a\n"
+#: How many of an icon's files get their header read (an app has one per density, about six).
+ICON_FILES_MEASURED = 32
 DIST_NS = "http://schemas.android.com/apk/distribution"
 
 #: android attribute resource ids -> names, for manifests whose attribute names were stripped
@@ -504,13 +508,53 @@ def manifest_facts(root: Element, resources: Resources | None) -> ManifestFacts:
     )
 
 
-def best_icon_png(path: str | os.PathLike[str], icon: Icon, prefix: str = "") -> tuple[str, bytes] | None:
-    """The highest-density PNG behind ``icon`` (member ``prefix`` + its path), for --extract-icon.
+def measure_icon(archive: ZipArchive, icon: Icon, warnings: list[str], prefix: str = "") -> Icon:
+    """``icon`` with each raster file's format and pixel size, read from the file's header.
 
-    The APK and the AAB share this; an AAB's resource paths are relative to the module, so its
-    caller passes ``base/``.
+    An XML drawable is left as it is; a file that is missing, unreadable or no PNG, WebP or JPEG
+    image is left without a format (so ``--extract-icon`` passes it over) and gets a warning. The
+    APK and the AAB share this; an AAB's resource paths are relative to the module, so its
+    caller passes ``base/``. At most :data:`ICON_FILES_MEASURED` files are read.
     """
-    best = icon.best_png
+    measured: dict[str, IconFile] = {}
+    files = []
+    for n, f in enumerate(icon.files):
+        if f.adaptive or n >= ICON_FILES_MEASURED:
+            files.append(f)
+            continue
+        if f.path not in measured:
+            measured[f.path] = _measure(archive, prefix + f.path, f, warnings)
+        files.append(replace(measured[f.path], density=f.density))
+    if len(icon.files) > ICON_FILES_MEASURED:
+        warnings.append(f"the icon has {len(icon.files)} files: only the first "
+                        f"{ICON_FILES_MEASURED} were measured")
+    return replace(icon, files=tuple(files))
+
+
+def _measure(archive: ZipArchive, member: str, f: IconFile, warnings: list[str]) -> IconFile:
+    if member not in archive:
+        warnings.append(f"icon file {member} ({f.density}), named by the resource table, is missing")
+        return f
+    try:
+        size = archive.info(member).file_size
+        if size > ICON_LIMIT:
+            raise ArtifactError(f"{size} bytes, too large for an icon (at most {ICON_LIMIT})")
+        header = read_header(archive.read_head(member, HEADER_BYTES))
+    except ArtifactError as exc:
+        warnings.append(f"icon file {member} ({f.density}): {exc.problem}")
+        return f
+    if header is None:
+        warnings.append(f"icon file {member} ({f.density}) is no PNG, WebP or JPEG image")
+        return f
+    return replace(f, format=header.format, width=header.width, height=header.height)
+
+
+def best_icon(path: str | os.PathLike[str], icon: Icon, prefix: str = "") -> tuple[str, bytes] | None:
+    """The file of :attr:`Icon.best` (member ``prefix`` + its path) as stored: PNG, WebP or JPEG.
+
+    The APK and the AAB share this, as :func:`measure_icon`.
+    """
+    best = icon.best
     if best is None:
         return None
     member = prefix + best.path
@@ -518,6 +562,7 @@ def best_icon_png(path: str | os.PathLike[str], icon: Icon, prefix: str = "") ->
         if member not in archive:
             raise ArtifactError("icon file named by the resource table is missing", member=member)
         data = archive.read(member, limit=ICON_LIMIT)
-    if not data.startswith(_PNG):
-        raise ArtifactError("icon file is not a PNG image", member=member)
+    if image_format(data) != best.format:
+        raise ArtifactError(f"icon file is not the {best.format} image it was when inspected",
+                            member=member)
     return member, data

@@ -23,12 +23,13 @@ from inspector.formats._manifest import (
     Element,
     Ref,
     Value,
-    best_icon_png,
+    best_icon,
     manifest_facts,
+    measure_icon,
 )
 from inspector.records.android import AndroidApp, Module, Signing
 
-__all__ = ["BASE", "delivery", "icon_png", "parse", "to_element"]
+__all__ = ["BASE", "delivery", "icon_image", "parse", "to_element"]
 
 BASE = "base"
 BUNDLE_CONFIG = "BundleConfig.pb"
@@ -304,6 +305,8 @@ def parse(source: Source) -> AndroidApp:
     signing = Signing(schemes=("v1",) if signers else (), signers=signers)
     if not signers:
         warnings.append("unsigned: no JAR signature (Google Play requires an upload-key signature)")
+    # After the signatures: the icon headers must not spend the archive's read budget first.
+    facts = facts._replace(icon=measure_icon(archive, facts.icon, warnings, prefix=f"{BASE}/"))
     return AndroidApp(
         format="aab",
         file=source.file,
@@ -316,11 +319,11 @@ def parse(source: Source) -> AndroidApp:
     )
 
 
-def icon_png(path: Any, record: AndroidApp) -> tuple[str, bytes] | None:
-    """The highest-density PNG behind the launcher icon, from the base module.
+def icon_image(path: Any, record: AndroidApp) -> tuple[str, bytes] | None:
+    """The best raster file behind the launcher icon (PNG, WebP or JPEG), from the base module.
 
-    resources.pb names files relative to the module (``res/mipmap-xxhdpi-v4/ic_launcher.png``);
-    the archive member is ``base/`` + that. WebP icons are not PNGs: only PNG files qualify.
+    resources.pb names files relative to the module (``res/mipmap-xxhdpi-v4/ic_launcher.webp``);
+    the archive member is ``base/`` + that.
     """
-    return best_icon_png(path, record.icon, prefix=f"{BASE}/")
+    return best_icon(path, record.icon, prefix=f"{BASE}/")
 

@@ -27,12 +27,13 @@ from inspector.formats._manifest import (
     Element,
     Ref,
     Value,
-    best_icon_png,
+    best_icon,
     manifest_facts,
+    measure_icon,
 )
 from inspector.records.android import AndroidApp, Signer, Signing
 
-__all__ = ["MANIFEST_LIMIT", "RESOURCES_LIMIT", "abis", "icon_png", "parse", "read_binary_xml"]
+__all__ = ["MANIFEST_LIMIT", "RESOURCES_LIMIT", "abis", "icon_image", "parse", "read_binary_xml"]
 
 MANIFEST = "AndroidManifest.xml"
 RESOURCES = "resources.arsc"
@@ -181,6 +182,8 @@ def parse(source: Source) -> AndroidApp:
     signing = _signing(archive, warnings)
     if not signing.signed:
         warnings.append("unsigned: Android will not install it")
+    # After the signatures: the icon headers must not spend the archive's read budget first.
+    facts = facts._replace(icon=measure_icon(archive, facts.icon, warnings))
     return AndroidApp(
         format="apk",
         file=source.file,
@@ -191,6 +194,6 @@ def parse(source: Source) -> AndroidApp:
     )
 
 
-def icon_png(path: Any, record: AndroidApp) -> tuple[str, bytes] | None:
-    """The highest-density PNG behind the launcher icon, as stored in the APK."""
-    return best_icon_png(path, record.icon)
+def icon_image(path: Any, record: AndroidApp) -> tuple[str, bytes] | None:
+    """The best raster file behind the launcher icon (PNG, WebP or JPEG), as stored in the APK."""
+    return best_icon(path, record.icon)

@@ -13,10 +13,12 @@ from typing import Any
 
 from inspector.certs import ASN1_ERRORS, Certificate, certificate_from_der, signed_data_from_der
 from inspector.containers import macho
+from inspector.containers.image import HEADER_BYTES, read_header
 from inspector.containers.plist import MAX_PLIST_BYTES, load_plist_dict
 from inspector.containers.zip import MAX_RATIO, ZipArchive
 from inspector.errors import ArtifactError
 from inspector.formats import Source
+from inspector.formats._bundle_depth import bundle_depth
 from inspector.formats.profile import (
     MAX_PROFILE_BYTES,
     PlistFields,
@@ -24,16 +26,26 @@ from inspector.formats.profile import (
     covers,
     embedded_profile,
 )
-from inspector.limits import MAX_NESTED_BUNDLES
-from inspector.records.apple import AppBundle, BundleKind, CodeSignature, IpaApp, ProvisioningProfile
+from inspector.limits import MAX_FRAMEWORK_SIGNATURE_BYTES, MAX_FRAMEWORKS, MAX_NESTED_BUNDLES
+from inspector.records.apple import (
+    AppBundle,
+    BundleKind,
+    CodeSignature,
+    EmbeddedCode,
+    IconImage,
+    IpaApp,
+    ProvisioningProfile,
+)
 
-__all__ = ["DEVICE_FAMILIES", "icon_png", "parse"]
+__all__ = ["DEVICE_FAMILIES", "icon_image", "parse"]
 
 #: UIDeviceFamily numbers as Apple documents them (5 was never used).
 DEVICE_FAMILIES = {1: "iPhone", 2: "iPad", 3: "TV", 4: "Watch", 6: "CarPlay", 7: "Vision"}
 
 #: App icons are at most 1024x1024 PNGs: a few hundred KB.
 MAX_ICON_BYTES = 8 << 20
+#: How many icon files of a bundle get their header read (an app has a dozen or two).
+MAX_ICONS_MEASURED = 64
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 # Payload/ may sit under one top-level folder (zipped from Finder); __MACOSX/ holds resource forks.
@@ -54,10 +66,17 @@ class _Index:
         for name in names:
             folder, _, base = name.rpartition("/")
             self.children.setdefault(folder + "/", {})[base] = name
+        #: Uncompressed bytes of framework executables streamed so far for their signatures.
+        self.framework_bytes = 0
 
     def files_in(self, folder: str) -> dict[str, str]:
         """``{base name: member}`` of the files directly inside ``folder`` (ending in ``/``)."""
         return self.children.get(folder, {})
+
+    def subfolders(self, folder: str) -> list[str]:
+        """The folders directly inside ``folder`` that hold files, sorted."""
+        return sorted(f for f in self.children
+                      if f.startswith(folder) and f != folder and "/" not in f[len(folder):-1])
 
 
 def parse(source: Source) -> IpaApp:
@@ -89,6 +108,7 @@ def parse(source: Source) -> IpaApp:
         nested_bundles=tuple(nested),
         encrypted=encrypted,
         warnings=tuple(warnings),
+        itunes_metadata=root.split("Payload/")[0] + "iTunesMetadata.plist" in archive,
     )
 
 
@@ -140,7 +160,7 @@ def _bundle(archive: ZipArchive, index: _Index, root: str, kind: BundleKind,
     executable = f.text("CFBundleExecutable")
     families = _device_families(plist.get("UIDeviceFamily"), notes)
     icon_name, icon_files = _icon_names(plist)
-    icon, in_car = _largest_icon(archive, index.files_in(root), root, icon_files)
+    icon, in_car, icon_images = _largest_icon(archive, index.files_in(root), root, icon_files, notes)
     if kind == "app" and icon is None:
         if in_car:
             notes.append(
@@ -174,6 +194,9 @@ def _bundle(archive: ZipArchive, index: _Index, root: str, kind: BundleKind,
             )
     if profile is not None and signature is not None:
         _compare_entitlements(profile, signature, notes)
+    entitlements = (signature.entitlements if signature is not None and signature.entitlements
+                    else profile.Entitlements if profile is not None else {})
+    top = index.files_in(root)
     bundle = AppBundle(
         kind=kind,
         path=root,
@@ -197,10 +220,73 @@ def _bundle(archive: ZipArchive, index: _Index, root: str, kind: BundleKind,
         code_signature=signature,
         certificate_in_profile=in_profile,
         bundle_id_matches_profile=matches,
+        privacy_manifest=top.get("PrivacyInfo.xcprivacy"),
+        frameworks=_frameworks(archive, index, root, notes),
+        info_plist=plist,
+        **bundle_depth(plist, entitlements, notes),
+        icon_images=icon_images,
     )
     # Last: the typed reads above may have added notes of their own.
     warnings.extend(f"{root}: {note}" for note in notes)
     return bundle
+
+
+def _frameworks(archive: ZipArchive, index: _Index, root: str,
+                notes: list[str]) -> tuple[EmbeddedCode, ...]:
+    """Every ``Frameworks/*.framework`` and ``Frameworks/*.dylib`` of a bundle, with the team
+    that signed it. Signatures sit at the end of each binary, so a deflated one is inflated up to
+    there: past :data:`MAX_FRAMEWORK_SIGNATURE_BYTES` in all, the rest are listed unread."""
+    folder = root + "Frameworks/"
+    found: list[tuple[str, str, str | None]] = [  # (kind, path in bundle, Info.plist member)
+        ("dylib", member[len(root):], None)
+        for base, member in sorted(index.files_in(folder).items()) if base.endswith(".dylib")
+    ]
+    found += [("framework", sub[len(root):].rstrip("/"), sub + "Info.plist")
+              for sub in index.subfolders(folder) if sub.endswith(".framework/")]
+    if len(found) > MAX_FRAMEWORKS:
+        notes.append(f"{len(found)} frameworks and dylibs: only the first {MAX_FRAMEWORKS} are read")
+        del found[MAX_FRAMEWORKS:]
+    out = []
+    for kind, path, info_member in found:
+        plist: Mapping[str, Any] = {}
+        if info_member is not None and info_member in archive:
+            try:
+                plist = load_plist_dict(archive.read(info_member, limit=MAX_PLIST_BYTES),
+                                        member=info_member)
+            except ArtifactError as exc:
+                notes.append(f"{path}: Info.plist unreadable: {exc.problem}")
+        f = PlistFields(plist, notes)
+        if kind == "dylib":
+            folder_of, _, exe = (root + path).rpartition("/")
+            folder_of += "/"
+        else:
+            folder_of, exe = root + path + "/", f.text("CFBundleExecutable") or path.rsplit(
+                "/", 1)[-1].removesuffix(".framework")
+        signature = None
+        member = folder_of + exe
+        if member in archive:
+            size = archive.info(member).file_size
+            if index.framework_bytes + size > MAX_FRAMEWORK_SIGNATURE_BYTES:
+                notes.append(f"{path}: signature not read (the frameworks' budget of "
+                             f"{MAX_FRAMEWORK_SIGNATURE_BYTES >> 20} MB is spent)")
+            else:
+                index.framework_bytes += size
+                signature = _code_signature(archive, folder_of, exe, notes)
+        else:
+            notes.append(f"{path}: its binary {exe} is missing")
+        cert = signature.certificate if signature is not None else None
+        out.append(EmbeddedCode(
+            path=path,
+            kind=kind,  # type: ignore[arg-type]
+            CFBundleIdentifier=f.text("CFBundleIdentifier"),
+            CFBundleShortVersionString=f.text("CFBundleShortVersionString"),
+            CFBundleVersion=f.text("CFBundleVersion"),
+            team_id=(signature.team_id or (cert.organizational_unit if cert else None))
+            if signature is not None else None,
+            signed_by=cert.common_name if cert is not None else None,
+            adhoc=signature.adhoc if signature is not None else None,
+        ))
+    return tuple(out)
 
 
 def _device_families(value: Any, notes: list[str]) -> tuple[str, ...]:
@@ -243,13 +329,15 @@ def _icon_names(plist: Mapping[str, Any]) -> tuple[str | None, tuple[str, ...]]:
     return icon_name, tuple(dict.fromkeys(names))
 
 
-def _largest_icon(archive: ZipArchive, top: Mapping[str, str], root: str,
-                  icon_files: tuple[str, ...]) -> tuple[str | None, bool]:
-    """The member of the largest icon, and whether the icon lives only in Assets.car.
+def _largest_icon(archive: ZipArchive, top: Mapping[str, str], root: str, icon_files: tuple[str, ...],
+                  notes: list[str]) -> tuple[str | None, bool, tuple[IconImage, ...]]:
+    """The member of the largest icon, whether the icon lives only in Assets.car, and every icon
+    file with its pixel size.
 
     ``AppIcon60x60`` names a family of files: ``AppIcon60x60@2x.png``, ``AppIcon60x60@3x.png``,
-    ``AppIcon76x76@2x~ipad.png``... Size is points x scale, both read from the file name; the
-    member's size breaks ties (and ranks names that carry no size, such as ``Icon.png``).
+    ``AppIcon76x76@2x~ipad.png``... The largest is the PNG of most pixels by its header; then
+    points x scale, both read from the file name, and the member's size break ties (and rank
+    files whose header cannot be read or is no PNG's, which lose to any PNG).
     ``top`` maps the base names of the files directly in the bundle to their members.
     """
     stems: dict[str, float] = {}
@@ -257,21 +345,40 @@ def _largest_icon(archive: ZipArchive, top: Mapping[str, str], root: str,
         stem = icon_name[:-4] if icon_name.lower().endswith(".png") else icon_name
         points_match = _ICON_SIZE.search(stem)
         stems[stem] = float(points_match.group(1)) if points_match else 0.0
-    best: tuple[float, int, str] | None = None
+    named: dict[str, float] = {}
     for base, member in top.items():
         # A file matches an icon name when it is <stem>[@<n>x][~ipad|~iphone].png: undo the
         # optional suffixes from the end, every way they can be read, and look the stem up.
         if not base.endswith(".png"):
             continue
         for stem, scale in _icon_stems(base[:-4]):
-            if stem not in stems:
-                continue
-            rank = (stems[stem] * scale, archive.info(member).file_size, member)
-            if best is None or rank > best:
-                best = rank
+            if stem in stems:
+                named[member] = max(named.get(member, 0.0), stems[stem] * scale)
+    images = tuple(_icon_image(archive, member, notes) if n < MAX_ICONS_MEASURED else IconImage(member)
+                   for n, member in enumerate(sorted(named)))
+    if len(named) > MAX_ICONS_MEASURED:
+        notes.append(f"{len(named)} icon files: only the first {MAX_ICONS_MEASURED} were measured")
+    # A readable PNG first: that is what icon_image converts and writes.
+    best = max(images, default=None, key=lambda i: (
+        i.format == "png", (i.width or 0) * (i.height or 0), named[i.path],
+        archive.info(i.path).file_size, i.path))
     if best is not None:
-        return best[2], False
-    return None, root + "Assets.car" in archive
+        return best.path, False, images
+    return None, root + "Assets.car" in archive, images
+
+
+def _icon_image(archive: ZipArchive, member: str, notes: list[str]) -> IconImage:
+    """``member`` with the format and size its header gives (a CgBI PNG's IHDR follows its CgBI
+    chunk), or without them and a note when the header cannot be read."""
+    try:
+        header = read_header(archive.read_head(member, HEADER_BYTES))
+    except ArtifactError as exc:
+        notes.append(f"icon file {member}: {exc.problem}")
+        return IconImage(member)
+    if header is None:
+        notes.append(f"icon file {member} is not a PNG image")
+        return IconImage(member)
+    return IconImage(member, header.format, header.width, header.height)
 
 
 def _icon_stems(name: str) -> list[tuple[str, int]]:
@@ -402,7 +509,7 @@ def _compare_entitlements(profile: ProvisioningProfile, signature: CodeSignature
                      "allow it (a development signature with a distribution profile)")
 
 
-def icon_png(path: Path, record: IpaApp) -> tuple[str, bytes] | None:
+def icon_image(path: Path, record: IpaApp) -> tuple[str, bytes] | None:
     """The app's largest icon as a standard PNG (CgBI icons are converted), or None."""
     member = record.app.icon
     if member is None:

@@ -35,7 +35,7 @@ from inspector.formats import Source
 from inspector.limits import MAX_KEPT_STRING
 from inspector.records.pkg import App, Bundle, Component, Pkg, PkgSignature
 
-__all__ = ["icon_png", "parse"]
+__all__ = ["icon_image", "parse"]
 
 #: Distribution and PackageInfo are kilobytes; larger ones are refused.
 _MAX_XML = 4 << 20
@@ -349,7 +349,7 @@ def _signature(xar: XarArchive, warnings: list[str]) -> PkgSignature:
 
 
 # -- icon --------------------------------------------------------------------------------------
-def icon_png(path: Path, record: Pkg) -> tuple[str, bytes] | None:
+def icon_image(path: Path, record: Pkg) -> tuple[str, bytes] | None:
     """The app's icon: the widest PNG in the ``.icns`` its Info.plist names (``CFBundleIconFile``,
     in ``Contents/Resources``), streamed out of the payload again. None when there is no app
     Info.plist, it names no icon file (an asset-catalog icon only), or the file holds no PNG."""

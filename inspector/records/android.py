@@ -44,17 +44,29 @@ class Label:
 
 @dataclass(frozen=True, slots=True)
 class IconFile:
-    """One file behind the icon resource, for one density (``mdpi``, ``xxxhdpi``, ``anydpi-v26``...)."""
+    """One file behind the icon resource, for one density (``mdpi``, ``xxxhdpi``, ``anydpi-v26``...).
+
+    ``format`` (``png``, ``webp``, ``jpeg``), ``width`` and ``height`` are what the file's own
+    header says; all three are None for an XML drawable and for a file that could not be read.
+    """
 
     density: str
     path: str
     adaptive: bool = False
+    format: str | None = None
+    width: int | None = None
+    height: int | None = None
+
+    @property
+    def raster(self) -> bool:
+        """A bitmap inspector read the header of: one ``--extract-icon`` can write."""
+        return self.format is not None
 
 
 @dataclass(frozen=True, slots=True)
 class Icon:
     """The launcher icon: the resource and every file behind it. ``adaptive`` when an XML
-    adaptive-icon is among them (API 26+); the PNG densities are still listed as fallbacks."""
+    adaptive-icon is among them (API 26+); the raster densities are still listed as fallbacks."""
 
     resource: str | None
     files: tuple[IconFile, ...] = ()
@@ -65,13 +77,15 @@ class Icon:
         return any(f.adaptive for f in self.files)
 
     @property
-    def best_png(self) -> IconFile | None:
-        """The PNG file of highest density, which ``--extract-icon`` writes."""
-        pngs = [f for f in self.files if f.path.lower().endswith(".png")]
-        return max(pngs, key=lambda f: _density_rank(f.density), default=None)
+    def best(self) -> IconFile | None:
+        """The raster file (PNG, WebP or JPEG) ``--extract-icon`` writes: the highest density,
+        then the most pixels (two files of one density: the larger one)."""
+        rasters = [f for f in self.files if f.raster]
+        return max(rasters, key=lambda f: (_density_rank(f.density), (f.width or 0) * (f.height or 0)),
+                   default=None)
 
     def json_extras(self, now: datetime | None) -> dict[str, object]:
-        best = self.best_png
+        best = self.best
         return {"adaptive": self.adaptive, "best": best.path if best else None}
 
 

@@ -20,6 +20,8 @@ __all__ = [
     "SIGNING_TYPE_RULE_MACOS",
     "AppBundle",
     "CodeSignature",
+    "EmbeddedCode",
+    "IconImage",
     "IpaApp",
     "ProvisioningProfile",
     "SigningType",
@@ -149,6 +151,38 @@ class CodeSignature:
 
 
 @dataclass(frozen=True, slots=True)
+class EmbeddedCode:
+    """A framework (``Frameworks/X.framework``) or dylib (``Frameworks/libX.dylib``) of a bundle.
+
+    ``path`` is relative to the bundle; the ``CFBundle*`` values come from a framework's own
+    Info.plist; ``team_id`` and ``signed_by`` from its code signature (None when unsigned, ad-hoc,
+    or not read: the record's warnings say which). Every piece of code in an app must be signed
+    by the app's team (or Apple) for the app to install.
+    """
+
+    path: str
+    kind: Literal["framework", "dylib"]
+    CFBundleIdentifier: str | None
+    CFBundleShortVersionString: str | None
+    CFBundleVersion: str | None
+    team_id: str | None
+    signed_by: str | None
+    adhoc: bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class IconImage:
+    """One icon file of an app bundle (``Payload/App.app/AppIcon60x60@3x.png``): ``format``
+    (``png``, Apple's CgBI variant included), ``width`` and ``height`` as its header gives them,
+    all None when the header could not be read."""
+
+    path: str
+    format: str | None = None
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class AppBundle:
     """One bundle of an IPA: the app itself, an app extension, a watch app or a nested app.
 
@@ -158,7 +192,14 @@ class AppBundle:
     ``CFBundleIcons``, ``CFBundleIcons~ipad`` and the legacy ``CFBundleIconFiles``/``CFBundleIconFile``;
     ``icon`` is the member of the largest one, and ``icon_only_in_assets_car`` is True when the
     icon exists only in the compiled asset catalog, which inspector cannot render.
+    ``icon_images`` lists every file of the bundle those names match, with its pixel size.
     ``certificate_in_profile`` / ``bundle_id_matches_profile`` are None when either side is unknown.
+
+    ``url_schemes`` are every ``CFBundleURLTypes`` scheme; ``ats_*`` come from
+    ``NSAppTransportSecurity``; ``usage_descriptions`` holds the ``NS*UsageDescription`` keys;
+    ``privacy_manifest`` is the ``PrivacyInfo.xcprivacy`` member when present; ``capabilities``
+    names what the signed entitlements (else the profile's) turn on. ``info_plist`` is the whole
+    Info.plist, read-only.
     """
 
     kind: BundleKind
@@ -183,13 +224,26 @@ class AppBundle:
     code_signature: CodeSignature | None
     certificate_in_profile: bool | None
     bundle_id_matches_profile: bool | None
+    icon_images: tuple[IconImage, ...] = ()
+    url_schemes: tuple[str, ...] = ()
+    LSApplicationQueriesSchemes: tuple[str, ...] = ()
+    UIBackgroundModes: tuple[str, ...] = ()
+    UIRequiredDeviceCapabilities: tuple[str, ...] = ()
+    ats_allows_arbitrary_loads: bool | None = None
+    ats_exception_domains: tuple[str, ...] = ()
+    usage_descriptions: Mapping[str, str] = field(default_factory=dict)
+    privacy_manifest: str | None = None
+    frameworks: tuple[EmbeddedCode, ...] = ()
+    capabilities: tuple[str, ...] = ()
+    info_plist: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class IpaApp:
     """An iOS app archive: the app bundle, every bundle nested in it, and what was found wrong.
 
-    ``encrypted`` is True for App Store (FairPlay) copies, recognised by their ``SC_Info/`` folder.
+    ``encrypted`` is True for App Store (FairPlay) copies, recognised by their ``SC_Info/`` folder;
+    ``itunes_metadata`` when the archive holds ``iTunesMetadata.plist`` (an App Store download).
     """
 
     format: Literal["ipa"]
@@ -198,6 +252,7 @@ class IpaApp:
     nested_bundles: tuple[AppBundle, ...]
     encrypted: bool
     warnings: tuple[str, ...] = ()
+    itunes_metadata: bool = False
 
     @property
     def bundles(self) -> tuple[AppBundle, ...]:

@@ -38,10 +38,11 @@ def header(record: Any) -> Block:
     return block
 
 
-def render_text(record: Any, now: datetime | None) -> str:
-    """A readable, aligned summary of one record; warnings last."""
+def render_text(record: Any, now: datetime | None, *, verbose: bool = False) -> str:
+    """A readable, aligned summary of one record; warnings last. ``verbose`` adds the long lists
+    (every component, device UDID, developer certificate and entitlement)."""
     module = importlib.import_module(f"inspector.report.{_TEXT[record.format]}")
-    block: Block = module.render(record, now)
+    block: Block = module.render(record, now, verbose=verbose)
     warnings = getattr(record, "warnings", ())
     if warnings:
         w = block.child("Warnings")
@@ -54,9 +55,11 @@ def to_json(record: Any, now: datetime | None = None) -> dict[str, Any]:
     """One record as the JSON-able mapping ``inspect --json`` prints for it (docs/json-schema.md).
 
     Every fact of the record under its own names, then ``summary``: the cross-format view
-    (:class:`inspector.Summary`). With ``now``, certificates, profiles and expiries gain
+    (:class:`inspector.Summary`), and ``applivery``: the facts the service will show for the build,
+    under its own names (None for a profile). With ``now``, certificates, profiles and expiries gain
     ``days_left`` and ``expired``; without it nothing depends on the clock.
     """
+    from inspector.report.applivery import applivery_view
     from inspector.summary import summarize
 
     data = jsonable(record, now)
@@ -64,6 +67,7 @@ def to_json(record: Any, now: datetime | None = None) -> dict[str, Any]:
     summary = jsonable(summarize(record), now)
     del summary["file"]  # the record's own ``file`` block says it once
     data["summary"] = summary
+    data["applivery"] = jsonable(applivery_view(record), now)
     return data
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from inspector.certs import Certificate
-from inspector.records.android import AndroidApp, Signer
+from inspector.containers.image import NAMES
+from inspector.records.android import AndroidApp, IconFile, Signer
 from inspector.report import header
 from inspector.report.text import Block, when
 
@@ -82,7 +83,7 @@ def _components(block: Block, app: AndroidApp) -> None:
         + f" ({exported} exported)")
 
 
-def render(app: AndroidApp, now: datetime | None) -> Block:
+def render(app: AndroidApp, now: datetime | None, *, verbose: bool = False) -> Block:
     block = header(app)
     block.add("Package", app.package_name)
     version = app.version_name or "?"
@@ -101,10 +102,14 @@ def render(app: AndroidApp, now: datetime | None) -> Block:
         block.add("Localized", [f"{k}: {v}" for k, v in app.label.localized.items()])
     icon = app.icon
     if icon.resource:
-        best = icon.best_png
+        best = icon.best
         lines = [icon.resource + ("  (adaptive)" if icon.adaptive else "")]
         if best:
-            lines.append(f"best: {best.path}")
+            lines.append(f"best: {best.path}  ({_icon_size(best)}, {best.density})")
+            rasters = [f for f in icon.files if f.raster]
+            mixed = len({f.format for f in rasters}) > 1
+            lines.append("sizes: " + ", ".join(
+                f"{f.density} {_icon_size(f) if mixed else f'{f.width}x{f.height}'}" for f in rasters))
         block.add("Icon", lines)
     block.add("Debuggable", "YES" if app.debuggable else "no")
     if app.test_only:
@@ -132,6 +137,12 @@ def render(app: AndroidApp, now: datetime | None) -> Block:
         links = block.child(f"Deep links ({len(app.deep_links)})")
         for link in app.deep_links:
             links.rows.append(("-", link.url + ("  (verified app link)" if link.app_link else "")))
+    if verbose and app.components:
+        listed = block.child(f"Components ({len(app.components)})")
+        for c in app.components:
+            flag = {True: "exported", False: "not exported", None: "exported unset"}[c.exported]
+            alias = f" -> {c.target_activity}" if c.target_activity else ""
+            listed.add(c.kind, f"{c.name}{alias}  ({flag})")
     if app.permissions:
         perms = block.child(f"Permissions ({len(app.permissions)})")
         for p in app.permissions:
@@ -157,3 +168,8 @@ def render(app: AndroidApp, now: datetime | None) -> Block:
         for j, old in enumerate(lineage, 1):
             certificate_block(signer_block, f"Lineage {j} of {len(lineage)}", old, now)
     return block
+
+
+def _icon_size(f: IconFile) -> str:
+    """``192x192 WebP``: an icon file's pixel size and format as its header gives them."""
+    return f"{f.width}x{f.height} {NAMES.get(f.format or '', f.format)}"

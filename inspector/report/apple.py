@@ -21,18 +21,32 @@ MAX_DEVICES_SHOWN = 10
 _KIND_TITLES = {"extension": "App extension", "watch-app": "Watch app", "nested-app": "Nested app"}
 
 
-def render(record: IpaApp | ProvisioningProfile, now: datetime | None) -> Block:
+def render(record: IpaApp | ProvisioningProfile, now: datetime | None, *,
+           verbose: bool = False) -> Block:
+    """Facts first, then the signing certificate and the profile's summary; the long lists
+    (device UDIDs, every developer certificate, entitlements) with ``verbose``. The signing-type
+    rule is printed once, at the end, whatever the number of bundles."""
     block = header(record)
     if isinstance(record, ProvisioningProfile):
         _profile_facts(block, record, now)
-        _profile_details(block, record, now)
+        _profile_details(block, record, now, verbose)
+        _rules(block, [record])
         return block
     block.add("Encrypted", "YES (App Store copy: SC_Info/)" if record.encrypted else "no")
-    _bundle(block, record.app, now)
+    if record.itunes_metadata:
+        block.add("iTunesMetadata", "present (an App Store download)")
+    _bundle(block, record.app, now, verbose)
     for nested in record.nested_bundles:
         title = _KIND_TITLES.get(nested.kind, nested.kind)
-        _bundle(block.child(f"{title}: {nested.path}"), nested, now)
+        _bundle(block.child(f"{title}: {nested.path}"), nested, now, verbose)
+    _rules(block, [b.mobileprovision for b in record.bundles if b.mobileprovision is not None])
     return block
+
+
+def _rules(block: Block, profiles: list[ProvisioningProfile]) -> None:
+    rules = list(dict.fromkeys(p.signing_type_rule for p in profiles))
+    if rules:
+        block.child("Signing type rule").rows.extend(("-", rule) for rule in rules)
 
 
 def xcode_version(dt_xcode: str | None) -> str | None:
@@ -51,7 +65,7 @@ def _yes_no(value: bool | None, yes: str = "yes", no: str = "NO") -> str | None:
     return yes if value else no
 
 
-def _bundle(block: Block, bundle: AppBundle, now: datetime | None) -> None:
+def _bundle(block: Block, bundle: AppBundle, now: datetime | None, verbose: bool) -> None:
     block.add("Bundle id", bundle.CFBundleIdentifier)
     version = bundle.CFBundleShortVersionString or "?"
     block.add("Version", f"{version} (build {bundle.CFBundleVersion or '?'})")
@@ -64,7 +78,7 @@ def _bundle(block: Block, bundle: AppBundle, now: datetime | None) -> None:
     built = [x for x in (bundle.DTSDKName, xcode_version(bundle.DTXcode)) if x]
     block.add("Built with", ", ".join(built))
     if bundle.icon:
-        block.add("Icon", bundle.icon)
+        block.add("Icon", _icon_lines(bundle))
     elif bundle.icon_only_in_assets_car:
         block.add("Icon", f"only in Assets.car ({bundle.CFBundleIconName or 'asset catalog'}): "
                           "not extractable")
@@ -87,8 +101,7 @@ def _bundle(block: Block, bundle: AppBundle, now: datetime | None) -> None:
                                     f"SHA-1 {sig.certificate.sha1}"])
         block.add("Certificate in profile", _yes_no(bundle.certificate_in_profile))
         block.add("Architectures", ", ".join(sig.archs))
-    if profile is not None:
-        _profile_details(block, profile, now)
+    _depth(block, bundle)
     if sig is not None:
         s = block.child("Code signature")
         s.add("Executable", sig.member)
@@ -96,9 +109,38 @@ def _bundle(block: Block, bundle: AppBundle, now: datetime | None) -> None:
         s.add("Team", sig.team_id)
         s.add("Hash", sig.cd_hash_type)
         s.add("Ad-hoc", "YES" if sig.adhoc else "no")
-        s.add("Entitlements", _entitlements(sig.entitlements) or "none")
+        if verbose:
+            s.add("Entitlements", _entitlements(sig.entitlements) or "none")
         if sig.certificate is not None:
             _certificate(s, "Signing certificate", sig.certificate, now)
+    if profile is not None:
+        _profile_details(block, profile, now, verbose)
+
+
+def _depth(block: Block, bundle: AppBundle) -> None:
+    """What the bundle declares beyond ids: schemes, modes, capabilities, ATS, privacy, code."""
+    block.add("Capabilities", ", ".join(bundle.capabilities))
+    block.add("URL schemes", ", ".join(bundle.url_schemes))
+    block.add("Queried schemes", ", ".join(bundle.LSApplicationQueriesSchemes))
+    block.add("Background modes", ", ".join(bundle.UIBackgroundModes))
+    block.add("Device requires", ", ".join(bundle.UIRequiredDeviceCapabilities))
+    if bundle.ats_allows_arbitrary_loads or bundle.ats_exception_domains:
+        parts = ["arbitrary loads ALLOWED"] if bundle.ats_allows_arbitrary_loads else []
+        if bundle.ats_exception_domains:
+            parts.append("exceptions: " + ", ".join(bundle.ats_exception_domains))
+        block.add("App Transport", "; ".join(parts))
+    block.add("Privacy uses", ", ".join(k.removeprefix("NS").removesuffix("UsageDescription")
+                                        for k in bundle.usage_descriptions))
+    if bundle.kind == "app" or bundle.privacy_manifest:
+        block.add("Privacy manifest", "yes" if bundle.privacy_manifest else "none")
+    if bundle.frameworks:
+        lines = []
+        for fw in bundle.frameworks:
+            version = f" {fw.CFBundleShortVersionString}" if fw.CFBundleShortVersionString else ""
+            team = ("ad-hoc" if fw.adhoc else f"team {fw.team_id}" if fw.team_id
+                    else "signature not read")
+            lines.append(f"{fw.path}{version}  ({team})")
+        block.add(f"Frameworks ({len(bundle.frameworks)})", lines)
 
 
 def _profile_facts(block: Block, profile: ProvisioningProfile, now: datetime | None) -> None:
@@ -123,7 +165,8 @@ def _profile_facts(block: Block, profile: ProvisioningProfile, now: datetime | N
         block.add("CMS signature", "NONE (bare plist)")
 
 
-def _profile_details(parent: Block, profile: ProvisioningProfile, now: datetime | None) -> None:
+def _profile_details(parent: Block, profile: ProvisioningProfile, now: datetime | None,
+                     verbose: bool) -> None:
     title = "Provisioning profile"
     if profile.member:
         title += f": {profile.member}"
@@ -134,7 +177,12 @@ def _profile_details(parent: Block, profile: ProvisioningProfile, now: datetime 
         block.add("Created", when(profile.CreationDate, None))
     block.add("Xcode managed", _yes_no(profile.IsXcodeManaged, no="no"))
     block.add("Time to live", profile.TimeToLive and f"{profile.TimeToLive} days")
-    block.add("Rule", profile.signing_type_rule)
+    if not verbose:
+        count = len(profile.DeveloperCertificates)
+        block.add("Certificates", f"{count} developer certificate{'s' if count != 1 else ''}"
+                  " (--verbose lists them, the devices and the entitlements)" if count
+                  else "none readable")
+        return
     block.add("Entitlements", _entitlements(profile.Entitlements) or "none")
     if profile.ProvisionedDevices:
         shown = list(profile.ProvisionedDevices[:MAX_DEVICES_SHOWN])
@@ -172,3 +220,17 @@ def _value(value: Any) -> str:
     if isinstance(value, bytes):
         return f"<{len(value)} bytes>"
     return str(value)
+
+
+def _icon_lines(bundle: AppBundle) -> list[str]:
+    """The chosen icon with its pixel size, then every icon file's size (from their headers)."""
+    sizes = {i.path: f"{i.width}x{i.height}" for i in bundle.icon_images if i.width}
+    chosen = bundle.icon or ""
+    lines = [chosen + (f"  ({sizes[chosen]})" if chosen in sizes else "")]
+    if len(bundle.icon_images) > 1:
+        ordered = sorted({(i.width or 0) * (i.height or 0): sizes[i.path]
+                          for i in bundle.icon_images if i.path in sizes}.items())
+        unread = len(bundle.icon_images) - len(sizes)
+        lines.append(f"sizes: {', '.join(s for _, s in ordered)}  ({len(bundle.icon_images)} files"
+                     + (f", {unread} unreadable)" if unread else ")"))
+    return lines

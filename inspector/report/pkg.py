@@ -11,7 +11,7 @@ from inspector.report.text import Block, when
 __all__ = ["render"]
 
 
-def render(record: Pkg, now: datetime | None) -> Block:
+def render(record: Pkg, now: datetime | None, *, verbose: bool = False) -> Block:
     block = header(record)
     block.add("Kind", "product archive (Distribution + components)" if record.kind == "product"
               else "component package")

@@ -9,7 +9,11 @@ from datetime import UTC, datetime
 
 from inspector.records.base import days_left, expired
 
-__all__ = ["Block", "human_size", "printable", "when"]
+__all__ = ["LABEL_WIDTH", "Block", "human_size", "printable", "when"]
+
+#: The label column of a report's first block, in every format (its longest label is
+#: "Certificate in profile").
+LABEL_WIDTH = 22
 
 # C0 and C1 controls, DEL, and the Unicode marks that reorder or hide text (bidi overrides and
 # isolates, zero-width and line/paragraph separators): a hostile label must not move the cursor,
@@ -58,7 +62,10 @@ class Block:
     def render(self, indent: int = 0) -> list[str]:
         pad = " " * indent
         lines = [pad + printable(self.title)]
+        # Every format's first block shares one label column, so reports line up side by side.
+        floor = LABEL_WIDTH if indent == 0 else 0
         width = max((len(printable(k)) for k, _ in self.rows), default=0)
+        width = max(width, floor)
         for key, value in self.rows:
             head = f"{pad}  {printable(key).ljust(width)}  "
             value_lines = [printable(v) for v in ([value] if isinstance(value, str) else value)]

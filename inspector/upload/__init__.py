@@ -87,13 +87,16 @@ def inspect_for_upload(path: str | os.PathLike[str]) -> tuple[Record | None, Sum
 
 
 def inspected_icon(path: str | os.PathLike[str], record: Record | None) -> bytes | None:
-    """The app icon as PNG bytes when inspector can extract one, else None."""
+    """The app icon when inspector can extract one as a PNG or JPEG (what ``packageIcon`` takes),
+    else None (a WebP icon is not sent: the service takes PNG or JPEG)."""
     if record is None:
         return None
     from inspector.api import extract_icon
 
     icon = extract_icon(path, record)
-    return icon[1] if icon else None
+    if icon is None or not icon[1].startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")):
+        return None
+    return icon[1]
 
 
 def prepare(path: str | os.PathLike[str], fields: UploadFields, target: Target, *,

@@ -26,6 +26,7 @@ with atheris.instrument_imports(include=["inspector"]):
     import inspector.containers.aapt2_pb
     import inspector.containers.apk_signing
     import inspector.containers.cpio
+    import inspector.containers.image
     import inspector.containers.macho
     import inspector.containers.pbzx
     import inspector.containers.plist

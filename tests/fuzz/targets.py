@@ -105,6 +105,16 @@ def plist(data: bytes) -> None:
     json.dumps(jsonable(load_plist(data)), allow_nan=False)
 
 
+def image(data: bytes) -> None:
+    from inspector.containers.image import read_header
+
+    header = read_header(data)
+    assert header is None or (header.width > 0 and header.height > 0)
+
+
+# run.py's combined run picks a reader by the first byte, over the names sorted: adding a target
+# moves the others, so the kept crashes/all files get their first byte re-keyed (done when "image"
+# came: the one kept crash is plist's) and their name re-hashed.
 TARGETS: dict[str, Callable[[bytes], None]] = {
     "zip": zip_access,
     "xar": xar,
@@ -114,6 +124,7 @@ TARGETS: dict[str, Callable[[bytes], None]] = {
     "apk_signing": apk_signing,
     "aapt2_pb": aapt2_pb,
     "plist": plist,
+    "image": image,
 }
 
 
@@ -165,6 +176,8 @@ SEEDS: dict[str, Callable[[], list[bytes]]] = {
     + [b"\x01" + m for m in _members(FIXTURES / "aab" / "minimal-ec-signed.aab", "base/resources.pb")],
     "plist": lambda: [(FIXTURES / "macho" / n).read_bytes() for n in ("Info.plist", "entitlements.plist")]
     + [(FIXTURES / "ios" / "bare-binary.mobileprovision").read_bytes()],
+    "image": lambda: [p.read_bytes() for p in sorted((FIXTURES / "image").iterdir())
+                      if p.suffix in (".png", ".webp", ".jpg")],
 }
 
 

@@ -44,6 +44,33 @@ x509_facts() {
     openssl x509 -in "$1" -noout -fingerprint -sha256
 }
 
+# record_signature IPA MEMBER OUT: the certificates of every CMS blob and each entitlements blob
+record_signature() {
+    unzip -p "$1" "$2" > "$T/exe"
+    out=$3
+    : > "$out.txt"
+    for off in $(LC_ALL=C grep -obUaP '\xfa\xde\x0b\x01' "$T/exe" | cut -d: -f1); do
+        len=$((0x$(xxd -s $((off + 4)) -l 4 -p "$T/exe")))
+        [ "$len" -gt 8 ] || continue
+        dd if="$T/exe" of="$T/cms" bs=1 skip=$((off + 8)) count=$((len - 8)) 2>/dev/null
+        openssl pkcs7 -inform DER -in "$T/cms" -print_certs 2>/dev/null \
+            | awk -v d="$T" '/BEGIN CERT/{n++; p=1} p{print > (d "/cert" n ".pem")} /END CERT/{p=0}'
+        for c in "$T"/cert*.pem; do
+            [ -f "$c" ] || continue
+            echo "blob at $off" >> "$out.txt"
+            x509_facts "$c" >> "$out.txt"
+            rm -f "$c"
+        done
+    done
+    n=0
+    for off in $(LC_ALL=C grep -obUaP '\xfa\xde\x71\x71' "$T/exe" | cut -d: -f1); do
+        len=$((0x$(xxd -s $((off + 4)) -l 4 -p "$T/exe")))
+        dd if="$T/exe" of="$T/ent" bs=1 skip=$((off + 8)) count=$((len - 8)) 2>/dev/null
+        plistutil -i "$T/ent" -f xml -o "$out.$n.xml" >/dev/null 2>&1 || rm -f "$out.$n.xml"
+        n=$((n + 1))
+    done
+}
+
 : > errors.txt
 for dir in "$FIX" "$CORPUS"; do
     origin=fixture
@@ -69,7 +96,7 @@ for dir in "$FIX" "$CORPUS"; do
     for ipa in "$dir"/*.ipa; do
         name=$(basename "$ipa")
         unzip -Z1 "$ipa" 2>/dev/null | grep -v '^__MACOSX/' > "$T/names" || continue
-        grep -E '(^|/)Payload/.*\.(app|appex)/Info\.plist$' "$T/names" > "$T/plists" || true
+        grep -E '(^|/)Payload/.*\.(app|appex|framework)/Info\.plist$' "$T/names" > "$T/plists" || true
         while read -r member; do
             folder=${member%Info.plist}
             slug=$(printf '%s' "$folder" | sed 's|/$||; s|/|_|g')
@@ -84,30 +111,13 @@ for dir in "$FIX" "$CORPUS"; do
             exe=$(plistutil -i "$T/info" -f xml | grep -A1 '<key>CFBundleExecutable</key>' \
                 | sed -n 's|.*<string>\(.*\)</string>.*|\1|p')
             [ -n "$exe" ] && grep -qx "$folder$exe" "$T/names" || continue
-            unzip -p "$ipa" "$folder$exe" > "$T/exe"
-            out="signatures/$origin--$name--$slug--$exe"
-            : > "$out.txt"
-            for off in $(LC_ALL=C grep -obUaP '\xfa\xde\x0b\x01' "$T/exe" | cut -d: -f1); do
-                len=$((0x$(xxd -s $((off + 4)) -l 4 -p "$T/exe")))
-                [ "$len" -gt 8 ] || continue
-                dd if="$T/exe" of="$T/cms" bs=1 skip=$((off + 8)) count=$((len - 8)) 2>/dev/null
-                openssl pkcs7 -inform DER -in "$T/cms" -print_certs 2>/dev/null \
-                    | awk -v d="$T" '/BEGIN CERT/{n++; p=1} p{print > (d "/cert" n ".pem")} /END CERT/{p=0}'
-                for c in "$T"/cert*.pem; do
-                    [ -f "$c" ] || continue
-                    echo "blob at $off" >> "$out.txt"
-                    x509_facts "$c" >> "$out.txt"
-                    rm -f "$c"
-                done
-            done
-            n=0
-            for off in $(LC_ALL=C grep -obUaP '\xfa\xde\x71\x71' "$T/exe" | cut -d: -f1); do
-                len=$((0x$(xxd -s $((off + 4)) -l 4 -p "$T/exe")))
-                dd if="$T/exe" of="$T/ent" bs=1 skip=$((off + 8)) count=$((len - 8)) 2>/dev/null
-                plistutil -i "$T/ent" -f xml -o "$out.$n.xml" >/dev/null 2>&1 || rm -f "$out.$n.xml"
-                n=$((n + 1))
-            done
+            record_signature "$ipa" "$folder$exe" "signatures/$origin--$name--$slug--$exe"
         done < "$T/plists"
+        # Bare dylibs in Frameworks/ are signed code too.
+        grep -E '(^|/)Payload/.*\.app/Frameworks/[^/]+\.dylib$' "$T/names" | while read -r member; do
+            slug=$(printf '%s' "${member%/*}" | sed 's|/|_|g')
+            record_signature "$ipa" "$member" "signatures/$origin--$name--$slug--${member##*/}"
+        done
     done
 done
 
