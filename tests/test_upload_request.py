@@ -212,6 +212,9 @@ def test_base_urls() -> None:
         base_urls("acme/evil")
     with pytest.raises(UsageError):
         base_urls(api_url="ftp://x")
+    with pytest.raises(UsageError, match="credentials") as info:
+        base_urls(upload_url="https://bot:hunter2@upload.example.com")
+    assert "hunter2" not in str(info.value)
     with pytest.raises(UsageError, match="no longer takes uploads"):
         base_urls(upload_url="https://api.applivery.io/")
 

@@ -115,6 +115,9 @@ def base_urls(tenant: str | None = None, upload_url: str | None = None,
         domain = tenant if "." in tenant else f"{tenant}.applivery.io"
         upload, api = f"https://upload.{domain}", f"https://api.{domain}"
     for name, url in (("--upload-url", upload_url), ("--api-url", api_url)):
+        if url is not None and re.match(r"[a-z]+://[^/]*@", url, re.IGNORECASE):
+            # never echoed: the part before @ is a secret
+            raise UsageError(f"{name}: a URL with credentials in it is refused; the token authenticates")
         if url is not None and not re.match(r"https?://[^/\s]+", url):
             raise UsageError(f"{name}: not an http(s) URL: {url!r}")
     upload = (upload_url or upload).rstrip("/")
