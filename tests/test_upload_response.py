@@ -84,3 +84,16 @@ def test_processing_error_shows_code_message_and_last_log_lines() -> None:
 def test_a_build_without_an_id_is_an_error() -> None:
     with pytest.raises(NetworkError):
         Build.from_json({"status": "pending"})
+
+
+@pytest.mark.parametrize("status", [408, 429, 500, 502, 503, 504])
+def test_transient_statuses_are_retryable(status: int) -> None:
+    with pytest.raises(NetworkError) as info:
+        parse_body(status, body({"status": False, "error": {"code": 1, "message": "x"}}))
+    assert info.value.retryable
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 413, 422])
+def test_other_4xx_are_never_retried(status: int) -> None:
+    with pytest.raises(ApiError):
+        parse_body(status, body({"status": False, "error": {"code": 1, "message": "x"}}))
