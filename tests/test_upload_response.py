@@ -70,7 +70,8 @@ def test_backoff() -> None:
     assert [backoff_delay(n, base=1.0) for n in (1, 2, 3, 4)] == [1.0, 2.0, 4.0, 8.0]
     assert backoff_delay(10, base=1.0, cap=60) == 60
     assert backoff_delay(1, retry_after=5.0) == 5.0
-    assert backoff_delay(1, retry_after=500.0, cap=60) == 60
+    assert backoff_delay(1, retry_after=500.0, cap=60) == 500.0  # the server's word, not our cap
+    assert backoff_delay(1, retry_after=86400.0) == 600.0
 
 
 def test_processing_error_shows_code_message_and_last_log_lines() -> None:

@@ -106,11 +106,12 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
 
 
 def backoff_delay(attempt: int, *, base: float = 1.0, cap: float = 60.0,
-                  retry_after: float | None = None) -> float:
+                  retry_after: float | None = None, retry_after_cap: float = 600.0) -> float:
     """Seconds to wait before try ``attempt + 1`` (``attempt`` counts from 1): the server's
-    ``Retry-After`` when it gave one (capped), else ``base * 2**(attempt-1)`` (capped)."""
+    ``Retry-After`` when it gave one (up to ``retry_after_cap``, so that a wild value cannot park a
+    pipeline for hours), else ``base * 2**(attempt-1)`` up to ``cap``."""
     if retry_after is not None:
-        return min(retry_after, cap)
+        return min(retry_after, retry_after_cap)
     return min(base * 2 ** (attempt - 1), cap)
 
 

@@ -66,14 +66,16 @@ Progress = Callable[[int, int], None]
 class RetryPolicy:
     """How many times a transient failure is retried, and how long to wait between tries.
 
-    Only connection errors, timeouts and HTTP 408/429/500/502/503/504 are retried; ``Retry-After``
-    is honoured up to ``cap`` seconds. Retrying a POST may create a duplicate build when the server
+    Only connection errors, timeouts and HTTP 408/429/500/502/503/504 are retried, after
+    ``base * 2**(n-1)`` seconds (at most ``cap``), or what ``Retry-After`` says (at most
+    ``retry_after_cap``). Retrying a POST may create a duplicate build when the server
     had in fact accepted the first one: ``retries=0`` turns retries off.
     """
 
     retries: int = 5
     base: float = 1.0
     cap: float = 60.0
+    retry_after_cap: float = 600.0
     sleep: Callable[[float], None] = time.sleep
 
     def attempts(self) -> int:
@@ -198,7 +200,8 @@ def _retrying(attempt: Callable[[], Build | Any], policy: RetryPolicy,
                     raise type(exc)(f"{exc} (after {n} tries)", http_status=exc.http_status,
                                     retryable=False) from None
                 raise
-            delay = backoff_delay(n, base=policy.base, cap=policy.cap, retry_after=exc.retry_after)
+            delay = backoff_delay(n, base=policy.base, cap=policy.cap, retry_after=exc.retry_after,
+                                  retry_after_cap=policy.retry_after_cap)
             if on_retry is not None:
                 on_retry(n, delay, exc)
             policy.sleep(delay)
