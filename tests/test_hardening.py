@@ -422,3 +422,13 @@ def test_plist_integers_beyond_128_bits_are_refused() -> None:
     with pytest.raises(ArtifactError, match="plist integer of 8000 bits"):
         load_plist(huge)
     assert load_plist(b"<plist><integer>0x" + b"f" * 32 + b"</integer></plist>") == (1 << 128) - 1
+
+
+def test_plist_dictionary_keys_must_be_strings() -> None:
+    # found by the fuzzer (tests/fuzz/crashes/all/crash-77db...): a binary plist keyed by an
+    # integer of thousands of digits, which JSON could not print.
+    data = bytearray(plistlib.dumps({"a": 1}, fmt=plistlib.FMT_BINARY))
+    at = data.index(b"\x51a")  # the key "a", an ASCII string of length 1 ...
+    data[at:at + 2] = b"\x10\x07"  # ... becomes the integer 7 (1 byte)
+    with pytest.raises(ArtifactError, match="key that is not a string"):
+        load_plist(bytes(data))

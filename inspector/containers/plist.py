@@ -41,6 +41,9 @@ def _check_tree(root: Any) -> None:
         if isinstance(value, dict | list):
             if id(value) in stack:
                 raise ArtifactError("plist contains a reference cycle")
+            if isinstance(value, dict) and not all(isinstance(k, str) for k in value):
+                # A binary plist may key a dictionary by anything; Apple's format says strings.
+                raise ArtifactError("plist dictionary has a key that is not a string")
             stack.add(id(value))
             todo.append((value, depth, True))
             children = value.values() if isinstance(value, dict) else value
