@@ -7,11 +7,11 @@ from typing import Any
 from xml.parsers.expat import ExpatError
 
 from inspector.errors import ArtifactError
-from inspector.limits import MAX_PLIST_BYTES, MAX_PLIST_NODES
+from inspector.limits import MAX_PLIST_BYTES, MAX_PLIST_DEPTH, MAX_PLIST_NODES
 
 __all__ = ["MAX_PLIST_BYTES", "MAX_PLIST_NODES", "load_plist", "load_plist_dict"]
 
-_MAX_DEPTH = 64
+_MAX_DEPTH = MAX_PLIST_DEPTH
 
 
 def _check_tree(root: Any) -> None:

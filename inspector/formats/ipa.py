@@ -24,7 +24,7 @@ from inspector.formats.profile import (
     covers,
     embedded_profile,
 )
-from inspector.limits import MAX_NESTED_BUNDLES
+from inspector.limits import MAX_ICON_BYTES, MAX_NESTED_BUNDLES
 from inspector.records.apple import AppBundle, BundleKind, CodeSignature, IpaApp, ProvisioningProfile
 
 __all__ = ["DEVICE_FAMILIES", "icon_png", "parse"]
@@ -32,8 +32,6 @@ __all__ = ["DEVICE_FAMILIES", "icon_png", "parse"]
 #: UIDeviceFamily numbers as Apple documents them (5 was never used).
 DEVICE_FAMILIES = {1: "iPhone", 2: "iPad", 3: "TV", 4: "Watch", 6: "CarPlay", 7: "Vision"}
 
-#: App icons are at most 1024x1024 PNGs: a few hundred KB.
-MAX_ICON_BYTES = 8 << 20
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 # Payload/ may sit under one top-level folder (zipped from Finder); __MACOSX/ holds resource forks.
