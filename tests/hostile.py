@@ -164,9 +164,11 @@ def fifo(folder: Path) -> Path:
 
 def cgbi_icon_ipa(folder: Path, side: int = 8192) -> Path:
     """An IPA whose icon is a CgBI PNG of side x side pixels (all zero: it deflates to nothing)."""
-    stride = side * 4 + 1
+    # One row, deflated and fully flushed (no back-reference crosses a full flush), repeated:
+    # a valid raw deflate stream of side rows, built without deflating them all.
     raw = zlib.compressobj(9, zlib.DEFLATED, -15)
-    idat = b"".join(raw.compress(b"\0" * stride) for _ in range(side)) + raw.flush()
+    row = raw.compress(b"\0" * (side * 4 + 1)) + raw.flush(zlib.Z_FULL_FLUSH)
+    idat = row * side + zlib.compressobj(9, zlib.DEFLATED, -15).flush()
 
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))

@@ -428,3 +428,61 @@ def test_plist_integers_beyond_128_bits_are_refused() -> None:
     with pytest.raises(ArtifactError, match="plist integer of 8000 bits"):
         load_plist(huge)
     assert load_plist(b"<plist><integer>0x" + b"f" * 32 + b"</integer></plist>") == (1 << 128) - 1
+
+
+def test_plist_dictionary_keys_must_be_strings() -> None:
+    # found by the fuzzer (tests/fuzz/crashes/all/crash-77db...): a binary plist keyed by an
+    # integer of thousands of digits, which JSON could not print.
+    data = bytearray(plistlib.dumps({"a": 1}, fmt=plistlib.FMT_BINARY))
+    at = data.index(b"\x51a")  # the key "a", an ASCII string of length 1 ...
+    data[at:at + 2] = b"\x10\x07"  # ... becomes the integer 7 (1 byte)
+    with pytest.raises(ArtifactError, match="key that is not a string"):
+        load_plist(bytes(data))
+
+
+def test_a_huge_cgbi_icon_is_refused_before_inflating(tmp_path: Path) -> None:
+    path = hostile.cgbi_icon_ipa(tmp_path, side=8192)
+    start = time.monotonic()
+    result = run_cli("inspect", "--no-hash", "--extract-icon", str(tmp_path / "icons"), str(path))
+    assert time.monotonic() - start < 1
+    assert result.code == 3
+    assert "8192x8192 pixels is over the 1048576-pixel limit" in result.err
+    assert not (tmp_path / "icons" / f"{path.name}.png").exists()
+
+
+# -- all of it at once --------------------------------------------------------------------------
+#: Cases too slow to build for the suite (they deflate about 1 GB, or write 40,000 members; the
+#: last one has its own test above, smaller): bench/bench_hostile.py runs them.
+_BENCH_ONLY = {"big-executable-ipa", "fat-signatures-ipa", "many-icon-names-ipa"}
+
+
+def test_a_batch_of_every_hostile_input_reports_every_file_within_budget(tmp_path: Path) -> None:
+    paths = []
+    for name, maker in hostile.CASES.items():
+        if name in _BENCH_ONLY:
+            continue
+        folder = tmp_path / name
+        folder.mkdir()
+        paths.append(maker(folder))
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    code = (
+        "import resource, subprocess, sys, time\n"
+        "start = time.monotonic()\n"
+        "proc = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+        "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024\n"
+        "print(proc.returncode, round(time.monotonic() - start, 2), peak)\n"
+        "sys.stdout.write(proc.stdout)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, sys.executable, "-m", "inspector", "inspect", "--json",
+         "--no-hash", "--extract-icon", str(tmp_path / "icons"), *map(str, paths)],
+        capture_output=True, text=True, env=env, check=False, timeout=120,
+    )
+    head, _, document = proc.stdout.partition("\n")
+    exit_code, seconds, peak_mb = head.split()
+    results = json.loads(document)["results"]
+    assert [r["file"]["path"] for r in results] == list(map(str, paths))
+    assert int(exit_code) == 3  # the worst: unreadable files; no internal error (70)
+    assert not any(r.get("error", {}).get("exit_code") == EXIT_INTERNAL for r in results)
+    assert float(seconds) < 2.0 * len(paths)
+    assert int(peak_mb) < 200, f"peak RSS {peak_mb} MB"

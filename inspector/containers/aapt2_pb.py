@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from inspector.errors import ArtifactError
+from inspector.limits import MAX_PROTOBUF_DEPTH
 
 __all__ = [
     "Config",
@@ -43,7 +44,7 @@ __all__ = [
 
 _VARINT, _I64, _LEN, _I32 = 0, 1, 2, 5
 #: Manifests nest a handful of levels; this only stops a crafted file from exhausting the stack.
-_MAX_DEPTH = 200
+_MAX_DEPTH = MAX_PROTOBUF_DEPTH
 
 
 # -- wire format ---------------------------------------------------------------------------------

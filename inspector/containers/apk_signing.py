@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from inspector.errors import ArtifactError
+from inspector.limits import MAX_SIGNING_BLOCK_BYTES
 
 __all__ = [
     "MAGIC",
@@ -30,7 +31,7 @@ _PADDING_ID = 0x42726577
 _SOURCE_STAMP_IDS = (0x6DFF800D, 0x2B09189E)
 _PROOF_OF_ROTATION = 0x3BA06F8C
 #: Real blocks are kilobytes (padded to 4 KiB); refuse to read absurd claims.
-_MAX_BLOCK = 64 << 20
+_MAX_BLOCK = MAX_SIGNING_BLOCK_BYTES
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from typing import Any, BinaryIO
 from inspector.containers.pbzx import MAGIC as PBZX_MAGIC
 from inspector.containers.pbzx import PbzxReader
 from inspector.errors import ArtifactError
+from inspector.limits import MAX_CPIO_NAME
 
 __all__ = ["CpioEntry", "CpioReader", "GzipReader", "payload_kind", "payload_stream"]
 
@@ -23,7 +24,7 @@ _ODC = b"070707"
 _NEWC = (b"070701", b"070702")
 _TRAILER = "TRAILER!!!"
 #: No path in a real payload is longer than PATH_MAX (1024 on macOS); leave some room.
-_MAX_NAME = 4096
+_MAX_NAME = MAX_CPIO_NAME
 _SKIP = 1 << 20
 _S_IFMT = 0o170000
 _S_IFREG = 0o100000

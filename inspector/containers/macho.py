@@ -15,7 +15,16 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from inspector.errors import ArtifactError
-from inspector.limits import MAX_CMS_BLOB_BYTES, MAX_KEPT_STRING, MAX_SIGNATURE_BYTES_TOTAL
+from inspector.limits import (
+    MAX_ARCHS,
+    MAX_BLOBS,
+    MAX_CMS_BLOB_BYTES,
+    MAX_KEPT_STRING,
+    MAX_NCMDS,
+    MAX_SIGNATURE,
+    MAX_SIGNATURE_BYTES_TOTAL,
+    MAX_SIZEOFCMDS,
+)
 
 __all__ = [
     "CS_ADHOC",
@@ -80,14 +89,8 @@ _ARM_SUBTYPES = {
     16: "armv7em",
 }
 
-# Limits far above anything a real build has: they stop a hostile header from making us read or
-# allocate without bound. Java class files share 0xcafebabe; their "count" is the class-file
-# version (45 and up), which is how file(1) tells them apart.
-MAX_ARCHS = 64
-MAX_NCMDS = 10_000
-MAX_SIZEOFCMDS = 16 << 20
-MAX_SIGNATURE = 16 << 20
-MAX_BLOBS = 1_000
+# Java class files share 0xcafebabe; their "count" is the class-file version (45 and up), which is
+# how file(1) tells them apart.
 _JAVA_CLASS_MIN_VERSION = 45
 _SKIP_CHUNK = 1 << 20
 

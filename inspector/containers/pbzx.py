@@ -13,12 +13,13 @@ import struct
 from typing import Any, BinaryIO
 
 from inspector.errors import ArtifactError
+from inspector.limits import MAX_PBZX_CHUNK
 
 __all__ = ["MAGIC", "MAX_CHUNK", "PbzxReader"]
 
 MAGIC = b"pbzx"
 #: Apple writes 16 MiB chunks; a larger declared chunk is not a real payload.
-MAX_CHUNK = 64 << 20
+MAX_CHUNK = MAX_PBZX_CHUNK
 _U64 = struct.Struct(">Q")
 _PAIR = struct.Struct(">QQ")
 _SLICE = 1 << 18

@@ -7,11 +7,11 @@ from typing import Any
 from xml.parsers.expat import ExpatError
 
 from inspector.errors import ArtifactError
-from inspector.limits import MAX_PLIST_BYTES, MAX_PLIST_NODES
+from inspector.limits import MAX_PLIST_BYTES, MAX_PLIST_DEPTH, MAX_PLIST_NODES
 
 __all__ = ["MAX_PLIST_BYTES", "MAX_PLIST_NODES", "load_plist", "load_plist_dict"]
 
-_MAX_DEPTH = 64
+_MAX_DEPTH = MAX_PLIST_DEPTH
 
 
 def _check_tree(root: Any) -> None:
@@ -41,6 +41,9 @@ def _check_tree(root: Any) -> None:
         if isinstance(value, dict | list):
             if id(value) in stack:
                 raise ArtifactError("plist contains a reference cycle")
+            if isinstance(value, dict) and not all(isinstance(k, str) for k in value):
+                # A binary plist may key a dictionary by anything; Apple's format says strings.
+                raise ArtifactError("plist dictionary has a key that is not a string")
             stack.add(id(value))
             todo.append((value, depth, True))
             children = value.values() if isinstance(value, dict) else value

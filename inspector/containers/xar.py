@@ -25,6 +25,7 @@ import defusedxml.ElementTree as SafeET
 
 from inspector.containers._file import ArtifactFile
 from inspector.errors import ArtifactError
+from inspector.limits import MAX_TOC_BYTES
 
 __all__ = [
     "MAX_TOC_BYTES",
@@ -37,8 +38,6 @@ __all__ = [
 
 MAGIC = b"xar!"
 _HEADER = struct.Struct(">4sHHQQI")  # magic, header size, version, toc len, toc size, cksum alg
-#: A TOC describes files, not content: real ones are kilobytes. Above this it is hostile.
-MAX_TOC_BYTES = 16 << 20
 #: Names of heap-checksum algorithms as xar writes them, with their digest sizes.
 _ALGORITHMS = {"sha1": "sha1", "sha256": "sha256", "sha512": "sha512", "md5": "md5",
                "sha224": "sha224", "sha384": "sha384"}

@@ -16,14 +16,16 @@ from typing import BinaryIO
 
 from inspector.containers._file import ArtifactFile
 from inspector.errors import ArtifactError
-from inspector.limits import MAX_INFLATED_BYTES, MAX_MEMBERS, MAX_READ_BYTES
+from inspector.limits import (
+    DEFAULT_MEMBER_LIMIT,
+    MAX_INFLATED_BYTES,
+    MAX_MEMBERS,
+    MAX_RATIO,
+    MAX_READ_BYTES,
+)
 
 __all__ = ["DEFAULT_MEMBER_LIMIT", "MAX_RATIO", "ZipArchive", "is_zip"]
 
-#: No member we parse (manifest, resource table, plist, profile, signature) is legitimately larger.
-DEFAULT_MEMBER_LIMIT = 64 << 20
-#: Deflate tops out near 1032:1; a member claiming more is a bomb, not a build.
-MAX_RATIO = 1100
 
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 

@@ -26,7 +26,13 @@ from inspector.formats.profile import (
     covers,
     embedded_profile,
 )
-from inspector.limits import MAX_FRAMEWORK_SIGNATURE_BYTES, MAX_FRAMEWORKS, MAX_NESTED_BUNDLES
+from inspector.limits import (
+    MAX_FRAMEWORK_SIGNATURE_BYTES,
+    MAX_FRAMEWORKS,
+    MAX_ICON_BYTES,
+    MAX_ICONS_MEASURED,
+    MAX_NESTED_BUNDLES,
+)
 from inspector.records.apple import (
     AppBundle,
     BundleKind,
@@ -42,10 +48,6 @@ __all__ = ["DEVICE_FAMILIES", "icon_image", "parse"]
 #: UIDeviceFamily numbers as Apple documents them (5 was never used).
 DEVICE_FAMILIES = {1: "iPhone", 2: "iPad", 3: "TV", 4: "Watch", 6: "CarPlay", 7: "Vision"}
 
-#: App icons are at most 1024x1024 PNGs: a few hundred KB.
-MAX_ICON_BYTES = 8 << 20
-#: How many icon files of a bundle get their header read (an app has a dozen or two).
-MAX_ICONS_MEASURED = 64
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 # Payload/ may sit under one top-level folder (zipped from Finder); __MACOSX/ holds resource forks.

@@ -32,15 +32,15 @@ from inspector.containers.plist import MAX_PLIST_BYTES, load_plist_dict
 from inspector.containers.xar import XarArchive, XarMember, parse_xml
 from inspector.errors import ArtifactError
 from inspector.formats import Source
-from inspector.limits import MAX_KEPT_STRING
+from inspector.limits import MAX_KEPT_STRING, MAX_PKG_SIGNATURE_BYTES, MAX_PKG_XML_BYTES
 from inspector.records.pkg import App, Bundle, Component, Pkg, PkgSignature
 
 __all__ = ["icon_image", "parse"]
 
 #: Distribution and PackageInfo are kilobytes; larger ones are refused.
-_MAX_XML = 4 << 20
+_MAX_XML = MAX_PKG_XML_BYTES
 #: A CMS installer signature with its chain is a few KB.
-_MAX_SIGNATURE = 1 << 20
+_MAX_SIGNATURE = MAX_PKG_SIGNATURE_BYTES
 _INFO_PLIST = "/Contents/Info.plist"
 _MAX_ICNS = 16 << 20
 

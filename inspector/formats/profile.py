@@ -15,10 +15,10 @@ from typing import Any, Literal
 from asn1crypto import cms
 
 from inspector.certs import ASN1_ERRORS, Certificate, certificate_from_der, signed_data_from_der
-from inspector.containers.plist import MAX_PLIST_BYTES, load_plist_dict
+from inspector.containers.plist import load_plist_dict
 from inspector.errors import ArtifactError
 from inspector.formats import Source
-from inspector.limits import MAX_KEPT_STRING
+from inspector.limits import MAX_KEPT_STRING, MAX_PROFILE_BYTES
 from inspector.records.apple import ProvisioningProfile, SigningType, is_macos_platform
 
 __all__ = [
@@ -32,8 +32,6 @@ __all__ = [
     "signing_type",
 ]
 
-#: Real profiles are 5-40 KB (a few hundred devices and certificates); the CMS adds little.
-MAX_PROFILE_BYTES = MAX_PLIST_BYTES + (1 << 20)
 
 _DATA_ELEMENT = re.compile(rb"<data>([^<]*)</data>")
 _BASE64_ALPHABET = re.compile(rb"[^A-Za-z0-9+/]")
