@@ -32,7 +32,7 @@ from inspector.containers.plist import MAX_PLIST_BYTES, load_plist_dict
 from inspector.containers.xar import XarArchive, XarMember, parse_xml
 from inspector.errors import ArtifactError
 from inspector.formats import Source
-from inspector.limits import MAX_KEPT_STRING, MAX_PKG_SIGNATURE_BYTES, MAX_PKG_XML_BYTES
+from inspector.limits import MAX_ICON_BYTES, MAX_KEPT_STRING, MAX_PKG_SIGNATURE_BYTES, MAX_PKG_XML_BYTES
 from inspector.records.pkg import App, Bundle, Component, Pkg, PkgSignature
 
 __all__ = ["icon_image", "parse"]
@@ -42,7 +42,6 @@ _MAX_XML = MAX_PKG_XML_BYTES
 #: A CMS installer signature with its chain is a few KB.
 _MAX_SIGNATURE = MAX_PKG_SIGNATURE_BYTES
 _INFO_PLIST = "/Contents/Info.plist"
-_MAX_ICNS = 16 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -382,9 +381,9 @@ def icon_image(path: Path, record: Pkg) -> tuple[str, bytes] | None:
                         return _icns_png(payload, wanted, early[wanted])
                 elif name.startswith(resources) and name.lower().endswith(".icns"):
                     if wanted is not None and name == wanted:
-                        return _icns_png(payload, name, reader.read(_MAX_ICNS))
+                        return _icns_png(payload, name, reader.read(MAX_ICON_BYTES))
                     if wanted is None and len(early) < 2:
-                        early[name] = reader.read(_MAX_ICNS)
+                        early[name] = reader.read(MAX_ICON_BYTES)
     return None
 
 
