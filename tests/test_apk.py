@@ -11,7 +11,8 @@ import pytest
 import inspector
 from inspector.containers.zip import ZipArchive
 from inspector.errors import ArtifactError
-from inspector.formats._manifest import ICON_FILES_MEASURED, measure_icon
+from inspector.formats._manifest import measure_icon
+from inspector.limits import MAX_ICONS_MEASURED as ICON_FILES_MEASURED
 from inspector.records.android import AndroidApp, Icon, IconFile
 from tests.conftest import CORPUS, FIXTURES, corpus, run_cli
 from tests.tool_outputs import (

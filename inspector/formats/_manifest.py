@@ -15,6 +15,7 @@ from typing import Any, NamedTuple, Protocol
 from inspector.containers.image import HEADER_BYTES, image_format, read_header
 from inspector.containers.zip import ZipArchive
 from inspector.errors import ArtifactError
+from inspector.limits import MAX_ICON_BYTES, MAX_ICONS_MEASURED
 from inspector.records.android import (
     Component,
     DeepLink,
@@ -32,8 +33,6 @@ __all__ = [
     "ANDROID_ATTRS",
     "ANDROID_NS",
     "DIST_NS",
-    "ICON_FILES_MEASURED",
-    "ICON_LIMIT",
     "Element",
     "ManifestFacts",
     "Ref",
@@ -46,10 +45,6 @@ __all__ = [
 ]
 
 ANDROID_NS = "http://schemas.android.com/apk/res/android"
-#: Launcher icons are kilobytes; a larger "icon" is not one.
-ICON_LIMIT = 16 << 20
-#: How many of an icon's files get their header read (an app has one per density, about six).
-ICON_FILES_MEASURED = 32
 DIST_NS = "http://schemas.android.com/apk/distribution"
 
 #: android attribute resource ids -> names, for manifests whose attribute names were stripped
@@ -514,20 +509,20 @@ def measure_icon(archive: ZipArchive, icon: Icon, warnings: list[str], prefix: s
     An XML drawable is left as it is; a file that is missing, unreadable or no PNG, WebP or JPEG
     image is left without a format (so ``--extract-icon`` passes it over) and gets a warning. The
     APK and the AAB share this; an AAB's resource paths are relative to the module, so its
-    caller passes ``base/``. At most :data:`ICON_FILES_MEASURED` files are read.
+    caller passes ``base/``. At most :data:`MAX_ICONS_MEASURED` files are read.
     """
     measured: dict[str, IconFile] = {}
     files = []
     for n, f in enumerate(icon.files):
-        if f.adaptive or n >= ICON_FILES_MEASURED:
+        if f.adaptive or n >= MAX_ICONS_MEASURED:
             files.append(f)
             continue
         if f.path not in measured:
             measured[f.path] = _measure(archive, prefix + f.path, f, warnings)
         files.append(replace(measured[f.path], density=f.density))
-    if len(icon.files) > ICON_FILES_MEASURED:
+    if len(icon.files) > MAX_ICONS_MEASURED:
         warnings.append(f"the icon has {len(icon.files)} files: only the first "
-                        f"{ICON_FILES_MEASURED} were measured")
+                        f"{MAX_ICONS_MEASURED} were measured")
     return replace(icon, files=tuple(files))
 
 
@@ -537,8 +532,8 @@ def _measure(archive: ZipArchive, member: str, f: IconFile, warnings: list[str])
         return f
     try:
         size = archive.info(member).file_size
-        if size > ICON_LIMIT:
-            raise ArtifactError(f"{size} bytes, too large for an icon (at most {ICON_LIMIT})")
+        if size > MAX_ICON_BYTES:
+            raise ArtifactError(f"{size} bytes, too large for an icon (at most {MAX_ICON_BYTES})")
         header = read_header(archive.read_head(member, HEADER_BYTES))
     except ArtifactError as exc:
         warnings.append(f"icon file {member} ({f.density}): {exc.problem}")
@@ -561,7 +556,7 @@ def best_icon(path: str | os.PathLike[str], icon: Icon, prefix: str = "") -> tup
     with ZipArchive(path) as archive:
         if member not in archive:
             raise ArtifactError("icon file named by the resource table is missing", member=member)
-        data = archive.read(member, limit=ICON_LIMIT)
+        data = archive.read(member, limit=MAX_ICON_BYTES)
     if image_format(data) != best.format:
         raise ArtifactError(f"icon file is not the {best.format} image it was when inspected",
                             member=member)
