@@ -12,7 +12,7 @@ import pytest
 
 import inspector
 from inspector.checks import RULES, Expectations, Finding, check
-from inspector.checks._rule import version_tuple
+from inspector.versions import version_tuple
 from tests.conftest import FIXTURES
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
@@ -76,6 +76,12 @@ CASES = [
      {"forbid_permission": ("android.permission.CAMERA",)}, NOW, [("AND010", "error")], False),
     ("file too large", "apk/signed-v1v2v3.apk", {"max_size": 1000}, NOW, [("GEN007", "error")],
      False),
+    ("newer than the uploaded build", "apk/signed-v1v2v3.apk", {"uploaded_build": "41"}, NOW, [],
+     True),
+    ("same as the uploaded build", "apk/signed-v1v2v3.apk", {"uploaded_build": "42"}, NOW,
+     [("UPL002", "error")], False),
+    ("dotted CFBundleVersion below the uploaded one", "ios/adhoc.ipa", {"uploaded_build": "241.1"},
+     NOW, [("UPL002", "error")], False),
     # Apple
     ("ad-hoc ipa", "ios/adhoc.ipa", {}, NOW, [], True),
     ("profile expires in 3 days", "ios/adhoc.ipa", {}, datetime(2027, 1, 2, tzinfo=UTC),

@@ -330,6 +330,33 @@ def test_newer_than_uploaded_fails_loudly_when_the_list_cannot_be_read(server, m
     assert server.uploads() == []
 
 
+def test_check_newer_than_uploaded_is_a_finding(server) -> None:
+    server.listed = [{"id": "old", "status": "processed", "os": "android",
+                      "info": {"android": {"versionCode": 42}}, "createdAt": "2026-11-01T00:00:00Z"},
+                     {"id": "ios", "status": "processed", "os": "ios",
+                      "createdAt": "2026-11-02T00:00:00Z",
+                      "info": {"ios": {"plist": {"CFBundleVersion": "240"}}}}]
+    r = cli("check", "--format", "json", "--token", APP_TOKEN, "--newer-than-uploaded",
+            "--retry-delay", "0", str(APK), str(IPA))
+    assert r.code == 1, r.err
+    apk, ipa = r.json["results"]
+    assert [(f["code"], f["expected"], f["actual"]) for f in apk["findings"]] == [
+        ("UPL002", "> 42", "42")]
+    assert "UPL002" not in [f["code"] for f in ipa["findings"]]  # 241 > 240
+    # One list request per platform, filtered by os, processed builds only.
+    paths = sorted(req.path for req in server.requests)
+    assert any("status=processed" in p and "os=android" in p for p in paths)
+    assert any("os=ios" in p for p in paths)
+
+
+def test_check_newer_than_uploaded_fails_loudly(server, monkeypatch) -> None:
+    monkeypatch.setenv("APPLIVERY_API_URL", "http://127.0.0.1:9")
+    r = cli("check", "--token", APP_TOKEN, "--newer-than-uploaded", "--retries", "0", str(APK))
+    assert r.code == 7 and "cannot connect" in r.out + r.err
+    r = cli("check", "--newer-than-uploaded", str(APK))  # no token: a usage error, before any read
+    assert r.code == 2 and "no token" in r.err
+
+
 def test_latest_build_library(server) -> None:
     target = Target(Secret(APP_TOKEN), api_url=server.url)
     assert latest_build(target) is None

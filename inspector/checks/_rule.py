@@ -11,7 +11,7 @@ from inspector.checks.expectations import Expectations
 from inspector.checks.findings import Finding, Severity
 from inspector.summary import Summary
 
-__all__ = ["ALL_FORMATS", "Check", "Rule", "rule", "version_tuple"]
+__all__ = ["ALL_FORMATS", "Check", "Rule", "rule"]
 
 ALL_FORMATS = frozenset({"apk", "aab", "ipa", "profile", "pkg"})
 
@@ -55,16 +55,3 @@ def rule(registry: list[Rule], code: str, title: str,
         return made
 
     return register
-
-
-def version_tuple(text: str | None) -> tuple[int, ...] | None:
-    """``15.0.1`` -> ``(15, 0, 1)`` for comparing OS versions; None when not dotted numbers."""
-    if not text:
-        return None
-    parts = text.strip().split(".")
-    if not all(p.isascii() and p.isdigit() for p in parts):
-        return None
-    numbers = [int(p) for p in parts]
-    while len(numbers) > 1 and numbers[-1] == 0:
-        numbers.pop()
-    return tuple(numbers)

@@ -8,11 +8,12 @@ from datetime import datetime
 from fnmatch import fnmatchcase
 from typing import Any
 
-from inspector.checks._rule import Rule, rule, version_tuple
+from inspector.checks._rule import Rule, rule
 from inspector.checks.expectations import Expectations
 from inspector.checks.findings import Finding
 from inspector.formats.profile import covers
 from inspector.summary import Summary, native_name
+from inspector.versions import version_tuple
 
 __all__ = ["RULES"]
 
@@ -149,3 +150,20 @@ def _warn_days(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
             yield r.finding("warning", x.label, f"{x.label} expires in {left} days "
                             f"({x.not_after:%Y-%m-%d}), inside the {e.warn_days}-day warning window",
                             f">= {e.warn_days} days", f"{left} days")
+
+
+@rule(RULES, "UPL002", "build number is greater than the latest processed upload", _BUILDS)
+def _newer_than_uploaded(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
+                         ) -> Iterator[Finding]:
+    # ``uploaded_build`` is what the service holds (``--newer-than-uploaded`` reads it first).
+    if e.uploaded_build is None:
+        return
+    name = native_name(s, "build")
+    mine, theirs = version_tuple(s.build), version_tuple(e.uploaded_build)
+    if mine is None or theirs is None:
+        yield r.finding("error", name, f"cannot compare {name} {s.build!r} with the latest "
+                        f"processed upload's {e.uploaded_build!r}", f"> {e.uploaded_build}", s.build)
+    elif mine <= theirs:
+        yield r.finding("error", name, f"{name} {s.build} is not greater than {e.uploaded_build}, "
+                        "the latest processed upload's: devices would not update to it",
+                        f"> {e.uploaded_build}", s.build)

@@ -50,6 +50,8 @@ class Expectations:
     # Apple
     signing_type: tuple[str, ...] = ()
     require_device: tuple[str, ...] = ()
+    # What the service holds: the latest processed upload's build number (--newer-than-uploaded)
+    uploaded_build: str | None = None
     # Gate behaviour
     strict: bool = False
     ignore: tuple[str, ...] = ()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -38,6 +38,9 @@ def add_check_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the moment expiry is measured from (ISO 8601, default: the clock)")
     parser.add_argument("--explain", action="store_true",
                         help="print every setting's value and where it came from (stderr)")
+    parser.add_argument("--newer-than-uploaded", action="store_true",
+                        help="fail unless the build number is greater than the app's latest "
+                             "processed upload's (reads the service: needs a token, see upload)")
     add_arguments(parser)
 
 
@@ -50,6 +53,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--format", choices=FORMATS, default="text",
                    help="text (default), json, github (workflow annotations) or junit (XML)")
     add_check_arguments(p)
+    from inspector.cli.upload import add_target_arguments  # for --newer-than-uploaded
+
+    add_target_arguments(p)
     p.set_defaults(run=run)
 
 
@@ -83,14 +89,49 @@ def _explain(args: argparse.Namespace, env: Mapping[str, str], config: Config,
 
 
 def evaluate(record: Any, args: argparse.Namespace, env: Mapping[str, str], config: Config,
-             now: datetime) -> CheckResult:
-    """Resolve the settings for the record's platform and run every rule."""
+             now: datetime, uploaded: Callable[[Summary], str | None] | None = None) -> CheckResult:
+    """Resolve the settings for the record's platform and run every rule; ``uploaded`` gives the
+    latest processed upload's build number for ``--newer-than-uploaded``."""
+    from dataclasses import replace
+
     from inspector.checks import check
     from inspector.summary import summarize
 
     summary = summarize(record)
     expectations = resolve(args, env, config, platform_section(summary)).expectations
+    if uploaded is not None:
+        expectations = replace(expectations, uploaded_build=uploaded(summary))
     return check(record, expectations, now, summary)
+
+
+def uploaded_lookup(args: argparse.Namespace, env: Mapping[str, str]
+                    ) -> Callable[[Summary], str | None] | None:
+    """For ``--newer-than-uploaded``: the latest processed build number of the app, read once
+    per platform from the service. A failure to read it raises (exit 5 or 7), never passes."""
+    if not getattr(args, "newer_than_uploaded", False):
+        return None
+    from inspector.cli.upload import load_upload_config, target_from, transport_options
+    from inspector.upload import transport
+    from inspector.upload.errors import NetworkError
+    from inspector.upload.response import uploaded_build_number
+
+    config = load_upload_config(args)
+    target = target_from(args, env, config)
+    options = transport_options(args, config)
+    cache: dict[str | None, str | None] = {}
+
+    def lookup(summary: Summary) -> str | None:
+        os_filter = summary.platform if summary.platform in ("android", "ios") else None
+        if os_filter not in cache:
+            latest = transport.latest_build(target, os=os_filter, **options)
+            number = None if latest is None else uploaded_build_number(latest)
+            if latest is not None and number is None:
+                raise NetworkError(f"the latest processed build ({latest.id}) shows no build "
+                                   "number to compare with")
+            cache[os_filter] = number
+        return cache[os_filter]
+
+    return lookup
 
 
 def gate(args: argparse.Namespace, path: Path, record: Any, env: Mapping[str, str]) -> int:
@@ -131,12 +172,13 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
     env = os.environ if env is None else env
     now = parse_now(args.now)
     config = _settings(args, env)
+    uploaded = uploaded_lookup(args, env)
     verdicts: list[FileVerdict] = []
     sections: list[str | None] = []
     for name in args.files:
         # Whatever goes wrong with one file (a bug included) is that file's verdict.
         outcome = for_one_file(name, lambda name=name: evaluate(
-            inspect(Path(name), digest=False), args, env, config, now))
+            inspect(Path(name), digest=False), args, env, config, now, uploaded))
         if isinstance(outcome, InspectorError):
             verdicts.append(FileVerdict(name, error=outcome, exit_code=exit_code_for(outcome)))
             continue

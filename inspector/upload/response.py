@@ -13,6 +13,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from inspector.upload.errors import ApiError, NetworkError, ProcessingError, TokenRejectedError
+from inspector.versions import version_tuple
 
 __all__ = [
     "RETRY_STATUSES",
@@ -164,11 +165,6 @@ def processing_error(build: Build, last_lines: int = 20) -> ProcessingError:
     return ProcessingError(head, build, tuple(build.process_logs[-last_lines:]))
 
 
-def _compare_key(text: str) -> tuple[int, ...] | None:
-    parts = text.strip().split(".")
-    return tuple(int(p) for p in parts) if all(p.isascii() and p.isdigit() for p in parts) else None
-
-
 def uploaded_build_number(build: Build) -> str | None:
     """The build number the service read: versionCode (Android) or CFBundleVersion (iOS, macOS)."""
     info = build.raw.get("info") if isinstance(build.raw.get("info"), dict) else {}
@@ -195,7 +191,7 @@ def newer_than_uploaded(build_number: str | None, latest: Build | None) -> str |
         return "this build has no build number to compare with the uploaded one"
     if uploaded is None:
         return f"the latest processed build ({latest.id}) shows no build number to compare with"
-    mine, theirs = _compare_key(build_number), _compare_key(uploaded)
+    mine, theirs = version_tuple(build_number), version_tuple(uploaded)
     if mine is None or theirs is None:
         return f"cannot compare build numbers {build_number!r} and {uploaded!r}"
     if mine <= theirs:
