@@ -36,7 +36,10 @@ def test_inspect_command_and_upload_request_do_not_load_requests() -> None:
     mods = _modules_after("import inspector.upload, inspector.upload.deployer\n"
                           "from inspector.cli import main\n"
                           f"main(['inspect', '--no-hash', {str(apk)!r}])")
-    assert "inspector.cli.upload" in mods
+    assert "requests" not in mods and "requests_toolbelt" not in mods
+    # `inspect` does not even load the other commands' modules.
+    assert "inspector.cli.upload" not in mods and "inspector.upload.request" not in mods
+    mods = _modules_after("import inspector.cli.upload\nimport inspector.upload.request")
     assert "requests" not in mods and "requests_toolbelt" not in mods
 
 

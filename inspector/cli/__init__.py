@@ -23,11 +23,6 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from inspector import __version__
-from inspector.cli import builds as builds_cmd
-from inspector.cli import check as check_cmd
-from inspector.cli import inspect as inspect_cmd
-from inspector.cli import status as status_cmd
-from inspector.cli import upload as upload_cmd
 from inspector.errors import (
     InspectorError,
     InternalError,
@@ -117,23 +112,40 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"inspector: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+#: Every command: its module under ``inspector.cli`` and the line ``inspector --help`` shows.
+COMMANDS: dict[str, str] = {
+    "inspect": "show every fact about one or more build files",
+    "check": "check builds against expectations and the default policy (a CI gate)",
+    "upload": "check a build and upload it to Applivery",
+    "status": "show an uploaded build's processing status",
+    "builds": "list the app's uploaded builds",
+}
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; only the command named in ``argv`` gets its module loaded and its options
+    added (the others are listed by name), so ``inspector inspect`` never loads the upload code.
+    With ``argv`` None every command is complete."""
+    import importlib
+
     parser = _Parser(
         prog="inspector",
         description="Look inside APK, AAB, IPA and PKG builds before they are uploaded.",
     )
     parser.add_argument("--version", action="version", version=f"inspector {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    inspect_cmd.add_parser(sub)
-    check_cmd.add_parser(sub)
-    upload_cmd.add_parser(sub)
-    status_cmd.add_parser(sub)
-    builds_cmd.add_parser(sub)
+    chosen = None if argv is None else next((a for a in argv if a in COMMANDS), "")
+    for name, help_text in COMMANDS.items():
+        if chosen is None or name == chosen:
+            importlib.import_module(f"inspector.cli.{name}").add_parser(sub)
+        else:
+            sub.add_parser(name, help=help_text, add_help=False)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help(sys.stderr)
