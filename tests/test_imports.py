@@ -37,7 +37,8 @@ def test_inspect_command_and_upload_request_do_not_load_requests() -> None:
                           "from inspector.cli import main\n"
                           f"main(['inspect', '--no-hash', {str(apk)!r}])")
     assert "requests" not in mods and "requests_toolbelt" not in mods
-    # `inspect` does not even load the other commands' modules.
+    # `inspect` alone does not even load the other commands' modules.
+    mods = _modules_after(f"from inspector.cli import main\nmain(['inspect', '--no-hash', {str(apk)!r}])")
     assert "inspector.cli.upload" not in mods and "inspector.upload.request" not in mods
     mods = _modules_after("import inspector.cli.upload\nimport inspector.upload.request")
     assert "requests" not in mods and "requests_toolbelt" not in mods
