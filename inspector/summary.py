@@ -8,13 +8,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
-from inspector.certs import Certificate
-from inspector.records.android import AndroidApp
-from inspector.records.apple import AppBundle, IpaApp, ProvisioningProfile
 from inspector.records.base import FileInfo, days_left, expired
-from inspector.records.pkg import Pkg
+
+if TYPE_CHECKING:
+    # Only the record being summarized is loaded: an APK run never loads the Apple records.
+    from inspector.certs import Certificate
+    from inspector.records.android import AndroidApp
+    from inspector.records.apple import AppBundle, IpaApp, ProvisioningProfile
+    from inspector.records.pkg import Pkg
+
+    #: Every record :func:`inspector.inspect` returns.
+    Record: TypeAlias = AndroidApp | IpaApp | ProvisioningProfile | Pkg
 
 __all__ = [
     "BuildPlatform",
@@ -25,9 +31,6 @@ __all__ = [
     "native_name",
     "summarize",
 ]
-
-#: Every record :func:`inspector.inspect` returns.
-Record: TypeAlias = AndroidApp | IpaApp | ProvisioningProfile | Pkg
 
 Platform = Literal["android", "ios", "tvos", "watchos", "visionos", "macos"]
 #: The values of Applivery's ``buildPlatform`` form field that a build inspector reads can map to.
@@ -133,15 +136,21 @@ def native_name(summary: Summary, field: str) -> str:
 
 def summarize(record: Record) -> Summary:
     """The :class:`Summary` of any record returned by :func:`inspector.inspect`."""
-    if isinstance(record, AndroidApp):
-        return _android(record)
-    if isinstance(record, IpaApp):
-        return _ipa(record)
-    if isinstance(record, ProvisioningProfile):
-        return _profile(record)
-    if isinstance(record, Pkg):
-        return _pkg(record)
-    raise TypeError(f"not an inspector record: {type(record).__name__}")
+    make = _BY_FORMAT.get(getattr(record, "format", None))  # type: ignore[arg-type]
+    if make is None:
+        raise TypeError(f"not an inspector record: {type(record).__name__}")
+    return make(record)
+
+
+def __getattr__(name: str) -> Any:
+    # ``Record`` at run time (``inspector.Record``, isinstance checks): it loads every record module.
+    if name == "Record":
+        from inspector.records.android import AndroidApp
+        from inspector.records.apple import IpaApp, ProvisioningProfile
+        from inspector.records.pkg import Pkg
+
+        return AndroidApp | IpaApp | ProvisioningProfile | Pkg
+    raise AttributeError(f"module 'inspector.summary' has no attribute {name!r}")
 
 
 def _number(text: str | None) -> int | None:
@@ -356,3 +365,7 @@ def _pkg(record: Pkg) -> Summary:
         icon=None,
         build_platform="macos",
     )
+
+
+_BY_FORMAT: dict[str, Any] = {"apk": _android, "aab": _android, "ipa": _ipa, "profile": _profile,
+                              "embedded-profile": _profile, "pkg": _pkg}

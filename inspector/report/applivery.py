@@ -7,10 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from inspector.records.android import AndroidApp
-from inspector.records.apple import IpaApp
-from inspector.records.pkg import Pkg
-
 __all__ = ["IOS_PLIST_KEYS", "PKG_KEYS", "applivery_view"]
 
 #: The Info.plist keys the service keeps for an iOS build, in its order.
@@ -25,7 +21,8 @@ PKG_KEYS = ("CFBundleDisplayName", "CFBundleIdentifier", "CFBundleShortVersionSt
 def applivery_view(record: Any) -> dict[str, Any] | None:
     """``{"os", "versionCode", "size", "info": {...}}`` as the service's build object holds them;
     None for what the service does not take as a build (a provisioning profile)."""
-    if isinstance(record, AndroidApp):
+    fmt = getattr(record, "format", None)
+    if fmt in ("apk", "aab"):
         best = record.icon.best
         info = {
             "packageName": record.package_name,
@@ -39,7 +36,7 @@ def applivery_view(record: Any) -> dict[str, Any] | None:
         }
         return {"os": "android", "versionCode": record.version_code, "size": record.file.size,
                 "info": {"android": info}}
-    if isinstance(record, IpaApp):
+    if fmt == "ipa":
         app = record.app
         plist = {key: app.info_plist.get(key) for key in IOS_PLIST_KEYS}
         profile = app.mobileprovision
@@ -53,7 +50,7 @@ def applivery_view(record: Any) -> dict[str, Any] | None:
         }
         return {"os": "ios", "versionCode": app.CFBundleVersion, "size": record.file.size,
                 "info": {"ios": {"plist": plist, "mobileprovision": provision}}}
-    if isinstance(record, Pkg):
+    if fmt == "pkg":
         app = record.app
         info = {key: getattr(app, key) if app is not None else None for key in PKG_KEYS}
         return {"os": "macos", "versionCode": app.CFBundleVersion if app else None,
