@@ -6,9 +6,9 @@ on first use (they bring asn1crypto), so a caller that only needs the errors pay
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from inspector._lazy import lazy_getattr
 from inspector.api import extract_icon, inspect
 from inspector.errors import (
     ArtifactError,
@@ -59,11 +59,4 @@ _LAZY = {
     "to_json": "inspector.report",
 }
 
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'inspector' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr("inspector", _LAZY, globals())

@@ -12,8 +12,9 @@ command, and ``inspector inspect`` must not pay for the request and response cod
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from inspector._lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from inspector.upload.errors import (
@@ -58,31 +59,24 @@ __all__ = [
 ]
 
 _LAZY = {
-    'ApiError': 'errors',
-    'NetworkError': 'errors',
-    'ProcessingError': 'errors',
-    'TokenRejectedError': 'errors',
-    'UploadError': 'errors',
-    'WaitTimeoutError': 'errors',
-    'Deployer': 'request',
-    'Secret': 'request',
-    'Target': 'request',
-    'UploadFields': 'request',
-    'UploadRequest': 'request',
-    'base_urls': 'request',
-    'build_request': 'request',
-    'Build': 'response',
-    'inspect_for_upload': 'steps',
-    'inspected_icon': 'steps',
-    'prepare': 'steps',
-    'upload': 'steps',
+    "ApiError": "inspector.upload.errors",
+    "NetworkError": "inspector.upload.errors",
+    "ProcessingError": "inspector.upload.errors",
+    "TokenRejectedError": "inspector.upload.errors",
+    "UploadError": "inspector.upload.errors",
+    "WaitTimeoutError": "inspector.upload.errors",
+    "Deployer": "inspector.upload.request",
+    "Secret": "inspector.upload.request",
+    "Target": "inspector.upload.request",
+    "UploadFields": "inspector.upload.request",
+    "UploadRequest": "inspector.upload.request",
+    "base_urls": "inspector.upload.request",
+    "build_request": "inspector.upload.request",
+    "Build": "inspector.upload.response",
+    "inspect_for_upload": "inspector.upload.steps",
+    "inspected_icon": "inspector.upload.steps",
+    "prepare": "inspector.upload.steps",
+    "upload": "inspector.upload.steps",
 }
 
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'inspector.upload' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"inspector.upload.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr("inspector.upload", _LAZY, globals())
