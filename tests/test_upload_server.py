@@ -648,3 +648,13 @@ def test_the_dry_run_curl_command_sends_the_same_request(server, monkeypatch) ->
         a, b = ours.files[name], theirs.files[name]
         assert (a.filename, a.content_type, a.size, a.sha256) == \
             (b.filename, b.content_type, b.size, b.sha256)
+
+
+def test_dry_run_before_the_file(server) -> None:
+    r = upload("--dry-run", str(APK), "--token", APP_TOKEN)
+    assert r.code == 0, r.err
+    assert r.json["method"] == "POST" and server.uploads() == []
+    r = upload(str(APK), "--dry-run=xml", "--token", APP_TOKEN)
+    assert r.code == 2 and "not json or curl" in r.err
+    r = upload("--dry-run", "--token", APP_TOKEN)
+    assert r.code == 2 and "FILE is required" in r.err

@@ -163,7 +163,9 @@ def add_parser(sub: Any) -> None:
     p = sub.add_parser("upload", help="check a build and upload it to Applivery",
                        description="Check a build, then upload it to Applivery (spec: upload-api.md).",
                        conflict_handler="resolve")
-    p.add_argument("file", metavar="FILE", help="ipa, apk, aab, pkg, or a custom-platform build")
+    # nargs="?" so that ``--dry-run FILE`` (the value then being the file) parses; run() insists.
+    p.add_argument("file", metavar="FILE", nargs="?",
+                   help="ipa, apk, aab, pkg, or a custom-platform build")
     _add_check_arguments(p)
     add_target_arguments(p)
     f = p.add_argument_group("form fields (unset ones are not sent)")
@@ -187,9 +189,9 @@ def add_parser(sub: Any) -> None:
     f.add_argument("--package-version", metavar="V", help="packageVersion (default: the inspected version)")
     f.add_argument("--package-icon", metavar="PATH", help="packageIcon, PNG or JPEG")
     s = p.add_argument_group("sending")
-    s.add_argument("--dry-run", nargs="?", const="json", choices=("json", "curl"),
+    s.add_argument("--dry-run", nargs="?", const="json", metavar="json|curl",
                    help="print the exact request (token redacted) and send nothing; "
-                        "--dry-run=curl for a curl command (write it after FILE)")
+                        "--dry-run=curl for a curl command")
     s.add_argument("--wait", action="store_true", default=None, help="poll until processed or error")
     s.add_argument("--wait-timeout", type=float, metavar="S", help="give up waiting after S (default 1800)")
     s.add_argument("--wait-interval", type=float, metavar="S", help="seconds between polls (default 10)")
@@ -328,10 +330,21 @@ def json_errors(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.
     return wrapped
 
 
+def _file_and_dry_run(args: argparse.Namespace) -> None:
+    """``--dry-run app.ipa`` means a JSON dry run of app.ipa; anything else must be json or curl."""
+    if args.dry_run not in (None, "json", "curl"):
+        if args.file is not None:
+            raise UsageError(f"--dry-run: {args.dry_run!r} is not json or curl")
+        args.file, args.dry_run = args.dry_run, "json"
+    if args.file is None:
+        raise UsageError("upload: the build FILE is required")
+
+
 @json_errors
 def run(args: argparse.Namespace) -> int:
     env = dict(os.environ)
     config = load_upload_config(args)
+    _file_and_dry_run(args)
     path = Path(args.file)
     if not path.is_file():
         raise UsageError(f"{path}: no such file")
