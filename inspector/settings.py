@@ -140,7 +140,6 @@ class Config:
     check: Mapping[str, Any] = field(default_factory=dict)
     platforms: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     upload: Mapping[str, Any] = field(default_factory=dict)
-    raw: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,7 +209,7 @@ def load_config(config_path: str | os.PathLike[str] | None, cwd: Path) -> Config
             _validate_keys(platforms[name], path, f"check.{name}")
     _validate_keys(check, path, "check")
     upload = _table(data.get("upload", {}), path, "upload")
-    return Config(path=path, check=check, platforms=platforms, upload=upload, raw=data)
+    return Config(path=path, check=check, platforms=platforms, upload=upload)
 
 
 def _table(value: Any, path: Path, section: str) -> dict[str, Any]:

@@ -28,6 +28,7 @@ __all__ = [
     "Platform",
     "Record",
     "Summary",
+    "bundle_owner",
     "native_name",
     "summarize",
 ]
@@ -255,12 +256,18 @@ def _profile_expiry(profile: ProvisioningProfile, owner: str) -> list[Expiry]:
     return [Expiry("profile", owner, profile.Name, profile.ExpirationDate)]
 
 
+def bundle_owner(record: IpaApp, bundle: AppBundle) -> str:
+    """How reports and findings name a bundle of an IPA: ``app``, or its path inside the app
+    (``PlugIns/Widget.appex``)."""
+    return "app" if bundle is record.app else bundle.path.removeprefix(record.app.path).rstrip("/")
+
+
 def _ipa(record: IpaApp) -> Summary:
     app = record.app
     expiries: list[Expiry] = []
     certs: list[Certificate] = []
     for bundle in record.bundles:
-        owner = "app" if bundle is app else bundle.path.removeprefix(app.path).rstrip("/")
+        owner = bundle_owner(record, bundle)
         if bundle.mobileprovision is not None:
             expiries += _profile_expiry(bundle.mobileprovision, owner)
         sig = bundle.code_signature

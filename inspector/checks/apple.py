@@ -10,9 +10,9 @@ from typing import Any
 from inspector.checks._rule import Rule, rule
 from inspector.checks.expectations import DEFAULT_SIGNING_TYPES, Expectations
 from inspector.checks.findings import Finding
-from inspector.records.apple import AppBundle, IpaApp, ProvisioningProfile
+from inspector.records.apple import IpaApp, ProvisioningProfile
 from inspector.records.pkg import Pkg
-from inspector.summary import Summary
+from inspector.summary import Summary, bundle_owner
 
 __all__ = ["RULES"]
 
@@ -23,12 +23,8 @@ def _profiles(record: Any) -> list[tuple[str, ProvisioningProfile]]:
     """(owner, profile) for a standalone profile, or for every bundle of an IPA that has one."""
     if isinstance(record, ProvisioningProfile):
         return [("profile", record)]
-    return [(_owner(record, b), b.mobileprovision) for b in record.bundles
+    return [(bundle_owner(record, b), b.mobileprovision) for b in record.bundles
             if b.mobileprovision is not None]
-
-
-def _owner(record: IpaApp, bundle: AppBundle) -> str:
-    return "app" if bundle is record.app else bundle.path.removeprefix(record.app.path).rstrip("/")
 
 
 @rule(RULES, "IOS001", "a provisioning profile is embedded", ("ipa",))
@@ -61,8 +57,8 @@ def _bundle_id(r: Rule, s: Summary, ipa: IpaApp, e: Expectations, now: datetime
     for bundle in ipa.bundles:
         profile = bundle.mobileprovision
         if bundle.bundle_id_matches_profile is False and profile is not None:
-            yield r.finding("error", f"CFBundleIdentifier ({_owner(ipa, bundle)})",
-                            f"bundle id {bundle.CFBundleIdentifier!r} ({_owner(ipa, bundle)}) is not "
+            yield r.finding("error", f"CFBundleIdentifier ({bundle_owner(ipa, bundle)})",
+                            f"bundle id {bundle.CFBundleIdentifier!r} ({bundle_owner(ipa, bundle)}) is not "
                             f"covered by the profile's app id {profile.application_identifier!r}",
                             profile.application_identifier, bundle.CFBundleIdentifier)
 
@@ -74,8 +70,8 @@ def _cert_in_profile(r: Rule, s: Summary, ipa: IpaApp, e: Expectations, now: dat
         sig = bundle.code_signature
         if bundle.certificate_in_profile is False and sig is not None and sig.certificate:
             cert = sig.certificate
-            yield r.finding("error", f"signing certificate ({_owner(ipa, bundle)})",
-                            f"{_owner(ipa, bundle)} is signed by {cert.common_name or cert.subject!r} "
+            yield r.finding("error", f"signing certificate ({bundle_owner(ipa, bundle)})",
+                            f"{bundle_owner(ipa, bundle)} is signed by {cert.common_name or cert.subject!r} "
                             f"(SHA-1 {cert.sha1}), which is not among the profile's "
                             "DeveloperCertificates: devices refuse it",
                             "a profile certificate", cert.sha1)
@@ -88,8 +84,8 @@ def _extension_profile(r: Rule, s: Summary, ipa: IpaApp, e: Expectations, now: d
         return  # IOS001 says it for the app; an unprofiled app's extensions say nothing more
     for bundle in ipa.nested_bundles:
         if bundle.mobileprovision is None:
-            yield r.finding("error", f"embedded.mobileprovision ({_owner(ipa, bundle)})",
-                            f"{_owner(ipa, bundle)} has no embedded provisioning profile: "
+            yield r.finding("error", f"embedded.mobileprovision ({bundle_owner(ipa, bundle)})",
+                            f"{bundle_owner(ipa, bundle)} has no embedded provisioning profile: "
                             "the app will not install", "a profile", "none")
 
 
@@ -102,8 +98,8 @@ def _extension_team(r: Rule, s: Summary, ipa: IpaApp, e: Expectations, now: date
     for bundle in ipa.nested_bundles:
         profile = bundle.mobileprovision
         if profile is not None and profile.team_id not in (None, app_profile.team_id):
-            yield r.finding("error", f"TeamIdentifier ({_owner(ipa, bundle)})",
-                            f"{_owner(ipa, bundle)}'s profile belongs to team {profile.team_id}, "
+            yield r.finding("error", f"TeamIdentifier ({bundle_owner(ipa, bundle)})",
+                            f"{bundle_owner(ipa, bundle)}'s profile belongs to team {profile.team_id}, "
                             f"the app's to {app_profile.team_id}",
                             app_profile.team_id, profile.team_id)
 
@@ -114,8 +110,8 @@ def _extension_version(r: Rule, s: Summary, ipa: IpaApp, e: Expectations, now: d
     version = ipa.app.CFBundleShortVersionString
     for bundle in ipa.nested_bundles:
         if bundle.CFBundleShortVersionString != version:
-            yield r.finding("warning", f"CFBundleShortVersionString ({_owner(ipa, bundle)})",
-                            f"{_owner(ipa, bundle)} has CFBundleShortVersionString "
+            yield r.finding("warning", f"CFBundleShortVersionString ({bundle_owner(ipa, bundle)})",
+                            f"{bundle_owner(ipa, bundle)} has CFBundleShortVersionString "
                             f"{bundle.CFBundleShortVersionString!r}, the app {version!r}",
                             version, bundle.CFBundleShortVersionString)
 
@@ -172,7 +168,7 @@ def _framework_team(r: Rule, s: Summary, ipa: IpaApp, e: Expectations, now: date
         return
     for bundle in ipa.bundles:
         for fw in bundle.frameworks:
-            where = f"{_owner(ipa, bundle)}: {fw.path}" if bundle is not ipa.app else fw.path
+            where = f"{bundle_owner(ipa, bundle)}: {fw.path}" if bundle is not ipa.app else fw.path
             if fw.adhoc:
                 yield r.finding("error", f"code signature ({where})", f"{where} is ad-hoc signed: "
                                 "devices refuse code not signed by the app's team", team, "ad-hoc")

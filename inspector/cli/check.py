@@ -104,20 +104,20 @@ def evaluate(record: Any, args: argparse.Namespace, env: Mapping[str, str], conf
     return check(record, expectations, now, summary)
 
 
-def uploaded_lookup(args: argparse.Namespace, env: Mapping[str, str]
+def uploaded_lookup(args: argparse.Namespace, env: Mapping[str, str], config: Config
                     ) -> Callable[[Summary], str | None] | None:
     """For ``--newer-than-uploaded``: the latest processed build number of the app, read once
     per platform from the service. A failure to read it raises (exit 5 or 7), never passes."""
     if not getattr(args, "newer_than_uploaded", False):
         return None
-    from inspector.cli.upload import load_upload_config, target_from, transport_options
+    from inspector.cli.upload import target_from, transport_options, upload_settings
     from inspector.upload import transport
     from inspector.upload.errors import NetworkError
     from inspector.upload.response import uploaded_build_number
 
-    config = load_upload_config(args)
-    target = target_from(args, env, config)
-    options = transport_options(args, config)
+    section = upload_settings(config.upload, source=f"config {config.path} [upload]")
+    target = target_from(args, env, section)
+    options = transport_options(args, section)
     cache: dict[str | None, str | None] = {}
 
     def lookup(summary: Summary) -> str | None:
@@ -172,7 +172,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
     env = os.environ if env is None else env
     now = parse_now(args.now)
     config = _settings(args, env)
-    uploaded = uploaded_lookup(args, env)
+    uploaded = uploaded_lookup(args, env, config)
     verdicts: list[FileVerdict] = []
     sections: list[str | None] = []
     for name in args.files:
