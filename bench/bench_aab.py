@@ -32,6 +32,7 @@ from common import (  # noqa: E402
     parse_time,
     print_table,
     startup_floor,
+    user_python,
 )
 
 WORK = Path("/tmp/inspector-bench")
@@ -75,7 +76,7 @@ def main() -> None:
     print(f"built {aab} ({aab.stat().st_size / 1e9:.2f} GB) in {time.perf_counter() - t0:.0f} s")
     cases = [
         startup_floor(),
-        ("python -c 'import inspector.cli'", [sys.executable, "-c", "import inspector.cli"]),
+        ("python -c 'import inspector.cli'", [user_python(), "-c", "import inspector.cli"]),
         # What the protobuf runtime alone would add, had the decoder used it.
         ("python -c 'import google.protobuf.message_factory'",
          [sys.executable, "-c", "import google.protobuf.message_factory"]),

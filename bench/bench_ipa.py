@@ -30,6 +30,7 @@ from common import (  # noqa: E402
     peer_cases,
     print_table,
     startup_floor,
+    user_python,
 )
 
 WORK = Path("/tmp/inspector-bench")
@@ -59,7 +60,7 @@ def build(size_mb: int) -> Path:
 def import_cost(path: Path) -> str:
     """The slowest cumulative imports of one `inspect --json --no-hash` run (python -X importtime)."""
     done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "inspector", "inspect", "--json", "--no-hash",
+        [user_python(), "-X", "importtime", "-m", "inspector", "inspect", "--json", "--no-hash",
          str(path)], capture_output=True, text=True, check=True)
     rows = []
     for line in done.stderr.splitlines():
@@ -83,7 +84,7 @@ def main() -> None:
     print(f"built {ipa} ({ipa.stat().st_size / 1e9:.2f} GB) in {time.perf_counter() - t0:.0f} s")
     cases = [
         startup_floor(),
-        ("python -c 'import inspector.cli' (imports)", [sys.executable, "-c", "import inspector.cli"]),
+        ("python -c 'import inspector.cli' (imports)", [user_python(), "-c", "import inspector.cli"]),
         *inspector_cases(ipa),
         *peer_cases(ipa),
     ]

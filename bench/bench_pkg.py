@@ -26,7 +26,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import like_an_installed_package, measure, row
+from common import like_an_installed_package, measure, row, user_python
 
 WORK = Path("/tmp/inspector-bench-pkg")
 APP = "./Applications/Bench.app"
@@ -115,7 +115,7 @@ def main() -> int:
             print(f"building {path} ({args.size_mb} MiB payload)...", file=sys.stderr)
             build(name, size, first)
         paths[name] = path
-    cmd = [sys.executable, "-m", "inspector", "inspect"]
+    cmd = [user_python(), "-m", "inspector", "inspect"]
     print(f"payload: {args.size_mb} MiB of hex text (urandom), gzip -1 -> "
           f"{paths['last'].stat().st_size / (1 << 20):.0f} MiB pkg")
     print("| case | median wall | peak RSS |")

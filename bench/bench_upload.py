@@ -29,7 +29,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
-from common import like_an_installed_package  # noqa: E402
+from common import like_an_installed_package, user_python  # noqa: E402
 
 from tests.applivery_server import ApplivServer, iter_chunks  # noqa: E402
 
@@ -70,7 +70,7 @@ def main() -> int:
                 f.write(chunk)
         with ApplivServer(app_token=TOKEN, lifetime=3600, hash_files=False) as server:
             url = f"{server.url}/v1/integrations/builds"
-            inspector_cmd = [sys.executable, "-m", "inspector", "upload", str(build), "--no-check",
+            inspector_cmd = [user_python(), "-m", "inspector", "upload", str(build), "--no-check",
                              "--no-progress", "--no-git", "--no-deployer", "--retries", "0",
                              "--token", TOKEN, "--upload-url", server.url, "--build-platform", "switch",
                              "--package-name", "com.example.bench", "--package-version", "1.0"]

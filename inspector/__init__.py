@@ -1,7 +1,7 @@
 """inspector: look inside APK, AAB, IPA and PKG builds before they are uploaded.
 
 ``import inspector`` stays light: the record classes, the summary and the JSON writer are loaded
-on first use (they bring asn1crypto), so a caller that only needs the errors pays nothing.
+on first use, so a caller that only needs the errors pays nothing.
 """
 
 from __future__ import annotations

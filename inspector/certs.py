@@ -1,4 +1,4 @@
-"""X.509 facts shared by every format: one frozen record per certificate, read with asn1crypto."""
+"""X.509 facts shared by every format: one frozen record per certificate, read with our DER reader."""
 
 from __future__ import annotations
 
@@ -6,26 +6,19 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from asn1crypto import cms, x509
-
+from inspector.containers import cms, der
+from inspector.containers.der import Node
 from inspector.errors import ArtifactError
 from inspector.records.base import days_left, expired
 
 __all__ = [
-    "ASN1_ERRORS",
     "Certificate",
     "certificate_from_der",
     "certificates_from_pkcs7",
-    "signed_data_from_der",
+    "signer_certificate",
 ]
 
 _ANDROID_DEBUG_SUBJECT = "CN=Android Debug"
-# asn1crypto computes bit_size from curve primes it does not have for the Edwards curves (it
-# raises UnboundLocalError): their sizes are fixed (RFC 8032).
-_FIXED_KEY_BITS = {"ed25519": 256, "ed448": 456, "x25519": 256, "x448": 448}
-# What asn1crypto raises on malformed input, its own bugs on odd input (NameError) included.
-ASN1_ERRORS = (ValueError, TypeError, KeyError, AttributeError, OverflowError, IndexError,
-                NameError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,48 +65,124 @@ class Certificate:
         return extras
 
 
-def _first(name: x509.Name, field: str) -> str | None:
-    for rdn in name.chosen:
-        for atv in rdn:
-            if atv["type"].native == field:
-                value = atv["value"].native
-                return value if isinstance(value, str) else str(value)
-    return None
+# Attribute types by OID: the short names of RFC 4514 and X.520 where the report has always used
+# them, and the long names for the rest (the names inspector/1 has always printed); any other
+# type prints as its dotted OID, as RFC 4514 says.
+_NAME_TYPES = {
+    "2.5.4.3": "CN",
+    "2.5.4.4": "SN",
+    "2.5.4.5": "SERIALNUMBER",
+    "2.5.4.6": "C",
+    "2.5.4.7": "L",
+    "2.5.4.8": "ST",
+    "2.5.4.9": "STREET",
+    "2.5.4.10": "O",
+    "2.5.4.11": "OU",
+    "2.5.4.12": "T",
+    "2.5.4.15": "business_category",
+    "2.5.4.17": "postal_code",
+    "2.5.4.20": "telephone_number",
+    "2.5.4.41": "name",
+    "2.5.4.42": "GN",
+    "2.5.4.43": "initials",
+    "2.5.4.44": "generation_qualifier",
+    "2.5.4.45": "unique_identifier",
+    "2.5.4.46": "dn_qualifier",
+    "2.5.4.65": "pseudonym",
+    "2.5.4.97": "organization_identifier",
+    "1.2.840.113549.1.9.1": "EMAILADDRESS",
+    "1.3.6.1.4.1.311.60.2.1.1": "incorporation_locality",
+    "1.3.6.1.4.1.311.60.2.1.2": "incorporation_state_or_province",
+    "1.3.6.1.4.1.311.60.2.1.3": "incorporation_country",
+    "0.9.2342.19200300.100.1.1": "UID",
+    "0.9.2342.19200300.100.1.25": "DC",
+    "0.2.262.1.10.7.20": "name_distinguisher",
+}
+_COMMON_NAME, _ORGANIZATIONAL_UNIT = "2.5.4.3", "2.5.4.11"
 
+_KEY_ALGORITHMS = {
+    "1.2.840.113549.1.1.1": "RSA",
+    "1.2.840.113549.1.1.7": "RSAES_OAEP",
+    "1.2.840.113549.1.1.10": "RSASSA_PSS",
+    "1.2.840.10040.4.1": "DSA",
+    "1.2.840.10045.2.1": "EC",
+    "1.2.840.10046.2.1": "DH",
+    "1.3.101.110": "X25519",
+    "1.3.101.111": "X448",
+    "1.3.101.112": "ED25519",
+    "1.3.101.113": "ED448",
+}
+# Edwards and Montgomery keys have fixed sizes (RFC 7748, RFC 8032).
+_FIXED_KEY_BITS = {"ED25519": 256, "ED448": 456, "X25519": 256, "X448": 448}
 
-def _rfc4514(name: x509.Name) -> str:
-    # asn1crypto's human_friendly is most-significant first; RFC 4514 wants the reverse.
-    parts = []
-    for rdn in reversed(name.chosen):
-        parts.append(
-            "+".join(
-                f"{_short_type(atv['type'])}={_escape(str(atv['value'].native))}" for atv in rdn
-            )
-        )
-    return ", ".join(parts)
-
-
-_SHORT = {
-    "common_name": "CN",
-    "country_name": "C",
-    "locality_name": "L",
-    "state_or_province_name": "ST",
-    "organization_name": "O",
-    "organizational_unit_name": "OU",
-    "email_address": "EMAILADDRESS",
-    "user_id": "UID",
-    "domain_component": "DC",
-    "serial_number": "SERIALNUMBER",
-    "street_address": "STREET",
-    "title": "T",
-    "given_name": "GN",
-    "surname": "SN",
+_SIGNATURE_ALGORITHMS = {
+    "1.3.14.3.2.3": "md5_rsa",
+    "1.3.14.3.2.29": "sha1_rsa",
+    "1.3.14.7.2.3.1": "md2_rsa",
+    "1.2.840.113549.1.1.2": "md2_rsa",
+    "1.2.840.113549.1.1.4": "md5_rsa",
+    "1.2.840.113549.1.1.5": "sha1_rsa",
+    "1.2.840.113549.1.1.14": "sha224_rsa",
+    "1.2.840.113549.1.1.11": "sha256_rsa",
+    "1.2.840.113549.1.1.12": "sha384_rsa",
+    "1.2.840.113549.1.1.13": "sha512_rsa",
+    "1.2.840.113549.1.1.10": "rsassa_pss",
+    "1.2.840.10040.4.3": "sha1_dsa",
+    "1.3.14.3.2.13": "sha1_dsa",
+    "1.3.14.3.2.27": "sha1_dsa",
+    "2.16.840.1.101.3.4.3.1": "sha224_dsa",
+    "2.16.840.1.101.3.4.3.2": "sha256_dsa",
+    "1.2.840.10045.4.1": "sha1_ecdsa",
+    "1.2.840.10045.4.3.1": "sha224_ecdsa",
+    "1.2.840.10045.4.3.2": "sha256_ecdsa",
+    "1.2.840.10045.4.3.3": "sha384_ecdsa",
+    "1.2.840.10045.4.3.4": "sha512_ecdsa",
+    "2.16.840.1.101.3.4.3.9": "sha3_224_ecdsa",
+    "2.16.840.1.101.3.4.3.10": "sha3_256_ecdsa",
+    "2.16.840.1.101.3.4.3.11": "sha3_384_ecdsa",
+    "2.16.840.1.101.3.4.3.12": "sha3_512_ecdsa",
+    "1.2.840.113549.1.1.1": "rsassa_pkcs1v15",
+    "1.2.840.10040.4.1": "dsa",
+    "1.2.840.10045.4": "ecdsa",
+    "1.3.101.112": "ed25519",
+    "1.3.101.113": "ed448",
 }
 
 
-def _short_type(oid: object) -> str:
-    native = oid.native  # type: ignore[attr-defined]
-    return _SHORT.get(native, native)
+def _attributes(name: Node) -> list[list[tuple[str, str]]]:
+    """The RDNs of a Name, most significant first, each a list of (type OID, value text)."""
+    rdns = []
+    for rdn in name.expect(der.SEQUENCE, "a Name (SEQUENCE)").children():
+        atvs = []
+        for atv in rdn.expect(der.SET, "a relative distinguished name (SET)").children():
+            parts = atv.expect(der.SEQUENCE, "an attribute (SEQUENCE)").children()
+            if len(parts) != 2:
+                raise ArtifactError(f"ASN.1: attribute at offset {atv.start} is not a type and a value")
+            atvs.append((der.decode_oid(parts[0]), _value_text(parts[1])))
+        rdns.append(atvs)
+    return rdns
+
+
+def _value_text(node: Node) -> str:
+    if node.cls == der.UNIVERSAL and node.tag == der.INTEGER:
+        return str(der.decode_integer(node))
+    try:
+        return der.decode_string(node)
+    except ArtifactError:
+        # RFC 4514: a value of a type with no string form is '#' and the hex of its encoding.
+        return "#" + node.encoded.hex()
+
+
+def _first(rdns: list[list[tuple[str, str]]], oid: str) -> str | None:
+    return next((value for rdn in rdns for kind, value in rdn if kind == oid), None)
+
+
+def _rfc4514(rdns: list[list[tuple[str, str]]]) -> str:
+    # RFC 4514 writes the most specific RDN first: the reverse of the encoded order.
+    return ", ".join(
+        "+".join(f"{_NAME_TYPES.get(kind, kind)}={_escape(value)}" for kind, value in rdn)
+        for rdn in reversed(rdns)
+    )
 
 
 def _escape(value: str) -> str:
@@ -126,75 +195,96 @@ def _escape(value: str) -> str:
     return "".join(out)
 
 
-def certificate_from_der(der: bytes) -> Certificate:
+def _key(info: Node) -> tuple[str, int | None]:
+    """The key algorithm's name and the key's size in bits (None when it cannot be told)."""
+    parts = info.expect(der.SEQUENCE, "a SubjectPublicKeyInfo (SEQUENCE)").children()
+    if len(parts) != 2:
+        raise ArtifactError("ASN.1: SubjectPublicKeyInfo is not an algorithm and a key")
+    algorithm_parts = parts[0].expect(der.SEQUENCE, "an AlgorithmIdentifier").children()
+    if not algorithm_parts:
+        raise ArtifactError("ASN.1: empty AlgorithmIdentifier")
+    oid = der.decode_oid(algorithm_parts[0])
+    name = _KEY_ALGORITHMS.get(oid, oid)
+    bits = parts[1].expect(der.BIT_STRING, "the public key (BIT STRING)").content[1:]
+    try:
+        if name in ("RSA", "RSASSA_PSS", "RSAES_OAEP"):
+            modulus = der.decode_integer(der.read(bits).children()[0])
+            return name, _whole_bytes(modulus.bit_length())
+        if name == "DSA":
+            prime = der.decode_integer(algorithm_parts[1].children()[0])
+            return name, _whole_bytes(prime.bit_length())
+        if name == "EC":
+            # An uncompressed point: 0x04, then x and y of the field size each.
+            return name, (len(bits) - 1) // 2 * 8 if bits[:1] == b"\x04" else None
+    except (ArtifactError, IndexError):
+        return name, None
+    return name, _FIXED_KEY_BITS.get(name)
+
+
+def _whole_bytes(bit_length: int) -> int:
+    return (bit_length + 7) // 8 * 8
+
+
+def certificate_from_der(data: bytes) -> Certificate:
     """Read one DER certificate; raise ArtifactError if it is not one."""
     try:
-        cert = x509.Certificate.load(der, strict=True)
-        tbs = cert["tbs_certificate"]
-        subject = tbs["subject"]
-        issuer = tbs["issuer"]
-        public_key = cert.public_key
-        algorithm = public_key.algorithm
-        key_size: int | None = _FIXED_KEY_BITS.get(str(algorithm))
-        if key_size is None:
-            try:
-                key_size = public_key.bit_size
-            except ASN1_ERRORS:
-                key_size = None
-        validity = tbs["validity"]
-        return Certificate(
-            subject=_rfc4514(subject),
-            issuer=_rfc4514(issuer),
-            common_name=_first(subject, "common_name"),
-            organizational_unit=_first(subject, "organizational_unit_name"),
-            serial=format(tbs["serial_number"].native, "x"),
-            sha256=hashlib.sha256(der).hexdigest(),
-            sha1=hashlib.sha1(der).hexdigest(),
-            not_before=validity["not_before"].native,
-            not_after=validity["not_after"].native,
-            key_algorithm=algorithm.upper() if algorithm != "ec" else "EC",
-            key_size=key_size,
-            signature_algorithm=cert["signature_algorithm"]["algorithm"].native,
-            # Byte equality of the names: asn1crypto's self_signed normalises them with
-            # stringprep (~2 ms a certificate), which matters on the IPA path's budget.
-            self_signed=subject.dump() == issuer.dump(),
-        )
-    except ArtifactError:
-        raise
-    except ASN1_ERRORS as exc:
-        raise ArtifactError(f"not a readable X.509 certificate ({type(exc).__name__}: {exc})") from exc
-
-
-def signed_data_from_der(data: bytes) -> cms.SignedData:
-    """Load a CMS/PKCS#7 ContentInfo (DER or BER) and return its SignedData."""
-    try:
-        info = cms.ContentInfo.load(data)
-        if info["content_type"].native != "signed_data":
-            raise ArtifactError(f"CMS content is {info['content_type'].native}, not signed data")
-        signed = info["content"]
-        # Parse the outer structure now so that malformed input fails here; the parts are parsed
-        # when read (a full .native walk costs milliseconds per profile on the IPA path).
-        signed["version"].native  # noqa: B018
-        signed["encap_content_info"]["content_type"].native  # noqa: B018
-        return signed
-    except ArtifactError:
-        raise
-    except ASN1_ERRORS as exc:
-        raise ArtifactError(f"not a readable CMS/PKCS#7 structure ({exc})") from exc
+        cert = der.read(data).expect(der.SEQUENCE, "a certificate (SEQUENCE)").children()
+        if len(cert) != 3:
+            raise ArtifactError("ASN.1: a certificate is three values (to-be-signed, algorithm, "
+                                f"signature), not {len(cert)}")
+        tbs = cert[0].expect(der.SEQUENCE, "the to-be-signed certificate").children()
+        if tbs and tbs[0].is_(0, der.CONTEXT):
+            tbs = tbs[1:]
+        if len(tbs) < 6:
+            raise ArtifactError("ASN.1: the to-be-signed certificate is missing fields")
+        serial, _, issuer_node, validity, subject_node, key_info = tbs[:6]
+        times = validity.expect(der.SEQUENCE, "the validity (SEQUENCE)").children()
+        if len(times) != 2:
+            raise ArtifactError("ASN.1: the validity is not two times")
+        subject, issuer = _attributes(subject_node), _attributes(issuer_node)
+        key_algorithm, key_size = _key(key_info)
+        signature = cert[1].expect(der.SEQUENCE, "the signature algorithm").children()
+        if not signature:
+            raise ArtifactError("ASN.1: empty signature algorithm")
+        signature_oid = der.decode_oid(signature[0])
+        serial_number = der.decode_integer(serial)
+        not_before, not_after = der.decode_time(times[0]), der.decode_time(times[1])
+    except ArtifactError as exc:
+        raise ArtifactError(f"not a readable X.509 certificate ({exc.problem})") from exc
+    return Certificate(
+        subject=_rfc4514(subject),
+        issuer=_rfc4514(issuer),
+        common_name=_first(subject, _COMMON_NAME),
+        organizational_unit=_first(subject, _ORGANIZATIONAL_UNIT),
+        serial=format(serial_number, "x"),
+        sha256=hashlib.sha256(data).hexdigest(),
+        sha1=hashlib.sha1(data).hexdigest(),
+        not_before=not_before,
+        not_after=not_after,
+        key_algorithm=key_algorithm,
+        key_size=key_size,
+        signature_algorithm=_SIGNATURE_ALGORITHMS.get(signature_oid, signature_oid),
+        # Byte equality of the encoded names (RFC 5280 compares them after normalising; what
+        # certificate tools write compares equal either way).
+        self_signed=subject_node.encoded == issuer_node.encoded,
+    )
 
 
 def certificates_from_pkcs7(data: bytes) -> tuple[Certificate, ...]:
     """Every certificate carried by a PKCS#7 SignedData, signer's certificate first when known."""
-    signed = signed_data_from_der(data)
-    try:
-        certs = [c.chosen for c in signed["certificates"] if c.name == "certificate"]
-        signer_serials = []
-        for signer in signed["signer_infos"]:
-            sid = signer["sid"]
-            if sid.name == "issuer_and_serial_number":
-                signer_serials.append(sid.chosen["serial_number"].native)
-        certs.sort(key=lambda c: 0 if c.serial_number in signer_serials else 1)
-        ders = [c.dump() for c in certs]
-    except ASN1_ERRORS as exc:
-        raise ArtifactError(f"not a readable CMS/PKCS#7 structure ({exc})") from exc
-    return tuple(certificate_from_der(der) for der in ders)
+    signed = cms.signed_data(data)
+    certs = [certificate_from_der(c) for c in signed.certificates]
+    serials = {int(c.serial, 16) for c in certs} & set(signed.signer_serials)
+    certs.sort(key=lambda c: 0 if int(c.serial, 16) in serials else 1)
+    return tuple(certs)
+
+
+def signer_certificate(data: bytes) -> tuple[Certificate, bytes] | None:
+    """The certificate that signed a CMS blob (the first one when no signer names it), and its
+    DER; None when the blob carries no certificate."""
+    signed = cms.signed_data(data)
+    certs = [(certificate_from_der(c), c) for c in signed.certificates]
+    if not certs:
+        return None
+    serials = set(signed.signer_serials)
+    return next((pair for pair in certs if int(pair[0].serial, 16) in serials), certs[0])

@@ -31,6 +31,18 @@ def test_inspecting_an_apk_imports_nothing_from_androguard() -> None:
     assert not any(m.split(".")[0] in ("androguard", "loguru", "lxml") for m in mods)
 
 
+def test_no_format_imports_asn1crypto() -> None:
+    # asn1crypto is the test oracle of our DER, X.509 and CMS readers (test_der_oracle.py), not a
+    # runtime dependency: certificates and signatures of every format go through our own reader.
+    paths = [ROOT / "fixtures" / p for p in ("apk/signed-v1v2v3.apk", "aab/bundle-signed.aab",
+                                             "ios/rich.ipa", "ios/adhoc.mobileprovision",
+                                             "pkg/signed.pkg")]
+    mods = _modules_after("import inspector\n" + "".join(
+        f"inspector.inspect({str(p)!r}, digest=False)\n" for p in paths))
+    assert "inspector.containers.der" in mods and "inspector.containers.cms" in mods
+    assert not any(m.split(".")[0] == "asn1crypto" for m in mods)
+
+
 def test_inspect_command_and_upload_request_do_not_load_requests() -> None:
     apk = ROOT / "fixtures" / "apk" / "signed-v1v2v3.apk"
     mods = _modules_after("import inspector.upload, inspector.upload.deployer\n"

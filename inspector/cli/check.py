@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from inspector.checks import CheckResult
     from inspector.summary import Summary
 
-# The rules, the summary and the reports (and asn1crypto behind them) load when a check runs,
+# The rules, the summary and the reports load when a check runs,
 # not when ``inspector`` starts: ``inspector inspect x.ipa`` never pays for them.
 
 __all__ = ["EXIT_FAILED", "add_check_arguments", "add_parser", "gate", "platform_section", "run"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from inspector.certs import certificates_from_pkcs7
+from inspector import certs as x509
 from inspector.containers.zip import ZipArchive
 from inspector.errors import ArtifactError
 from inspector.records.android import Signer
@@ -34,7 +34,7 @@ def v1_signers(archive: ZipArchive) -> tuple[Signer, ...]:
             continue
         data = archive.read(name, limit=_BLOCK_LIMIT)
         try:
-            certs = certificates_from_pkcs7(data)
+            certs = x509.certificates_from_pkcs7(data)
         except ArtifactError as exc:
             raise exc.in_member(name) from exc.__cause__
         signers.append(Signer(scheme="v1", name=signer_name, certificates=certs))

@@ -10,7 +10,7 @@ import re
 import struct
 from typing import Any
 
-from inspector.certs import certificate_from_der
+from inspector import certs as x509
 from inspector.containers import axml
 from inspector.containers.apk_signing import MEMBER as BLOCK_MEMBER
 from inspector.containers.apk_signing import parse_signing_block, read_signing_block
@@ -159,8 +159,8 @@ def _signing(archive: ZipArchive, warnings: list[str]) -> Signing:
             warnings.append("has a source stamp (signed by the store that built it)")
         for s in block.signers:
             try:
-                certs = tuple(certificate_from_der(d) for d in s.certificates)
-                lineage = tuple(certificate_from_der(d) for d in s.lineage)
+                certs = tuple(x509.certificate_from_der(d) for d in s.certificates)
+                lineage = tuple(x509.certificate_from_der(d) for d in s.lineage)
             except ArtifactError as exc:
                 raise exc.in_member(f"{BLOCK_MEMBER} ({s.scheme})") from exc.__cause__
             signers.append(Signer(scheme=s.scheme, certificates=certs, min_sdk=s.min_sdk,

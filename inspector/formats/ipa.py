@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from inspector.certs import ASN1_ERRORS, Certificate, certificate_from_der, signed_data_from_der
+from inspector import certs as x509
+from inspector.certs import Certificate
 from inspector.containers import macho
 from inspector.containers.image import HEADER_BYTES, read_header
 from inspector.containers.plist import MAX_PLIST_BYTES, load_plist_dict
@@ -476,25 +477,15 @@ def _signer(signature: macho.CodeSignature, executable: str,
     if not signature.cms or signature.adhoc:
         return None, None
     try:
-        signed = signed_data_from_der(signature.cms)
-        serials = {s["sid"].chosen["serial_number"].native for s in signed["signer_infos"]
-                   if s["sid"].name == "issuer_and_serial_number"}
-        certs = [c.chosen for c in signed["certificates"] if c.name == "certificate"]
-        leaf = next((c for c in certs if c.serial_number in serials), certs[0] if certs else None)
-        if leaf is None:
-            notes.append(f"executable {executable} ({signature.arch}): CMS blob has no certificate")
-            return None, None
-        der = leaf.dump()
-        return certificate_from_der(der), der
+        found = x509.signer_certificate(signature.cms)
     except ArtifactError as exc:
         notes.append(f"executable {executable} ({signature.arch}): CMS blob unreadable "
                      f"({exc.problem})")
         return None, None
-    except ASN1_ERRORS as exc:
-        # signer infos are parsed lazily, here: a malformed one fails on access.
-        notes.append(f"executable {executable} ({signature.arch}): CMS blob unreadable "
-                     f"({type(exc).__name__}: {str(exc)[:120]})")
+    if found is None:
+        notes.append(f"executable {executable} ({signature.arch}): CMS blob has no certificate")
         return None, None
+    return found
 
 
 def _compare_entitlements(profile: ProvisioningProfile, signature: CodeSignature,

@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import Element
 
-from inspector.certs import Certificate, certificate_from_der, certificates_from_pkcs7
+from inspector import certs as x509
+from inspector.certs import Certificate
 from inspector.containers.cpio import CpioReader, payload_stream
 from inspector.containers.plist import MAX_PLIST_BYTES, load_plist_dict
 from inspector.containers.xar import XarArchive, XarMember, parse_xml
@@ -330,9 +331,9 @@ def _signature(xar: XarArchive, warnings: list[str]) -> PkgSignature:
         where = f"<{sig.element} style={sig.style!r}>"
         try:
             if sig.certificates:
-                certs = tuple(certificate_from_der(der) for der in sig.certificates)
+                certs = tuple(x509.certificate_from_der(der) for der in sig.certificates)
             elif sig.style.upper() == "CMS" and 0 < sig.size <= _MAX_SIGNATURE:
-                certs = certificates_from_pkcs7(xar.read_raw(sig.offset, sig.size))
+                certs = x509.certificates_from_pkcs7(xar.read_raw(sig.offset, sig.size))
             else:
                 certs = ()
         except ArtifactError as exc:

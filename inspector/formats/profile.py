@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from asn1crypto import cms
-
-from inspector.certs import ASN1_ERRORS, Certificate, certificate_from_der, signed_data_from_der
+from inspector import certs as x509
+from inspector.certs import Certificate
+from inspector.containers import cms
 from inspector.containers.plist import load_plist_dict
 from inspector.errors import ArtifactError
 from inspector.formats import Source
@@ -95,19 +95,8 @@ def signing_type(
     )
 
 
-def _encapsulated(data: bytes) -> cms.EncapsulatedContentInfo:
-    # Only the encapsulated plist is parsed: asn1crypto rejects some signer infos that openssl
-    # reads (the corpus's signed_plist.mobileprovision), and a profile's facts are all in the plist.
-    encap = signed_data_from_der(data)["encap_content_info"]
-    try:
-        encap["content"].native  # noqa: B018 - parse now so that damage fails here
-    except ASN1_ERRORS as exc:
-        raise ArtifactError(f"CMS content is unreadable ({_gist(str(exc))})") from exc
-    return encap
-
-
 def _gist(problem: str) -> str:
-    # asn1crypto's messages can quote kilobytes of the bad input: keep the gist.
+    # A reader's message can quote a lot of the bad input: keep the gist.
     return problem if len(problem) <= 120 else problem[:117] + "..."
 
 
@@ -117,15 +106,13 @@ def _unwrap(data: bytes) -> tuple[bytes, bool]:
     if not data:
         raise ArtifactError("profile is empty")
     if data[0] == 0x30:
-        encap = _encapsulated(data)
-        if encap["content_type"].native != "data":
-            raise ArtifactError(
-                f"CMS encapsulates {encap['content_type'].native}, not a plist (data)"
-            )
-        content = encap["content"].native
-        if content is None:
+        # Only the encapsulated plist is used: a profile's facts are all in it.
+        signed = cms.signed_data(data)
+        if signed.content_type_name != "data":
+            raise ArtifactError(f"CMS encapsulates {signed.content_type_name}, not a plist (data)")
+        if signed.content is None:
             raise ArtifactError("CMS signature is detached: the profile's plist is not inside it")
-        return bytes(content), False
+        return signed.content, False
     if head.startswith((b"bplist00", b"<?xml", b"<plist", b"<!DOCTYPE")):
         return data, True
     raise ArtifactError("neither a CMS-signed profile nor a plist")
@@ -256,7 +243,7 @@ def _certificates(plist: Mapping[str, Any], warnings: list[str]) -> tuple[Certif
             warnings.append(f"DeveloperCertificates[{i}] is a {type(der).__name__}, not data")
             continue
         try:
-            certs.append(certificate_from_der(der))
+            certs.append(x509.certificate_from_der(der))
         except ArtifactError as exc:
             warnings.append(f"DeveloperCertificates[{i}] skipped: {_gist(exc.problem)}")
     return tuple(certs)

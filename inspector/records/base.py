@@ -89,9 +89,6 @@ def jsonable(value: Any, now: datetime | None = None) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         # A plist <real> may hold nan or inf; JSON has no such numbers, so they become strings.
         return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
-    if type(value).__name__ == "extended_datetime":
-        # asn1crypto's stand-in for dates of year 0, which datetime cannot hold.
-        return _iso(value)
     if isinstance(value, Mapping):
         return {str(k): jsonable(v, now) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):

@@ -23,9 +23,12 @@ sys.path.insert(0, str(HERE.parents[1]))
 import atheris  # noqa: E402
 
 with atheris.instrument_imports(include=["inspector"]):
+    import inspector.certs
     import inspector.containers.aapt2_pb
     import inspector.containers.apk_signing
+    import inspector.containers.cms
     import inspector.containers.cpio
+    import inspector.containers.der
     import inspector.containers.image
     import inspector.containers.macho
     import inspector.containers.pbzx

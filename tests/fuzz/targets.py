@@ -105,6 +105,14 @@ def plist(data: bytes) -> None:
     json.dumps(jsonable(load_plist(data)), allow_nan=False)
 
 
+def cms(data: bytes) -> None:
+    from inspector import certs
+    from inspector.containers import cms
+
+    for der in cms.signed_data(data).certificates:
+        certs.certificate_from_der(der)
+
+
 def image(data: bytes) -> None:
     from inspector.containers.image import read_header
 
@@ -114,7 +122,7 @@ def image(data: bytes) -> None:
 
 # run.py's combined run picks a reader by the first byte, over the names sorted: adding a target
 # moves the others, so the kept crashes/all files get their first byte re-keyed (done when "image"
-# came: the one kept crash is plist's) and their name re-hashed.
+# came, and again when "cms" came) and their name re-hashed.
 TARGETS: dict[str, Callable[[bytes], None]] = {
     "zip": zip_access,
     "xar": xar,
@@ -125,6 +133,7 @@ TARGETS: dict[str, Callable[[bytes], None]] = {
     "aapt2_pb": aapt2_pb,
     "plist": plist,
     "image": image,
+    "cms": cms,
 }
 
 
@@ -176,6 +185,10 @@ SEEDS: dict[str, Callable[[], list[bytes]]] = {
     + [b"\x01" + m for m in _members(FIXTURES / "aab" / "minimal-ec-signed.aab", "base/resources.pb")],
     "plist": lambda: [(FIXTURES / "macho" / n).read_bytes() for n in ("Info.plist", "entitlements.plist")]
     + [(FIXTURES / "ios" / "bare-binary.mobileprovision").read_bytes()],
+    "cms": lambda: [m for name in ("signed-v1v2v3.apk", "ec-signer.apk")
+                    for m in _members(FIXTURES / "apk" / name, "META-INF/RELEASE.RSA",
+                                      "META-INF/EC-P256.EC")]
+    + [(FIXTURES / "ios" / n).read_bytes() for n in ("adhoc.mobileprovision", "adhoc-ber.mobileprovision")],
     "image": lambda: [p.read_bytes() for p in sorted((FIXTURES / "image").iterdir())
                       if p.suffix in (".png", ".webp", ".jpg")],
 }
