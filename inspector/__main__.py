@@ -1,7 +1,5 @@
 """``python -m inspector``: the same as the ``inspector`` console script."""
 
-import sys
+from inspector.cli import console
 
-from inspector.cli import main
-
-sys.exit(main())
+console()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from inspector import __version__
+from inspector import __version__, extract_icon, inspect
 from tests.conftest import FIXTURES, ROOT, run_cli
 from tests.tool_outputs import REFERENCE, parse_badging, read_icon_members, read_recorded
 
@@ -216,6 +217,26 @@ def test_python_dash_m_and_console_script_agree() -> None:
                           text=True, env=env, check=False)
     assert proc.returncode == 0
     assert proc.stdout.strip() == f"inspector {__version__}"
+
+
+def test_the_command_ends_with_its_whole_output_and_exit_code(tmp_path: Path) -> None:
+    # `python -m inspector` and the console script end through cli.console(), which freezes the
+    # collector before exit: the report must still be whole, files written whole, codes kept.
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    files = [str(APK)] * 40
+    proc = subprocess.run([sys.executable, "-m", "inspector", "inspect", "--json", "--no-hash",
+                           "--extract-icon", str(tmp_path), *files],
+                          capture_output=True, text=True, env=env, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert len(json.loads(proc.stdout)["results"]) == 40
+    icons = list(tmp_path.iterdir())
+    assert icons and all(i.read_bytes() == extract_icon(APK, inspect(APK, digest=False))[1]
+                         for i in icons)
+    bad = tmp_path / "not-a-build.apk"
+    bad.write_bytes(b"not a zip")
+    proc = subprocess.run([sys.executable, "-m", "inspector", "inspect", str(bad)],
+                          capture_output=True, text=True, env=env, check=False)
+    assert proc.returncode == 4 and "not-a-build.apk: unknown format" in proc.stderr
 
 
 def test_no_traceback_on_pipe_close() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -114,6 +113,8 @@ def _check_icon_directory(directory: Path) -> None:
             raise UsageError(f"--extract-icon: {directory} is not a directory")
         directory.mkdir(parents=True, exist_ok=True)
         # The one sure test of writability (permissions, ACLs, a read-only mount) is to write.
+        import tempfile  # only --extract-icon needs it: kept off every other run's start-up
+
         fd, probe = tempfile.mkstemp(prefix=".inspector-", dir=directory)
         os.close(fd)
         os.unlink(probe)

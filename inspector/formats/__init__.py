@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from inspector.containers.zip import ZipArchive
 from inspector.errors import UnsupportedFormatError
@@ -28,8 +27,7 @@ FORMATS: dict[str, tuple[str, str]] = {
 }
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     """What a parser gets: the path, the file's size (and digest later), and the open zip if any."""
 
     path: Path

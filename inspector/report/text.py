@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from inspector.records.base import days_left, expired
@@ -32,13 +31,15 @@ def printable(text: str) -> str:
     return _CONTROLS.sub(_escape_one, text)
 
 
-@dataclass
 class Block:
     """A titled group of ``key  value`` rows, with nested blocks below the rows."""
 
-    title: str
-    rows: list[tuple[str, str | Sequence[str]]] = field(default_factory=list)
-    children: list[Block] = field(default_factory=list)
+    __slots__ = ("children", "rows", "title")
+
+    def __init__(self, title: str) -> None:
+        self.title = title
+        self.rows: list[tuple[str, str | Sequence[str]]] = []
+        self.children: list[Block] = []
 
     def add(self, key: str, value: object) -> Block:
         """Add a row; None and empty values are skipped so that absent facts print nothing.
