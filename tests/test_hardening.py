@@ -13,6 +13,7 @@ import plistlib
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -247,9 +248,22 @@ def test_duplicate_plugins_sharing_one_big_member_stay_in_budget(tmp_path: Path)
 
 
 def test_duplicate_executables_are_read_once(tmp_path: Path) -> None:
-    record = _timed_inspect(hostile.duplicate_executables_ipa(tmp_path))
+    path = hostile.duplicate_executables_ipa(tmp_path)
+    record = _timed_inspect(path)
     assert not isinstance(record, ArtifactError)
-    assert record.app.code_signature is not None
+    # Python 3.11.8, 3.12.2 and later refuse entries that share their data (CVE-2024-0450): there
+    # the executable is a warning naming the overlap; before, it is read, once.
+    try:
+        with zipfile.ZipFile(path) as z:
+            z.read("Payload/H.app/X")
+        overlap_refused = False
+    except zipfile.BadZipFile as exc:
+        overlap_refused = "Overlapped entries" in str(exc)
+    if overlap_refused:
+        assert record.app.code_signature is None
+        assert any("Overlapped entries" in w for w in record.warnings)
+    else:
+        assert record.app.code_signature is not None
 
 
 def test_inflate_budget_is_per_artifact(tmp_path: Path, monkeypatch) -> None:
