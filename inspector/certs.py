@@ -112,6 +112,19 @@ _KEY_ALGORITHMS = {
     "1.3.101.112": "ED25519",
     "1.3.101.113": "ED448",
 }
+# Named curves by their order's size in bits, as openssl prints it (P-521 is 521 bits, though its
+# coordinates take 66 bytes).
+_CURVE_BITS = {
+    "1.2.840.10045.3.1.1": 192,  # P-192
+    "1.3.132.0.33": 224,  # P-224
+    "1.2.840.10045.3.1.7": 256,  # P-256
+    "1.3.132.0.34": 384,  # P-384
+    "1.3.132.0.35": 521,  # P-521
+    "1.3.132.0.10": 256,  # secp256k1
+    "1.3.36.3.3.2.8.1.1.7": 256,  # brainpoolP256r1
+    "1.3.36.3.3.2.8.1.1.11": 384,  # brainpoolP384r1
+    "1.3.36.3.3.2.8.1.1.13": 512,  # brainpoolP512r1
+}
 # Edwards and Montgomery keys have fixed sizes (RFC 7748, RFC 8032).
 _FIXED_KEY_BITS = {"ED25519": 256, "ED448": 456, "X25519": 256, "X448": 448}
 
@@ -214,7 +227,11 @@ def _key(info: Node) -> tuple[str, int | None]:
             prime = der.decode_integer(algorithm_parts[1].children()[0])
             return name, _whole_bytes(prime.bit_length())
         if name == "EC":
-            # An uncompressed point: 0x04, then x and y of the field size each.
+            curve = der.decode_oid(algorithm_parts[1]) if len(algorithm_parts) > 1 and \
+                algorithm_parts[1].is_(der.OID) else None
+            if curve in _CURVE_BITS:
+                return name, _CURVE_BITS[curve]
+            # Otherwise the point tells: 0x04, then x and y of the field's size in bytes each.
             return name, (len(bits) - 1) // 2 * 8 if bits[:1] == b"\x04" else None
     except (ArtifactError, IndexError):
         return name, None

@@ -212,13 +212,18 @@ CASES: dict[str, Callable[[Path], Path]] = {
 
 def certificate_der(algorithm: str = "ed25519", *, not_before_year: int = 2025) -> bytes:
     """A self-signed-looking X.509 certificate (the signature is not real: nothing verifies it)
-    with an Ed25519/Ed448 key, or one that became valid in ``not_before_year`` (0 allowed)."""
+    with an Ed25519, Ed448 or P-521 key, or one that became valid in ``not_before_year`` (0
+    allowed)."""
     from datetime import UTC, datetime
 
     from asn1crypto import keys, util, x509
 
     name = x509.Name.build({"common_name": f"Hostile {algorithm}"})
-    key = {"ed25519": b"\x01" * 32, "ed448": b"\x01" * 57}[algorithm]
+    key = {"ed25519": b"\x01" * 32, "ed448": b"\x01" * 57, "p521": b"\x04" + b"\x01" * 132}[algorithm]
+    key_algorithm: dict[str, object] = {"algorithm": algorithm}
+    if algorithm == "p521":
+        key_algorithm = {"algorithm": "ec", "parameters": ("named", "secp521r1")}
+        algorithm = "sha512_ecdsa"
     start = (util.extended_datetime(0, 1, 1, tzinfo=UTC) if not_before_year == 0
              else datetime(not_before_year, 1, 1, tzinfo=UTC))
     tbs = x509.TbsCertificate({
@@ -226,7 +231,7 @@ def certificate_der(algorithm: str = "ed25519", *, not_before_year: int = 2025) 
         "issuer": name, "subject": name,
         "validity": {"not_before": x509.Time({"general_time": start}),
                      "not_after": x509.Time({"general_time": datetime(2040, 1, 1, tzinfo=UTC)})},
-        "subject_public_key_info": keys.PublicKeyInfo({"algorithm": {"algorithm": algorithm},
+        "subject_public_key_info": keys.PublicKeyInfo({"algorithm": key_algorithm,
                                                        "public_key": key}),
     })
     return x509.Certificate({"tbs_certificate": tbs, "signature_algorithm": {"algorithm": algorithm},

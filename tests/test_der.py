@@ -143,6 +143,13 @@ def test_edwards_certificate_and_escaped_names() -> None:
     assert cert.not_after - cert.not_before > timedelta(days=5000)
 
 
+def test_a_p521_key_is_521_bits() -> None:
+    # The curve names the size, as openssl prints it; asn1crypto, which counts the point's
+    # bytes, says 528.
+    cert = certificate_from_der(hostile.certificate_der("p521"))
+    assert (cert.key_algorithm, cert.key_size, cert.signature_algorithm) == ("EC", 521, "sha512_ecdsa")
+
+
 @pytest.mark.parametrize("cut", [0, 1, 10, 200, -1])
 def test_a_cut_certificate_is_one_clear_error(cut: int) -> None:
     data = hostile.certificate_der("ed25519")
