@@ -177,7 +177,7 @@ def _attributes(name: Node) -> list[list[tuple[str, str]]]:
 
 
 def _value_text(node: Node) -> str:
-    if node.cls == der.UNIVERSAL and node.tag == der.INTEGER:
+    if node.is_(der.INTEGER):
         return str(der.decode_integer(node))
     try:
         return der.decode_string(node)
@@ -227,10 +227,11 @@ def _key(info: Node) -> tuple[str, int | None]:
             prime = der.decode_integer(algorithm_parts[1].children()[0])
             return name, _whole_bytes(prime.bit_length())
         if name == "EC":
-            curve = der.decode_oid(algorithm_parts[1]) if len(algorithm_parts) > 1 and \
-                algorithm_parts[1].is_(der.OID) else None
-            if curve in _CURVE_BITS:
-                return name, _CURVE_BITS[curve]
+            parameters = algorithm_parts[1] if len(algorithm_parts) > 1 else None
+            if parameters is not None and parameters.is_(der.OID):
+                curve = der.decode_oid(parameters)
+                if curve in _CURVE_BITS:
+                    return name, _CURVE_BITS[curve]
             # Otherwise the point tells: 0x04, then x and y of the field's size in bytes each.
             return name, (len(bits) - 1) // 2 * 8 if bits[:1] == b"\x04" else None
     except (ArtifactError, IndexError):
@@ -287,21 +288,22 @@ def certificate_from_der(data: bytes) -> Certificate:
     )
 
 
+def _signer_first(data: bytes) -> list[tuple[Certificate, bytes]]:
+    """Every certificate of a CMS SignedData with its DER, in the blob's order except that the
+    certificates its signer infos name come first."""
+    signed = cms.signed_data(data)
+    signers = {format(serial, "x") for serial in signed.signer_serials}
+    pairs = [(certificate_from_der(der_bytes), der_bytes) for der_bytes in signed.certificates]
+    pairs.sort(key=lambda pair: pair[0].serial not in signers)
+    return pairs
+
+
 def certificates_from_pkcs7(data: bytes) -> tuple[Certificate, ...]:
     """Every certificate carried by a PKCS#7 SignedData, signer's certificate first when known."""
-    signed = cms.signed_data(data)
-    certs = [certificate_from_der(c) for c in signed.certificates]
-    serials = {int(c.serial, 16) for c in certs} & set(signed.signer_serials)
-    certs.sort(key=lambda c: 0 if int(c.serial, 16) in serials else 1)
-    return tuple(certs)
+    return tuple(cert for cert, _ in _signer_first(data))
 
 
 def signer_certificate(data: bytes) -> tuple[Certificate, bytes] | None:
     """The certificate that signed a CMS blob (the first one when no signer names it), and its
     DER; None when the blob carries no certificate."""
-    signed = cms.signed_data(data)
-    certs = [(certificate_from_der(c), c) for c in signed.certificates]
-    if not certs:
-        return None
-    serials = set(signed.signer_serials)
-    return next((pair for pair in certs if int(pair[0].serial, 16) in serials), certs[0])
+    return next(iter(_signer_first(data)), None)

@@ -40,6 +40,8 @@ UTF8_STRING, SEQUENCE, SET = 12, 16, 17
 NUMERIC_STRING, PRINTABLE_STRING, TELETEX_STRING, IA5_STRING = 18, 19, 20, 22
 UTC_TIME, GENERALIZED_TIME, VISIBLE_STRING, UNIVERSAL_STRING, BMP_STRING = 23, 24, 26, 28, 30
 
+_YEAR_DIGITS = {UTC_TIME: 2, GENERALIZED_TIME: 4}
+
 #: Nesting of one structure: a certificate is about eight levels deep, a CMS blob about twelve.
 MAX_DEPTH = 64
 
@@ -107,7 +109,7 @@ class Node:
 
     def expect(self, tag: int, what: str, cls: int = UNIVERSAL) -> Node:
         """This node, if it has the tag ``what`` names; an ArtifactError otherwise."""
-        if self.tag != tag or self.cls != cls:
+        if not self.is_(tag, cls):
             raise ArtifactError(f"ASN.1: expected {what} at offset {self.start}, found class "
                                 f"{self.cls} tag {self.tag}")
         return self
@@ -210,12 +212,10 @@ def decode_time(node: Node) -> datetime:
     UTCTime's two-digit year is 1950-2049 (RFC 5280). A year Python cannot hold (0000) reads as
     0001-01-01, the earliest datetime; a local time (no zone) is taken as UTC.
     """
-    if node.cls == UNIVERSAL and node.tag == UTC_TIME:
-        text, year_digits = node.content, 2
-    elif node.cls == UNIVERSAL and node.tag == GENERALIZED_TIME:
-        text, year_digits = node.content, 4
-    else:
+    year_digits = _YEAR_DIGITS.get(node.tag) if node.cls == UNIVERSAL else None
+    if year_digits is None:
         raise ArtifactError(f"ASN.1: expected a time at offset {node.start}, found tag {node.tag}")
+    text = node.content
     try:
         return _time(text.decode("ascii"), year_digits)
     except (ValueError, UnicodeDecodeError, OverflowError) as exc:
