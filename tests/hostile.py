@@ -238,7 +238,8 @@ def certificate_der(algorithm: str = "ed25519", *, not_before_year: int = 2025) 
                              "signature_value": b"\0" * 64}).dump()
 
 
-def _der(tag: int, content: bytes) -> bytes:
+def tlv(tag: int, content: bytes) -> bytes:
+    """One DER tag-length-value with a definite length (short or long form)."""
     n = len(content)
     length = bytes([n]) if n < 128 else bytes([0x80 | ((n.bit_length() + 7) // 8)]) + n.to_bytes(
         (n.bit_length() + 7) // 8, "big")
@@ -250,9 +251,9 @@ def cms_with_bad_signer_info() -> bytes:
     signer infos lazily, so the damage shows only when they are read."""
     signed_data_oid = bytes.fromhex("06092a864886f70d010702")
     data_oid = bytes.fromhex("06092a864886f70d010701")
-    signed = _der(0x30, _der(0x02, b"\x01") + _der(0x31, b"") + _der(0x30, data_oid)
-                  + _der(0x31, _der(0x30, _der(0x04, b"junk"))))
-    return _der(0x30, signed_data_oid + _der(0xA0, signed))
+    signed = tlv(0x30, tlv(0x02, b"\x01") + tlv(0x31, b"") + tlv(0x30, data_oid)
+                  + tlv(0x31, tlv(0x30, tlv(0x04, b"junk"))))
+    return tlv(0x30, signed_data_oid + tlv(0xA0, signed))
 
 
 def fat_macho(path: Path, slices: int = 64, signature: int = 8 << 20, cms: bool = False) -> Path:

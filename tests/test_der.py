@@ -13,14 +13,7 @@ from inspector.containers import cms, der
 from inspector.errors import ArtifactError
 from tests import hostile
 from tests.conftest import FIXTURES
-
-
-def tlv(tag: int, content: bytes) -> bytes:
-    n = len(content)
-    if n < 128:
-        return bytes([tag, n]) + content
-    size = (n.bit_length() + 7) // 8
-    return bytes([tag, 0x80 | size]) + n.to_bytes(size, "big") + content
+from tests.hostile import tlv
 
 
 def test_definite_lengths_short_and_long() -> None:
