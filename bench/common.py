@@ -22,7 +22,7 @@ def like_an_installed_package(root: str | os.PathLike[str]) -> None:
     run, so the bench measures the checkout as it is; pip compiles its bytecode, as for a user.
     """
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-    python = os.path.join(USER_VENV, "bin", "python")
+    python = user_python()
     if not os.path.exists(python):
         subprocess.run([sys.executable, "-m", "venv", USER_VENV], check=True)
     subprocess.run([python, "-m", "pip", "install", "-q", "--force-reinstall", "--no-deps",
