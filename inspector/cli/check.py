@@ -38,6 +38,8 @@ def add_check_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the moment expiry is measured from (ISO 8601, default: the clock)")
     parser.add_argument("--explain", action="store_true",
                         help="print every setting's value and where it came from (stderr)")
+    parser.add_argument("--no-verify", action="store_true",
+                        help="do not verify signatures, digests and seals (the report says so)")
     parser.add_argument("--newer-than-uploaded", action="store_true",
                         help="fail unless the build number is greater than the app's latest "
                              "processed upload's (reads the service: needs a token, see upload)")
@@ -178,7 +180,8 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
     for name in args.files:
         # Whatever goes wrong with one file (a bug included) is that file's verdict.
         outcome = for_one_file(name, lambda name=name: evaluate(
-            inspect(Path(name), digest=False), args, env, config, now, uploaded))
+            inspect(Path(name), digest=False, verify=not args.no_verify), args, env, config, now,
+            uploaded))
         if isinstance(outcome, InspectorError):
             verdicts.append(FileVerdict(name, error=outcome, exit_code=exit_code_for(outcome)))
             continue
