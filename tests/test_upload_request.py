@@ -206,8 +206,11 @@ def test_base_urls() -> None:
     assert base_urls() == ("https://upload.applivery.io", "https://api.applivery.io")
     assert base_urls("acme") == ("https://upload.acme.applivery.io", "https://api.acme.applivery.io")
     assert base_urls("apps.acme.com") == ("https://upload.apps.acme.com", "https://api.apps.acme.com")
-    assert base_urls("acme", upload_url="http://127.0.0.1:9/") == ("http://127.0.0.1:9",
-                                                                   "https://api.acme.applivery.io")
+    assert base_urls("acme", upload_url="http://127.0.0.1:9/", allow_http=True) == (
+        "http://127.0.0.1:9", "https://api.acme.applivery.io")
+    for url in ("http://127.0.0.1:9", "HTTP://upload.example.com"):
+        with pytest.raises(UsageError, match="unencrypted"):
+            base_urls(upload_url=url)
     with pytest.raises(UsageError):
         base_urls("acme/evil")
     with pytest.raises(UsageError):

@@ -8,6 +8,7 @@ from typing import Any
 
 from inspector.cli.upload import (
     add_target_arguments,
+    announce_destination,
     json_errors,
     load_upload_config,
     target_from,
@@ -53,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--limit and --page must be >= 1")
     config = load_upload_config(args)
     target = target_from(args, dict(os.environ), config)
+    announce_destination(target, upload=False)
     builds = transport.list_builds(target, version_name=args.version_name, status=args.status, os=args.os,
                                    page=args.page, limit=args.limit, **transport_options(args, config))
     rows = [{**b.to_json(), "created": b.raw.get("createdAt")} for b in builds]

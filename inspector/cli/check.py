@@ -110,13 +110,14 @@ def uploaded_lookup(args: argparse.Namespace, env: Mapping[str, str], config: Co
     per platform from the service. A failure to read it raises (exit 5 or 7), never passes."""
     if not getattr(args, "newer_than_uploaded", False):
         return None
-    from inspector.cli.upload import target_from, transport_options, upload_settings
+    from inspector.cli.upload import announce_destination, target_from, transport_options, upload_settings
     from inspector.upload import transport
     from inspector.upload.errors import NetworkError
     from inspector.upload.response import uploaded_build_number
 
-    section = upload_settings(config.upload, source=f"config {config.path} [upload]")
+    section = upload_settings(config.upload, source=f"config {config.path} [upload]", path=config.path)
     target = target_from(args, env, section)
+    announce_destination(target, upload=False)
     options = transport_options(args, section)
     cache: dict[str | None, str | None] = {}
 
