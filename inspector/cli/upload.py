@@ -371,7 +371,8 @@ def _check(args: argparse.Namespace, path: Path, record: Any, env: Mapping[str, 
         print("inspector: --no-check: the build was not checked before upload", file=sys.stderr)
         return 0
     if record is None:
-        print(f"inspector: {path.name}: not a format inspector reads; nothing to check", file=sys.stderr)
+        print(f"inspector: {escape.text(path.name)}: not a format inspector reads; nothing to check",
+              file=sys.stderr)
         return 0
     return int(check_cmd.gate(args, path, record, env))
 
@@ -380,15 +381,18 @@ def _github_output(env: Mapping[str, str], build: Build) -> None:
     target = env.get("GITHUB_OUTPUT")
     if not target or not env.get("GITHUB_ACTIONS"):
         return
+    # A value from the service never adds a key: escape.github_output uses the heredoc form,
+    # with a delimiter the value does not hold, for anything but one plain line.
     with open(target, "a", encoding="utf-8") as handle:
-        handle.write(f"build_id={build.id}\nbuild_status={build.status}\n")
+        handle.write(escape.github_output("build_id", build.id)
+                     + escape.github_output("build_status", build.status))
 
 
 def print_build(build: Build, as_json: bool, verb: str = "uploaded") -> None:
     if as_json:
         print(dump_json(build.to_json()))
     else:
-        print(f"{verb} build {build.id}: {build.status}".lstrip())
+        print(escape.line(f"{verb} build {escape.text(build.id)}: {escape.text(build.status)}".lstrip()))
 
 
 def wait_options(args: argparse.Namespace, config: Mapping[str, Any]) -> dict[str, float]:
@@ -400,7 +404,7 @@ def wait_options(args: argparse.Namespace, config: Mapping[str, Any]) -> dict[st
 
 
 def _on_status(build: Build) -> None:
-    print(f"inspector: build {build.id}: {build.status}", file=sys.stderr)
+    print(f"inspector: build {escape.text(build.id)}: {escape.text(build.status)}", file=sys.stderr)
 
 
 def json_errors(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
@@ -455,7 +459,8 @@ def run(args: argparse.Namespace) -> int:
         announce_destination(target, upload=False)
         problem = transport.newer_than_uploaded_problem(summary, target, **options)
         if problem:
-            print(f"inspector: --newer-than-uploaded: {problem}; nothing was uploaded", file=sys.stderr)
+            print(f"inspector: --newer-than-uploaded: {escape.text(problem)}; nothing was uploaded",
+                  file=sys.stderr)
             return check_cmd.EXIT_FAILED
     if args.dry_run == "curl":
         print(request.to_curl())
@@ -468,7 +473,7 @@ def run(args: argparse.Namespace) -> int:
     progress = transport.ProgressBar(sys.stderr) if show else None
 
     def on_retry(n: int, delay: float, exc: UploadError) -> None:
-        print(f"inspector: try {n} failed ({exc}); retrying in {delay:g} s", file=sys.stderr)
+        print(f"inspector: try {n} failed ({escape.text(exc)}); retrying in {delay:g} s", file=sys.stderr)
 
     build = transport.send(request, progress=progress, on_retry=on_retry, **options)
     _github_output(env, build)
@@ -489,7 +494,6 @@ def report_unfinished(exc: ProcessingError | WaitTimeoutError, env: Mapping[str,
     """A build that ended in ``error`` or is still processing: its JSON (with ``--json``) and
     ``$GITHUB_OUTPUT`` first, then the error line and, for ``error``, the last processLogs lines."""
     from inspector.cli import error_line  # here: inspector.cli imports this module
-    from inspector.report.text import printable
 
     if isinstance(exc.build, Build):
         _github_output(env, exc.build)
@@ -500,5 +504,5 @@ def report_unfinished(exc: ProcessingError | WaitTimeoutError, env: Mapping[str,
     if logs:
         print(f"inspector: last {len(logs)} lines of processLogs:", file=sys.stderr)
         for line in logs:
-            print(f"  {printable(line)}", file=sys.stderr)
+            print(escape.line(f"  {escape.text(line)}"), file=sys.stderr)
     return exc.exit_code

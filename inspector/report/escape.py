@@ -99,35 +99,46 @@ def github_output(name: str, value: object) -> str:
             return f"{name}<<{delimiter}\n{value}\n{delimiter}\n"
 
 
-# ASCII punctuation CommonMark lets a backslash escape, bar "&<>" (HTML entities, below).
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~\"'=:;/$^?@])")
+# The ASCII punctuation that starts or ends a Markdown construct anywhere in a line (emphasis, code,
+# links, images, tables, strikethrough, raw HTML, autolinks "x:" and "a@b") or at its start
+# (headings, lists, quotes, setext underlines); "&<>" become HTML entities instead.
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-!|~:@=])")
+# GitHub's extended autolinks also take a bare "www." name.
+_WWW = re.compile(r"(?i)\b(www)\.")
 
 
 def markdown(value: object) -> str:
     """A value for Markdown that GitHub renders (step summary): controls escaped, every Markdown
     punctuation character backslash-escaped and ``&<>`` HTML-escaped, so a value renders as the
     text it is: never a heading, an image, a link, a table cell break or raw HTML."""
-    escaped = _MARKDOWN.sub(r"\\\1", text(value))
+    escaped = _WWW.sub(r"\1\\.", _MARKDOWN.sub(r"\\\1", text(value)))
     return escaped.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+# What XML 1.0 cannot hold at all (C0 controls bar tab and newline, lone surrogates, U+FFFE/U+FFFF)
+# and what a reader should not see raw (C1 controls, bidi and zero-width marks, CR).
+_XML_BAD = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff"
+                      "\ud800-\udfff\ufffe\uffff]")
+
+
 def xml(value: object) -> str:
-    """Text valid in XML 1.0, for an attribute or an element: the characters XML 1.0 cannot hold
-    at all (most C0 controls, lone surrogates, U+FFFE/U+FFFF) and the other controls spelled out as
-    escapes; ElementTree escapes ``&<>"`` itself."""
-    return _XML_BAD.sub(_escape_one, text(value))
-
-
-_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+    """Text valid in XML 1.0, for an attribute or an element: every character XML 1.0 cannot hold
+    and every other control bar tab and newline spelled out as an escape (``\x1b``);
+    ElementTree escapes ``&<>"`` (and a newline in an attribute) itself."""
+    return _XML_BAD.sub(_escape_one, str(value))
 
 
 def json_text(value: Any, *, indent: int | None = 2, sort_keys: bool = False) -> str:
-    """JSON that is valid UTF-8 whatever the strings hold: non-ASCII stays readable, lone
+    """JSON that is valid UTF-8 whatever the strings hold: non-ASCII stays readable; lone
     surrogates (undecodable file names) are written as ``\\udcXX`` escapes, which JSON allows and
-    a UTF-8 encoder does not."""
+    a UTF-8 encoder does not, and so are the controls JSON would leave raw (C1, DEL, bidi and
+    zero-width marks), which a terminal would act on."""
     dumped = json.dumps(value, indent=indent, ensure_ascii=False, sort_keys=sort_keys, allow_nan=False)
-    # A surrogate can only sit inside a JSON string, where its \u escape means the same.
-    return _SURROGATES.sub(lambda m: f"\\u{ord(m.group()):04x}", dumped)
+    # Such a character can only sit inside a JSON string, where its \u escape means the same.
+    return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", dumped)
+
+
+_JSON_RAW = re.compile("[\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff\ud800-\udfff]")
 
 
 def shell(value: str) -> str:

@@ -7,9 +7,7 @@ The field names and rules are those of ``spec/upload-api.md``.
 
 from __future__ import annotations
 
-import json
 import re
-import shlex
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -17,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote, urlencode
 
 from inspector.errors import UsageError
+from inspector.report import escape
 
 if TYPE_CHECKING:
     from inspector.summary import Summary
@@ -387,19 +386,20 @@ class UploadRequest:
         """A copy-pasteable ``curl`` command doing the same upload; the token is the environment
         variable the vendor's clients read (``$APPLIVERY_APP_TOKEN`` or
         ``$APPLIVERY_SERVICE_ACCOUNT_TOKEN``)."""
-        lines = [f"curl --fail-with-body -X {self.method} {shlex.quote(self.url)}"]
+        lines = [f"curl --fail-with-body -X {self.method} {escape.shell(self.url)}"]
         for name, value in self.headers:
             if isinstance(value, Secret):
                 lines.append(f'-H "{name}: Bearer ${self.token_variable}"')
             else:
-                lines.append("-H " + shlex.quote(f"{name}: {value}"))
+                lines.append("-H " + escape.shell(f"{name}: {value}"))
         for name, value in self.fields:
             # --form-string: a value starting with @ or < is sent as text, never read as a file.
-            lines.append("--form-string " + shlex.quote(f"{name}={value}"))
+            lines.append("--form-string " + escape.shell(f"{name}={value}"))
         for part in self.files:
             source = part.path or part.source or f"<{len(part.data or b'')} bytes extracted from the build>"
-            lines.append("-F " + shlex.quote(
-                f"{part.name}=@{source};type={part.content_type};filename={part.filename}"))
+            lines.append("-F " + escape.shell(
+                f"{part.name}=@{escape.curl_form_value(source)};type={part.content_type};"
+                f"filename={escape.curl_form_value(part.filename)}"))
         return " \\\n  ".join(lines)
 
 
@@ -510,4 +510,5 @@ def list_builds_request(target: Target, *, version_name: str | None = None, stat
 
 
 def dump_json(value: Any) -> str:
-    return json.dumps(value, indent=2, ensure_ascii=False)
+    """JSON for standard output, valid UTF-8 whatever the values hold (:func:`escape.json_text`)."""
+    return escape.json_text(value)
