@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from inspector.api import inspect
 from inspector.cli.inspect import parse_now
-from inspector.errors import InspectorError
+from inspector.errors import InspectorError, OutputError, UsageError
 from inspector.report import escape
 from inspector.settings import OPTIONS, PLATFORM_SECTIONS, Config, add_arguments, load_config, resolve
 
@@ -39,6 +39,11 @@ def add_check_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the moment expiry is measured from (ISO 8601, default: the clock)")
     parser.add_argument("--explain", action="store_true",
                         help="print every setting's value and where it came from (stderr)")
+    parser.add_argument("--no-verify", action="store_true",
+                        help="do not verify signatures, digests and seals (the report says so)")
+    parser.add_argument("--junit-xml", metavar="PATH", type=Path,
+                        help="also write the verdicts as JUnit XML to PATH (for GitLab, Jenkins, "
+                             "Azure Pipelines test reports), whatever --format prints")
     parser.add_argument("--newer-than-uploaded", action="store_true",
                         help="fail unless the build number is greater than the app's latest "
                              "processed upload's (reads the service: needs a token, see upload)")
@@ -144,11 +149,16 @@ def gate(args: argparse.Namespace, path: Path, record: Any, env: Mapping[str, st
 
     config = _settings(args, env)
     now = parse_now(args.now)
+    check_junit_path(args.junit_xml)
     if args.explain:
         _explain(args, env, config, [platform_section(summarize(record))], sys.stderr)
     result = evaluate(record, args, env, config, now)
-    print(render_check_text([FileVerdict(str(path), result)], colour=_colour(sys.stderr, env)),
-          file=sys.stderr)
+    verdicts = [FileVerdict(str(path), result)]
+    print(render_check_text(verdicts, colour=_colour(sys.stderr, env)), file=sys.stderr)
+    if args.junit_xml is not None:
+        from inspector.report.check import render_check_junit
+
+        write_junit(args.junit_xml, render_check_junit(verdicts, now))
     return 0 if result.passed else EXIT_FAILED
 
 
@@ -174,13 +184,15 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
     env = os.environ if env is None else env
     now = parse_now(args.now)
     config = _settings(args, env)
+    check_junit_path(args.junit_xml)
     uploaded = uploaded_lookup(args, env, config)
     verdicts: list[FileVerdict] = []
     sections: list[str | None] = []
     for name in args.files:
         # Whatever goes wrong with one file (a bug included) is that file's verdict.
         outcome = for_one_file(name, lambda name=name: evaluate(
-            inspect(Path(name), digest=False), args, env, config, now, uploaded))
+            inspect(Path(name), digest=False, verify=not args.no_verify), args, env, config, now,
+            uploaded))
         if isinstance(outcome, InspectorError):
             verdicts.append(FileVerdict(name, error=outcome, exit_code=exit_code_for(outcome)))
             continue
@@ -208,4 +220,26 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
                       f"{escape.text(summary_path)}: {escape.text(exc.strerror or exc)}", file=sys.stderr)
     else:
         print(render_check_text(verdicts, colour=_colour(sys.stdout, env)))
+    if args.junit_xml is not None:
+        write_junit(args.junit_xml, render_check_junit(verdicts, now))
     return max((v.exit_code for v in verdicts), default=0)
+
+
+def check_junit_path(path: Path | None) -> None:
+    """``--junit-xml``: a file that can be written, known before any build is read."""
+    if path is None:
+        return
+    if path.is_dir():
+        raise UsageError(f"--junit-xml: {path} is a directory")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise UsageError(f"--junit-xml: {parent} is not a directory")
+    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise UsageError(f"--junit-xml: cannot write {path}")
+
+
+def write_junit(path: Path, xml: str) -> None:
+    try:
+        path.write_text(xml + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise OutputError(f"--junit-xml: cannot write {path} ({exc.strerror or exc})") from exc

@@ -445,7 +445,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"{path}: no such file")
     target = target_from(args, env, config)
     fields = fields_from(args, env, config)
-    record, summary = inspect_for_upload(path)
+    record, summary = inspect_for_upload(path, verify=not args.no_verify)
     request = prepare(path, fields, target, record=record, summary=summary)
     if _check(args, path, record, env) != 0:
         print("inspector: the check failed: nothing was uploaded", file=sys.stderr)
