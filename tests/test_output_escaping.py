@@ -395,3 +395,25 @@ def test_explain_shows_config_values_escaped(tmp_path, clean_env, monkeypatch) -
     r = timed("check", APK, "--explain", "--now", NOW)
     assert "a\\n::error::cfg" in r.err
     assert_no_forged_line(r.out + r.err, "--explain")
+
+
+def test_the_step_summary_renders_only_our_structure(tmp_path, clean_env, monkeypatch) -> None:
+    """markdown-it-py (CommonMark with GFM tables, raw HTML on, as GitHub allows) is the oracle: the
+    hostile record's summary renders our two headings, two tables and one <code> for the file name,
+    and no image, link, extra heading, extra cell or raw HTML from the artifact."""
+    markdown_it = pytest.importorskip("markdown_it")
+    apk = str(hostile_apk(tmp_path))
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    timed("check", apk, "--expect-version-name", "2.0", "--now", NOW, "--format", "github")
+    renderer = markdown_it.MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    html = renderer.render(summary.read_text(encoding="utf-8"))
+    assert re.findall(r"<(h\d)>", html) == ["h2", "h3"]
+    assert html.count("<table>") == 2 and html.count("<code>") == 1
+    for tag in ("<img", "<a ", "<s>", "<del>", "<em>", "<strong>", "<b>", "<h1", "<blockquote"):
+        assert tag not in html, tag
+    rows = re.findall(r"<tr>(.*?)</tr>", html, re.S)
+    assert all(row.count("<td>") in (0, 2, 3) for row in rows)
+    assert all(row.count("<th>") in (0, 2, 3) for row in rows)
+    version_cell = next(row for row in rows if "<td>version</td>" in row)
+    assert "::error::forged" in version_cell and "![t](https://track.example/t.png)" in version_cell
