@@ -108,8 +108,11 @@ def clean_env(monkeypatch) -> Iterator[None]:
 
 # -- the sweep: every output format over one hostile record -----------------------------------------
 
-def test_every_output_format_over_one_hostile_record(tmp_path, monkeypatch, clean_env) -> None:
-    apk = str(hostile_apk(tmp_path))
+@pytest.mark.parametrize("name", ["evil\x07\n::warning::name.apk", "::error file=x,line=1::forged.apk"])
+def test_every_output_format_over_one_hostile_record(tmp_path, monkeypatch, clean_env, name) -> None:
+    # Given relative, the file name starts the verdict line of `check` and the report's title line.
+    monkeypatch.chdir(tmp_path)
+    apk = hostile_apk(tmp_path, name=name).name
     expect = ("--expect-version-name", "2.0", "--now", NOW)  # a finding that quotes the version name
     shown = 0
 
@@ -417,3 +420,27 @@ def test_the_step_summary_renders_only_our_structure(tmp_path, clean_env, monkey
     assert all(row.count("<th>") in (0, 2, 3) for row in rows)
     version_cell = next(row for row in rows if "<td>version</td>" in row)
     assert "::error::forged" in version_cell and "![t](https://track.example/t.png)" in version_cell
+
+
+def hostile_module_aab(folder: Path, module: str = "::error::module\n::error::x\x1b[2J") -> Path:
+    """The unsigned fixture AAB with its ``camera`` feature module renamed to ``module``."""
+    out = folder / "modules.aab"
+    with zipfile.ZipFile(FIXTURES / "aab" / "bundle-unsigned.aab") as src, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            name = info.filename
+            dst.writestr(module + name.removeprefix("camera") if name.startswith("camera/") else name,
+                         src.read(info))
+    return out
+
+
+def test_an_aab_module_name_never_starts_a_line(tmp_path, clean_env) -> None:
+    aab = str(hostile_module_aab(tmp_path))
+    r = timed("inspect", "--json", aab)
+    modules = [m["name"] for m in r.json["results"][0]["modules"]]
+    assert "::error::module\n::error::x\x1b[2J" in modules  # the reader keeps the name as it is
+    for argv in (("inspect", aab), ("inspect", "--verbose", aab), ("check", aab, "--now", NOW)):
+        r = timed(*argv)
+        assert r.code in (0, 1), r.err
+        assert_no_forged_line(r.out + r.err, " ".join(argv[:2]))
+    assert "\\x3a:error::module\\n::error::x\\x1b[2J" in timed("inspect", aab).out
