@@ -91,9 +91,8 @@ def test_an_input_is_data_not_code(project: Path) -> None:
 
 def test_upload_mode_checks_then_uploads_with_gitlab_deployer_fields(project: Path) -> None:
     with ApplivServer(app_token=TOKEN, lifetime=30) as server:
-        variables = {**GITLAB, "APPLIVERY_APP_TOKEN": TOKEN, "INSPECTOR_ALLOW_HTTP": "1",
-                     "APPLIVERY_UPLOAD_URL": server.url,
-                     "APPLIVERY_API_URL": server.url}
+        variables = {**GITLAB, "APPLIVERY_APP_TOKEN": TOKEN, "APPLIVERY_UPLOAD_URL": server.url,
+                     "APPLIVERY_API_URL": server.url, "INSPECTOR_ALLOW_HTTP": "1"}
         spec = job(project, file="build/*.apk", mode="upload", wait=True,
                    args="--expect-id com.applivery.inspector.fixture --no-git --wait-interval 0.1")
         result = gitlab_job(spec, variables, project)
@@ -109,9 +108,8 @@ def test_upload_mode_checks_then_uploads_with_gitlab_deployer_fields(project: Pa
 
 def test_upload_mode_uploads_nothing_after_a_failed_check(project: Path) -> None:
     with ApplivServer(app_token=TOKEN, lifetime=30) as server:
-        variables = {**GITLAB, "APPLIVERY_APP_TOKEN": TOKEN, "INSPECTOR_ALLOW_HTTP": "1",
-                     "APPLIVERY_UPLOAD_URL": server.url,
-                     "APPLIVERY_API_URL": server.url}
+        variables = {**GITLAB, "APPLIVERY_APP_TOKEN": TOKEN, "APPLIVERY_UPLOAD_URL": server.url,
+                     "APPLIVERY_API_URL": server.url, "INSPECTOR_ALLOW_HTTP": "1"}
         spec = job(project, file="build/*.apk", mode="upload", args="--expect-id com.acme.other")
         result = gitlab_job(spec, variables, project)
         assert result.code == 1, result

@@ -38,6 +38,7 @@ def server(monkeypatch):
                       lifetime=30) as s:
         monkeypatch.setenv("APPLIVERY_UPLOAD_URL", s.url)
         monkeypatch.setenv("APPLIVERY_API_URL", s.url)
+        monkeypatch.setenv("INSPECTOR_ALLOW_HTTP", "1")  # the loopback server speaks plain http
         yield s
 
 
@@ -572,7 +573,8 @@ def test_progress_bar_only_on_a_terminal(server, tmp_path) -> None:
     with big.open("wb") as f:
         for chunk in iter_chunks(3_000_000):
             f.write(chunk)
-    env = {**os.environ, "APPLIVERY_APP_TOKEN": APP_TOKEN, "APPLIVERY_UPLOAD_URL": server.url}
+    env = {**os.environ, "APPLIVERY_APP_TOKEN": APP_TOKEN, "APPLIVERY_UPLOAD_URL": server.url,
+           "INSPECTOR_ALLOW_HTTP": "1"}
     argv = ["upload", str(big), "--no-check", "--no-git", "--build-platform", "ps5", "--package-name", "a",
             "--package-version", "1"]
     shown = _stderr_on_a_terminal(argv, env)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from inspector.api import inspect
 from inspector.cli.inspect import parse_now
 from inspector.errors import InspectorError, OutputError, UsageError
+from inspector.report import escape
 from inspector.settings import OPTIONS, PLATFORM_SECTIONS, Config, add_arguments, load_config, resolve
 
 if TYPE_CHECKING:
@@ -80,7 +81,7 @@ def _settings(args: argparse.Namespace, env: Mapping[str, str]) -> Config:
 
 def _explain(args: argparse.Namespace, env: Mapping[str, str], config: Config,
              sections: list[str | None], out: TextIO) -> None:
-    where = str(config.path) if config.path else "none found"
+    where = escape.text(config.path) if config.path else "none found"
     for section in dict.fromkeys(sections):
         resolved = resolve(args, env, config, section)
         print(f"inspector: settings for {section or 'other'} artifacts (config: {where})", file=out)
@@ -89,8 +90,8 @@ def _explain(args: argparse.Namespace, env: Mapping[str, str], config: Config,
             value = resolved.values[o.name]
             shown = ", ".join(value) if isinstance(value, tuple) else value
             shown = "-" if shown in (None, "") else shown
-            print(f"  {o.name.ljust(width)}  {str(shown).ljust(12)}  {resolved.sources[o.name]}",
-                  file=out)
+            print(f"  {o.name.ljust(width)}  {escape.text(shown).ljust(12)}  "
+                  f"{escape.text(resolved.sources[o.name])}", file=out)
 
 
 def evaluate(record: Any, args: argparse.Namespace, env: Mapping[str, str], config: Config,
@@ -115,13 +116,14 @@ def uploaded_lookup(args: argparse.Namespace, env: Mapping[str, str], config: Co
     per platform from the service. A failure to read it raises (exit 5 or 7), never passes."""
     if not getattr(args, "newer_than_uploaded", False):
         return None
-    from inspector.cli.upload import target_from, transport_options, upload_settings
+    from inspector.cli.upload import announce_destination, target_from, transport_options, upload_settings
     from inspector.upload import transport
     from inspector.upload.errors import NetworkError
     from inspector.upload.response import uploaded_build_number
 
-    section = upload_settings(config.upload, source=f"config {config.path} [upload]")
+    section = upload_settings(config.upload, source=f"config {config.path} [upload]", path=config.path)
     target = target_from(args, env, section)
+    announce_destination(target, upload=False)
     options = transport_options(args, section)
     cache: dict[str | None, str | None] = {}
 
@@ -215,7 +217,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
                     fh.write(render_step_summary(verdicts, now))
             except OSError as exc:
                 print(f"inspector: warning: cannot append to GITHUB_STEP_SUMMARY "
-                      f"{summary_path}: {exc.strerror or exc}", file=sys.stderr)
+                      f"{escape.text(summary_path)}: {escape.text(exc.strerror or exc)}", file=sys.stderr)
     else:
         print(render_check_text(verdicts, colour=_colour(sys.stdout, env)))
     if args.junit_xml is not None:

@@ -13,6 +13,7 @@ from inspector.api import extract_icon, inspect
 from inspector.containers.image import EXTENSIONS, NAMES, read_header
 from inspector.errors import ArtifactError, InspectorError, OutputError, UsageError
 from inspector.report import error_json, render_json, render_text, to_json
+from inspector.report.escape import line as escape_line
 from inspector.report.text import printable
 
 __all__ = ["add_parser", "parse_now", "run"]
@@ -164,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
             if icon_note:
                 print(f"inspector: {printable(icon_note)}", file=sys.stderr)
         else:
-            text = shown + (f"\n  {printable(icon_note)}" if icon_note else "")
+            text = shown + (f"\n{escape_line(f'  {printable(icon_note)}')}" if icon_note else "")
             print(text + ("\n" if len(args.files) > 1 else ""))
     if args.json:
         print(render_json(results, now))
