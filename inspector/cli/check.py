@@ -18,6 +18,7 @@ from inspector.settings import OPTIONS, PLATFORM_SECTIONS, Config, add_arguments
 
 if TYPE_CHECKING:
     from inspector.checks import CheckResult
+    from inspector.report.check import FileVerdict
     from inspector.summary import Summary
 
 # The rules, the summary and the reports load when a check runs,
@@ -222,7 +223,29 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
         print(render_check_text(verdicts, colour=_colour(sys.stdout, env)))
     if args.junit_xml is not None:
         write_junit(args.junit_xml, render_check_junit(verdicts, now))
+    github_outputs(env, verdicts)
     return max((v.exit_code for v in verdicts), default=0)
+
+
+def github_outputs(env: Mapping[str, str], verdicts: list[FileVerdict]) -> None:
+    """In a GitHub Actions step, the gate's outputs in ``$GITHUB_OUTPUT``: ``verdict`` (passed or
+    failed, over every file) and, for one file, its ``identifier``, ``version`` and
+    ``build_number``. Values go through escape.github_output: a build cannot add a key."""
+    target = env.get("GITHUB_OUTPUT")
+    if not target or not env.get("GITHUB_ACTIONS"):
+        return
+    passed = all(v.exit_code == 0 for v in verdicts)
+    text = escape.github_output("verdict", "passed" if passed else "failed")
+    if len(verdicts) == 1 and verdicts[0].result is not None:
+        summary = verdicts[0].result.summary
+        for name, value in (("identifier", summary.identifier), ("version", summary.version),
+                            ("build_number", summary.build)):
+            text += escape.github_output(name, "" if value is None else value)
+    try:
+        with open(target, "a", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise OutputError(f"cannot append to GITHUB_OUTPUT {target} ({exc.strerror or exc})") from exc
 
 
 def check_junit_path(path: Path | None) -> None:
