@@ -413,6 +413,7 @@ def _handler_for(server: ApplivServer) -> type[BaseHTTPRequestHandler]:
         #   "trickle-body" the same, but the headers at once
         #   "retry-after"  503 with ``Retry-After: server.retry_after`` (any text)
         #   "huge-length"  200 declaring a 100 GB body, then nothing
+        #   "reset-after-body"  a POST's body read whole, then the connection reset, no answer
 
         def _hostile(self, received: Received | None = None) -> bool:
             mode = server.next_hostile()
@@ -448,6 +449,8 @@ def _handler_for(server: ApplivServer) -> type[BaseHTTPRequestHandler]:
                         time.sleep(server.trickle_seconds)
                 elif mode == "retry-after":
                     self._error(503, 503, "Service unavailable", {"Retry-After": server.retry_after})
+                elif mode == "reset-after-body":
+                    self._reset()
                 elif mode == "huge-length":
                     self.send_response(200)
                     self.send_header("Content-Type", "application/json")

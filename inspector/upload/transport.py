@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from http.client import RemoteDisconnected
 from typing import IO, TYPE_CHECKING, Any
 
 import requests
@@ -123,6 +124,8 @@ class _Body:
         self._on_sent = on_sent
         self.total = len(framing) + size
         self.sent = 0
+        #: Every byte was handed to the socket (the sender asked for more after the last one).
+        self.finished = False
 
     def __len__(self) -> int:
         return self.total
@@ -139,6 +142,7 @@ class _Body:
             data, self._tail = self._tail, None
         else:
             # The sender asks for more only after the tail went out: the request is sent.
+            self.finished = True
             if self._on_sent is not None:
                 self._on_sent()
                 self._on_sent = None
@@ -365,13 +369,25 @@ def _causes(exc: BaseException) -> list[BaseException]:
     return seen
 
 
-def _is_reset(exc: BaseException) -> bool:
-    return any(isinstance(e, ConnectionResetError | BrokenPipeError | ConnectionAbortedError)
+def _is_closed(exc: BaseException) -> bool:
+    """A connection the server reset or closed without an answer."""
+    return any(isinstance(e, ConnectionResetError | BrokenPipeError | ConnectionAbortedError
+                          | RemoteDisconnected)
                or (isinstance(e, OSError) and e.errno in (errno.ECONNRESET, errno.EPIPE))
                for e in _causes(exc))
 
 
-def _network_error(exc: requests.RequestException, url: str, sent: int = 0,
+class _ClosedMidBody(NetworkError):
+    """The server closed the connection before the body was all sent: retried, and when the tries
+    run out, a token problem (that is how some stacks refuse a bad token)."""
+
+
+#: The server closed the connection once it had the whole body: it may have stored the build.
+MAY_BE_STORED = ("connection closed by server after the whole build was sent: the build may be stored; "
+                 "check `inspector builds` before retrying")
+
+
+def _network_error(exc: requests.RequestException, url: str, body: _Body | None = None,
                    watch: _Watch | None = None) -> UploadError:
     if watch is not None and watch.fired:
         return watch.timed_out(url)
@@ -380,9 +396,12 @@ def _network_error(exc: requests.RequestException, url: str, sent: int = 0,
     if isinstance(exc, requests.Timeout) or any(
             type(e).__name__ == "ReadTimeoutError" for e in _causes(exc)):
         return NetworkError(f"{url}: timed out waiting for the answer")
-    if sent > 0 and _is_reset(exc):
-        return TokenRejectedError("connection closed by server while the build was being sent "
-                                  "(is the token valid?)")
+    if body is not None and body.sent > 0 and _is_closed(exc):
+        if body.finished:
+            # Retrying could upload it twice: the user looks first.
+            return NetworkError(MAY_BE_STORED, retryable=False)
+        return _ClosedMidBody("connection closed by server while the build was being sent "
+                              "(is the token valid?)")
     if isinstance(exc, requests.ConnectionError):
         return NetworkError(f"{url}: cannot connect ({type(_causes(exc)[-1]).__name__})")
     return NetworkError(f"{url}: {type(exc).__name__}")
@@ -450,11 +469,13 @@ def send(request: UploadRequest, *, session: requests.Session | None = None,
                 with response:
                     answer = _read_answer(response, watch, request.url)
             except requests.RequestException as exc:
-                raise _network_error(exc, request.url, body.sent, watch) from None
+                raise _network_error(exc, request.url, body, watch) from None
         return Build.from_json(parse_body(response.status_code, answer, response.headers.get("Retry-After")))
 
     try:
         return _retrying(attempt, policy, on_retry)  # type: ignore[no-any-return]
+    except _ClosedMidBody as exc:
+        raise TokenRejectedError(str(exc)) from None
     finally:
         if own:
             http.close()
