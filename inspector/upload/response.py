@@ -17,6 +17,7 @@ from inspector.upload.errors import ApiError, NetworkError, ProcessingError, Tok
 from inspector.versions import version_tuple
 
 __all__ = [
+    "DONE_STATUSES",
     "MAX_ANSWER_BYTES",
     "MAX_ANSWER_DEPTH",
     "MAX_NUMBER_DIGITS",
@@ -37,7 +38,9 @@ __all__ = [
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 #: Error codes that mean the token itself was refused.
 TOKEN_CODES = {4002: "app token empty", 4004: "app token invalid", 3002: "token expired"}
-TERMINAL_STATUSES = ("processed", "error")
+#: Processing ended well: the contract says ``success``; builds have been seen as ``processed``.
+DONE_STATUSES = ("success", "processed")
+TERMINAL_STATUSES = (*DONE_STATUSES, "error")
 _PREVIEW = 120
 
 #: Bytes of one answer read before the transport stops reading. A build object is a few KB and
@@ -105,6 +108,11 @@ class Build:
     @property
     def terminal(self) -> bool:
         return self.status in TERMINAL_STATUSES
+
+    @property
+    def done(self) -> bool:
+        """Processing ended well (``success`` or ``processed``)."""
+        return self.status in DONE_STATUSES
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"build_id": self.id, "build_status": self.status}

@@ -29,8 +29,9 @@ from requests_toolbelt import MultipartEncoder
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from inspector import __version__
 from inspector.errors import ArtifactError, UsageError
-from inspector.report.text import human_size
+from inspector.report.text import human_size, printable
 from inspector.upload.errors import NetworkError, TokenRejectedError, UploadError, WaitTimeoutError
 from inspector.upload.request import (
     ApiRequest,
@@ -56,6 +57,7 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "Progress",
     "ProgressBar",
+    "ProgressLines",
     "RetryPolicy",
     "get_build",
     "latest_build",
@@ -327,7 +329,10 @@ class _WatchedAdapter(HTTPAdapter):
 
 
 def _session() -> requests.Session:
+    """A session of ours: watched connections, and ``User-Agent: inspector/<version>`` (a session
+    the caller passes keeps its own)."""
     http = requests.Session()
+    http.headers["User-Agent"] = f"inspector/{__version__}"
     adapter = _WatchedAdapter()
     http.mount("http://", adapter)
     http.mount("https://", adapter)
@@ -527,7 +532,7 @@ def wait_for_build(target: Target, build_id: str, *, interval: float = 10.0, tim
                    on_status: Callable[[Build], None] | None = None,
                    clock: Callable[[], float] = time.monotonic,
                    sleep: Callable[[float], None] = time.sleep) -> Build:
-    """Poll the build every ``interval`` seconds until ``processed`` (returned) or ``error``
+    """Poll the build every ``interval`` seconds until ``success`` or ``processed`` (returned) or ``error``
     (:class:`~inspector.upload.errors.ProcessingError` raised); :class:`WaitTimeoutError` after
     ``timeout`` seconds. ``on_status`` sees each answer whose status changed."""
     deadline = clock() + timeout
@@ -543,7 +548,7 @@ def wait_for_build(target: Target, build_id: str, *, interval: float = 10.0, tim
                                    f"(inspector status {build_id} --wait picks it up later)", last) from None
         if on_status is not None and (last is None or build.status != last.status):
             on_status(build)
-        if build.status == "processed":
+        if build.done:
             return build
         if build.status == "error":
             raise processing_error(build)
@@ -584,7 +589,7 @@ def latest_build(target: Target, session: requests.Session | None = None, *, os:
     """
     builds = list_builds(target, status="processed", os=os, limit=50, session=session, policy=policy,
                          timeout=timeout)
-    builds = [b for b in builds if b.status in (None, "processed")]
+    builds = [b for b in builds if b.status is None or b.done]
     if not builds:
         return None
     dated = [b for b in builds if isinstance(b.raw.get("createdAt"), str)]
@@ -638,4 +643,33 @@ class ProgressBar:
         if finished and not self._done:
             self._done = True
             self._stream.write("\n")
+        self._stream.flush()
+
+
+class ProgressLines:
+    """Progress for a log, where a redrawn bar cannot work (standard error not a terminal, as in
+    CI): one line at every tenth of the body crossed, and at least every ``every`` seconds while
+    the body goes out. A body of one read or less (1 MiB) goes out in one piece: no lines."""
+
+    def __init__(self, stream: IO[str], name: str, *, every: float = 30.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._stream = stream
+        self._name = printable(name)
+        self._every = every
+        self._clock = clock
+        self._start = self._last = clock()
+        self._tenth = 0
+
+    def __call__(self, sent: int, total: int) -> None:
+        if total <= _CHUNK:
+            return
+        now = self._clock()
+        tenth = min(10, sent * 10 // total)
+        if tenth <= self._tenth and now - self._last < self._every:
+            return
+        self._tenth = max(tenth, self._tenth)
+        self._last = now
+        rate = sent / max(now - self._start, 1e-6)
+        self._stream.write(f"inspector: uploading {self._name}: {sent * 100 // total}% "
+                           f"({human_size(sent)} of {human_size(total)}, {human_size(int(rate))}/s)\n")
         self._stream.flush()
