@@ -28,6 +28,7 @@ from requests.adapters import HTTPAdapter
 from requests_toolbelt import MultipartEncoder
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ReadTimeoutError
 
 from inspector import __version__
 from inspector.errors import ArtifactError, UsageError
@@ -388,7 +389,7 @@ class _ClosedMidBody(NetworkError):
 
 
 #: The server closed the connection once it had the whole body: it may have stored the build.
-MAY_BE_STORED = ("connection closed by server after the whole build was sent: the build may be stored; "
+_MAY_BE_STORED = ("connection closed by server after the whole build was sent: the build may be stored; "
                  "check `inspector builds` before retrying")
 
 
@@ -398,13 +399,12 @@ def _network_error(exc: requests.RequestException, url: str, body: _Body | None 
         return watch.timed_out(url)
     if isinstance(exc, requests.ConnectTimeout):
         return NetworkError(f"{url}: timed out connecting")
-    if isinstance(exc, requests.Timeout) or any(
-            type(e).__name__ == "ReadTimeoutError" for e in _causes(exc)):
+    if isinstance(exc, requests.Timeout) or any(isinstance(e, ReadTimeoutError) for e in _causes(exc)):
         return NetworkError(f"{url}: timed out waiting for the answer")
     if body is not None and body.sent > 0 and _is_closed(exc):
         if body.finished:
             # Retrying could upload it twice: the user looks first.
-            return NetworkError(MAY_BE_STORED, retryable=False)
+            return NetworkError(_MAY_BE_STORED, retryable=False)
         return _ClosedMidBody("connection closed by server while the build was being sent "
                               "(is the token valid?)")
     if isinstance(exc, requests.ConnectionError):
@@ -423,15 +423,6 @@ def _retrying(attempt: Callable[[], Build | Any], policy: RetryPolicy,
         try:
             return attempt()
         except NetworkError as exc:
-            if deadline is not None and exc.retryable and n < tries:
-                delay = backoff_delay(n, base=policy.base, cap=policy.cap, retry_after=exc.retry_after,
-                                      retry_after_cap=policy.retry_after_cap)
-                now = clock()
-                if now >= deadline:
-                    raise WaitTimeoutError("the wait's deadline passed during a read") from None
-                if now + delay >= deadline:
-                    raise WaitTimeoutError(f"the last read failed ({exc}) and the next try, in {delay:g} s, "
-                                           "would come after the wait's deadline") from None
             if not exc.retryable or n == tries:
                 if n > 1:
                     raise type(exc)(f"{exc} (after {n} tries)", http_status=exc.http_status,
@@ -439,6 +430,13 @@ def _retrying(attempt: Callable[[], Build | Any], policy: RetryPolicy,
                 raise
             delay = backoff_delay(n, base=policy.base, cap=policy.cap, retry_after=exc.retry_after,
                                   retry_after_cap=policy.retry_after_cap)
+            if deadline is not None:
+                now = clock()
+                if now >= deadline:
+                    raise WaitTimeoutError("the wait's deadline passed during a read") from None
+                if now + delay >= deadline:
+                    raise WaitTimeoutError(f"the last read failed ({exc}) and the next try, in {delay:g} s, "
+                                           "would come after the wait's deadline") from None
             if on_retry is not None:
                 on_retry(n, delay, exc)
             policy.sleep(delay)
