@@ -31,6 +31,7 @@ def server(monkeypatch):
     with ApplivServer(app_token=TOKEN, lifetime=30) as s:
         monkeypatch.setenv("APPLIVERY_UPLOAD_URL", s.url)
         monkeypatch.setenv("APPLIVERY_APP_TOKEN", TOKEN)
+        monkeypatch.setenv("INSPECTOR_ALLOW_HTTP", "1")  # the loopback server speaks plain http
         yield s
 
 
@@ -73,7 +74,8 @@ def test_the_api_url_that_goes_with_an_upload_url() -> None:
         "https://upload.acme.applivery.io", "https://api.acme.applivery.io")
     assert base_urls(upload_url="https://upload.apps.acme.com") == (
         "https://upload.apps.acme.com", "https://api.apps.acme.com")
-    assert base_urls(upload_url="http://127.0.0.1:8080") == ("http://127.0.0.1:8080", "http://127.0.0.1:8080")
+    assert base_urls(upload_url="http://127.0.0.1:8080", allow_http=True) == (
+        "http://127.0.0.1:8080", "http://127.0.0.1:8080")
     assert base_urls(upload_url="https://upload.x.com", api_url="https://read.x.com") == (
         "https://upload.x.com", "https://read.x.com")
     assert base_urls(tenant="acme") == ("https://upload.acme.applivery.io", "https://api.acme.applivery.io")

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from inspector.api import inspect
 from inspector.cli.inspect import parse_now
-from inspector.errors import InspectorError
+from inspector.errors import InspectorError, OutputError, UsageError
+from inspector.report import escape
 from inspector.settings import OPTIONS, PLATFORM_SECTIONS, Config, add_arguments, load_config, resolve
 
 if TYPE_CHECKING:
@@ -39,6 +40,11 @@ def add_check_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the moment expiry is measured from (ISO 8601, default: the clock)")
     parser.add_argument("--explain", action="store_true",
                         help="print every setting's value and where it came from (stderr)")
+    parser.add_argument("--no-verify", action="store_true",
+                        help="do not verify signatures, digests and seals (the report says so)")
+    parser.add_argument("--junit-xml", metavar="PATH", type=Path,
+                        help="also write the verdicts as JUnit XML to PATH (for GitLab, Jenkins, "
+                             "Azure Pipelines test reports), whatever --format prints")
     parser.add_argument("--newer-than-uploaded", action="store_true",
                         help="fail unless the build number is greater than the app's latest "
                              "processed upload's (reads the service: needs a token, see upload)")
@@ -76,7 +82,7 @@ def _settings(args: argparse.Namespace, env: Mapping[str, str]) -> Config:
 
 def _explain(args: argparse.Namespace, env: Mapping[str, str], config: Config,
              sections: list[str | None], out: TextIO) -> None:
-    where = str(config.path) if config.path else "none found"
+    where = escape.text(config.path) if config.path else "none found"
     for section in dict.fromkeys(sections):
         resolved = resolve(args, env, config, section)
         print(f"inspector: settings for {section or 'other'} artifacts (config: {where})", file=out)
@@ -85,8 +91,8 @@ def _explain(args: argparse.Namespace, env: Mapping[str, str], config: Config,
             value = resolved.values[o.name]
             shown = ", ".join(value) if isinstance(value, tuple) else value
             shown = "-" if shown in (None, "") else shown
-            print(f"  {o.name.ljust(width)}  {str(shown).ljust(12)}  {resolved.sources[o.name]}",
-                  file=out)
+            print(f"  {o.name.ljust(width)}  {escape.text(shown).ljust(12)}  "
+                  f"{escape.text(resolved.sources[o.name])}", file=out)
 
 
 def evaluate(record: Any, args: argparse.Namespace, env: Mapping[str, str], config: Config,
@@ -111,13 +117,14 @@ def uploaded_lookup(args: argparse.Namespace, env: Mapping[str, str], config: Co
     per platform from the service. A failure to read it raises (exit 5 or 7), never passes."""
     if not getattr(args, "newer_than_uploaded", False):
         return None
-    from inspector.cli.upload import target_from, transport_options, upload_settings
+    from inspector.cli.upload import announce_destination, target_from, transport_options, upload_settings
     from inspector.upload import transport
     from inspector.upload.errors import NetworkError
     from inspector.upload.response import uploaded_build_number
 
-    section = upload_settings(config.upload, source=f"config {config.path} [upload]")
+    section = upload_settings(config.upload, source=f"config {config.path} [upload]", path=config.path)
     target = target_from(args, env, section)
+    announce_destination(target, upload=False)
     options = transport_options(args, section)
     cache: dict[str | None, str | None] = {}
 
@@ -143,11 +150,16 @@ def gate(args: argparse.Namespace, path: Path, record: Any, env: Mapping[str, st
 
     config = _settings(args, env)
     now = parse_now(args.now)
+    check_junit_path(args.junit_xml)
     if args.explain:
         _explain(args, env, config, [platform_section(summarize(record))], sys.stderr)
     result = evaluate(record, args, env, config, now)
-    print(render_check_text([FileVerdict(str(path), result)], colour=_colour(sys.stderr, env)),
-          file=sys.stderr)
+    verdicts = [FileVerdict(str(path), result)]
+    print(render_check_text(verdicts, colour=_colour(sys.stderr, env)), file=sys.stderr)
+    if args.junit_xml is not None:
+        from inspector.report.check import render_check_junit
+
+        write_junit(args.junit_xml, render_check_junit(verdicts, now))
     return 0 if result.passed else EXIT_FAILED
 
 
@@ -198,13 +210,15 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
     env = os.environ if env is None else env
     now = parse_now(args.now)
     config = _settings(args, env)
+    check_junit_path(args.junit_xml)
     uploaded = uploaded_lookup(args, env, config)
     verdicts: list[FileVerdict] = []
     sections: list[str | None] = []
     for name in args.files:
         # Whatever goes wrong with one file (a bug included) is that file's verdict.
         outcome = for_one_file(name, lambda name=name: evaluate(
-            inspect(Path(name), digest=False), args, env, config, now, uploaded))
+            inspect(Path(name), digest=False, verify=not args.no_verify), args, env, config, now,
+            uploaded))
         if isinstance(outcome, InspectorError):
             verdicts.append(FileVerdict(name, error=outcome, exit_code=exit_code_for(outcome)))
             continue
@@ -232,8 +246,31 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
                     fh.write(summary)
             except OSError as exc:
                 print(f"inspector: warning: cannot append to GITHUB_STEP_SUMMARY "
-                      f"{summary_path}: {exc.strerror or exc}", file=sys.stderr)
+                      f"{escape.text(summary_path)}: {escape.text(exc.strerror or exc)}", file=sys.stderr)
     else:
         text, verdicts = _guarded(lambda vs: render_check_text(vs, colour=_colour(sys.stdout, env)), verdicts)
         print(text)
+    if args.junit_xml is not None:
+        junit, verdicts = _guarded(lambda vs: render_check_junit(vs, now), verdicts)
+        write_junit(args.junit_xml, junit)
     return max((v.exit_code for v in verdicts), default=0)
+
+
+def check_junit_path(path: Path | None) -> None:
+    """``--junit-xml``: a file that can be written, known before any build is read."""
+    if path is None:
+        return
+    if path.is_dir():
+        raise UsageError(f"--junit-xml: {path} is a directory")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise UsageError(f"--junit-xml: {parent} is not a directory")
+    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise UsageError(f"--junit-xml: cannot write {path}")
+
+
+def write_junit(path: Path, xml: str) -> None:
+    try:
+        path.write_text(xml + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise OutputError(f"--junit-xml: cannot write {path} ({exc.strerror or exc})") from exc

@@ -13,6 +13,7 @@ from inspector.api import extract_icon, inspect
 from inspector.containers.image import EXTENSIONS, NAMES, read_header
 from inspector.errors import ArtifactError, InspectorError, OutputError, UsageError
 from inspector.report import error_json, render_json, render_text, to_json
+from inspector.report.escape import line as escape_line
 from inspector.report.text import printable
 
 __all__ = ["add_parser", "parse_now", "render_batch", "run"]
@@ -41,6 +42,8 @@ def add_parser(sub: Any) -> None:
                         "icon's own format)")
     p.add_argument("--no-hash", action="store_true",
                    help="skip the SHA-256 of the whole file (the only step that reads it all)")
+    p.add_argument("--no-verify", action="store_true",
+                   help="do not verify signatures, digests and seals (the report says so)")
     p.add_argument("--now", metavar="WHEN",
                    help="the moment expiry is measured from (ISO 8601, default: the clock)")
     p.add_argument("-v", "--verbose", action="store_true",
@@ -126,7 +129,7 @@ def _check_icon_directory(directory: Path) -> None:
 def _one(path: Path, args: argparse.Namespace, now: datetime,
          taken: set[str]) -> tuple[Any, str | None]:
     """One file's report (a JSON-able dict or text) and what ``--extract-icon`` did."""
-    record = inspect(path, digest=not args.no_hash)
+    record = inspect(path, digest=not args.no_hash, verify=not args.no_verify)
     icon_note = None
     shown = to_json(record, now) if args.json else render_text(record, now, verbose=args.verbose)
     if args.extract_icon is not None:
@@ -191,7 +194,7 @@ def run(args: argparse.Namespace) -> int:
             if icon_note:
                 print(f"inspector: {printable(icon_note)}", file=sys.stderr)
         else:
-            text = shown + (f"\n  {printable(icon_note)}" if icon_note else "")
+            text = shown + (f"\n{escape_line(f'  {printable(icon_note)}')}" if icon_note else "")
             print(text + ("\n" if len(args.files) > 1 else ""))
     if args.json:
         document, replaced = render_batch(results, list(args.files), now)

@@ -31,7 +31,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ReadTimeoutError
 
 from inspector import __version__
-from inspector.errors import ArtifactError, UsageError
+from inspector.errors import ArtifactError
 from inspector.report.text import human_size, printable
 from inspector.upload.errors import NetworkError, TokenRejectedError, UploadError, WaitTimeoutError
 from inspector.upload.request import (
@@ -174,13 +174,7 @@ def _opened(request: UploadRequest, progress: Progress | None,
 
 
 def _headers(headers: tuple[tuple[str, str | Secret], ...]) -> dict[str, str]:
-    out = {name: value.reveal() if isinstance(value, Secret) else value for name, value in headers}
-    for name, value in out.items():
-        if not (value.isascii() and value.isprintable()):
-            # http.client would fail deep inside with the value in its message; say which, never what.
-            what = "the token" if name == "Authorization" else f"header {name}"
-            raise UsageError(f"{what} holds characters other than printable ASCII")
-    return out
+    return {name: value.reveal() if isinstance(value, Secret) else value for name, value in headers}
 
 
 _local = threading.local()
