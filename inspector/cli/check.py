@@ -171,6 +171,31 @@ def _colour(stream: TextIO, env: Mapping[str, str]) -> bool:
     return bool(isatty and isatty())
 
 
+def _guarded(render: Callable[[list[FileVerdict]], str], verdicts: list[FileVerdict]
+             ) -> tuple[str, list[FileVerdict]]:
+    """``render(verdicts)``, each file's part inside its own guard: should the document fail to
+    render (a bug: a value the format cannot hold), the files whose own part fails become error
+    verdicts and the others keep theirs. Returns the text and the verdicts it shows."""
+    from inspector.cli import exit_code_for, for_one_file
+    from inspector.report.check import FileVerdict
+
+    try:
+        return render(verdicts), verdicts
+    except (KeyboardInterrupt, MemoryError):
+        raise
+    except Exception:
+        if os.environ.get("INSPECTOR_DEBUG"):
+            raise
+    kept: list[FileVerdict] = []
+    for v in verdicts:
+        outcome = for_one_file(v.path, lambda v=v: render([v]))
+        if isinstance(outcome, InspectorError):
+            kept.append(FileVerdict(v.path, error=outcome, exit_code=exit_code_for(outcome)))
+        else:
+            kept.append(v)
+    return render(kept), kept
+
+
 def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
     from inspector.cli import exit_code_for, for_one_file
     from inspector.report.check import (
@@ -204,25 +229,30 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
     if args.explain:
         _explain(args, env, config, sections or [None], sys.stderr)
     if args.format == "json":
-        print(render_check_json(verdicts, now))
+        text, verdicts = _guarded(lambda vs: render_check_json(vs, now), verdicts)
+        print(text)
     elif args.format == "junit":
-        print(render_check_junit(verdicts, now))
+        text, verdicts = _guarded(lambda vs: render_check_junit(vs, now), verdicts)
+        print(text)
     elif args.format == "github":
-        text = render_check_github(verdicts)
+        text, verdicts = _guarded(render_check_github, verdicts)
         if text:
             print(text)
         summary_path = env.get("GITHUB_STEP_SUMMARY")
         if summary_path:
+            summary, verdicts = _guarded(lambda vs: render_step_summary(vs, now), verdicts)
             try:
                 with open(summary_path, "a", encoding="utf-8") as fh:
-                    fh.write(render_step_summary(verdicts, now))
+                    fh.write(summary)
             except OSError as exc:
                 print(f"inspector: warning: cannot append to GITHUB_STEP_SUMMARY "
                       f"{escape.text(summary_path)}: {escape.text(exc.strerror or exc)}", file=sys.stderr)
     else:
-        print(render_check_text(verdicts, colour=_colour(sys.stdout, env)))
+        text, verdicts = _guarded(lambda vs: render_check_text(vs, colour=_colour(sys.stdout, env)), verdicts)
+        print(text)
     if args.junit_xml is not None:
-        write_junit(args.junit_xml, render_check_junit(verdicts, now))
+        junit, verdicts = _guarded(lambda vs: render_check_junit(vs, now), verdicts)
+        write_junit(args.junit_xml, junit)
     github_outputs(env, verdicts)
     return max((v.exit_code for v in verdicts), default=0)
 

@@ -16,7 +16,7 @@ from inspector.report import error_json, render_json, render_text, to_json
 from inspector.report.escape import line as escape_line
 from inspector.report.text import printable
 
-__all__ = ["add_parser", "parse_now", "run"]
+__all__ = ["add_parser", "parse_now", "render_batch", "run"]
 
 
 def parse_now(text: str | None) -> datetime:
@@ -139,6 +139,35 @@ def _one(path: Path, args: argparse.Namespace, now: datetime,
     return shown, icon_note
 
 
+def render_batch(results: list[dict[str, Any]], names: list[str], now: datetime) -> tuple[str, int]:
+    """The ``--json`` document of a batch, and the worst exit code of the results it had to replace.
+
+    Each file's result is serialised inside its own guard: should one fail to serialise (a bug: a
+    value JSON cannot hold), that file gets an error result and every other file keeps its own. The
+    whole document is tried first, so a batch that serialises pays for one pass only.
+    """
+    from inspector.cli import exit_code_for, for_one_file
+
+    try:
+        return render_json(results, now), 0
+    except (KeyboardInterrupt, MemoryError):
+        raise
+    except Exception:
+        if os.environ.get("INSPECTOR_DEBUG"):
+            raise
+    kept: list[dict[str, Any]] = []
+    worst = 0
+    for name, result in zip(names, results, strict=True):
+        outcome = for_one_file(name, lambda result=result: render_json([result], now))
+        if isinstance(outcome, InspectorError):
+            code = exit_code_for(outcome)
+            worst = max(worst, code)
+            kept.append(error_json(name, outcome, code))
+        else:
+            kept.append(result)
+    return render_json(kept, now), worst
+
+
 def run(args: argparse.Namespace) -> int:
     from inspector.cli import error_line, exit_code_for, for_one_file
 
@@ -168,5 +197,7 @@ def run(args: argparse.Namespace) -> int:
             text = shown + (f"\n{escape_line(f'  {printable(icon_note)}')}" if icon_note else "")
             print(text + ("\n" if len(args.files) > 1 else ""))
     if args.json:
-        print(render_json(results, now))
+        document, replaced = render_batch(results, list(args.files), now)
+        print(document)
+        worst = max(worst, replaced)
     return worst

@@ -263,7 +263,7 @@ def add_parser(sub: Any) -> None:
     s.add_argument("--wait-interval", type=float, metavar="S", help="seconds between polls (default 10)")
     s.add_argument("--json", action="store_true", help="print the result as JSON")
     s.add_argument("--no-check", action="store_true", help="skip the pre-upload check (said on stderr)")
-    s.add_argument("--no-progress", action="store_true", help="no progress bar")
+    s.add_argument("--no-progress", action="store_true", help="no progress bar (or lines, in a log)")
     p.set_defaults(run=run)
 
 
@@ -469,8 +469,11 @@ def run(args: argparse.Namespace) -> int:
         print(dump_json(request.to_json()))
         return 0
     announce_destination(target, api=bool(_setting(args, config, "wait", False)))
-    show = sys.stderr.isatty() and not args.no_progress and _setting(args, config, "progress", True)
-    progress = transport.ProgressBar(sys.stderr) if show else None
+    progress: Callable[[int, int], None] | None = None
+    if not args.no_progress and _setting(args, config, "progress", True):
+        # A bar on a terminal; in a log (CI), a line every 10 % or 30 s.
+        progress = (transport.ProgressBar(sys.stderr) if sys.stderr.isatty()
+                    else transport.ProgressLines(sys.stderr, path.name))
 
     def on_retry(n: int, delay: float, exc: UploadError) -> None:
         print(f"inspector: try {n} failed ({escape.text(exc)}); retrying in {delay:g} s", file=sys.stderr)
@@ -486,7 +489,7 @@ def run(args: argparse.Namespace) -> int:
         except (ProcessingError, WaitTimeoutError) as exc:
             return report_unfinished(exc, env, args.json)
         _github_output(env, build)
-    print_build(build, args.json, "processed" if build.status == "processed" else "uploaded")
+    print_build(build, args.json, "processed" if build.done else "uploaded")
     return 0
 
 

@@ -35,6 +35,7 @@ __all__ = [
     "Target",
     "UploadFields",
     "UploadRequest",
+    "api_url_for",
     "base_urls",
     "build_details_request",
     "build_request",
@@ -105,8 +106,10 @@ def base_urls(tenant: str | None = None, upload_url: str | None = None,
     """The upload and API base URLs: explicit overrides, else the tenant's, else Applivery's.
 
     A tenant ``acme`` maps to ``https://upload.acme.applivery.io``; one with a dot
-    (``apps.acme.com``) to ``https://upload.apps.acme.com``; likewise ``api.``. A plain
-    ``http://`` URL (loopback included) sends the token in clear: refused unless ``allow_http``.
+    (``apps.acme.com``) to ``https://upload.apps.acme.com``; likewise ``api.``. With only an upload URL
+    (no API URL, no tenant), reads go to the API host of that upload host (:func:`api_url_for`):
+    after a build was created there, its status is read there too. A plain ``http://`` URL
+    (loopback included) sends the token in clear: refused unless ``allow_http``.
     """
     upload, api = DEFAULT_UPLOAD_URL, DEFAULT_API_URL
     if tenant is not None:
@@ -128,7 +131,16 @@ def base_urls(tenant: str | None = None, upload_url: str | None = None,
     if re.fullmatch(r"https?://api\.applivery\.io", upload):
         raise UsageError("--upload-url: api.applivery.io no longer takes uploads; "
                          "use https://upload.applivery.io")
+    if api_url is None and upload_url is not None and tenant is None:
+        api = api_url_for(upload)
     return upload, (api_url or api).rstrip("/")
+
+
+def api_url_for(upload_url: str) -> str:
+    """The API base URL that goes with an upload base URL: ``upload.`` -> ``api.`` in the host
+    (``https://upload.acme.applivery.io`` -> ``https://api.acme.applivery.io``); a host without that
+    prefix (a proxy, a test server) serves both."""
+    return re.sub(r"^(https?://)upload\.", r"\1api.", upload_url.rstrip("/"), count=1, flags=re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
