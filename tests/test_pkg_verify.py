@@ -1,0 +1,282 @@
+"""PKG verification (inspector/verify/xar.py, SIG004) against openssl and bsdtar, and against
+tampered copies whose construction fixes the answer (fixtures/pkg/make_tampered.py).
+
+The oracle, tests/reference/pkg/record_checksums.py, cuts the TOC, each member's stored bytes
+and each signature with dd, digests them with `openssl dgst`, extracts each member with
+`bsdtar -xOf`, and verifies the signatures with `openssl pkeyutl -verify` / `openssl cms -verify`.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from inspector.api import inspect
+from inspector.checks import Expectations, check
+from inspector.containers.xar import XarArchive
+from inspector.errors import ArtifactError
+from inspector.records.pkg import Pkg
+from inspector.verify import xar as verify_module
+from inspector.verify.xar import verify_xar
+from tests.conftest import CORPUS, FIXTURES, ROOT, corpus, run_cli
+
+PKG = FIXTURES / "pkg"
+TAMPERED = PKG / "tampered"
+REF = ROOT / "tests" / "reference" / "pkg"
+NOW = datetime(2026, 11, 28, tzinfo=UTC)
+GOOD = ["component", "product", "multi", "pbzx", "bzip2", "noapp", "signed"]
+RSA = "<signature style='RSA'>"
+CMS = "<x-signature style='CMS'>"
+#: What each tampered copy must fail, by its construction (make_tampered.py).
+TAMPERED_FAILS = {
+    "toc-altered": {("TOC checksum", None)},
+    "member-altered": {("PackageInfo", "archived-checksum")},
+    "signed-toc-altered": {(RSA, "sha1"), (CMS, None)},
+    "signed-rsa-altered": {(RSA, "sha1")},
+    "signed-cms-altered": {(CMS, None)},
+}
+OK_RSA = "Signature Verified Successfully"
+OK_CMS = "CMS Verification successful"
+
+
+def oracle_files() -> list[str]:
+    return sorted(p.name.removesuffix(".checksums.txt") for p in REF.glob("*.checksums.txt"))
+
+
+def pkg_path(name: str) -> Path:
+    if name.startswith("tampered."):
+        return TAMPERED / f"{name.removeprefix('tampered.')}.pkg"
+    if (PKG / f"{name}.pkg").exists():
+        return PKG / f"{name}.pkg"
+    return corpus("macos", f"{name}.pkg")
+
+
+def oracle(name: str) -> tuple[set[tuple[str, str | None]], set[tuple[str, str | None]], int]:
+    """(what the tools say fails, what they could not judge, how many checks they judged)."""
+    fails: set[tuple[str, str | None]] = set()
+    unknown: set[tuple[str, str | None]] = set()
+    archived_bad: set[str] = set()
+    judged = 0
+    for line in (REF / f"{name}.checksums.txt").read_text().splitlines():
+        kind, *rest = line.split("\t")
+        if kind == "toc":
+            _, computed, stored = rest
+            judged += 1
+            if computed != stored:
+                fails.add(("TOC checksum", None))
+        elif kind in ("archived", "extracted"):
+            member, _, expected, actual = rest
+            slot = f"{kind}-checksum"
+            if kind == "extracted" and (member in archived_bad or actual == "bsdtar-failed"):
+                # inspector reports an altered member once; bsdtar refuses what it cannot check
+                unknown.add((member, slot))
+                continue
+            judged += 1
+            if expected != actual:
+                fails.add((member, slot))
+                if kind == "archived":
+                    archived_bad.add(member)
+        else:
+            style, verdict = rest
+            judged += 1
+            if style == "RSA" and verdict != OK_RSA:
+                fails.add((RSA, "sha1"))
+            elif style == "CMS" and verdict != OK_CMS:
+                fails.add((CMS, None))
+    return fails, unknown, judged
+
+
+def ours(path: Path) -> tuple[set[tuple[str, str | None]], tuple[str, ...]]:
+    with XarArchive(path) as xar:
+        result = verify_xar(xar)
+    return {(f.member or "", f.slot) for f in result.failures}, result.checked
+
+
+# -- the oracle ----------------------------------------------------------------------------------
+def test_the_oracle_covers_every_pkg() -> None:
+    names = set(oracle_files())
+    expected = {*GOOD, "bad-checksum", *(f"tampered.{t}" for t in TAMPERED_FAILS),
+                "tampered.signed-payload-altered"}
+    assert expected <= names
+    if (CORPUS / "macos").exists():
+        corpus_pkgs = {p.stem for p in (CORPUS / "macos").glob("*.pkg")}
+        assert corpus_pkgs and corpus_pkgs <= names
+
+
+@pytest.mark.parametrize("name", oracle_files())
+def test_verdicts_agree_with_openssl_and_bsdtar(name: str) -> None:
+    fails, unknown, judged = oracle(name)
+    found, checked = ours(pkg_path(name))
+    assert found - unknown == fails
+    # Every check the tools judged was made: the TOC, each member's two checksums, each signature.
+    members = sum(1 for line in (REF / f"{name}.checksums.txt").read_text().splitlines()
+                  if line.startswith("archived\t"))
+    signatures = sum(1 for line in (REF / f"{name}.checksums.txt").read_text().splitlines()
+                     if line.startswith("signature\t"))
+    assert checked[0].startswith("TOC checksum")
+    assert checked[1] == f"{members} archived checksum{'s' if members != 1 else ''}"
+    assert len(checked) == 3 + signatures
+    assert judged >= 1 + members + signatures
+
+
+def test_number_of_oracle_cases() -> None:
+    # The fixtures (8 + 6 tampered): 92 verdicts compared above, 8 of them failures; the corpus
+    # pkgs add theirs.
+    fixtures = [n for n in oracle_files() if n.startswith("tampered.") or (PKG / f"{n}.pkg").exists()]
+    assert len(fixtures) == 14
+    assert sum(oracle(n)[2] for n in fixtures) == 92
+    assert sum(len(oracle(n)[0]) for n in fixtures) == 8
+
+
+# -- tampered copies -----------------------------------------------------------------------------
+@pytest.mark.parametrize("name", sorted(TAMPERED_FAILS))
+def test_tampered_copy_fails_sig004(name: str) -> None:
+    record = inspect(TAMPERED / f"{name}.pkg", digest=False)
+    assert isinstance(record, Pkg)
+    verification = record.verification
+    assert verification is not None and verification.verified is False
+    assert {(f.member, f.slot) for f in verification.failures} == TAMPERED_FAILS[name]
+    result = check(record, Expectations(), NOW)
+    sig = [f for f in result.findings if f.code == "SIG004"]
+    assert len(sig) == len(TAMPERED_FAILS[name])
+    assert all(f.severity == "error" for f in sig) and not result.passed
+    assert {f.field for f in sig} == {m for m, _ in TAMPERED_FAILS[name]}
+
+
+def test_tampered_copy_fails_the_cli_gate() -> None:
+    result = run_cli("check", str(TAMPERED / "member-altered.pkg"))
+    assert result.code == 1, result.err
+    assert "SIG004" in result.out and "PackageInfo" in result.out
+    assert "archived-checksum" in result.out
+
+
+def test_altered_compressed_member_is_unreadable_and_says_why() -> None:
+    # Flipping a byte of a zlib member breaks its decoding before verification can run: the file
+    # is unreadable (exit 3), and the message says the member's archived checksum fails too.
+    with pytest.raises(ArtifactError) as info:
+        inspect(TAMPERED / "signed-payload-altered.pkg", digest=False)
+    assert info.value.member == "Fixture.pkg/Payload"
+    assert "archived-checksum does not match" in info.value.problem
+    result = run_cli("check", str(TAMPERED / "signed-payload-altered.pkg"))
+    assert result.code == 3 and "Traceback" not in result.err
+
+
+# -- untampered packages keep their verdict ----------------------------------------------------
+@pytest.mark.parametrize("name", GOOD)
+def test_fixture_verifies(name: str) -> None:
+    record = inspect(PKG / f"{name}.pkg", digest=False)
+    assert isinstance(record, Pkg)
+    assert record.verification is not None and record.verification.verified is True
+    result = check(record, Expectations(), NOW)
+    assert not [f for f in result.findings if f.code == "SIG004"]
+    signatures = {"RSA signature", "CMS signature"} & set(record.checked)
+    assert signatures == ({"RSA signature", "CMS signature"} if name == "signed" else set())
+    assert record.warnings == () or name != "signed"
+
+
+def test_corpus_pkg_verifies() -> None:
+    record = inspect(corpus("macos", "MacAppOnly.pkg"), digest=False)
+    assert record.verification.verified is True
+    assert record.checked == ("TOC checksum (sha1)", "1 archived checksum",
+                              "1 extracted checksum")
+
+
+def test_unsigned_package_report_says_no_signature() -> None:
+    result = run_cli("inspect", "--no-hash", str(PKG / "component.pkg"))
+    assert result.code == 0
+    line = next(x for x in result.out.splitlines() if x.strip().startswith("Verified"))
+    assert "yes: TOC checksum (sha1), 2 archived checksums" in line
+    assert "(no signature to verify)" in line
+
+
+def test_signed_package_report() -> None:
+    result = run_cli("inspect", "--no-hash", str(PKG / "signed.pkg"))
+    line = next(x for x in result.out.splitlines() if x.strip().startswith("Verified"))
+    assert line.endswith("RSA signature, CMS signature")
+
+
+def test_failed_report_lists_each_failure() -> None:
+    result = run_cli("inspect", "--no-hash", str(TAMPERED / "signed-toc-altered.pkg"))
+    assert result.code == 0
+    out = result.out
+    assert "NO: 2 failures" in out
+    assert f"- xar: {RSA}: slot sha1:" in out and f"- xar signer 1: {CMS}:" in out
+
+
+def test_no_verify_leaves_it_unchecked() -> None:
+    record = inspect(PKG / "bad-checksum.pkg", digest=False, verify=False)
+    assert record.verification.verified is None
+    assert record.checked == ()
+    assert not [f for f in check(record, Expectations(), NOW).findings if f.code == "SIG004"]
+
+
+# -- hostile archives --------------------------------------------------------------------------
+def test_signature_without_toc_checksum(tmp_path: Path) -> None:
+    # The header's algorithm set to none while the TOC keeps its signatures: nothing ties the
+    # signature to the TOC any more (xar refuses such an archive, rdar://6134714).
+    data = bytearray((PKG / "signed.pkg").read_bytes())
+    struct.pack_into(">I", data, 24, 0)
+    path = tmp_path / "none.pkg"
+    path.write_bytes(bytes(data))
+    record = inspect(path, digest=False)
+    assert [f.member for f in record.verification.failures] == ["TOC checksum"]
+    assert "nothing binds the signature" in record.verification.failures[0].message
+
+
+def test_rsa_signature_without_certificate(tmp_path: Path) -> None:
+    from test_xar import rebuild
+
+    data = rebuild((PKG / "signed.pkg").read_bytes(),
+                   lambda x: re.sub(rb"<KeyInfo.*?</KeyInfo>", b"", x, count=1, flags=re.S))
+    path = tmp_path / "nocert.pkg"
+    path.write_bytes(data)
+    record = inspect(path, digest=False)
+    messages = {f.member: f.message for f in record.verification.failures}
+    assert messages[RSA] == "carries no certificate to verify it with"
+
+
+def test_members_are_streamed(monkeypatch: pytest.MonkeyPatch) -> None:
+    # No read of the file larger than one chunk: a member never sits whole in memory.
+    monkeypatch.setattr(verify_module, "_CHUNK", 1000)
+    sizes: list[int] = []
+    original = XarArchive.read_raw
+
+    def spy(self: XarArchive, offset: int, size: int) -> bytes:
+        sizes.append(size)
+        return original(self, offset, size)
+
+    with XarArchive(PKG / "component.pkg") as xar:
+        monkeypatch.setattr(XarArchive, "read_raw", spy)
+        result = verify_xar(xar)
+    assert result.failures == ()
+    assert max(sizes) == 1000 and len(sizes) >= 8  # Payload is 6888 bytes
+
+
+def test_unknown_checksum_style_is_a_warning(tmp_path: Path) -> None:
+    from test_xar import rebuild
+
+    data = rebuild((PKG / "component.pkg").read_bytes(),
+                   lambda x: x.replace(b'<archived-checksum style="sha1">',
+                                       b'<archived-checksum style="sha3-1">', 1))
+    path = tmp_path / "style.pkg"
+    path.write_bytes(data)
+    record = inspect(path, digest=False)
+    assert record.verification.verified is True
+    assert "PackageInfo: archived-checksum style 'sha3-1' is not checked" in record.warnings
+    assert "1 archived checksum" in record.checked
+
+
+@pytest.mark.parametrize("name", sorted([*TAMPERED_FAILS, "signed-payload-altered"]))
+def test_tampered_members_match_bsdtar(name: str) -> None:
+    # bsdtar lists what it can (it refuses a TOC whose checksum fails); inspector reads every one.
+    text = (REF / f"tampered.{name}.tvf.txt").read_text()
+    with XarArchive(TAMPERED / f"{name}.pkg") as xar:
+        if "Sumcheck error" in text:
+            assert name == "toc-altered" and xar.toc_checksum_matches is False
+            return
+        listed = [line.split()[-1] for line in text.splitlines()]
+        assert xar.names == listed and len(listed) >= 2
