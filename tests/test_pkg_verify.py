@@ -280,3 +280,60 @@ def test_tampered_members_match_bsdtar(name: str) -> None:
             return
         listed = [line.split()[-1] for line in text.splitlines()]
         assert xar.names == listed and len(listed) >= 2
+
+
+def _with_copies_of_payload(lengths: list[int]) -> bytes:
+    """component.pkg whose TOC lists more members over Payload's heap range, one per length."""
+    from test_xar import rebuild
+
+    def add(xml: bytes) -> bytes:
+        payload = re.search(rb'<file id="2">.*?</file>', xml, re.S)
+        assert payload is not None
+        copies = b"".join(
+            payload[0].replace(b"<name>Payload</name>", b"<name>Copy%d</name>" % i)
+            .replace(b"<length>6888</length>", b"<length>%d</length>" % n)
+            .replace(b"<size>6888</size>", b"<size>%d</size>" % n)
+            for i, n in enumerate(lengths))
+        return xml.replace(b"</toc>", copies + b"</toc>")
+
+    return rebuild((PKG / "component.pkg").read_bytes(), add)
+
+
+def test_shared_heap_ranges_are_hashed_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                            ) -> None:
+    # xar --link-same points identical files at one range: legitimate, and read once.
+    path = tmp_path / "linked.pkg"
+    path.write_bytes(_with_copies_of_payload([6888] * 20))
+    reads: list[int] = []
+    original = verify_module._feed_raw
+
+    def spy(xar: XarArchive, member: object, hashers: list) -> None:
+        reads.append(1)
+        original(xar, member, hashers)
+
+    monkeypatch.setattr(verify_module, "_feed_raw", spy)
+    record = inspect(path, digest=False)
+    assert record.verification.verified is True
+    assert "22 archived checksums" in record.checked
+    assert len(reads) == 2  # PackageInfo and the one Payload range
+
+
+def test_overlapping_heap_ranges_are_refused(tmp_path: Path) -> None:
+    # Distinct ranges over the same bytes would make verification read the heap over and over.
+    path = tmp_path / "overlap.pkg"
+    path.write_bytes(_with_copies_of_payload([6887, 6886, 6885, 6884]))
+    with pytest.raises(ArtifactError) as info:
+        inspect(path, digest=False)
+    assert "overlap" in info.value.problem and info.value.member.startswith("Copy")
+    result = run_cli("check", str(path))
+    assert result.code == 3 and "Traceback" not in result.err
+
+
+def test_decoding_budget_leaves_extracted_checksums_unchecked(monkeypatch: pytest.MonkeyPatch
+                                                             ) -> None:
+    monkeypatch.setattr(verify_module, "MAX_INFLATED_BYTES", 2000)
+    monkeypatch.setattr(verify_module, "_DECODED_PER_FILE_BYTE", 0)
+    record = inspect(PKG / "bzip2.pkg", digest=False)  # PackageInfo 1017 bytes, Payload 6888
+    assert record.verification.verified is True
+    assert record.checked[1:3] == ("2 archived checksums", "1 extracted checksum")
+    assert any(w.startswith("Payload: extracted-checksum not checked") for w in record.warnings)

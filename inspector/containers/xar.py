@@ -328,6 +328,11 @@ class XarArchive(ArtifactFile):
 
     # -- members ---------------------------------------------------------------------------
     @property
+    def size(self) -> int:
+        """The file's size in bytes."""
+        return self._size
+
+    @property
     def names(self) -> list[str]:
         return list(self._members)
 

@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa, utils
 
 from inspector.containers.xar import CHECKSUM_ALGORITHMS, XarArchive, XarMember, XarSignature
 from inspector.errors import ArtifactError
-from inspector.limits import MAX_PKG_SIGNATURE_BYTES
+from inspector.limits import MAX_INFLATED_BYTES, MAX_PKG_SIGNATURE_BYTES
 from inspector.records.verification import Failure
 from inspector.verify.cms import verify_signed_data
 
@@ -37,6 +37,9 @@ __all__ = ["SCHEME", "XarVerification", "archived_checksum_matches", "verify_xar
 #: The ``scheme`` of every failure found here.
 SCHEME = "xar"
 _CHUNK = 1 << 20
+#: Decoding for extracted checksums may produce this many times the file's size (or
+#: MAX_INFLATED_BYTES, whichever is more).
+_DECODED_PER_FILE_BYTE = 4
 _PREHASHED: dict[str, Callable[[], hashes.HashAlgorithm]] = {
     "md5": hashes.MD5, "sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256,
     "sha384": hashes.SHA384, "sha512": hashes.SHA512,
@@ -61,8 +64,9 @@ def verify_xar(xar: XarArchive) -> XarVerification:
     warnings: list[str] = []
     _toc(xar, failures, checked)
     archived = extracted = 0
+    budget = _Budget(xar)
     for member in xar.files():
-        a, e = _member(xar, member, failures, warnings)
+        a, e = _member(xar, member, budget, failures, warnings)
         archived += a
         extracted += e
     checked.append(f"{archived} archived checksum{'s' if archived != 1 else ''}")
@@ -92,73 +96,110 @@ def _toc(xar: XarArchive, failures: list[Failure], checked: list[str]) -> None:
 
 
 # -- members ---------------------------------------------------------------------------------------
-def _hasher(member: XarMember, checksum: tuple[str, str] | None, slot: str,
-            warnings: list[str]) -> Any:
+class _Budget:
+    """What verifying may cost. Members may share heap bytes (``xar --link-same`` points identical
+    files at one range): a range is hashed once per algorithm, and hashing more than twice the
+    heap means ranges overlap on purpose, which is refused. Decoding (for extracted checksums of
+    compressed members) stops at :data:`MAX_INFLATED_BYTES` or four times the file, whichever is
+    more: beyond, those checksums are left unchecked, with a warning (the archived checksums still
+    cover the stored bytes)."""
+
+    __slots__ = ("decoded_left", "digests", "raw_left")
+
+    def __init__(self, xar: XarArchive) -> None:
+        size = xar.size
+        self.raw_left = 2 * max(0, size - xar.heap_start)
+        self.decoded_left = max(MAX_INFLATED_BYTES, _DECODED_PER_FILE_BYTE * size)
+        self.digests: dict[tuple[int, int, str], str] = {}
+
+
+def _algorithm(member: XarMember, checksum: tuple[str, str] | None, slot: str,
+               warnings: list[str]) -> str | None:
     if checksum is None:
         return None
     algorithm = CHECKSUM_ALGORITHMS.get(checksum[0])
     if algorithm is None:
         warnings.append(f"{member.name}: {slot} style {checksum[0][:20]!r} is not checked")
-        return None
-    return hashlib.new(algorithm)
+    return algorithm
 
 
-def _compare(member: XarMember, checksum: tuple[str, str] | None, hasher: Any, slot: str,
-             what: str) -> Failure | None:
-    assert checksum is not None  # a hasher exists only for a checksum the TOC gives
-    actual = hasher.hexdigest()
+def _raw_digests(xar: XarArchive, member: XarMember, algorithms: set[str],
+                 budget: _Budget) -> dict[str, str]:
+    """Hex digests of the member's stored bytes, each range and algorithm hashed once."""
+    key = (member.offset, member.length)
+    missing = [a for a in sorted(algorithms) if (*key, a) not in budget.digests]
+    if missing:
+        budget.raw_left -= member.length
+        if budget.raw_left < 0:
+            raise ArtifactError("members' data ranges overlap: verifying them would read the "
+                                "heap more than twice (refused)", member=member.name)
+        hashers = [hashlib.new(a) for a in missing]
+        _feed_raw(xar, member, hashers)
+        for a, h in zip(missing, hashers, strict=True):
+            budget.digests[(*key, a)] = h.hexdigest()
+    return {a: budget.digests[(*key, a)] for a in algorithms}
+
+
+def _mismatch(member: XarMember, checksum: tuple[str, str], actual: str, slot: str,
+              what: str) -> Failure | None:
     if actual == checksum[1]:
         return None
     return Failure(SCHEME, f"{checksum[0]} of the {what} is {actual}, the TOC says "
                    f"{checksum[1][:128]}", member=member.name, slot=slot)
 
 
-def _member(xar: XarArchive, member: XarMember, failures: list[Failure],
+def _member(xar: XarArchive, member: XarMember, budget: _Budget, failures: list[Failure],
             warnings: list[str]) -> tuple[int, int]:
     """Check one member's archived then extracted checksum; how many of each were checked."""
-    if member.archived_checksum is None and member.extracted_checksum is None:
+    archived, extracted = member.archived_checksum, member.extracted_checksum
+    if archived is None and extracted is None:
         if member.length:
             warnings.append(f"{member.name}: the TOC gives no checksum of its data, so no "
                             "signature covers it")
         return 0, 0
-    archived = _hasher(member, member.archived_checksum, "archived-checksum", warnings)
-    extracted = _hasher(member, member.extracted_checksum, "extracted-checksum", warnings)
-    if member.is_stored and archived is not None and extracted is not None \
-            and archived.name == extracted.name:
-        extracted = archived  # stored bytes are the extracted bytes: hash them once
-    raw = [h for h in (archived, extracted if member.is_stored else None) if h is not None]
-    if raw:
-        _feed_raw(xar, member, list({id(h): h for h in raw}.values()))
-    count = (int(archived is not None), int(extracted is not None))
-    if archived is not None:
-        failure = _compare(member, member.archived_checksum, archived, "archived-checksum",
-                           "stored bytes")
+    a_alg = _algorithm(member, archived, "archived-checksum", warnings)
+    x_alg = _algorithm(member, extracted, "extracted-checksum", warnings)
+    # Stored bytes are the extracted bytes: one pass over them serves both checksums.
+    raw_algs = {a for a in (a_alg, x_alg if member.is_stored else None) if a is not None}
+    raw = _raw_digests(xar, member, raw_algs, budget) if raw_algs else {}
+    if a_alg is not None and archived is not None:
+        failure = _mismatch(member, archived, raw[a_alg], "archived-checksum", "stored bytes")
         if failure is not None:
             # The decoded bytes of altered data say nothing more: one failure per member.
             failures.append(failure)
-            return count[0], 0
-    if extracted is None:
-        return count
-    if not member.is_stored:
-        problem = _feed_decoded(xar, member, extracted)
+            return 1, 0
+    count = int(a_alg is not None)
+    if x_alg is None or extracted is None:
+        return count, 0
+    if member.is_stored:
+        actual = raw[x_alg]
+    else:
+        budget.decoded_left -= member.size
+        if budget.decoded_left < 0:
+            warnings.append(f"{member.name}: extracted-checksum not checked (verifying would "
+                            "decode more than the budget allows; its archived checksum was)")
+            return count, 0
+        hasher = hashlib.new(x_alg)
+        problem = _feed_decoded(xar, member, hasher)
         if problem is not None:
             failures.append(Failure(SCHEME, problem, member=member.name, slot="extracted-checksum"))
-            return count
-    failure = _compare(member, member.extracted_checksum, extracted, "extracted-checksum",
-                       "decoded bytes")
+            return count, 1
+        actual = hasher.hexdigest()
+    failure = _mismatch(member, extracted, actual, "extracted-checksum", "decoded bytes")
     if failure is not None:
         failures.append(failure)
-    return count
+    return count, 1
 
 
 def archived_checksum_matches(xar: XarArchive, member: XarMember) -> bool | None:
     """Whether the member's stored bytes have the TOC's archived checksum (None: no checksum
     inspector knows). Tells an altered member from one that was corrupt when it was packed."""
-    hasher = _hasher(member, member.archived_checksum, "archived-checksum", [])
-    if hasher is None:
+    algorithm = _algorithm(member, member.archived_checksum, "archived-checksum", [])
+    if algorithm is None or member.archived_checksum is None:
         return None
+    hasher = hashlib.new(algorithm)
     _feed_raw(xar, member, [hasher])
-    return _compare(member, member.archived_checksum, hasher, "", "") is None
+    return hasher.hexdigest() == member.archived_checksum[1]
 
 
 def _feed_raw(xar: XarArchive, member: XarMember, hashers: list[Any]) -> None:
