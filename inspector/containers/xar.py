@@ -44,7 +44,9 @@ _HEADER = struct.Struct(">4sHHQQI")  # magic, header size, version, toc len, toc
 #: Checksum styles as xar writes them -> hashlib names.
 CHECKSUM_ALGORITHMS = {"sha1": "sha1", "sha256": "sha256", "sha512": "sha512", "md5": "md5",
                        "sha224": "sha224", "sha384": "sha384"}
-_HEADER_ALGORITHMS = {0: None, 1: "sha1", 2: "md5"}
+#: Header algorithm numbers as Apple's xar defines them (XAR_CKSUM_SHA256 = 3, SHA512 = 4); a
+#: header longer than 28 bytes with 3 is mackyle's xar naming its algorithm instead.
+_HEADER_ALGORITHMS = {0: None, 1: "sha1", 2: "md5", 3: "sha256", 4: "sha512"}
 _CHUNK = 1 << 18
 
 _STORED = ("application/octet-stream", "")
@@ -175,7 +177,8 @@ class XarArchive(ArtifactFile):
         if toc_len > MAX_TOC_BYTES:
             raise ArtifactError(f"TOC is {toc_len} bytes compressed (limit {MAX_TOC_BYTES})",
                                 member="header")
-        if algorithm == 3:
+        if algorithm == 3 and header_size > _HEADER.size:
+            # mackyle's xar: 3 is XAR_CKSUM_OTHER, its name in the header's extra bytes.
             raw_name = self.read_raw(_HEADER.size, header_size - _HEADER.size)
             name = raw_name.split(b"\0", 1)[0].decode("ascii", "replace").lower()
             if name not in CHECKSUM_ALGORITHMS:

@@ -32,7 +32,7 @@ HERE = Path(__file__).resolve().parent
 FIXTURES = HERE.parents[2] / "fixtures" / "pkg"
 CORPUS = HERE.parents[3] / "shared" / "corpus" / "macos"
 DSIG = "{http://www.w3.org/2000/09/xmldsig#}"
-HEADER_ALGS = {1: "sha1", 2: "md5"}
+HEADER_ALGS = {1: "sha1", 2: "md5", 3: "sha256", 4: "sha512"}  # Apple's xar numbering
 
 
 def run(cmd: list[str], stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
@@ -59,6 +59,7 @@ def files(node: ET.Element, prefix: str = ""):
 def record(pkg: Path, out: Path) -> None:
     head = dd(pkg, 0, 28)
     _, hsize, _, toc_len, _, alg_number = struct.unpack(">4sHHQQI", head)
+    assert hsize == 28, "a named algorithm (mackyle's xar) is not handled here"
     alg = HEADER_ALGS[alg_number]
     toc_bytes = dd(pkg, hsize, toc_len)
     toc = ET.fromstring(zlib.decompress(toc_bytes)).find("toc")
