@@ -370,3 +370,18 @@ def test_apple_header_algorithm_numbers(tmp_path: Path) -> None:
     record = inspect(path, digest=False)
     assert record.verification.verified is True
     assert record.checked[0] == "TOC checksum (sha512)"
+
+
+def test_rsa_signature_with_a_non_rsa_certificate(tmp_path: Path) -> None:
+    from test_xar import rebuild
+
+    pem = (FIXTURES / "cms" / "keys" / "ec-p256.x509.pem").read_text()
+    ec = "".join(pem.split("-----")[2].split())
+    data = rebuild((PKG / "signed.pkg").read_bytes(),
+                   lambda x: re.sub(rb"<X509Certificate>[^<]+", b"<X509Certificate>" + ec.encode(),
+                                    x, count=1))
+    path = tmp_path / "ec.pkg"
+    path.write_bytes(data)
+    record = inspect(path, digest=False)
+    messages = {f.member: f.message for f in record.verification.failures}
+    assert messages[RSA] == "its certificate's key is not an RSA key"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa, utils
+from cryptography.utils import CryptographyDeprecationWarning
 
 from inspector.containers.xar import CHECKSUM_ALGORITHMS, XarArchive, XarMember, XarSignature
 from inspector.errors import ArtifactError
@@ -44,6 +46,7 @@ _PREHASHED: dict[str, Callable[[], hashes.HashAlgorithm]] = {
     "md5": hashes.MD5, "sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256,
     "sha384": hashes.SHA384, "sha512": hashes.SHA512,
 }
+
 
 @dataclass(frozen=True, slots=True)
 class XarVerification:
@@ -269,12 +272,14 @@ def _verify_rsa(sig: XarSignature, blob: bytes, checksum: bytes, algorithm: str)
     if not sig.certificates:
         return "carries no certificate to verify it with"
     try:
-        key = x509.load_der_x509_certificate(sig.certificates[0]).public_key()
+        with warnings.catch_warnings():
+            # A serial number or encoding cryptography frowns upon is still the signer's.
+            warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+            key = x509.load_der_x509_certificate(sig.certificates[0]).public_key()
     except (ValueError, UnsupportedAlgorithm) as exc:
         return f"its first certificate cannot be read by cryptography ({exc})"
     if not isinstance(key, rsa.RSAPublicKey):
-        return f"its certificate holds a {type(key).__name__.removesuffix('PublicKey')} key, " \
-               "not the RSA key the signature needs"
+        return "its certificate's key is not an RSA key"
     try:
         key.verify(blob, checksum, padding.PKCS1v15(), utils.Prehashed(_PREHASHED[algorithm]()))
     except InvalidSignature:
