@@ -385,3 +385,29 @@ def test_rsa_signature_with_a_non_rsa_certificate(tmp_path: Path) -> None:
     record = inspect(path, digest=False)
     messages = {f.member: f.message for f in record.verification.failures}
     assert messages[RSA] == "its certificate's key is not an RSA key"
+
+
+@pytest.mark.parametrize("fmt", ["text", "github", "json", "junit"])
+def test_member_name_cannot_forge_a_line(tmp_path: Path, fmt: str) -> None:
+    # A member named with a newline and an annotation, whose checksum fails: SIG004 names it,
+    # and no output format lets it start a line.
+    import base64
+
+    from test_xar import rebuild
+
+    name = base64.b64encode(b"x\n::error file=evil::forged\r\x1b[31m").decode().encode()
+
+    def edit(xml: bytes) -> bytes:
+        xml = xml.replace(b"<name>Payload</name>", b'<name enctype="base64">' + name + b"</name>")
+        return xml.replace(b'<archived-checksum style="sha1">0653', b'<archived-checksum '
+                           b'style="sha1">1653', 1)
+
+    path = tmp_path / "hostile.pkg"
+    path.write_bytes(rebuild((PKG / "component.pkg").read_bytes(), edit))
+    result = run_cli("check", "--format", fmt, str(path))
+    assert result.code == 1, result.err
+    assert "SIG004" in result.out
+    for line in result.out.splitlines():
+        assert not line.lstrip().startswith("::error file=evil")
+        assert fmt == "github" or not line.lstrip().startswith("::")
+        assert "\x1b" not in line

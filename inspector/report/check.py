@@ -123,7 +123,9 @@ def render_check_json(verdicts: Sequence[FileVerdict], now: datetime) -> str:
 
 
 def _gh_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # Newlines are the protocol's (%0A); any other control a file's text holds (an ESC that
+    # would colour or clear the log) is spelled out.
+    return printable(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def _gh_property(text: str) -> str:
@@ -205,14 +207,16 @@ def render_check_junit(verdicts: Sequence[FileVerdict], now: datetime) -> str:
             found = [f for f in r.findings if f.code == rule.code]
             failing = [f for f in found if r.failed_by(f)]
             if failing:
+                # One line per finding: a newline from an artifact is escaped (printable), so
+                # no text of the file can start a line of its own (a forged "::error").
                 ET.SubElement(case, "failure", type=failing[0].severity,
-                              message=_xml(failing[0].message)).text = _xml(
-                    "\n".join(f"{f.severity}: {f.message}" for f in failing))
+                              message=_xml(printable(failing[0].message))).text = _xml(
+                    "\n".join(f"{f.severity}: {printable(f.message)}" for f in failing))
                 suite_failures += 1
             rest = [f for f in found if not r.failed_by(f)]
             if rest:
                 ET.SubElement(case, "system-out").text = _xml(
-                    "\n".join(f"{f.severity}: {f.message}" for f in rest))
+                    "\n".join(f"{f.severity}: {printable(f.message)}" for f in rest))
         suite.set("tests", str(len(r.rules)))
         suite.set("failures", str(suite_failures))
         suite.set("errors", "0")
