@@ -207,7 +207,7 @@ def render_check_junit(verdicts: Sequence[FileVerdict], now: datetime) -> str:
             rest = [f for f in found if not r.failed_by(f)]
             if rest:
                 ET.SubElement(case, "system-out").text = _xml(
-                    "\n".join(f"{f.severity}: {f.message}" for f in rest))
+                    "\n".join(f"{f.severity}: {printable(f.message)}" for f in rest))
         suite.set("tests", str(len(r.rules)))
         suite.set("failures", str(suite_failures))
         suite.set("errors", "0")
