@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from inspector.errors import UsageError
 
 if TYPE_CHECKING:
-    from inspector.checks.expectations import Expectations
+    from inspector.checks.expectations import Expectations, Strictness
 
 __all__ = [
     "CHANGELOG_MAX_BYTES",
@@ -50,6 +50,8 @@ __all__ = [
     "load_config",
     "read_named_file",
     "resolve",
+    "setting_names",
+    "strictness_text",
 ]
 
 ENV_PREFIX = "INSPECTOR_"
@@ -141,6 +143,24 @@ OPTIONS: tuple[Option, ...] = (
     Option("ignore", "ignore", "list", "a rule code to skip (repeatable)", metavar="CODE"),
 )
 _BY_NAME = {o.name: o for o in OPTIONS}
+
+
+def setting_names(targets: tuple[str, ...]) -> tuple[str, ...]:
+    """The settings' names (``expect-id``: the flag without dashes, the config key) of
+    :class:`Expectations` fields (``expect_id``), in the order given."""
+    by_target = {o.target: o.name for o in OPTIONS}
+    by_target["uploaded_build"] = "newer-than-uploaded"  # a flag of check, read from the service
+    return tuple(by_target.get(t, t) for t in targets)
+
+
+def strictness_text(strictness: Strictness) -> str:
+    """Why warnings do or do not fail the gate, in the words of the settings:
+    ``implied by --expect-id, --min-days``, ``--strict``, ``--no-strict``, ``default``."""
+    if strictness.why == "stated":
+        return "--strict" if strictness.strict else "--no-strict"
+    if strictness.why == "implied":
+        return "implied by " + ", ".join(f"--{n}" for n in setting_names(strictness.by))
+    return "default"
 
 
 @dataclass(frozen=True, slots=True)

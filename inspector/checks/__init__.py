@@ -13,7 +13,7 @@ from typing import Any
 
 from inspector.checks import android, apple, common
 from inspector.checks._rule import Rule
-from inspector.checks.expectations import DEFAULT_SIGNING_TYPES, Expectations
+from inspector.checks.expectations import DEFAULT_SIGNING_TYPES, Expectations, Strictness
 from inspector.checks.findings import SEVERITIES, Finding, Severity
 from inspector.summary import Summary, summarize
 
@@ -25,6 +25,7 @@ __all__ = [
     "Finding",
     "Rule",
     "Severity",
+    "Strictness",
     "check",
 ]
 
@@ -36,13 +37,17 @@ RULES: tuple[Rule, ...] = (*common.RULES, *android.RULES, *apple.RULES)
 class CheckResult:
     """The findings of one artifact and the rules that ran, with the gate's verdict.
 
-    ``strict`` (``--strict``, or any expectation stated) makes warnings fail the gate too.
+    ``strictness`` says whether warnings fail the gate too, and why (:meth:`Expectations.strictness`).
     """
 
     summary: Summary
     rules: tuple[Rule, ...]
     findings: tuple[Finding, ...]
-    strict: bool
+    strictness: Strictness
+
+    @property
+    def strict(self) -> bool:
+        return self.strictness.strict
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity == severity)
@@ -67,5 +72,4 @@ def check(record: Any, expectations: Expectations, now: datetime,
         findings.extend(rule.check(summary, record, expectations, now))
     order = {s: i for i, s in enumerate(SEVERITIES)}
     findings.sort(key=lambda f: order[f.severity])  # stable: rule order within a severity
-    return CheckResult(summary, rules, tuple(findings),
-                       strict=expectations.strict or expectations.any_set)
+    return CheckResult(summary, rules, tuple(findings), expectations.strictness())

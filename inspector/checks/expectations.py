@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
 
-__all__ = ["DEFAULT_SIGNING_TYPES", "Expectations"]
+__all__ = ["DEFAULT_SIGNING_TYPES", "Expectations", "Strictness"]
 
 #: Apple signing types a distribution service can install from: everything but app-store.
 DEFAULT_SIGNING_TYPES = ("ad-hoc", "enterprise", "development", "developer-id")
@@ -52,8 +53,8 @@ class Expectations:
     require_device: tuple[str, ...] = ()
     # What the service holds: the latest processed upload's build number (--newer-than-uploaded)
     uploaded_build: str | None = None
-    # Gate behaviour
-    strict: bool = False
+    # Gate behaviour: None means "not stated", and then any stated expectation implies strictness
+    strict: bool | None = None
     ignore: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -68,10 +69,33 @@ class Expectations:
 
     @property
     def any_set(self) -> bool:
-        """Whether the user stated any expectation of the build (which, like ``strict``, makes
-        warnings fail the gate). Allowances, the warning window and ``ignore`` are not."""
+        """Whether the user stated any expectation of the build (which, unless ``strict`` is
+        stated, makes warnings fail the gate). Allowances, the warning window and ``ignore`` are not."""
+        return bool(self.stated())
+
+    def stated(self) -> tuple[str, ...]:
+        """The names of the fields that hold a stated expectation (not their default)."""
         default = Expectations()
-        return any(getattr(self, name) != getattr(default, name) for name in _EXPECTATION_FIELDS)
+        return tuple(n for n in _EXPECTATION_FIELDS if getattr(self, n) != getattr(default, n))
+
+    def strictness(self) -> Strictness:
+        """Whether warnings fail the gate, and why: ``strict`` stated (true or false) wins;
+        otherwise any stated expectation implies it, so that a build checked against what
+        was asked of it must be clean."""
+        if self.strict is not None:
+            return Strictness(self.strict, "stated")
+        by = self.stated()
+        return Strictness(True, "implied", by) if by else Strictness(False, "default")
+
+
+@dataclass(frozen=True, slots=True)
+class Strictness:
+    """The gate's strictness: ``why`` is ``stated`` (``strict`` set, true or false),
+    ``implied`` (by the expectation fields in ``by``) or ``default`` (nothing stated: lenient)."""
+
+    strict: bool
+    why: Literal["stated", "implied", "default"]
+    by: tuple[str, ...] = ()
 
 
 _NOT_EXPECTATIONS = {"warn_days", "allow_debuggable", "allow_test_only", "allow_debug_certificate",

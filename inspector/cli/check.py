@@ -14,7 +14,15 @@ from inspector.api import inspect
 from inspector.cli.inspect import parse_now
 from inspector.errors import InspectorError, OutputError, UsageError
 from inspector.report import escape
-from inspector.settings import OPTIONS, PLATFORM_SECTIONS, Config, add_arguments, load_config, resolve
+from inspector.settings import (
+    OPTIONS,
+    PLATFORM_SECTIONS,
+    Config,
+    add_arguments,
+    load_config,
+    resolve,
+    strictness_text,
+)
 
 if TYPE_CHECKING:
     from inspector.checks import CheckResult
@@ -87,12 +95,18 @@ def _explain(args: argparse.Namespace, env: Mapping[str, str], config: Config,
         resolved = resolve(args, env, config, section)
         print(f"inspector: settings for {section or 'other'} artifacts (config: {where})", file=out)
         width = max(len(o.name) for o in OPTIONS)
+        strictness = resolved.expectations.strictness()
         for o in OPTIONS:
             value = resolved.values[o.name]
+            source = resolved.sources[o.name]
+            if o.name == "strict":
+                # What the gate will do, not only what was stated: an expectation implies it.
+                value = strictness.strict
+                source = source if strictness.why == "stated" else strictness_text(strictness)
             shown = ", ".join(value) if isinstance(value, tuple) else value
             shown = "-" if shown in (None, "") else shown
             print(f"  {o.name.ljust(width)}  {escape.text(shown).ljust(12)}  "
-                  f"{escape.text(resolved.sources[o.name])}", file=out)
+                  f"{escape.text(source)}", file=out)
 
 
 def evaluate(record: Any, args: argparse.Namespace, env: Mapping[str, str], config: Config,

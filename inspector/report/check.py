@@ -13,6 +13,7 @@ from inspector.checks import CheckResult, Finding
 from inspector.errors import InspectorError
 from inspector.records.base import jsonable
 from inspector.report import error_json, escape
+from inspector.settings import setting_names, strictness_text
 
 __all__ = [
     "CHECK_SCHEMA",
@@ -81,6 +82,9 @@ def render_check_text(verdicts: Sequence[FileVerdict], *, colour: bool = False) 
             verdict = _paint("PASSED", "passed", colour) + (f" with {counts}" if counts else "")
         else:
             verdict = _paint("FAILED", "failed", colour) + f": {counts}"
+            if r.strict and r.count("warning"):
+                # Warnings failed it too: say why, and how to turn that off.
+                verdict += f" (strict: {strictness_text(r.strictness)})"
         lines.append(f"{name}  {escape.text(_facts(r))}  {verdict}")
         for f in r.findings:
             severity = _paint(f.severity.ljust(7), f.severity, colour)
@@ -112,6 +116,8 @@ def render_check_json(verdicts: Sequence[FileVerdict], now: datetime) -> str:
             "file": file_info,
             "passed": r.passed,
             "strict": r.strict,
+            "strict_why": r.strictness.why,
+            "strict_implied_by": list(setting_names(r.strictness.by)),
             "counts": {s: r.count(s) for s in ("error", "warning", "info")},
             "findings": [_finding_json(f, r) for f in r.findings],
             "rules": [rule.code for rule in r.rules],
