@@ -403,8 +403,14 @@ def resolve(flags: argparse.Namespace | Mapping[str, Any], env: Mapping[str, str
             continue
         values[o.target] = _convert(o, raw, source)
         sources[o.name] = source
+    from inspector.checks.expectations import InvalidExpectation
+
     try:
         expectations = Expectations(**values)
+    except InvalidExpectation as exc:
+        # Name the setting and where its value came from, not the library's field.
+        name = next((o.name for o in OPTIONS if o.target == exc.field), exc.field)
+        raise UsageError(f"{sources.get(name, name)}: {exc.message}") from None
     except ValueError as exc:
         raise UsageError(f"expectations: {exc}") from None
     shown = {o.name: getattr(expectations, o.target) for o in OPTIONS}

@@ -6,14 +6,25 @@ check with no expectations applies only the default policy (README, "The default
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["DEFAULT_SIGNING_TYPES", "Expectations", "Strictness"]
+__all__ = ["DEFAULT_SIGNING_TYPES", "Expectations", "InvalidExpectation", "Strictness"]
 
 #: Apple signing types a distribution service can install from: everything but app-store.
 DEFAULT_SIGNING_TYPES = ("ad-hoc", "enterprise", "development", "developer-id")
+
+
+class InvalidExpectation(ValueError):
+    """A value an :class:`Expectations` field cannot hold: ``field`` names it (``cert_sha256``),
+    ``message`` says what was expected."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,10 +73,14 @@ class Expectations:
             try:
                 re.compile(self.expect_version_name_regex)
             except re.error as exc:
-                raise ValueError(f"not a regular expression: {exc}") from None
+                raise InvalidExpectation("expect_version_name_regex",
+                                         f"not a regular expression: {exc}") from None
         if self.min_days < 0 or self.warn_days < 0:
-            raise ValueError("days cannot be negative")
+            raise InvalidExpectation("min_days" if self.min_days < 0 else "warn_days",
+                                     "days cannot be negative")
         object.__setattr__(self, "cert_sha256", tuple(_fingerprint(f) for f in self.cert_sha256))
+        if self.ignore:
+            object.__setattr__(self, "ignore", tuple(_rule_code(c) for c in self.ignore))
 
     @property
     def any_set(self) -> bool:
@@ -103,6 +118,36 @@ _NOT_EXPECTATIONS = {"warn_days", "allow_debuggable", "allow_test_only", "allow_
 _EXPECTATION_FIELDS = tuple(n for n in Expectations.__dataclass_fields__ if n not in _NOT_EXPECTATIONS)
 
 
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_SHA1 = re.compile(r"[0-9a-f]{40}")
+
+
 def _fingerprint(value: str) -> str:
-    """``AB:CD:...`` or ``abcd...``: compare as lower-case hex without separators."""
-    return value.replace(":", "").replace(" ", "").lower()
+    """``AB:CD:...`` or ``abcd...``: compare as lower-case hex without separators.
+
+    Anything but 64 hex digits is refused; 40 of them is a SHA-1 fingerprint, the one keytool
+    and the Play Console show first, and the message says where the SHA-256 is printed."""
+    hexed = value.replace(":", "").replace(" ", "").lower()
+    if _SHA256.fullmatch(hexed):
+        return hexed
+    if _SHA1.fullmatch(hexed):
+        raise InvalidExpectation("cert_sha256", f"{value!r} is a SHA-1 fingerprint (40 hex digits); "
+                                 "give the certificate's SHA-256 (64 hex digits), which "
+                                 "`keytool -list -v -keystore KEYSTORE` prints as 'SHA256:' and "
+                                 "`apksigner verify --print-certs APK` as 'certificate SHA-256 digest'")
+    raise InvalidExpectation("cert_sha256", f"{value!r} is not a SHA-256 fingerprint: expected 64 "
+                             "hex digits, colons and spaces allowed")
+
+
+def _rule_code(code: str) -> str:
+    """A rule code as the registry spells it: case is ignored (``and003`` is AND003); an unknown
+    code is refused with the closest known one, since ignoring nothing silently is a lie."""
+    from inspector.checks import RULES  # the registry as loaded: every rule any module added
+
+    known = sorted({r.code for r in RULES})
+    wanted = code.strip().upper()
+    if wanted in known:
+        return wanted
+    close = difflib.get_close_matches(wanted, known, n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]}?" if close else f"known codes: {', '.join(known)}"
+    raise InvalidExpectation("ignore", f"unknown rule code {code!r} ({hint})")
