@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from fnmatch import fnmatchcase
 from typing import Any
 
@@ -119,7 +119,15 @@ def _max_min_os(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
                         f"<= {e.max_min_os}", s.min_os)
 
 
-@rule(RULES, "EXP001", "nothing has expired")
+# Android does not check an APK signing certificate's validity dates when it installs or updates
+# an app (apksigner does not flag them either): its expiry is information (EXP004), not a failure.
+_DATED = ("ipa", "profile", "pkg")
+_ANDROID = ("apk", "aab")
+#: Google Play: a new app's signing key must be valid until after this date (22 October 2033).
+PLAY_KEY_VALID_AFTER = datetime(2033, 10, 22, tzinfo=UTC)
+
+
+@rule(RULES, "EXP001", "nothing has expired", _DATED)
 def _expired(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime) -> Iterator[Finding]:
     for x in s.expiries:
         if x.expired(now):
@@ -130,7 +138,7 @@ def _expired(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime) -
                             f"expired {x.not_after:%Y-%m-%d}")
 
 
-@rule(RULES, "EXP002", "everything stays valid for the minimum number of days")
+@rule(RULES, "EXP002", "everything stays valid for the minimum number of days", _DATED)
 def _min_days(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
               ) -> Iterator[Finding]:
     for x in s.expiries:
@@ -141,7 +149,7 @@ def _min_days(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
                             f">= {e.min_days} days", f"{left} days")
 
 
-@rule(RULES, "EXP003", "nothing expires inside the warning window")
+@rule(RULES, "EXP003", "nothing expires inside the warning window", _DATED)
 def _warn_days(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
                ) -> Iterator[Finding]:
     for x in s.expiries:
@@ -150,6 +158,29 @@ def _warn_days(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
             yield r.finding("warning", x.label, f"{x.label} expires in {left} days "
                             f"({x.not_after:%Y-%m-%d}), inside the {e.warn_days}-day warning window",
                             f">= {e.warn_days} days", f"{left} days")
+
+
+@rule(RULES, "EXP004", "Android signing certificate validity (information)", _ANDROID)
+def _android_expiry(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
+                    ) -> Iterator[Finding]:
+    for x in s.expiries:
+        left = x.days_left(now)
+        notes = []
+        if x.expired(now):
+            ago = -left
+            when = "today" if ago == 0 else f"{ago} day{'s' if ago != 1 else ''} ago"
+            notes.append(f"{x.label} expired {when} ({x.not_after:%Y-%m-%d}); Android does not "
+                         "check it when it installs or updates the app")
+        elif left < max(e.warn_days, e.min_days):
+            notes.append(f"{x.label} expires in {left} days ({x.not_after:%Y-%m-%d}); Android "
+                         "does not check it when it installs or updates the app")
+        if x.not_after <= PLAY_KEY_VALID_AFTER:
+            notes.append(f"{'it' if notes else x.label} is not valid past 2033-10-22 "
+                         f"(ends {x.not_after:%Y-%m-%d}), which Google Play requires of a new "
+                         "app's signing key")
+        if notes:
+            yield r.finding("info", x.label, "; ".join(notes),
+                            "valid past 2033-10-22", f"valid until {x.not_after:%Y-%m-%d}")
 
 
 @rule(RULES, "UPL002", "build number is greater than the latest processed upload", _BUILDS)
