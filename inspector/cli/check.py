@@ -109,8 +109,16 @@ def _explain(args: argparse.Namespace, env: Mapping[str, str], config: Config,
                   f"{escape.text(source)}", file=out)
 
 
+def _read(name: str, verify: bool) -> tuple[Any, Summary]:
+    from inspector.summary import summarize
+
+    record = inspect(Path(name), digest=False, verify=verify)
+    return record, summarize(record)
+
+
 def evaluate(record: Any, args: argparse.Namespace, env: Mapping[str, str], config: Config,
-             now: datetime, uploaded: Callable[[Summary], str | None] | None = None) -> CheckResult:
+             now: datetime, uploaded: Callable[[Summary], str | None] | None = None,
+             summary: Summary | None = None) -> CheckResult:
     """Resolve the settings for the record's platform and run every rule; ``uploaded`` gives the
     latest processed upload's build number for ``--newer-than-uploaded``."""
     from dataclasses import replace
@@ -118,7 +126,7 @@ def evaluate(record: Any, args: argparse.Namespace, env: Mapping[str, str], conf
     from inspector.checks import check
     from inspector.summary import summarize
 
-    summary = summarize(record)
+    summary = summarize(record) if summary is None else summary
     expectations = resolve(args, env, config, platform_section(summary)).expectations
     if uploaded is not None:
         expectations = replace(expectations, uploaded_build=uploaded(summary))
@@ -211,7 +219,7 @@ def _guarded(render: Callable[[list[FileVerdict]], str], verdicts: list[FileVerd
 
 
 def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
-    from inspector.cli import exit_code_for, for_one_file
+    from inspector.cli import error_line, exit_code_for, for_one_file
     from inspector.report.check import (
         FileVerdict,
         render_check_github,
@@ -220,6 +228,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
         render_check_text,
         render_step_summary,
     )
+    from inspector.upload.errors import UploadError
 
     env = os.environ if env is None else env
     now = parse_now(args.now)
@@ -230,9 +239,21 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
     sections: list[str | None] = []
     for name in args.files:
         # Whatever goes wrong with one file (a bug included) is that file's verdict.
-        outcome = for_one_file(name, lambda name=name: evaluate(
-            inspect(Path(name), digest=False, verify=not args.no_verify), args, env, config, now,
-            uploaded))
+        read = for_one_file(name, lambda name=name: _read(name, not args.no_verify))
+        if isinstance(read, InspectorError):
+            verdicts.append(FileVerdict(name, error=read, exit_code=exit_code_for(read)))
+            continue
+        record, summary = read
+        # Outside the file's guard: the service failing is not the file failing, and it ends
+        # the run as itself (exit 5 or 7), never as "app.apk: UNREADABLE".
+        try:
+            known = None if uploaded is None else uploaded(summary)
+        except UploadError as exc:
+            print(error_line(f"the service's latest processed build could not be read for "
+                             f"--newer-than-uploaded: {exc}"), file=sys.stderr)
+            return exit_code_for(exc)
+        outcome = for_one_file(name, lambda record=record, summary=summary, known=known: evaluate(
+            record, args, env, config, now, None if uploaded is None else (lambda _: known), summary))
         if isinstance(outcome, InspectorError):
             verdicts.append(FileVerdict(name, error=outcome, exit_code=exit_code_for(outcome)))
             continue
