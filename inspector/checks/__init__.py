@@ -44,6 +44,9 @@ class CheckResult:
     rules: tuple[Rule, ...]
     findings: tuple[Finding, ...]
     strictness: Strictness
+    #: The rules of ``rules`` that had nothing to check (none of the expectations they need was
+    #: stated: :meth:`Rule.idle`); they did not run.
+    skipped: tuple[Rule, ...] = ()
 
     @property
     def strict(self) -> bool:
@@ -67,9 +70,11 @@ def check(record: Any, expectations: Expectations, now: datetime,
     """Run every applicable rule on ``record`` (as :func:`inspector.inspect` returned it)."""
     summary = summary if summary is not None else summarize(record)
     rules = tuple(r for r in RULES if r.applies_to(summary) and r.code not in expectations.ignore)
+    skipped = tuple(r for r in rules if r.idle(expectations))
     findings: list[Finding] = []
     for rule in rules:
-        findings.extend(rule.check(summary, record, expectations, now))
+        if rule not in skipped:
+            findings.extend(rule.check(summary, record, expectations, now))
     order = {s: i for i, s in enumerate(SEVERITIES)}
     findings.sort(key=lambda f: order[f.severity])  # stable: rule order within a severity
-    return CheckResult(summary, rules, tuple(findings), expectations.strictness())
+    return CheckResult(summary, rules, tuple(findings), expectations.strictness(), skipped)

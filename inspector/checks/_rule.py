@@ -19,17 +19,30 @@ ALL_FORMATS = frozenset({"apk", "aab", "ipa", "profile", "pkg"})
 Check = Callable[[Summary, Any, Expectations, datetime], Iterable[Finding]]
 
 
+_UNSET = Expectations()
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """One rule: every finding it yields carries its ``code``."""
+    """One rule: every finding it yields carries its ``code``.
+
+    ``needs`` names the :class:`Expectations` fields the rule compares with (empty for the
+    default policy): when none of them is stated the rule has nothing to check, and reports
+    mark it skipped rather than passed."""
 
     code: str
     title: str
     formats: frozenset[str]
     check: Check
+    needs: tuple[str, ...] = ()
 
     def applies_to(self, summary: Summary) -> bool:
         return summary.format in self.formats
+
+    def idle(self, expectations: Expectations) -> bool:
+        """Whether the rule has nothing to check: it needs expectations and none is stated."""
+        return bool(self.needs) and all(
+            getattr(expectations, n) == getattr(_UNSET, n) for n in self.needs)
 
     def finding(self, severity: Severity, field: str, message: str,
                 expected: object = None, actual: object = None) -> Finding:
@@ -38,9 +51,14 @@ class Rule:
                        None if actual is None else str(actual))
 
 
-def rule(registry: list[Rule], code: str, title: str,
-         formats: Iterable[str] = ALL_FORMATS) -> Callable[[Callable[..., Iterable[Finding]]], Rule]:
-    """Register ``check(rule, summary, record, expectations, now)`` as a rule in ``registry``."""
+def rule(registry: list[Rule], code: str, title: str, formats: Iterable[str] = ALL_FORMATS,
+         needs: Iterable[str] = ()) -> Callable[[Callable[..., Iterable[Finding]]], Rule]:
+    """Register ``check(rule, summary, record, expectations, now)`` as a rule in ``registry``;
+    ``needs``: the expectation fields without which it has nothing to check."""
+    needed = tuple(needs)
+    unknown = [n for n in needed if n not in Expectations.__dataclass_fields__]
+    if unknown:
+        raise ValueError(f"rule {code} needs unknown expectation fields {unknown}")
 
     def register(fn: Callable[..., Iterable[Finding]]) -> Rule:
         holder: list[Rule] = []
@@ -49,7 +67,7 @@ def rule(registry: list[Rule], code: str, title: str,
                   ) -> Iterable[Finding]:
             return fn(holder[0], summary, record, exp, now)
 
-        made = Rule(code, title, frozenset(formats), bound)
+        made = Rule(code, title, frozenset(formats), bound, needed)
         holder.append(made)
         registry.append(made)
         return made

@@ -62,7 +62,8 @@ def _test_only(r: Rule, s: Summary, a: AndroidApp, e: Expectations, now: datetim
                         "false", "true")
 
 
-@rule(RULES, "AND005", "minSdkVersion within the allowed range", _ANDROID)
+@rule(RULES, "AND005", "minSdkVersion within the allowed range", _ANDROID,
+      needs=("min_sdk_at_least", "min_sdk_at_most"))
 def _min_sdk(r: Rule, s: Summary, a: AndroidApp, e: Expectations, now: datetime
              ) -> Iterator[Finding]:
     lo, hi = e.min_sdk_at_least, e.min_sdk_at_most
@@ -75,7 +76,8 @@ def _min_sdk(r: Rule, s: Summary, a: AndroidApp, e: Expectations, now: datetime
                         f"range {allowed}", allowed, value)
 
 
-@rule(RULES, "AND006", "targetSdkVersion at least the minimum", _ANDROID)
+@rule(RULES, "AND006", "targetSdkVersion at least the minimum", _ANDROID,
+      needs=("min_target_sdk",))
 def _target_sdk(r: Rule, s: Summary, a: AndroidApp, e: Expectations, now: datetime
                 ) -> Iterator[Finding]:
     if e.min_target_sdk is None:
@@ -86,7 +88,8 @@ def _target_sdk(r: Rule, s: Summary, a: AndroidApp, e: Expectations, now: dateti
                         f"least {e.min_target_sdk}", f">= {e.min_target_sdk}", value)
 
 
-@rule(RULES, "AND007", "required signature schemes present", _ANDROID)
+@rule(RULES, "AND007", "required signature schemes present", _ANDROID,
+      needs=("require_scheme",))
 def _schemes(r: Rule, s: Summary, a: AndroidApp, e: Expectations, now: datetime
              ) -> Iterator[Finding]:
     present = ", ".join(a.signing.schemes) or "none"
@@ -106,7 +109,8 @@ def _v2_for_r(r: Rule, s: Summary, a: AndroidApp, e: Expectations, now: datetime
                         "(-124 INSTALL_PARSE_FAILED_NO_CERTIFICATES)", "v2 or later", "v1")
 
 
-@rule(RULES, "AND009", "required ABIs present", _ANDROID)
+@rule(RULES, "AND009", "required ABIs present", _ANDROID,
+      needs=("require_abi",))
 def _abis(r: Rule, s: Summary, a: AndroidApp, e: Expectations, now: datetime
           ) -> Iterator[Finding]:
     if not a.abis:
@@ -117,7 +121,8 @@ def _abis(r: Rule, s: Summary, a: AndroidApp, e: Expectations, now: datetime
                             f"(present: {', '.join(a.abis)})", abi, ", ".join(a.abis))
 
 
-@rule(RULES, "AND010", "no forbidden permission", _ANDROID)
+@rule(RULES, "AND010", "no forbidden permission", _ANDROID,
+      needs=("forbid_permission",))
 def _permissions(r: Rule, s: Summary, a: AndroidApp, e: Expectations, now: datetime
                  ) -> Iterator[Finding]:
     for permission in a.permissions:

@@ -116,7 +116,8 @@ def _extension_version(r: Rule, s: Summary, ipa: IpaApp, e: Expectations, now: d
                             version, bundle.CFBundleShortVersionString)
 
 
-@rule(RULES, "IOS008", "required devices are provisioned", ("ipa", "profile"))
+@rule(RULES, "IOS008", "required devices are provisioned", ("ipa", "profile"),
+      needs=("require_device",))
 def _devices(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
              ) -> Iterator[Finding]:
     if not e.require_device:

@@ -22,7 +22,7 @@ RULES: list[Rule] = []
 _BUILDS = ("apk", "aab", "ipa", "pkg")
 
 
-@rule(RULES, "GEN001", "identifier is the expected one")
+@rule(RULES, "GEN001", "identifier is the expected one", needs=("expect_id",))
 def _identifier(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
                 ) -> Iterator[Finding]:
     if e.expect_id is None:
@@ -38,7 +38,8 @@ def _identifier(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
                         e.expect_id, s.identifier)
 
 
-@rule(RULES, "GEN002", "version name is the expected one", _BUILDS)
+@rule(RULES, "GEN002", "version name is the expected one", _BUILDS,
+      needs=("expect_version_name", "expect_version_name_regex"))
 def _version_name(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
                   ) -> Iterator[Finding]:
     name = native_name(s, "version")
@@ -52,7 +53,8 @@ def _version_name(r: Rule, s: Summary, record: Any, e: Expectations, now: dateti
                         f"/{pattern}/", s.version)
 
 
-@rule(RULES, "GEN003", "build number is the expected one", _BUILDS)
+@rule(RULES, "GEN003", "build number is the expected one", _BUILDS,
+      needs=("expect_build",))
 def _build(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime) -> Iterator[Finding]:
     name = native_name(s, "build")
     if e.expect_build is not None and s.build != e.expect_build:
@@ -60,7 +62,8 @@ def _build(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime) -> 
                         e.expect_build, s.build)
 
 
-@rule(RULES, "GEN004", "build number is at least the minimum", _BUILDS)
+@rule(RULES, "GEN004", "build number is at least the minimum", _BUILDS,
+      needs=("min_build",))
 def _min_build(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
                ) -> Iterator[Finding]:
     if e.min_build is None:
@@ -74,14 +77,16 @@ def _min_build(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
                         f">= {e.min_build}", s.build_number)
 
 
-@rule(RULES, "GEN005", "team is the expected one", ("ipa", "profile", "pkg"))
+@rule(RULES, "GEN005", "team is the expected one", ("ipa", "profile", "pkg"),
+      needs=("expect_team",))
 def _team(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime) -> Iterator[Finding]:
     if e.expect_team is not None and s.team_id != e.expect_team:
         yield r.finding("error", "TeamIdentifier",
                         f"team is {s.team_id!r}, expected {e.expect_team!r}", e.expect_team, s.team_id)
 
 
-@rule(RULES, "GEN006", "signing certificate is a pinned one", _BUILDS)
+@rule(RULES, "GEN006", "signing certificate is a pinned one", _BUILDS,
+      needs=("cert_sha256",))
 def _pinned(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime) -> Iterator[Finding]:
     if not e.cert_sha256:
         return
@@ -97,14 +102,16 @@ def _pinned(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime) ->
                             f"(SHA-256 {cert.sha256}) is not a pinned certificate", pinned, cert.sha256)
 
 
-@rule(RULES, "GEN007", "file is not larger than the maximum", _BUILDS)
+@rule(RULES, "GEN007", "file is not larger than the maximum", _BUILDS,
+      needs=("max_size",))
 def _size(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime) -> Iterator[Finding]:
     if e.max_size is not None and s.file.size > e.max_size:
         yield r.finding("error", "size", f"file is {s.file.size} bytes, more than the maximum "
                         f"{e.max_size}", f"<= {e.max_size}", s.file.size)
 
 
-@rule(RULES, "GEN008", "minimum OS version is not above the maximum", ("ipa", "pkg"))
+@rule(RULES, "GEN008", "minimum OS version is not above the maximum", ("ipa", "pkg"),
+      needs=("max_min_os",))
 def _max_min_os(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
                 ) -> Iterator[Finding]:
     if e.max_min_os is None:
@@ -138,7 +145,8 @@ def _expired(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime) -
                             f"expired {x.not_after:%Y-%m-%d}")
 
 
-@rule(RULES, "EXP002", "everything stays valid for the minimum number of days", _DATED)
+@rule(RULES, "EXP002", "everything stays valid for the minimum number of days", _DATED,
+      needs=("min_days",))
 def _min_days(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
               ) -> Iterator[Finding]:
     for x in s.expiries:
@@ -183,7 +191,8 @@ def _android_expiry(r: Rule, s: Summary, record: Any, e: Expectations, now: date
                             "valid past 2033-10-22", f"valid until {x.not_after:%Y-%m-%d}")
 
 
-@rule(RULES, "UPL002", "build number is greater than the latest processed upload", _BUILDS)
+@rule(RULES, "UPL002", "build number is greater than the latest processed upload", _BUILDS,
+      needs=("uploaded_build",))
 def _newer_than_uploaded(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
                          ) -> Iterator[Finding]:
     # ``uploaded_build`` is what the service holds (``--newer-than-uploaded`` reads it first).

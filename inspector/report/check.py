@@ -121,6 +121,7 @@ def render_check_json(verdicts: Sequence[FileVerdict], now: datetime) -> str:
             "counts": {s: r.count(s) for s in ("error", "warning", "info")},
             "findings": [_finding_json(f, r) for f in r.findings],
             "rules": [rule.code for rule in r.rules],
+            "skipped": [rule.code for rule in r.skipped],
             "summary": summary,
         })
     doc = {"schema": CHECK_SCHEMA, "now": jsonable(now),
@@ -182,10 +183,11 @@ def render_step_summary(verdicts: Sequence[FileVerdict], now: datetime) -> str:
 
 
 def render_check_junit(verdicts: Sequence[FileVerdict], now: datetime) -> str:
-    """JUnit XML: a testsuite per file, a testcase per rule that ran; a rule whose findings fail
-    the gate is a ``<failure>``, other findings go to the testcase's ``<system-out>``."""
+    """JUnit XML: a testsuite per file, a testcase per rule that applies; a rule whose findings
+    fail the gate is a ``<failure>``, one with nothing to check (no expectation it needs was
+    stated) is ``<skipped/>``, other findings go to the testcase's ``<system-out>``."""
     root = ET.Element("testsuites", name="inspector check")
-    total = failures = errors = 0
+    total = failures = errors = skipped = 0
     for v in verdicts:
         suite = ET.SubElement(root, "testsuite", name=_xml(v.path), timestamp=jsonable(now))
         if v.result is None:
@@ -195,6 +197,7 @@ def render_check_junit(verdicts: Sequence[FileVerdict], now: datetime) -> str:
             suite.set("tests", "1")
             suite.set("failures", "0")
             suite.set("errors", "1")
+            suite.set("skipped", "0")
             total += 1
             errors += 1
             continue
@@ -203,6 +206,11 @@ def render_check_junit(verdicts: Sequence[FileVerdict], now: datetime) -> str:
         for rule in r.rules:
             case = ET.SubElement(suite, "testcase", classname="inspector.check",
                                  name=_xml(f"{rule.code} {rule.title}"), file=_xml(v.path))
+            if rule in r.skipped:
+                # Nothing to check is not a pass: a test view must not count it as one.
+                needs = ", ".join(setting_names(rule.needs))
+                ET.SubElement(case, "skipped", message=f"nothing to check: {needs} not set")
+                continue
             found = [f for f in r.findings if f.code == rule.code]
             failing = [f for f in found if r.failed_by(f)]
             if failing:
@@ -219,11 +227,14 @@ def render_check_junit(verdicts: Sequence[FileVerdict], now: datetime) -> str:
         suite.set("tests", str(len(r.rules)))
         suite.set("failures", str(suite_failures))
         suite.set("errors", "0")
+        suite.set("skipped", str(len(r.skipped)))
         total += len(r.rules)
         failures += suite_failures
+        skipped += len(r.skipped)
     root.set("tests", str(total))
     root.set("failures", str(failures))
     root.set("errors", str(errors))
+    root.set("skipped", str(skipped))
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode")
 
