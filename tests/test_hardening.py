@@ -340,7 +340,7 @@ def test_fat_macho_signature_bytes_are_capped(tmp_path: Path) -> None:
     from inspector.containers import macho
 
     path = hostile.fat_macho(tmp_path / "fat", slices=64, signature=8 << 20)
-    with open(path, "rb") as fh, pytest.raises(ArtifactError, match="more than the 64 MB"):
+    with open(path, "rb") as fh, pytest.raises(ArtifactError, match="more than the 64 MiB"):
         macho.read_code_signatures(fh, path.stat().st_size)
     with open(path, "rb") as fh:  # the same slices, fewer of them: read
         small = hostile.fat_macho(tmp_path / "fat4", slices=4, signature=1 << 20)

@@ -390,7 +390,7 @@ def test_signature_outside_the_file(signed):
 def test_signature_too_large(signed):
     data, field = thin(signed)
     struct.pack_into("<I", data, field + 4, 17 << 20)
-    with pytest.raises(ArtifactError, match="larger than 16 MB"):
+    with pytest.raises(ArtifactError, match="larger than 16 MiB"):
         read_bytes(bytes(data))
 
 

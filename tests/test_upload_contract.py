@@ -104,7 +104,7 @@ def test_progress_lines_in_a_log(server, tmp_path) -> None:
     lines = [line for line in r.err.splitlines() if line.startswith("inspector: uploading big.zip: ")]
     percents = [int(re.search(r": (\d+)% \(", line).group(1)) for line in lines]  # type: ignore[union-attr]
     assert percents == sorted(percents) and percents[-1] == 100 and len(percents) >= 3
-    assert "of 2.9 MB" in lines[-1] and "/s)" in lines[-1]
+    assert "of 3.0 MB" in lines[-1] and "/s)" in lines[-1]
     assert "ETA" not in r.err and "\r" not in r.err  # no bar in a log
     r = upload(*argv, "--no-progress")
     assert r.code == 0 and "uploading" not in r.err

@@ -92,7 +92,7 @@ def test_depth_just_past_the_limit_is_refused_and_at_the_limit_read() -> None:
 def test_a_never_ending_chunked_body_stops_at_the_cap(server) -> None:
     server.hostile = ["endless"]
     r = cli("status", "b1", "--retries", "0")
-    assert r.code == 7 and f"larger than {MAX_ANSWER_BYTES >> 20} MB" in r.err
+    assert r.code == 7 and f"larger than {MAX_ANSWER_BYTES >> 20} MiB" in r.err
     server.hostile = ["endless"]
     r = upload()
     assert r.code == 7 and "larger than" in r.err

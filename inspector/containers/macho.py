@@ -153,7 +153,7 @@ def read_code_signatures(fh: BinaryIO, size: int) -> tuple[CodeSignature, ...]:
         if reader.signature_bytes > MAX_SIGNATURE_BYTES_TOTAL:
             raise ArtifactError(f"code signatures of {reader.signature_bytes} bytes over "
                                 f"{len(signatures) + 1} slices: more than the "
-                                f"{MAX_SIGNATURE_BYTES_TOTAL >> 20} MB read per executable")
+                                f"{MAX_SIGNATURE_BYTES_TOTAL >> 20} MiB read per executable")
         if signature is not None:
             signatures.append(signature)
     return tuple(signatures)
@@ -247,7 +247,7 @@ def _slice_signature(reader: _Reader, base: int, length: int) -> CodeSignature |
     dataoff, datasize = location
     if datasize > MAX_SIGNATURE:
         raise ArtifactError(
-            f"Mach-O ({arch}) code signature of {datasize} bytes is larger than {MAX_SIGNATURE >> 20} MB"
+            f"Mach-O ({arch}) code signature of {datasize} bytes is larger than {MAX_SIGNATURE >> 20} MiB"
         )
     if dataoff < header_size + sizeofcmds or dataoff + datasize > length:
         raise ArtifactError(

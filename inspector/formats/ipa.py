@@ -271,7 +271,7 @@ def _frameworks(archive: ZipArchive, index: _Index, root: str,
             size = archive.info(member).file_size
             if index.framework_bytes + size > MAX_FRAMEWORK_SIGNATURE_BYTES:
                 notes.append(f"{path}: signature not read (the frameworks' budget of "
-                             f"{MAX_FRAMEWORK_SIGNATURE_BYTES >> 20} MB is spent)")
+                             f"{MAX_FRAMEWORK_SIGNATURE_BYTES >> 20} MiB is spent)")
             else:
                 index.framework_bytes += size
                 signature = _code_signature(archive, folder_of, exe, notes)

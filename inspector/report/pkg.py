@@ -6,7 +6,7 @@ from datetime import datetime
 
 from inspector.records.pkg import Pkg
 from inspector.report import header
-from inspector.report.text import Block, when
+from inspector.report.text import Block, human_size, when
 
 __all__ = ["render"]
 
@@ -58,7 +58,10 @@ def render(record: Pkg, now: datetime | None, *, verbose: bool = False) -> Block
         child.add("Payload", component.payload or "none")
         child.add("Files", component.number_of_files)
         if component.install_kbytes is not None:
-            child.add("Installed size", f"{component.install_kbytes} KB")
+            # PackageInfo's installKBytes counts 1024-byte units: shown in the one SI
+            # convention, with the package's own number beside it.
+            kib = component.install_kbytes
+            child.add("Installed size", f"{human_size(kib * 1024)} ({kib} KiB)")
         for bundle in component.bundles:
             versions = " / ".join(v for v in (bundle.CFBundleShortVersionString,
                                               bundle.CFBundleVersion) if v)

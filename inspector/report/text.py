@@ -65,11 +65,14 @@ class Block:
 
 
 def human_size(size: int) -> str:
+    """A size for people, in SI units (``kB``, ``MB``, ``GB``: powers of 1000), the one
+    convention of every report, the progress bar and ``--max-size``'s ``k``/``M``/``G``
+    (README, "Sizes"): 21,370 bytes is ``21.4 kB``, 400,000,000 bytes ``400.0 MB``."""
     value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
+    for unit in ("B", "kB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
             return f"{size} B" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
+        value /= 1000
     return f"{size} B"  # unreachable; keeps type checkers content
 
 

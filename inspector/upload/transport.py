@@ -339,7 +339,7 @@ def _read_answer(response: requests.Response, watch: _Watch, url: str) -> bytes:
     cap = MAX_ANSWER_BYTES
     declared = response.headers.get("Content-Length", "")
     too_big = NetworkError(f"{url}: HTTP {response.status_code}: the answer is larger than "
-                           f"{cap >> 20} MB; not read", http_status=response.status_code, retryable=False)
+                           f"{cap >> 20} MiB; not read", http_status=response.status_code, retryable=False)
     if declared.isascii() and declared.isdigit() and (len(declared) > 12 or int(declared) > cap):
         raise too_big
     chunks: list[bytes] = []
