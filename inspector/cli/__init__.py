@@ -109,9 +109,44 @@ def for_one_file(path: str, action: Callable[[], T]) -> T | InspectorError:
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"inspector: error: {message}\n")
+    """Usage errors in one line, with the closest option, command or choice when one is close
+    (not the 30-40 lines of usage argparse prints): ``--help`` is there for the rest."""
+
+    def error(self, message: str) -> NoReturn:  # type: ignore[override]
+        hint = did_you_mean(self, message)
+        self.exit(EXIT_USAGE, f"inspector: error: {printable(message)}"
+                              f"{f'; did you mean {hint}?' if hint else ''} "
+                              f"(see {self.prog} --help)\n")
+
+
+def did_you_mean(parser: argparse.ArgumentParser, message: str) -> str | None:
+    """The one option, command or choice close to what argparse refused in ``message``, if any."""
+    import difflib
+    import re
+
+    def closest(word: str, candidates: Sequence[str], cutoff: float = 0.6) -> str | None:
+        found = difflib.get_close_matches(word, list(candidates), n=1, cutoff=cutoff)
+        return found[0] if found else None
+
+    choice = re.match(r"argument (\S+): invalid choice: '([^']*)'", message)
+    if choice:
+        name, value = choice.groups()
+        for action in parser._actions:
+            if action.choices and (name in action.option_strings or name == action.metavar
+                                   or name == action.dest):
+                return closest(value, [str(c) for c in action.choices], 0.5)
+        return None
+    unknown = re.match(r"unrecognized arguments: (.*)", message)
+    if unknown:
+        options = [o for o in parser._option_string_actions if o.startswith("--")]
+        for word in unknown.group(1).split():
+            if not word.startswith("--"):
+                continue
+            word = word.split("=", 1)[0]
+            if "--json" not in options and "--format" in options and closest(word, ["--json"], 0.7):
+                return "--format json"  # check's machine-readable output is a --format
+            return closest(word, options, 0.7)
+    return None
 
 
 #: Every command: its module under ``inspector.cli`` and the line ``inspector --help`` shows.
@@ -148,7 +183,12 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(argv)
-    args = parser.parse_args(argv)
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        # Refused by the command's own parser, which knows its options and can suggest one.
+        commands = parser._subparsers._group_actions[0].choices if parser._subparsers else {}
+        commands.get(getattr(args, "command", None), parser).error(
+            f"unrecognized arguments: {' '.join(extras)}")
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE

@@ -235,6 +235,12 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
     config = _settings(args, env)
     check_junit_path(args.junit_xml)
     uploaded = uploaded_lookup(args, env, config)
+    if uploaded is None:
+        # The service options are unused without --newer-than-uploaded, yet a bad value is
+        # still a usage error before any file is read, not a setting silently ignored.
+        from inspector.cli.upload import transport_options
+
+        transport_options(args, {})
     verdicts: list[FileVerdict] = []
     sections: list[str | None] = []
     for name in args.files:

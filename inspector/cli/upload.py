@@ -445,12 +445,15 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"{path}: no such file")
     target = target_from(args, env, config)
     fields = fields_from(args, env, config)
+    # Every option is checked before the build is read: a bad --retries is refused at once.
+    options = transport_options(args, config)
+    if _setting(args, config, "wait", False):
+        wait_options(args, config)
     record, summary = inspect_for_upload(path, verify=not args.no_verify)
     request = prepare(path, fields, target, record=record, summary=summary)
     if _check(args, path, record, env) != 0:
         print("inspector: the check failed: nothing was uploaded", file=sys.stderr)
         return check_cmd.EXIT_FAILED
-    options = transport_options(args, config)
     from inspector.upload import transport
 
     if getattr(args, "newer_than_uploaded", False) and args.dry_run is None:
