@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING
 
 from inspector.detect import detect
 from inspector.errors import ArtifactError
-from inspector.formats import Source, icon_extractor, parser_for, verifier_for
+from inspector.formats import Source, icon_extractor, icon_searcher, parser_for, verifier_for
 from inspector.records.base import FileInfo, file_sha256
 from inspector.records.verification import not_checked
 
 if TYPE_CHECKING:
     from inspector.summary import Record
 
-__all__ = ["extract_icon", "inspect"]
+__all__ = ["extract_icon", "find_icon", "inspect"]
 
 
 def inspect(path: str | os.PathLike[str], *, digest: bool = True, verify: bool = True) -> Record:
@@ -68,13 +68,38 @@ def extract_icon(path: str | os.PathLike[str], record: Record) -> tuple[str, byt
     which): an Android icon as stored in the archive, an IPA's icon converted from Apple's CgBI
     variant to a standard PNG. None when the format has no icon or the icon exists only in a form
     inspector cannot render (an adaptive icon with no raster fallback, an icon kept only in
-    ``Assets.car``).
+    ``Assets.car``); :func:`find_icon` says which.
     """
+    found = find_icon(path, record)
+    return found if isinstance(found, tuple) else None
+
+
+def find_icon(path: str | os.PathLike[str], record: Record) -> tuple[str, bytes] | str:
+    """:func:`extract_icon`'s ``(member, image bytes)``, or, when there is no icon to give, why
+    not: one phrase in the format's words (``the app declares no icon``, ``the icon file the app
+    names, ... is not in Payload``)."""
     p = Path(path)
-    extractor = icon_extractor(record.format, p)
-    if extractor is None:
-        return None
     try:
-        return extractor(p, record)
+        search = icon_searcher(record.format, p)
+        if search is not None:
+            return search(p, record)
+        extractor = icon_extractor(record.format, p)
+        found = extractor(p, record) if extractor is not None else None
     except ArtifactError as exc:
         raise exc.at(p) from exc.__cause__
+    return found if found is not None else _no_icon_reason(record)
+
+
+def _no_icon_reason(record: Record) -> str:
+    if record.format in ("apk", "aab"):
+        icon = record.icon  # type: ignore[union-attr]
+        if icon.resource is None:
+            return "the app declares no icon"
+        if icon.adaptive:
+            return f"{icon.resource} is an adaptive icon (XML) with no PNG, WebP or JPEG fallback"
+        return f"no PNG, WebP or JPEG file behind {icon.resource}"
+    if record.format == "ipa":
+        if getattr(record.app, "icon_only_in_assets_car", False):  # type: ignore[union-attr]
+            return "the app icon exists only in Assets.car, which inspector cannot render"
+        return "no icon file in the app bundle"
+    return "a provisioning profile has no icon"

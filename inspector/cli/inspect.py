@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from inspector.api import extract_icon, inspect
+from inspector.api import find_icon, inspect
 from inspector.containers.image import EXTENSIONS, NAMES, read_header
 from inspector.errors import ArtifactError, InspectorError, OutputError, UsageError
 from inspector.report import error_json, render_json, render_text, to_json
@@ -52,22 +52,6 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(run=run)
 
 
-def _no_icon_reason(record: Any) -> str:
-    """Why ``--extract-icon`` writes nothing for ``record``, in the words of its format."""
-    if record.format in ("apk", "aab"):
-        icon = record.icon
-        if icon.resource is None:
-            return "the app declares no icon"
-        if icon.adaptive:
-            return f"{icon.resource} is an adaptive icon (XML) with no PNG, WebP or JPEG fallback"
-        return f"no PNG, WebP or JPEG file behind {icon.resource}"
-    if record.format == "ipa":
-        if getattr(record.app, "icon_only_in_assets_car", False):
-            return "the app icon exists only in Assets.car, which inspector cannot render"
-        return "no icon file in the app bundle"
-    return "this kind of file has no icon"
-
-
 def _icon_name(name: str, extension: str, taken: set[str]) -> str:
     """``<file name><extension>``, or ``<file name>-2<extension>``... when an earlier input of
     this run already took that name (``a/app.apk`` and ``b/app.apk``). Names are compared
@@ -84,9 +68,9 @@ def _write_icon(path: Path, record: Any, directory: Path,
                 taken: set[str]) -> tuple[str, dict[str, Any] | None]:
     """Writes the icon of ``path`` into ``directory``: a line saying what was done (naming the
     file), and the ``extracted_icon`` JSON object (None when nothing was written)."""
-    icon = extract_icon(path, record)
-    if icon is None:
-        return f"{path.name}: no icon written: {_no_icon_reason(record)}", None
+    icon = find_icon(path, record)
+    if isinstance(icon, str):
+        return f"{path.name}: no icon written: {icon}", None
     member, data = icon
     header = read_header(data)
     if header is None:  # extract_icon returns nothing but PNG, WebP or JPEG

@@ -15,7 +15,7 @@ from inspector.containers.zip import ZipArchive
 from inspector.errors import UnsupportedFormatError
 from inspector.records.base import FileInfo
 
-__all__ = ["FORMATS", "Source", "icon_extractor", "parser_for", "verifier_for"]
+__all__ = ["FORMATS", "Source", "icon_extractor", "icon_searcher", "parser_for", "verifier_for"]
 
 #: format name -> (module, human name)
 FORMATS: dict[str, tuple[str, str]] = {
@@ -50,6 +50,12 @@ def _module(kind: str, path: Path) -> Any:
 def parser_for(kind: str, path: Path) -> Callable[[Source], Any]:
     """The ``parse`` function of the format's module (raises UnsupportedFormatError if absent)."""
     return _module(kind, path).parse  # type: ignore[no-any-return]
+
+
+def icon_searcher(kind: str, path: Path) -> Callable[[Path, Any], tuple[str, bytes] | str] | None:
+    """The format's ``icon_search(path, record) -> (member, image bytes) | why not``, for a format
+    whose reasons for having no icon are found while looking (a PKG's payload), if it has one."""
+    return getattr(_module(kind, path), "icon_search", None)
 
 
 def icon_extractor(kind: str, path: Path) -> Callable[[Path, Any], tuple[str, bytes] | None] | None:

@@ -39,7 +39,7 @@ from inspector.records.pkg import App, Bundle, Component, Pkg, PkgSignature
 from inspector.records.verification import Verification
 from inspector.verify.xar import archived_checksum_matches, verify_xar
 
-__all__ = ["icon_image", "parse", "verify"]
+__all__ = ["icon_image", "icon_search", "parse", "verify"]
 
 #: Distribution and PackageInfo are kilobytes; larger ones are refused.
 _MAX_XML = MAX_PKG_XML_BYTES
@@ -378,9 +378,18 @@ def icon_image(path: Path, record: Pkg) -> tuple[str, bytes] | None:
     """The app's icon: the widest PNG in the ``.icns`` its Info.plist names (``CFBundleIconFile``,
     in ``Contents/Resources``), streamed out of the payload again. None when there is no app
     Info.plist, it names no icon file (an asset-catalog icon only), or the file holds no PNG."""
+    found = icon_search(path, record)
+    return found if isinstance(found, tuple) else None
+
+
+def icon_search(path: Path, record: Pkg) -> tuple[str, bytes] | str:
+    """:func:`icon_image`'s icon, or, when there is none, why (one phrase): no app, no
+    ``CFBundleIconFile``, the named file missing from the payload, or no PNG inside it."""
     app = record.app
-    if app is None or app.source != "Info.plist" or not app.path:
-        return None
+    if app is None:
+        return "the package installs no app bundle"
+    if app.source != "Info.plist" or not app.path:
+        return f"no payload holds the app's Info.plist (its facts come from {app.source})"
     folder = next((c.folder for c in record.components if c.identifier == app.component), None)
     payload = _join(folder or "", "Payload")
     root = _norm(app.path)
@@ -389,7 +398,7 @@ def icon_image(path: Path, record: Pkg) -> tuple[str, bytes] | None:
     early: dict[str, bytes] = {}  # .icns met before the Info.plist that names one (a few, bounded)
     with XarArchive(path) as xar:
         if payload not in xar:
-            return None
+            return f"the app's payload {payload} is missing"
         with xar.open(payload) as raw:
             _, stream = payload_stream(raw, member=payload)
             reader = CpioReader(stream, member=payload)
@@ -401,7 +410,8 @@ def icon_image(path: Path, record: Pkg) -> tuple[str, bytes] | None:
                     plist = load_plist_dict(reader.read(MAX_PLIST_BYTES), member=f"{payload}:{entry.name}")
                     icon = plist.get("CFBundleIconFile")
                     if not isinstance(icon, str) or not icon.strip() or "/" in icon:
-                        return None
+                        return ("the app's Info.plist names no icon file (CFBundleIconFile); "
+                                "an icon kept only in Assets.car is not read")
                     wanted = resources + (icon if icon.lower().endswith(".icns") else icon + ".icns")
                     if wanted in early:
                         return _icns_png(payload, wanted, early[wanted])
@@ -410,10 +420,12 @@ def icon_image(path: Path, record: Pkg) -> tuple[str, bytes] | None:
                         return _icns_png(payload, name, reader.read(MAX_ICON_BYTES))
                     if wanted is None and len(early) < 2:
                         early[name] = reader.read(MAX_ICON_BYTES)
-    return None
+    if wanted is None:
+        return f"the app's Info.plist ({root}) is not in {payload}"
+    return f"the icon file the app names, {wanted.removeprefix('./')}, is not in {payload}"
 
 
-def _icns_png(payload: str, name: str, data: bytes) -> tuple[str, bytes] | None:
+def _icns_png(payload: str, name: str, data: bytes) -> tuple[str, bytes] | str:
     from inspector.containers.icns import best_png  # only icon extraction pays for it
 
     member = f"{payload}:./{name}"
@@ -421,4 +433,4 @@ def _icns_png(payload: str, name: str, data: bytes) -> tuple[str, bytes] | None:
         png = best_png(data)
     except ArtifactError as exc:
         raise exc.in_member(member) from exc.__cause__
-    return (member, png) if png is not None else None
+    return (member, png) if png is not None else f"{name.removeprefix('./')} holds no PNG image"
