@@ -37,12 +37,14 @@ from inspector.upload.response import Build
 __all__ = [
     "ALLOW_HTTP_ENV",
     "DESTINATION_KEYS",
+    "ENV_ALIASES",
     "TRUST_DESTINATION_ENV",
     "UPLOAD_CONFIG_KEYS",
     "UploadSection",
     "add_parser",
     "add_target_arguments",
     "announce_destination",
+    "apply_environment",
     "json_errors",
     "load_upload_config",
     "run",
@@ -66,7 +68,7 @@ UPLOAD_CONFIG_KEYS: dict[str, type | tuple[type, ...]] = {
 #: ``[upload]`` keys that decide which host receives the token, with the flag and the environment
 #: variable that confirm them. A config file may only repeat what one of those says.
 DESTINATION_KEYS: dict[str, tuple[str, str | None]] = {
-    "tenant": ("--tenant", None),
+    "tenant": ("--tenant", "APPLIVERY_TENANT"),
     "upload-url": ("--upload-url", "APPLIVERY_UPLOAD_URL"),
     "api-url": ("--api-url", "APPLIVERY_API_URL"),
 }
@@ -75,6 +77,19 @@ DESTINATION_KEYS: dict[str, tuple[str, str | None]] = {
 TRUST_DESTINATION_ENV = "INSPECTOR_TRUST_CONFIG_DESTINATION"
 #: ``--allow-http`` in the environment: a plain-http destination (a test server) is accepted.
 ALLOW_HTTP_ENV = "INSPECTOR_ALLOW_HTTP"
+#: Settings read from the environment: the option's ``dest``, our own variable, then the name the
+#: vendor's fastlane plugin reads (``fastlane-plugin-applivery``), so that a migrating pipeline keeps
+#: its variables. A flag beats both, our own name beats the fastlane one, both beat the config file.
+ENV_ALIASES: dict[str, tuple[str, str]] = {
+    "version_name": ("INSPECTOR_VERSION_NAME", "APPLIVERY_BUILD_NAME"),
+    "changelog": ("INSPECTOR_CHANGELOG", "APPLIVERY_BUILD_CHANGELOG"),
+    "tags": ("INSPECTOR_TAGS", "APPLIVERY_BUILD_TAGS"),
+    "notify_collaborators": ("INSPECTOR_NOTIFY_COLLABORATORS", "APPLIVERY_NOTIFY_COLLABORATORS"),
+    "notify_employees": ("INSPECTOR_NOTIFY_EMPLOYEES", "APPLIVERY_NOTIFY_EMPLOYEES"),
+    "notify_message": ("INSPECTOR_NOTIFY_MESSAGE", "APPLIVERY_NOTIFY_MESSAGE"),
+    "filter": ("INSPECTOR_FILTER", "APPLIVERY_FILTER"),
+    "timeout": ("INSPECTOR_TIMEOUT", "APPLIVERY_TIMEOUT"),
+}
 #: ``[upload]`` keys that name a file to read, and the most bytes read from each.
 _FILE_KEYS = {"changelog-file": CHANGELOG_MAX_BYTES, "package-icon": ICON_MAX_BYTES}
 
@@ -163,6 +178,44 @@ def _destination(args: argparse.Namespace, key: str, env: Mapping[str, str],
     confirm = f"{flag}{' or ' + env_name if env_name else ''}"
     raise UsageError(f"{where}: a config file does not choose where the token goes; give the same "
                      f"value with {confirm}, or list it in {TRUST_DESTINATION_ENV}")
+
+
+def _env_value(dest: str, raw: str, name: str) -> Any:
+    """A variable's text as the option's kind; a bad value is a usage error naming the variable."""
+    if dest in ("notify_collaborators", "notify_employees"):
+        text = raw.strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off"):
+            return False
+        raise UsageError(f"{name}: expected true or false (got {escape.text(raw)!r})")
+    if dest == "timeout":
+        try:
+            return float(raw)
+        except ValueError:
+            raise UsageError(f"{name}: expected a number of seconds (got {escape.text(raw)!r})") from None
+    if dest == "tags":
+        return [raw]
+    return raw
+
+
+def apply_environment(args: argparse.Namespace, env: Mapping[str, str],
+                      notes: Callable[[str], None] | None = None) -> None:
+    """Fill each option of :data:`ENV_ALIASES` not given as a flag from the environment: our own
+    variable, else the fastlane plugin's. When both are set to different values ours is used and
+    ``notes`` is told (one line); an empty variable counts as unset."""
+    for dest, names in ENV_ALIASES.items():
+        if not hasattr(args, dest) or getattr(args, dest) is not None:
+            continue
+        if dest == "changelog" and getattr(args, "changelog_file", None) is not None:
+            continue  # --changelog-file is a flag: it beats a changelog from the environment
+        given = [(name, env[name]) for name in names if env.get(name, "").strip()]
+        if not given:
+            continue
+        name, raw = given[0]
+        if len(given) == 2 and given[1][1] != raw and notes is not None:
+            notes(f"{names[0]} and {names[1]} are both set: {names[0]} is used")
+        setattr(args, dest, _env_value(dest, raw, name))
 
 
 def _allow_http(args: argparse.Namespace, env: Mapping[str, str]) -> bool:
@@ -403,6 +456,10 @@ def wait_options(args: argparse.Namespace, config: Mapping[str, Any]) -> dict[st
     return {"timeout": float(timeout), "interval": float(interval)}
 
 
+def _note(message: str) -> None:
+    print(f"inspector: {escape.text(message)}", file=sys.stderr)
+
+
 def _on_status(build: Build) -> None:
     print(f"inspector: build {escape.text(build.id)}: {escape.text(build.status)}", file=sys.stderr)
 
@@ -439,6 +496,7 @@ def _file_and_dry_run(args: argparse.Namespace) -> None:
 def run(args: argparse.Namespace) -> int:
     env = dict(os.environ)
     config = load_upload_config(args)
+    apply_environment(args, env, _note)
     _file_and_dry_run(args)
     path = Path(args.file)
     if not path.is_file():
