@@ -659,4 +659,4 @@ def test_dry_run_before_the_file(server) -> None:
     r = upload(str(APK), "--dry-run=xml", "--token", APP_TOKEN)
     assert r.code == 2 and "not json or curl" in r.err
     r = upload("--dry-run", "--token", APP_TOKEN)
-    assert r.code == 2 and "FILE is required" in r.err
+    assert r.code == 2 and "no FILE given and no build found" in r.err

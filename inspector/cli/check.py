@@ -56,7 +56,9 @@ def add_parser(sub: Any) -> None:
         "check", help="check builds against expectations and the default policy (a CI gate)",
         description="Check builds before upload. Exit 0: every file passed; 1: a check failed; "
                     "2: usage or config error; 3: a file could not be read; 4: unknown format.")
-    p.add_argument("files", nargs="+", metavar="FILE", help="APK, AAB, IPA, PKG or profile")
+    p.add_argument("files", nargs="*", metavar="FILE",
+                   help="APK, AAB, IPA, PKG or profile (none: the one a CI variable or the build "
+                        "output folders hold, see README 'Which build')")
     p.add_argument("--format", choices=FORMATS, default="text",
                    help="text (default), json, github (workflow annotations) or junit (XML)")
     add_check_arguments(p)
@@ -185,6 +187,10 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
     env = os.environ if env is None else env
     now = parse_now(args.now)
     config = _settings(args, env)
+    if not args.files:
+        from inspector.cli import discovered_file
+
+        args.files = [discovered_file("check")]
     check_junit_path(args.junit_xml)
     uploaded = uploaded_lookup(args, env, config)
     verdicts: list[FileVerdict] = []

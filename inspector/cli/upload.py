@@ -489,7 +489,9 @@ def _file_and_dry_run(args: argparse.Namespace) -> None:
             raise UsageError(f"--dry-run: {args.dry_run!r} is not json or curl")
         args.file, args.dry_run = args.dry_run, "json"
     if args.file is None:
-        raise UsageError("upload: the build FILE is required")
+        from inspector.cli import discovered_file  # here: inspector.cli imports this module
+
+        args.file = discovered_file("upload")
 
 
 @json_errors
