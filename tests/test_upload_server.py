@@ -117,7 +117,7 @@ def test_console_build(server, tmp_path) -> None:
         for chunk in iter_chunks(3_000_000):
             f.write(chunk)
     r = upload(str(nsp), "--token", APP_TOKEN, "--no-deployer", "--build-platform", "switch",
-               "--package-name", "com.acme.game", "--package-version", "1.0.7")
+               "--package-name", "com.acme.game", "--package-version", "1.0.7", "--package-icon", str(PNG))
     assert r.code == 0, r.err
     assert "nothing to check" in r.err
     [got] = server.uploads()
@@ -131,7 +131,7 @@ def test_console_build_missing_fields_is_refused_before_sending(server, tmp_path
     nsp.write_bytes(b"PFS0" * 100)
     r = upload(str(nsp), "--token", APP_TOKEN, "--build-platform", "ps5")
     assert r.code == 2
-    assert "--package-name, --package-version" in r.err
+    assert "--package-name, --package-version, --package-icon" in r.err
     assert server.requests == []
 
 
@@ -202,7 +202,7 @@ def test_reset_mid_body_is_reported_as_a_token_problem_and_not_retried(server, t
             f.write(chunk)
     server.plan = ["reset"]
     r = upload(str(big), "--no-check", "--token", APP_TOKEN, "--build-platform", "ps4", "--package-name", "a",
-               "--package-version", "1")
+               "--package-version", "1", "--package-icon", str(PNG))
     assert r.code == 5
     assert "connection closed by server" in r.err and "is the token valid?" in r.err
     assert len(server.uploads()) == 1
@@ -445,7 +445,8 @@ def test_the_check_runs_first_and_a_failure_uploads_nothing(server) -> None:
     assert r.code == 1
     assert "com.other.app" in r.err and "nothing was uploaded" in r.err
     assert server.requests == []
-    r = upload(str(PKG), "--token", APP_TOKEN, "--strict")  # the unsigned-PKG warning fails when strict
+    # the unsigned-PKG warning fails when strict
+    r = upload(str(PKG), "--token", APP_TOKEN, "--strict", "--package-icon", str(PNG))
     assert r.code == 1 and "PKG001" in r.err
     assert server.requests == []
 
@@ -576,7 +577,7 @@ def test_progress_bar_only_on_a_terminal(server, tmp_path) -> None:
     env = {**os.environ, "APPLIVERY_APP_TOKEN": APP_TOKEN, "APPLIVERY_UPLOAD_URL": server.url,
            "INSPECTOR_ALLOW_HTTP": "1"}
     argv = ["upload", str(big), "--no-check", "--no-git", "--build-platform", "ps5", "--package-name", "a",
-            "--package-version", "1"]
+            "--package-version", "1", "--package-icon", str(PNG)]
     shown = _stderr_on_a_terminal(argv, env)
     assert "100.0%" in shown and "/s" in shown and "ETA" in shown
     assert APP_TOKEN not in shown

@@ -27,10 +27,12 @@ from inspector.upload.request import (
     Secret,
     Target,
     UploadFields,
+    UploadRequest,
     base_urls,
     dump_json,
     parse_filter,
     parse_tags,
+    platform_problem,
 )
 from inspector.upload.response import Build
 
@@ -224,13 +226,15 @@ def _allow_http(args: argparse.Namespace, env: Mapping[str, str]) -> bool:
     return env.get(ALLOW_HTTP_ENV, "").strip().lower() in ("1", "true", "yes", "on")
 
 
-def target_from(args: argparse.Namespace, env: Mapping[str, str], config: Mapping[str, Any]) -> Target:
+def target_from(args: argparse.Namespace, env: Mapping[str, str], config: Mapping[str, Any], *,
+                require_token: bool = True) -> Target:
     """The target: ``--service-account-token`` (Workspace API) or ``--token`` (Integrations API),
     flags first, then APPLIVERY_SERVICE_ACCOUNT_TOKEN / APPLIVERY_APP_TOKEN.
 
     The destination (``tenant``, ``upload-url``, ``api-url``) comes from a flag or the environment;
     a config file's is refused unless confirmed (see :func:`_destination`); ``http://`` needs
-    ``--allow-http`` or :data:`ALLOW_HTTP_ENV`.
+    ``--allow-http`` or :data:`ALLOW_HTTP_ENV`. Without ``require_token`` (a dry run) a missing
+    token gives a target whose requests name the variable the token would be read from.
     """
     upload_url, api_url = base_urls(
         _destination(args, "tenant", env, config),
@@ -250,6 +254,10 @@ def target_from(args: argparse.Namespace, env: Mapping[str, str], config: Mappin
         if sa and app_token:
             # Both in the environment: the Workspace API when its ids are there too.
             sa, app_token = (sa, None) if org and app else (None, app_token)
+    if not (sa or app_token) and not require_token:
+        # A dry run shows where the token would come from; nothing is sent.
+        return Target(None, organization=str(org) if org and app else None,
+                      app=str(app) if org and app else None, upload_url=upload_url, api_url=api_url)
     if sa:
         if not (org and app):
             raise UsageError("the Workspace API (a service-account token) needs --organization and --app "
@@ -357,7 +365,7 @@ def _read_file_setting(args: argparse.Namespace, config: Mapping[str, Any],
     root = folder.parent if folder is not None else Path.cwd()
     named = root / str(config[key])
     data = read_named_file(named, cap=cap, what=f"config {folder} [upload] {key}", within=root)
-    return data, str(config[key])
+    return data, str(named)  # valid from the working folder: a dry run's curl command reads it
 
 
 def _icon(args: argparse.Namespace, config: Mapping[str, Any]) -> tuple[bytes | None, str | None]:
@@ -503,7 +511,13 @@ def run(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise UsageError(f"{path}: no such file")
-    target = target_from(args, env, config)
+    problem = platform_problem(path.name, _setting(args, config, "build_platform"))
+    if problem:
+        raise UsageError(problem)  # before the build is read or anything is sent
+    target = target_from(args, env, config, require_token=args.dry_run is None)
+    if target.token is None:
+        print(f"inspector: no token set: the dry run shows the Authorization header as "
+              f"${target.token_variable}", file=sys.stderr)
     fields = fields_from(args, env, config)
     record, summary = inspect_for_upload(path, verify=not args.no_verify)
     request = prepare(path, fields, target, record=record, summary=summary)
@@ -523,7 +537,7 @@ def run(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return check_cmd.EXIT_FAILED
     if args.dry_run == "curl":
-        print(request.to_curl())
+        print(runnable(request).to_curl())
         return 0
     if args.dry_run == "json":
         print(dump_json(request.to_json()))
@@ -548,6 +562,26 @@ def run(args: argparse.Namespace) -> int:
         _github_output(env, build)
     print_build(build, args.json, "processed" if build.status == "processed" else "uploaded")
     return 0
+
+
+def runnable(request: UploadRequest) -> UploadRequest:
+    """``request`` with every part held in memory (an icon extracted from the build) written to a
+    file of its own, which the curl command then reads; standard error names each file."""
+    import dataclasses
+    import tempfile
+
+    parts = []
+    for part in request.files:
+        if part.path is None and part.source is None and part.data is not None:
+            suffix = ".png" if part.content_type == "image/png" else ".jpg"
+            fd, name = tempfile.mkstemp(prefix=f"inspector-{part.name}-", suffix=suffix)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(part.data)
+            print(f"inspector: {part.name} extracted from the build written to {escape.text(name)} "
+                  "(the curl command reads it)", file=sys.stderr)
+            part = dataclasses.replace(part, source=name)
+        parts.append(part)
+    return dataclasses.replace(request, files=tuple(parts))
 
 
 def report_unfinished(exc: ProcessingError | WaitTimeoutError, env: Mapping[str, str], as_json: bool) -> int:
