@@ -65,7 +65,8 @@ def test_apk_to_integrations(server, monkeypatch) -> None:
     r = upload(str(APK), "--no-check", "--version-name", "v1.4.2", "--tags", "staging,sprint-42",
                "--changelog", "Fixes", "--notify-collaborators", "--no-notify-employees",
                "--notify-message", "hi", "--notify-language", "en", "--filter", "g1,g2|g3",
-               "--deployer-name", "Local", "--deployer-info", "commit=abc123")
+               "--deployer-name", "Local", "--deployer-info", "commit=abc123",
+               "--now", "2026-12-01T00:00:00Z")
     assert r.code == 0, r.err
     assert r.out.strip() == "uploaded build b000001: pending"
     assert "--no-check" in r.err and "ETA" not in r.err  # standard error is not a terminal: no bar
@@ -76,7 +77,9 @@ def test_apk_to_integrations(server, monkeypatch) -> None:
     assert got.headers["content-type"].startswith("multipart/form-data; boundary=")
     assert got.field_names() == ["versionName", "tags", "changelog", "notifyCollaborators", "notifyEmployees",
                                  "notifyMessage", "notifyLanguage", "filter[0][0]", "filter[0][1]",
-                                 "filter[1][0]", "deployer.name", "deployer.info.commit", "build"]
+                                 "filter[1][0]", "deployer.name", "deployer.info.commit",
+                                 "deployer.info.triggerTimestamp", "build"]
+    assert got.field("deployer.info.triggerTimestamp") == "1796083200000"  # --now, in ms
     assert got.fields[:7] == [("versionName", "v1.4.2"), ("tags", "staging,sprint-42"),
                               ("changelog", "Fixes"),
                               ("notifyCollaborators", "true"), ("notifyEmployees", "false"),
@@ -511,7 +514,7 @@ def test_deployer_from_the_ci_environment_and_a_changelog_file(server, tmp_path,
     notes = tmp_path / "CHANGES.txt"
     notes.write_text("Line one\nLine two\n", encoding="utf-8")
     r = upload(str(IPA), "--no-check", "--token", APP_TOKEN, "--changelog-file", str(notes),
-               "--deployer-info", "buildNumber=7b")
+               "--deployer-info", "buildNumber=7b", "--now", "2026-12-01T00:00:00Z")
     assert r.code == 0, r.err
     [got] = server.uploads()
     assert got.fields == [
@@ -519,6 +522,7 @@ def test_deployer_from_the_ci_environment_and_a_changelog_file(server, tmp_path,
         ("deployer.name", "GitHub Actions"),
         ("deployer.info.commit", "c0ffee"),
         ("deployer.info.branch", "main"),
+        ("deployer.info.triggerTimestamp", "1796083200000"),
         ("deployer.info.buildUrl", "https://github.com/acme/app/actions/runs/99"),
         ("deployer.info.ciUrl", "https://github.com"),
         ("deployer.info.repositoryUrl", "https://github.com/acme/app"),

@@ -406,7 +406,10 @@ def fields_from(args: argparse.Namespace, env: Mapping[str, str], config: Mappin
         if name:
             overrides["name"] = name
         use_git = bool(_setting(args, config, "git", True))
-        deployer = detect_deployer(env, use_git=use_git, overrides=overrides)
+        from inspector.cli.inspect import parse_now  # --now is also the upload's trigger time
+
+        deployer = detect_deployer(env, use_git=use_git, overrides=overrides,
+                                   now=parse_now(getattr(args, "now", None)))
     language = _setting(args, config, "notify_language")
     icon, icon_path = _icon(args, config)
     return UploadFields(
