@@ -10,11 +10,12 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from inspector.cli import check as check_cmd
-from inspector.errors import UsageError
+from inspector.errors import InspectorError, UsageError
 from inspector.report import escape
 from inspector.settings import CHANGELOG_MAX_BYTES, load_config, read_named_file
 from inspector.upload import inspect_for_upload, prepare
@@ -290,9 +291,10 @@ def add_parser(sub: Any) -> None:
     p = sub.add_parser("upload", help="check a build and upload it to Applivery",
                        description="Check a build, then upload it to Applivery (spec: upload-api.md).",
                        conflict_handler="resolve")
-    # nargs="?" so that ``--dry-run FILE`` (the value then being the file) parses; run() insists.
-    p.add_argument("file", metavar="FILE", nargs="?",
-                   help="ipa, apk, aab, pkg, or a custom-platform build")
+    # ``--dry-run FILE`` parses with the file as the option's value: run() moves it back.
+    p.add_argument("files", metavar="FILE", nargs="*",
+                   help="ipa, apk, aab, pkg, or a custom-platform build; several are each checked "
+                        "before any is uploaded (none: see README 'Which build')")
     _add_check_arguments(p)
     add_target_arguments(p)
     f = p.add_argument_group("form fields (unset ones are not sent)")
@@ -493,67 +495,149 @@ def json_errors(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.
     return wrapped
 
 
-def _file_and_dry_run(args: argparse.Namespace) -> None:
-    """``--dry-run app.ipa`` means a JSON dry run of app.ipa; anything else must be json or curl."""
+def _files_and_dry_run(args: argparse.Namespace) -> list[Path]:
+    """The builds to upload. ``--dry-run app.ipa`` means a JSON dry run of app.ipa; any other
+    value must be json or curl. No FILE: the one :func:`inspector.cli.discovered_file` finds."""
+    files = list(args.files)
     if args.dry_run not in (None, "json", "curl"):
-        if args.file is not None:
+        if files:
             raise UsageError(f"--dry-run: {args.dry_run!r} is not json or curl")
-        args.file, args.dry_run = args.dry_run, "json"
-    if args.file is None:
+        files, args.dry_run = [args.dry_run], "json"
+    if not files:
         from inspector.cli import discovered_file  # here: inspector.cli imports this module
 
-        args.file = discovered_file("upload")
+        files = [discovered_file("upload")]
+    paths = [Path(name) for name in files]
+    seen: set[Path] = set()
+    for path in paths:
+        if not path.is_file():
+            raise UsageError(f"{path}: no such file")
+        if path.resolve() in seen:
+            raise UsageError(f"{path}: given twice")
+        seen.add(path.resolve())
+    return paths
+
+
+@dataclass
+class _Build:
+    """One build of an ``upload A B...`` run: its request once prepared, and how it ended."""
+
+    path: Path
+    request: UploadRequest | None = None
+    code: int = 0
+    outcome: str = ""
+    skipped: bool = False
+    json_doc: dict[str, Any] | None = None
 
 
 @json_errors
 def run(args: argparse.Namespace) -> int:
+    """Every build is read and checked first; none is uploaded if one fails (or cannot be read).
+    Then each is uploaded in turn, a failure not stopping the others; with several builds standard
+    error ends with one summary line per build, and the exit code is the worst."""
     env = dict(os.environ)
     config = load_upload_config(args)
     apply_environment(args, env, _note)
-    _file_and_dry_run(args)
-    path = Path(args.file)
-    if not path.is_file():
-        raise UsageError(f"{path}: no such file")
-    problem = platform_problem(path.name, _setting(args, config, "build_platform"))
-    if problem:
-        raise UsageError(problem)  # before the build is read or anything is sent
+    paths = _files_and_dry_run(args)
+    build_platform = _setting(args, config, "build_platform")
+    for path in paths:
+        problem = platform_problem(path.name, build_platform)
+        if problem:
+            raise UsageError(problem)  # before any build is read or anything is sent
     target = target_from(args, env, config, require_token=args.dry_run is None)
     if target.token is None:
         print(f"inspector: no token set: the dry run shows the Authorization header as "
               f"${target.token_variable}", file=sys.stderr)
     fields = fields_from(args, env, config)
-    record, summary = inspect_for_upload(path, verify=not args.no_verify)
-    request = prepare(path, fields, target, record=record, summary=summary)
-    if _check(args, path, record, env) != 0:
-        print("inspector: the check failed: nothing was uploaded", file=sys.stderr)
-        return check_cmd.EXIT_FAILED
     options = transport_options(args, config)
+    builds = [_Build(path) for path in paths]
+    single = len(builds) == 1
+    for build in builds:
+        _guarded(single, build, lambda build=build: _gate(args, env, target, fields, build, options, single))
+    if any(b.code for b in builds):
+        if not single:
+            print("inspector: a build did not pass: nothing was uploaded", file=sys.stderr)
+        return _summary(builds, args.json and not single)
+    if args.dry_run is not None:
+        requests_ = [b.request for b in builds if b.request is not None and not b.skipped]
+        if args.dry_run == "curl":
+            print("\n\n".join(runnable(r).to_curl() for r in requests_))
+        elif single:
+            print(dump_json(requests_[0].to_json()))
+        else:
+            print(dump_json([r.to_json() for r in requests_]))
+        return 0
+    if all(b.skipped for b in builds):
+        return _summary(builds, args.json and not single)
+    announce_destination(target, api=bool(_setting(args, config, "wait", False)))
+    for build in builds:
+        if not build.skipped:
+            _guarded(single, build,
+                     lambda build=build: _send(args, env, config, target, build, options, single))
+    return _summary(builds, args.json and not single)
+
+
+def _guarded(single: bool, build: _Build, action: Callable[[], None]) -> None:
+    """Run one build's step. With one build an error goes up as it always did (one line, its exit
+    code); with several it is that build's outcome, printed now, and the others go on."""
+    if single:
+        action()
+        return
+    from inspector.cli import error_line, exit_code_for, for_one_file
+
+    outcome = for_one_file(str(build.path), action)
+    if isinstance(outcome, InspectorError):
+        print(error_line(outcome), file=sys.stderr)
+        build.code, build.outcome = exit_code_for(outcome), f"error: {outcome}"
+        build.json_doc = {"error": str(outcome), "exit_code": build.code}
+
+
+def _gate(args: argparse.Namespace, env: Mapping[str, str], target: Target, fields: UploadFields,
+          build: _Build, options: dict[str, Any], single: bool) -> None:
+    """Read the build, build its request and check it; the outcome is set when it must not go up."""
     from inspector.upload import transport
 
-    if getattr(args, "newer_than_uploaded", False) and args.dry_run is None:
-        if summary is None:
-            raise UsageError(f"--newer-than-uploaded: {path.name} has no build number inspector can read")
-        announce_destination(target, upload=False)
+    path = build.path
+    record, summary = inspect_for_upload(path, verify=not args.no_verify)
+    build.request = prepare(path, fields, target, record=record, summary=summary)
+    if _check(args, path, record, env) != 0:
+        build.code, build.outcome = check_cmd.EXIT_FAILED, "the check failed"
+        if single:
+            print("inspector: the check failed: nothing was uploaded", file=sys.stderr)
+        return
+    lookups = [flag for flag in ("newer_than_uploaded",) if getattr(args, flag, False)]
+    if not lookups or args.dry_run is not None:
+        return
+    if summary is None:
+        raise UsageError(f"--{lookups[0].replace('_', '-')}: {path.name} has no build number inspector "
+                         "can read")
+    announce_destination(target, upload=False)
+    if "newer_than_uploaded" in lookups:
         problem = transport.newer_than_uploaded_problem(summary, target, **options)
         if problem:
-            print(f"inspector: --newer-than-uploaded: {escape.text(problem)}; nothing was uploaded",
-                  file=sys.stderr)
-            return check_cmd.EXIT_FAILED
-    if args.dry_run == "curl":
-        print(runnable(request).to_curl())
-        return 0
-    if args.dry_run == "json":
-        print(dump_json(request.to_json()))
-        return 0
-    announce_destination(target, api=bool(_setting(args, config, "wait", False)))
+            build.code, build.outcome = check_cmd.EXIT_FAILED, f"--newer-than-uploaded: {problem}"
+            if single:
+                print(f"inspector: --newer-than-uploaded: {escape.text(problem)}; nothing was uploaded",
+                      file=sys.stderr)
+            return
+
+
+def _send(args: argparse.Namespace, env: Mapping[str, str], config: Mapping[str, Any], target: Target,
+          item: _Build, options: dict[str, Any], single: bool) -> None:
+    from inspector.upload import transport
+
+    assert item.request is not None
+    as_json = args.json and single
+    quiet = args.json and not single  # several builds: standard output is one JSON document, at the end
     show = sys.stderr.isatty() and not args.no_progress and _setting(args, config, "progress", True)
     progress = transport.ProgressBar(sys.stderr) if show else None
 
     def on_retry(n: int, delay: float, exc: UploadError) -> None:
         print(f"inspector: try {n} failed ({escape.text(exc)}); retrying in {delay:g} s", file=sys.stderr)
 
-    build = transport.send(request, progress=progress, on_retry=on_retry, **options)
+    build = transport.send(item.request, progress=progress, on_retry=on_retry, **options)
     _github_output(env, build)
+    item.outcome, item.json_doc = f"uploaded build {build.id} ({build.status})", build.to_json()
     if _setting(args, config, "wait", False):
         if not args.json:
             print_build(build, False, "uploaded")
@@ -561,10 +645,30 @@ def run(args: argparse.Namespace) -> int:
             build = transport.wait_for_build(target, build.id, policy=options["policy"], on_status=_on_status,
                                              **wait_options(args, config))
         except (ProcessingError, WaitTimeoutError) as exc:
-            return report_unfinished(exc, env, args.json)
+            item.code = report_unfinished(exc, env, as_json)
+            if isinstance(exc.build, Build):
+                item.json_doc = {**exc.build.to_json(), "error": str(exc), "exit_code": item.code}
+            item.outcome = str(exc)
+            return
         _github_output(env, build)
-    print_build(build, args.json, "processed" if build.status == "processed" else "uploaded")
-    return 0
+        item.outcome, item.json_doc = f"build {build.id}: {build.status}", build.to_json()
+    if not quiet:
+        print_build(build, as_json, "processed" if build.status == "processed" else "uploaded")
+
+
+def _summary(builds: list[_Build], as_json: bool) -> int:
+    """The worst exit code; with several builds, one line per build on standard error (and, with
+    ``--json``, one document listing them)."""
+    if len(builds) > 1:
+        for b in builds:
+            shown = b.outcome or "checked, not uploaded"
+            print(escape.line(f"inspector: summary: {escape.text(b.path)}: {escape.text(shown)}"),
+                  file=sys.stderr)
+        if as_json:
+            docs = [{"file": str(b.path), **(b.json_doc or {}),
+                     **({"skipped": b.outcome} if b.skipped else {})} for b in builds]
+            print(dump_json({"builds": docs}))
+    return max(b.code for b in builds)
 
 
 def runnable(request: UploadRequest) -> UploadRequest:
