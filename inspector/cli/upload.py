@@ -325,6 +325,9 @@ def add_parser(sub: Any) -> None:
     s.add_argument("--wait-timeout", type=float, metavar="S", help="give up waiting after S (default 1800)")
     s.add_argument("--wait-interval", type=float, metavar="S", help="seconds between polls (default 10)")
     s.add_argument("--json", action="store_true", help="print the result as JSON")
+    s.add_argument("--skip-existing", action="store_true",
+                   help="exit 0 without uploading when the build number is already the app's latest "
+                        "processed build's (reads the build list: needs a token)")
     s.add_argument("--no-check", action="store_true", help="skip the pre-upload check (said on stderr)")
     s.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(run=run)
@@ -568,6 +571,8 @@ def run(args: argparse.Namespace) -> int:
             print(dump_json([r.to_json() for r in requests_]))
         return 0
     if all(b.skipped for b in builds):
+        if single and args.json and builds[0].json_doc is not None:
+            print(dump_json(builds[0].json_doc))
         return _summary(builds, args.json and not single)
     announce_destination(target, api=bool(_setting(args, config, "wait", False)))
     for build in builds:
@@ -605,13 +610,22 @@ def _gate(args: argparse.Namespace, env: Mapping[str, str], target: Target, fiel
         if single:
             print("inspector: the check failed: nothing was uploaded", file=sys.stderr)
         return
-    lookups = [flag for flag in ("newer_than_uploaded",) if getattr(args, flag, False)]
+    lookups = [flag for flag in ("newer_than_uploaded", "skip_existing") if getattr(args, flag, False)]
     if not lookups or args.dry_run is not None:
         return
     if summary is None:
         raise UsageError(f"--{lookups[0].replace('_', '-')}: {path.name} has no build number inspector "
                          "can read")
     announce_destination(target, upload=False)
+    if "skip_existing" in lookups:
+        found = already_latest(summary, target, options)
+        if found is not None:
+            message, latest = found
+            build.skipped, build.outcome = True, message
+            build.json_doc = {**latest.to_json(), "skipped": message}
+            _github_output(env, latest)  # the build the service already has
+            print(f"inspector: {escape.text(path.name)}: {escape.text(message)}", file=sys.stderr)
+            return  # before --newer-than-uploaded: the same build again is a re-run, not a regression
     if "newer_than_uploaded" in lookups:
         problem = transport.newer_than_uploaded_problem(summary, target, **options)
         if problem:
@@ -620,6 +634,26 @@ def _gate(args: argparse.Namespace, env: Mapping[str, str], target: Target, fiel
                 print(f"inspector: --newer-than-uploaded: {escape.text(problem)}; nothing was uploaded",
                       file=sys.stderr)
             return
+
+
+def already_latest(summary: Any, target: Target, options: dict[str, Any]) -> tuple[str, Build] | None:
+    """``--skip-existing``: when the build number of ``summary`` is the app's latest processed
+    build's (read as ``--newer-than-uploaded`` reads it), the message saying so and that build;
+    else None. Like twine's --skip-existing: a re-run job does not upload the same build again."""
+    from inspector.upload import transport
+    from inspector.upload.response import uploaded_build_number
+    from inspector.versions import version_tuple
+
+    os_filter = summary.platform if summary.platform in ("android", "ios") else None
+    latest = transport.latest_build(target, os=os_filter, **options)
+    uploaded = uploaded_build_number(latest) if latest is not None else None
+    if latest is None or uploaded is None or summary.build is None:
+        return None
+    mine, theirs = version_tuple(str(summary.build)), version_tuple(uploaded)
+    if str(summary.build) != uploaded and (mine is None or mine != theirs):
+        return None
+    return (f"build number {summary.build} is already the app's latest processed build ({latest.id}): "
+            "skipped (--skip-existing)"), latest
 
 
 def _send(args: argparse.Namespace, env: Mapping[str, str], config: Mapping[str, Any], target: Target,
