@@ -63,6 +63,9 @@ def test_one_failed_check_uploads_none(server) -> None:
     assert "a build did not pass: nothing was uploaded" in r.err
     assert summary_lines(r.err) == [f"inspector: summary: {APK}: checked, not uploaded",
                                     f"inspector: summary: {DEBUG_APK}: the check failed"]
+    r = upload(str(APK), str(DEBUG_APK), "--strict", "--json")
+    assert r.json == {"builds": [{"file": str(APK)},
+                                 {"file": str(DEBUG_APK), "error": "the check failed", "exit_code": 1}]}
 
 
 def test_an_unreadable_build_uploads_none(server, tmp_path) -> None:

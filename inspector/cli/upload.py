@@ -699,8 +699,8 @@ def _summary(builds: list[_Build], as_json: bool) -> int:
             print(escape.line(f"inspector: summary: {escape.text(b.path)}: {escape.text(shown)}"),
                   file=sys.stderr)
         if as_json:
-            docs = [{"file": str(b.path), **(b.json_doc or {}),
-                     **({"skipped": b.outcome} if b.skipped else {})} for b in builds]
+            docs = [{"file": str(b.path), **(b.json_doc or ({"error": b.outcome, "exit_code": b.code}
+                                                              if b.code else {}))} for b in builds]
             print(dump_json({"builds": docs}))
     return max(b.code for b in builds)
 
