@@ -3,7 +3,7 @@
 Exit codes (documented in the README):
   0  every file was read (and, for ``check``, passed)
   1  ``check``: a file failed the gate (errors, or warnings under --strict / an expectation)
-  2  usage error (bad option or value)
+  2  usage error (bad option or value; no FILE given and none or several builds found)
   3  an artifact could not be read (missing, truncated, corrupt, hostile, missing member)
   4  an artifact is of an unknown format, or of a format not supported yet
   5  upload: the service refused it (a 4xx, a rejected token)
