@@ -75,10 +75,12 @@ def _event_text(event: Event | None, *path: str) -> str | None:
 
 
 def _github(env: Env, event: Event | None = None) -> Deployer:
-    # The commit built: a pull_request run checks out GitHub's merge commit (GITHUB_SHA), which is
-    # nobody's commit; the pull request's head is what the author pushed. The message is the
-    # event's (full) head commit message: git's HEAD on a runner is that merge commit, or shallow.
-    # https://docs.github.com/en/actions/reference/events-that-trigger-workflows
+    # The commit built: for pull_request GITHUB_SHA is "the last merge commit of the pull request
+    # merge branch" (for pull_request_target, the base branch's last commit); the docs point to
+    # github.event.pull_request.head.sha for the head's last commit, what the author pushed.
+    # https://docs.github.com/en/actions/reference/events-that-trigger-workflows#pull_request
+    # The message is the event's (full) head commit message (push): git's HEAD on a runner is that
+    # merge commit, or a shallow clone.
     server = _get(env, "GITHUB_SERVER_URL") or "https://github.com"
     repo = _get(env, "GITHUB_REPOSITORY")
     run = _get(env, "GITHUB_RUN_ID")
