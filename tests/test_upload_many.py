@@ -123,3 +123,17 @@ def test_wait_for_each_build(server) -> None:
     for line, path, build_id in zip(lines, (APK, IPA), ("b000001", "b000002"), strict=True):
         # the processing error as the service gave it, one line per build
         assert line.startswith(f"inspector: summary: {path}: build {build_id} ") and "5006" in line
+
+
+def test_one_junit_report_holds_every_build(server, tmp_path) -> None:
+    import xml.etree.ElementTree as ET
+
+    fake = tmp_path / "random.apk"
+    fake.write_bytes(bytes(range(256)) * 8)
+    report = tmp_path / "report.xml"
+    r = upload(str(APK), str(DEBUG_APK), str(fake), "--strict", "--junit-xml", str(report))
+    assert r.code == 4 and server.requests == []
+    suites = {suite.get("name"): suite for suite in ET.parse(report).getroot().iter("testsuite")}
+    assert list(suites) == [str(APK), str(DEBUG_APK), str(fake)]  # not only the last build's verdict
+    counts = {name: (suite.get("failures"), suite.get("errors")) for name, suite in suites.items()}
+    assert counts == {str(APK): ("0", "0"), str(DEBUG_APK): ("2", "0"), str(fake): ("0", "1")}

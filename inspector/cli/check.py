@@ -144,9 +144,12 @@ def uploaded_lookup(args: argparse.Namespace, env: Mapping[str, str], config: Co
     return lookup
 
 
-def gate(args: argparse.Namespace, path: Path, record: Any, env: Mapping[str, str]) -> int:
+def gate(args: argparse.Namespace, path: Path, record: Any, env: Mapping[str, str], *,
+         collect: list[FileVerdict] | None = None) -> int:
     """Run the gate on one inspected record, as ``upload`` does before sending: findings go to
-    stderr as text; returns 0 when it passed, :data:`EXIT_FAILED` when it did not."""
+    stderr as text; returns 0 when it passed, :data:`EXIT_FAILED` when it did not. With
+    ``collect`` (an upload of several builds) the verdict is appended there and ``--junit-xml``
+    is left to the caller, which writes every build's verdict into one report."""
     from inspector.report.check import FileVerdict, render_check_text
     from inspector.summary import summarize
 
@@ -158,7 +161,9 @@ def gate(args: argparse.Namespace, path: Path, record: Any, env: Mapping[str, st
     result = evaluate(record, args, env, config, now)
     verdicts = [FileVerdict(str(path), result)]
     print(render_check_text(verdicts, colour=_colour(sys.stderr, env)), file=sys.stderr)
-    if args.junit_xml is not None:
+    if collect is not None:
+        collect.append(FileVerdict(str(path), result=result, exit_code=0 if result.passed else EXIT_FAILED))
+    elif args.junit_xml is not None:
         from inspector.report.check import render_check_junit
 
         write_junit(args.junit_xml, render_check_junit(verdicts, now))

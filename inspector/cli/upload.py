@@ -435,7 +435,8 @@ def fields_from(args: argparse.Namespace, env: Mapping[str, str], config: Mappin
     )
 
 
-def _check(args: argparse.Namespace, path: Path, record: Any, env: Mapping[str, str]) -> int:
+def _check(args: argparse.Namespace, path: Path, record: Any, env: Mapping[str, str],
+           collect: list[Any] | None = None) -> int:
     if args.no_check:
         print("inspector: --no-check: the build was not checked before upload", file=sys.stderr)
         return 0
@@ -443,7 +444,7 @@ def _check(args: argparse.Namespace, path: Path, record: Any, env: Mapping[str, 
         print(f"inspector: {escape.text(path.name)}: not a format inspector reads; nothing to check",
               file=sys.stderr)
         return 0
-    return int(check_cmd.gate(args, path, record, env))
+    return int(check_cmd.gate(args, path, record, env, collect=collect))
 
 
 def _github_output(env: Mapping[str, str], build: Build) -> None:
@@ -555,8 +556,15 @@ def run(args: argparse.Namespace) -> int:
     options = transport_options(args, config)
     builds = [_Build(path) for path in paths]
     single = len(builds) == 1
+    verdicts: list[Any] | None = None if single else []  # several: one JUnit report for all
     for build in builds:
-        _guarded(single, build, lambda build=build: _gate(args, env, target, fields, build, options, single))
+        _guarded(single, build, lambda build=build: _gate(args, env, target, fields, build, options, single,
+                                                          verdicts), verdicts)
+    if verdicts and getattr(args, "junit_xml", None) is not None:
+        from inspector.cli.inspect import parse_now
+        from inspector.report.check import render_check_junit
+
+        check_cmd.write_junit(args.junit_xml, render_check_junit(verdicts, parse_now(args.now)))
     if any(b.code for b in builds):
         if not single:
             print("inspector: a build did not pass: nothing was uploaded", file=sys.stderr)
@@ -582,9 +590,11 @@ def run(args: argparse.Namespace) -> int:
     return _summary(builds, args.json and not single)
 
 
-def _guarded(single: bool, build: _Build, action: Callable[[], None]) -> None:
+def _guarded(single: bool, build: _Build, action: Callable[[], None],
+             verdicts: list[Any] | None = None) -> None:
     """Run one build's step. With one build an error goes up as it always did (one line, its exit
-    code); with several it is that build's outcome, printed now, and the others go on."""
+    code); with several it is that build's outcome, printed now (and, in ``verdicts``, its JUnit
+    entry), and the others go on."""
     if single:
         action()
         return
@@ -595,17 +605,21 @@ def _guarded(single: bool, build: _Build, action: Callable[[], None]) -> None:
         print(error_line(outcome), file=sys.stderr)
         build.code, build.outcome = exit_code_for(outcome), f"error: {outcome}"
         build.json_doc = {"error": str(outcome), "exit_code": build.code}
+        if verdicts is not None:
+            from inspector.report.check import FileVerdict
+
+            verdicts.append(FileVerdict(str(build.path), error=outcome, exit_code=build.code))
 
 
 def _gate(args: argparse.Namespace, env: Mapping[str, str], target: Target, fields: UploadFields,
-          build: _Build, options: dict[str, Any], single: bool) -> None:
+          build: _Build, options: dict[str, Any], single: bool, verdicts: list[Any] | None) -> None:
     """Read the build, build its request and check it; the outcome is set when it must not go up."""
     from inspector.upload import transport
 
     path = build.path
     record, summary = inspect_for_upload(path, verify=not args.no_verify)
     build.request = prepare(path, fields, target, record=record, summary=summary)
-    if _check(args, path, record, env) != 0:
+    if _check(args, path, record, env, verdicts) != 0:
         build.code, build.outcome = check_cmd.EXIT_FAILED, "the check failed"
         if single:
             print("inspector: the check failed: nothing was uploaded", file=sys.stderr)
