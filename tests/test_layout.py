@@ -205,3 +205,22 @@ def test_elf_reader_refuses_what_is_not_elf() -> None:
         read_elf(header)
     load = struct.pack("<IIQQQQQQ", 1, 5, 0, 0, 0, 16, 16, 16384)
     assert read_elf(header + load * 3).load_alignments == (16384, 16384, 16384)
+
+
+def test_a_bad_library_is_a_warning_naming_it(tmp_path: Path) -> None:
+    import shutil
+    import zipfile
+
+    apk = tmp_path / "bad-libs.apk"
+    shutil.copy(FIXTURES / "apk" / "unsigned.apk", apk)
+    huge = b"\x7fELF\x02\x01\x01" + bytes(9) + struct.pack(
+        "<HHIQQQIHHHHHH", 3, 183, 1, 0, 64, 0, 0, 64, 56, 0xFFFF, 64, 0, 0)
+    with zipfile.ZipFile(apk, "a") as z:
+        z.writestr("lib/arm64-v8a/libtext.so", b"not an ELF at all")
+        z.writestr("lib/x86_64/libhuge.so", huge + bytes(100))
+    record = _record(apk)
+    libs = {lib.path: lib for lib in record.native_libraries}
+    assert libs["lib/arm64-v8a/libtext.so"].bits is None
+    assert libs["lib/x86_64/libhuge.so"].load_alignment is None
+    assert any(w.startswith("lib/arm64-v8a/libtext.so: not an ELF") for w in record.warnings)
+    assert any(w.startswith("lib/x86_64/libhuge.so: ELF program header table") for w in record.warnings)
