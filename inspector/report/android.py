@@ -44,6 +44,8 @@ def certificate_block(parent: Block, title: str, cert: Certificate, now: datetim
 
 def _signer_label(signer: Signer) -> str:
     label = signer.scheme + (f" {signer.name}" if signer.name else "")
+    if signer.verification is not None and signer.verification.verified is not None:
+        label += " verified" if signer.verification.verified else " NOT VERIFIED"
     if signer.min_sdk is not None:
         top = "any" if signer.max_sdk in (None, 0x7FFFFFFF) else signer.max_sdk
         label += f" SDK {signer.min_sdk}-{top}"
@@ -166,8 +168,12 @@ def render(app: AndroidApp, now: datetime | None, *, verbose: bool = False) -> B
     _settings(block, app)
     _layout(block, app, verbose)
     signing = app.signing
-    block.add("Signed", f"{', '.join(signing.schemes)}  (not verified)" if signing.signed
+    verified = app.verification.verified if app.verification is not None else None
+    verdict = {True: "verified", False: "DOES NOT VERIFY", None: "not verified"}[verified]
+    block.add("Signed", f"{', '.join(signing.schemes)}  ({verdict})" if signing.signed
               else "NO (unsigned)")
+    if verified is False and app.verification is not None:
+        block.add("Verification", [f.describe() for f in app.verification.failures])
     if app.format == "aab":
         block.add("Bundletool", app.bundletool_version)
     if app.modules:
