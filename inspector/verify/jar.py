@@ -110,17 +110,10 @@ def parse_sections(data: bytes) -> list[_Section]:
     sections: list[_Section] = []
     lines: list[bytes] = []
     start = pos = 0
-    end = len(data)
-    while pos < end:
-        line_start = pos
-        stop = pos
-        while stop < end and data[stop] not in (10, 13):
-            stop += 1
-        line = data[pos:stop]
-        if stop < end and data[stop] == 13 and stop + 1 < end and data[stop + 1] == 10:
-            pos = stop + 2
-        else:
-            pos = stop + 1 if stop < end else end
+    # bytes.splitlines breaks at CR LF, LF and CR only, as a manifest's lines end.
+    for raw in data.splitlines(keepends=True):
+        line_start, pos = pos, pos + len(raw)
+        line = raw.rstrip(b"\r\n")
         if line:
             if not lines:
                 start = line_start
@@ -132,7 +125,7 @@ def parse_sections(data: bytes) -> list[_Section]:
             sections.append(_section(start, pos, lines))
             lines = []
     if lines:
-        sections.append(_section(start, end, lines))
+        sections.append(_section(start, pos, lines))
     return sections
 
 
