@@ -207,3 +207,20 @@ def test_a_bomb_entry_is_refused_before_it_is_digested(tmp_path: Path) -> None:
         next(archive.chunks("assets/zeros.bin"))
     with ZipArchive(bomb) as archive:
         assert archive.digested == 0
+
+
+def test_an_unknown_method_with_equal_sizes_is_digested_as_stored(tmp_path: Path) -> None:
+    import struct
+    import zipfile
+
+    path = tmp_path / "odd.zip"
+    data = bytes(range(256)) * 9
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:
+        z.writestr("assets/odd.bin", data)
+    raw = bytearray(path.read_bytes())
+    # Method 99 in the local header (offset 8) and the central directory entry (offset 10).
+    struct.pack_into("<H", raw, 8, 99)
+    struct.pack_into("<H", raw, raw.index(b"PK\x01\x02") + 10, 99)
+    path.write_bytes(bytes(raw))
+    with ZipArchive(path) as archive:
+        assert b"".join(archive.chunks("assets/odd.bin", size=1000)) == data
