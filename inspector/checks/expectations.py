@@ -149,6 +149,10 @@ def _rule_code(code: str) -> str:
     wanted = code.strip().upper()
     if wanted in known:
         return wanted
-    close = difflib.get_close_matches(wanted, known, n=1, cutoff=0.6)
+    # A digit dropped or added (AND03, AND0003) is the same prefix and number: that code first;
+    # otherwise the closest spelling.
+    parts = re.fullmatch(r"([A-Z]+)0*(\d{1,3})", wanted)
+    padded = f"{parts[1]}{int(parts[2]):03d}" if parts else None
+    close = [padded] if padded in known else difflib.get_close_matches(wanted, known, n=1, cutoff=0.6)
     hint = f"did you mean {close[0]}?" if close else f"known codes: {', '.join(known)}"
     raise InvalidExpectation("ignore", f"unknown rule code {code!r} ({hint})")
