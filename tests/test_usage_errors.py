@@ -32,7 +32,7 @@ def clean(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     (("check", "--format", "jsn", APK), "did you mean json?"),
     (("upload", "--notify-language", "de", APK), "did you mean ge?"),
     (("check", "--zzzzzz", APK), None),
-    (("check",), None),
+    (("check", APK, "--format"), None),
 ])
 def test_one_line_and_a_suggestion(argv: tuple[str, ...], hint: str | None) -> None:
     r = run_cli(*argv)
