@@ -74,7 +74,8 @@ def _settings(block: Block, app: AndroidApp) -> None:
 
 
 def _size(n: int) -> str:
-    return f"{n // 1024} KB" if n >= 1024 and n % 1024 == 0 else f"{n} bytes"
+    # An alignment is a power of two: named in its binary unit (README, "Sizes").
+    return f"{n // 1024} KiB" if n >= 1024 and n % 1024 == 0 else f"{n} bytes"
 
 
 def _layout(block: Block, app: AndroidApp, verbose: bool) -> None:
