@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from inspector.detect import detect
 from inspector.errors import ArtifactError
 from inspector.formats import Source, icon_extractor, parser_for
+from inspector.limits import artifact_budget
 from inspector.records.base import FileInfo, file_sha256
 
 if TYPE_CHECKING:
@@ -26,6 +27,20 @@ def inspect(path: str | os.PathLike[str], *, digest: bool = True) -> Record:
     Raises :class:`inspector.errors.ArtifactError` (or a subclass) when the file cannot be read.
     """
     p = Path(path)
+    with artifact_budget() as budget:
+        record = _parse(p)
+    if budget.exceeded is not None:
+        raise budget.exceeded.at(p)
+    if digest:
+        try:
+            sha = file_sha256(p)
+        except OSError as exc:
+            raise ArtifactError(f"cannot read ({exc.strerror or exc})", path=str(p)) from exc
+        record = dataclasses.replace(record, file=dataclasses.replace(record.file, sha256=sha))
+    return record
+
+
+def _parse(p: Path) -> Record:
     kind, archive = detect(p)
     try:
         source = Source(path=p, file=FileInfo.of(p), archive=archive)
@@ -41,12 +56,6 @@ def inspect(path: str | os.PathLike[str], *, digest: bool = True) -> Record:
     finally:
         if archive is not None:
             archive.close()
-    if digest:
-        try:
-            sha = file_sha256(p)
-        except OSError as exc:
-            raise ArtifactError(f"cannot read ({exc.strerror or exc})", path=str(p)) from exc
-        record = dataclasses.replace(record, file=dataclasses.replace(record.file, sha256=sha))
     return record  # type: ignore[no-any-return]
 
 
@@ -64,6 +73,10 @@ def extract_icon(path: str | os.PathLike[str], record: Record) -> tuple[str, byt
     if extractor is None:
         return None
     try:
-        return extractor(p, record)
+        with artifact_budget() as budget:
+            icon = extractor(p, record)
+        if budget.exceeded is not None:
+            raise budget.exceeded
+        return icon
     except ArtifactError as exc:
         raise exc.at(p) from exc.__cause__

@@ -387,3 +387,93 @@ def _central_entry64(info: zipfile.ZipInfo) -> bytes:
 
 
 CASES["big-executable-ipa"] = big_executable_ipa
+
+
+# -- issue 21: work budgets ----------------------------------------------------------------------
+_ED25519 = tlv(0x30, tlv(0x06, bytes.fromhex("2b6570")))
+
+
+def certificate_with_name(name: bytes) -> bytes:
+    """An Ed25519 certificate (signature not real) whose subject and issuer are ``name``, the
+    encoded Name (a SEQUENCE): the place a hostile certificate hides millions of tiny values."""
+    validity = tlv(0x30, tlv(0x18, b"20250101000000Z") + tlv(0x18, b"20400101000000Z"))
+    key = tlv(0x30, _ED25519 + tlv(0x03, b"\0" + b"\1" * 32))
+    tbs = tlv(0x30, tlv(0xA0, tlv(0x02, b"\2")) + tlv(0x02, b"\x0c") + _ED25519 + name + validity
+              + name + key)
+    return tlv(0x30, tbs + _ED25519 + tlv(0x03, b"\0" + b"\0" * 64))
+
+
+def wide_name(rdns: int, per_rdn: int) -> bytes:
+    """A Name of ``rdns`` RDNs of ``per_rdn`` common names each: rdns * per_rdn * 4 values."""
+    atv = tlv(0x30, tlv(0x06, bytes.fromhex("550403")) + tlv(0x0C, b"x"))
+    return tlv(0x30, tlv(0x31, atv * per_rdn) * rdns)
+
+
+def cms_of(certificates: list[bytes], content: bytes | None = None) -> bytes:
+    """A CMS SignedData carrying ``certificates`` (raw bytes each) and ``content`` (detached when
+    None), with an empty signer-info set."""
+    signed_data_oid = bytes.fromhex("06092a864886f70d010702")
+    data_oid = bytes.fromhex("06092a864886f70d010701")
+    encapsulated = data_oid if content is None else data_oid + tlv(0xA0, tlv(0x04, content))
+    signed = tlv(0x30, tlv(0x02, b"\x01") + tlv(0x31, b"") + tlv(0x30, encapsulated)
+                 + tlv(0xA0, b"".join(certificates)) + tlv(0x31, b""))
+    return tlv(0x30, signed_data_oid + tlv(0xA0, signed))
+
+
+def apk_v1(path: Path, block: bytes, *, name: str = "CERT") -> Path:
+    """A minimal APK (the signed fixture's manifest) whose v1 signature block is ``block``."""
+    from tests.conftest import FIXTURES
+
+    with zipfile.ZipFile(FIXTURES / "apk" / "signed-v1v2v3.apk") as z:
+        manifest = z.read("AndroidManifest.xml")
+    return write_zip(path, [("AndroidManifest.xml", manifest), ("classes.dex", b"dex\n035\0"),
+                            (f"META-INF/{name}.SF", b"Signature-Version: 1.0\r\n\r\n"),
+                            (f"META-INF/{name}.RSA", block)])
+
+
+def null_flood_apk(folder: Path, count: int = 500_000) -> Path:
+    """A v1 signature block whose certificate set holds ``count`` NULLs (1 MB deflating to ~1 KB):
+    the DER reader built the whole list of children before any count was checked."""
+    return apk_v1(folder / "null-flood.apk", cms_of([b"\x05\x00" * count]))
+
+
+def wide_name_profile(folder: Path, rdns: int = 1000, per_rdn: int = 250) -> Path:
+    """A CMS profile (5 MB by default) whose certificate's names hold ``rdns`` RDNs of ``per_rdn``
+    values: each list is under the per-SEQUENCE cap, not the attributes of one name."""
+    cert = certificate_with_name(wide_name(rdns, per_rdn))
+    content = plistlib.dumps({"Name": "p", "UUID": "u", "TeamIdentifier": ["T"],
+                              "DeveloperCertificates": [cert]}, fmt=plistlib.FMT_BINARY)
+    path = folder / "wide-name.mobileprovision"
+    path.write_bytes(cms_of([cert], content))
+    return path
+
+
+def junk_certificate(serial: int, values: int = 9_999) -> bytes:
+    """A certificate whose to-be-signed SEQUENCE holds ``values`` NULLs (under the per-SEQUENCE
+    cap) before a serial that makes each one distinct: read whole, it fails at its end."""
+    return tlv(0x30, tlv(0x30, b"\x05\x00" * values + tlv(0x02, serial.to_bytes(4, "big")))
+               + _ED25519 + tlv(0x03, b"\0"))
+
+
+def junk_certificates_profile(folder: Path, count: int = 100) -> Path:
+    """A CMS profile whose DeveloperCertificates are ``count`` distinct junk certificates: each is a
+    warning, and together they are a million DER values, ten times the artifact's budget."""
+    content = plistlib.dumps({"Name": "p", "UUID": "u", "TeamIdentifier": ["T"],
+                              "DeveloperCertificates": [junk_certificate(n) for n in range(count)]},
+                             fmt=plistlib.FMT_BINARY)
+    path = folder / "junk-certificates.mobileprovision"
+    path.write_bytes(cms_of([certificate_der()], content))
+    return path
+
+
+def repeated_certificate_profile(folder: Path, copies: int = 150_000) -> Path:
+    """A binary-plist profile whose DeveloperCertificates array names one certificate ``copies``
+    times (a binary plist stores it once): read once per reference before the cache."""
+    import plistlib
+
+    cert = certificate_der()
+    data = plistlib.dumps({"Name": "p", "UUID": "u", "TeamIdentifier": ["T"],
+                           "DeveloperCertificates": [cert] * copies}, fmt=plistlib.FMT_BINARY)
+    path = folder / "repeated-certificate.mobileprovision"
+    path.write_bytes(data)
+    return path

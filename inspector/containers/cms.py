@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 from inspector.containers import der
 from inspector.errors import ArtifactError
+from inspector.limits import MAX_CMS_CERTIFICATES
 
 __all__ = ["CONTENT_TYPES", "SignedData", "signed_data"]
 
@@ -79,7 +80,8 @@ def _signed_data(data: bytes) -> SignedData:
     signers: der.Node | None = None
     for field in fields[3:]:
         if field.is_(0, der.CONTEXT):
-            certificates.extend(c.encoded for c in field.children() if c.is_(der.SEQUENCE))
+            certificates.extend(c.encoded for c in field.children(MAX_CMS_CERTIFICATES, "certificates")
+                                if c.is_(der.SEQUENCE))
         elif field.is_(der.SET):
             signers = field
     if signers is None:

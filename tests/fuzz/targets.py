@@ -233,7 +233,8 @@ def _response_seeds() -> list[bytes]:
     failed = {"id": "b2", "status": "error", "error": "bad", "errorCode": 5, "processLogs": ["a", {"b": 1}]}
     return [bytes([0]) + b"\n" + json.dumps({"status": True, "data": build}).encode(),
             bytes([0]) + b"\n" + json.dumps({"status": True, "data": failed}).encode(),
-            bytes([2]) + b"\n" + json.dumps({"status": False, "error": {"code": 4004, "message": "no"}}).encode(),
+            bytes([2]) + b"\n" + json.dumps({"status": False,
+                                              "error": {"code": 4004, "message": "no"}}).encode(),
             bytes([5]) + b"120\n" + b'{"status": false, "error": {"msg": "m", "field": "f"}}',
             bytes([7]) + b"Wed, 21 Oct 2015 07:28:00 GMT\n<html>busy</html>"]
 

@@ -1,0 +1,164 @@
+"""Issue 21: the work budget of one artifact. Each crafted input (built by ``tests/hostile.py`` or
+here) ends within 2 s, as one clear error or a record with a warning, however much work it asks."""
+
+from __future__ import annotations
+
+import time
+import tracemalloc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+import inspector
+from inspector import certs
+from inspector.containers import der
+from inspector.errors import ArtifactError
+from inspector.limits import BUDGET, MAX_DER_CHILDREN, Budget, artifact_budget, charge, parse_int
+from tests import hostile
+
+
+@contextmanager
+def bounded(seconds: float = 2.0, megabytes: int = 200, *, memory: bool = True) -> Iterator[None]:
+    """The block ends within ``seconds`` and (with ``memory``: tracemalloc slows the block down
+    several times, so only cheap blocks are traced) its Python allocations peak under ``megabytes``."""
+    if memory:
+        tracemalloc.start()
+    start = time.monotonic()
+    try:
+        yield
+    finally:
+        elapsed = time.monotonic() - start
+        peak = tracemalloc.get_traced_memory()[1] if memory else 0
+        if memory:
+            tracemalloc.stop()
+    assert elapsed < seconds, f"took {elapsed:.1f} s"
+    assert peak < megabytes << 20, f"peaked at {peak >> 20} MB"
+
+
+def _read(path: Path) -> inspector.Record:
+    start = time.monotonic()
+    record = inspector.inspect(path, digest=False)
+    assert time.monotonic() - start < 2.0
+    return record
+
+
+def _refused(path: Path, *words: str, memory: bool = False) -> ArtifactError:
+    with bounded(memory=memory), pytest.raises(ArtifactError) as caught:
+        inspector.inspect(path, digest=False)
+    message = str(caught.value)
+    assert str(path) in message and all(w in message for w in words), message
+    return caught.value
+
+
+# -- the budget itself -----------------------------------------------------------------------------
+def test_charge_names_what_ran_out() -> None:
+    budget = Budget({"certificates": 2})
+    budget.charge("certificates", 2)
+    with pytest.raises(ArtifactError, match=r"too many certificates \(limit 10000\)"):
+        budget.charge("certificates")
+
+
+def test_each_artifact_gets_a_fresh_budget() -> None:
+    with artifact_budget() as first:
+        charge("certificates", 5)
+        assert first.left("certificates") == BUDGET["certificates"] - 5
+        with artifact_budget() as second:
+            charge("certificates")
+        assert second.left("certificates") == BUDGET["certificates"] - 1
+        assert first.left("certificates") == BUDGET["certificates"] - 5
+    charge("certificates", 10**9)  # outside any artifact: nothing is counted
+
+
+@pytest.mark.parametrize(("text", "base", "value"), [
+    ("42", 10, 42), (" -7 ", 10, -7), ("0x1F", 0, 31), ("0X1f", 16, 31), ("017", 8, 15),
+    ("18446744073709551615", 10, (1 << 64) - 1),
+])
+def test_parse_int(text: str, base: int, value: int) -> None:
+    assert parse_int(text, base) == value
+
+
+@pytest.mark.parametrize("text", ["1" * 21, "0x" + "f" * 21, "²", "١٢", "1_000", "", " ", "0x", "1 2",
+                                  "9" * 5000])
+def test_parse_int_refuses(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_int(text, 0)
+
+
+# -- DER -------------------------------------------------------------------------------------------
+def test_a_million_tiny_children_are_refused_as_they_are_read() -> None:
+    blob = hostile.tlv(0x30, b"\x05\x00" * 1_000_000)
+    with bounded(), pytest.raises(ArtifactError, match=f"more than {MAX_DER_CHILDREN} values"):
+        der.read(blob).children()
+
+
+def test_null_flood_in_a_v1_block(tmp_path: Path) -> None:
+    path = hostile.null_flood_apk(tmp_path)
+    assert path.stat().st_size < 8 << 10
+    _refused(path, "META-INF/CERT.RSA", "more than 1000 certificates")
+
+
+@pytest.mark.parametrize(("rdns", "per_rdn"), [(1000, 250), (10, 100)])
+def test_names_of_too_many_attributes(tmp_path: Path, rdns: int, per_rdn: int) -> None:
+    # Each list is under the per-value cap; the name is not. A bad certificate is a warning in a
+    # profile (the profile itself still reads).
+    record = _read(hostile.wide_name_profile(tmp_path, rdns, per_rdn))
+    assert any("more than 256 name attributes" in w for w in record.warnings), record.warnings
+
+
+def test_junk_certificates_run_out_of_the_element_budget(tmp_path: Path) -> None:
+    # 100 distinct certificates of 10,000 values each: one warning each, until a million values
+    # have been read; then the artifact fails, the warnings notwithstanding
+    _refused(hostile.junk_certificates_profile(tmp_path), "too many ASN.1 elements (limit 100000)")
+
+
+def test_nested_indefinite_lengths_are_counted_each_time_they_are_walked() -> None:
+    # 60 levels of indefinite length around 20,000 NULLs: finding each level's end walks the whole
+    # inside again, 60 x 20,000 headers
+    inner = b"\x05\x00" * 20_000
+    blob = b"\x30\x80" * 60 + inner + b"\x00\x00" * 60
+    with (bounded(memory=False), artifact_budget(),
+          pytest.raises(ArtifactError, match=r"too many ASN\.1 elements")):
+        node = der.read(blob)
+        while node.constructed:
+            node = node.children()[0]
+
+
+def test_long_oid_arcs_are_refused() -> None:
+    arc = hostile.tlv(0x06, b"\x2a" + b"\xff" * 100 + b"\x01")
+    with pytest.raises(ArtifactError, match="arc of more than 20 octets"):
+        der.decode_oid(der.read(arc))
+    uuid_arc = hostile.tlv(0x06, b"\x69" + b"\x81" * 18 + b"\x01")  # 2.25.<128-bit>
+    assert der.decode_oid(der.read(uuid_arc)).startswith("2.25.")
+    long = hostile.tlv(0x06, b"\x2a" * 300)
+    with pytest.raises(ArtifactError, match="OBJECT IDENTIFIER of 300 bytes"):
+        der.decode_oid(der.read(long))
+
+
+def test_a_huge_integer_in_a_name_is_shown_in_hex() -> None:
+    big = hostile.tlv(0x02, b"\x01" + b"\0" * 3000)  # str() of it: ValueError over 4300 digits
+    atv = hostile.tlv(0x30, hostile.tlv(0x06, bytes.fromhex("550403")) + big)
+    name = hostile.tlv(0x30, hostile.tlv(0x31, atv))
+    cert = certs.certificate_from_der(hostile.certificate_with_name(name))
+    assert cert.common_name == "#" + big.hex()
+
+
+def test_one_certificate_named_150000_times(tmp_path: Path) -> None:
+    path = hostile.repeated_certificate_profile(tmp_path)
+    assert path.stat().st_size < 2 << 20
+    _refused(path, "too many certificates (limit 10000)")
+
+
+def test_repeated_certificates_are_read_once() -> None:
+    der_bytes = hostile.certificate_der("p521")
+    calls: list[bytes] = []
+    original: Callable[[bytes, str], certs.Certificate] = certs._read_certificate
+    certs._SEEN.clear()
+    try:
+        certs._read_certificate = lambda d, h: calls.append(d) or original(d, h)  # type: ignore[assignment]
+        first = [certs.certificate_from_der(der_bytes) for _ in range(100)]
+    finally:
+        certs._read_certificate = original  # type: ignore[assignment]
+    assert len(calls) == 1 and all(c is first[0] for c in first)
+    assert first[0].key_size == 521
