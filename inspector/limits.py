@@ -22,6 +22,7 @@ __all__ = [
     "MAX_CMS_BLOB_BYTES",
     "MAX_CMS_CERTIFICATES",
     "MAX_CPIO_NAME",
+    "MAX_DEEP_LINKS",
     "MAX_DER_CHILDREN",
     "MAX_FRAMEWORKS",
     "MAX_FRAMEWORK_SIGNATURE_BYTES",
@@ -121,6 +122,9 @@ MAX_FRAMEWORK_SIGNATURE_BYTES = 256 << 20
 #: Icon files of one IPA bundle whose header is read for their pixel size (apps have a dozen or two).
 MAX_ICONS_MEASURED = 64
 
+#: Deep links listed for one Android manifest (scheme x host x path of each browsable filter);
+#: apps with many have hundreds. More are a warning, and the first ones are kept.
+MAX_DEEP_LINKS = 10_000
 #: Values inside one ASN.1 SEQUENCE or SET (a certificate's extensions, a CMS certificate set, a
 #: name's RDNs: dozens at most), refused as they are read.
 MAX_DER_CHILDREN = 10_000

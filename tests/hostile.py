@@ -477,3 +477,23 @@ def repeated_certificate_profile(folder: Path, copies: int = 150_000) -> Path:
     path = folder / "repeated-certificate.mobileprovision"
     path.write_bytes(data)
     return path
+
+
+def deep_links_apk(folder: Path, each: int = 100) -> Path:
+    """A 20 KB manifest whose one intent filter names ``each`` schemes, hosts and paths:
+    ``each ** 3`` deep links (a million by default)."""
+    from tests.android_bytes import deep_link_manifest
+
+    manifest = deep_link_manifest(each, each, each)
+    return write_zip(folder / "deep-links.apk", [("AndroidManifest.xml", manifest),
+                                                 ("classes.dex", b"dex\n035\0")])
+
+
+def many_permissions_apk(folder: Path, count: int = 36_000) -> Path:
+    """A 4 MB manifest of ``count`` uses-permission elements, each name twice: deduplicating
+    them on a list compared each with every one kept (324 million comparisons)."""
+    from tests.android_bytes import deep_link_manifest
+
+    return write_zip(folder / "permissions.apk", [("AndroidManifest.xml",
+                                                   deep_link_manifest(1, 1, 1, permissions=count)),
+                                                  ("classes.dex", b"dex\n035\0")])

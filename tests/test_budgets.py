@@ -162,3 +162,26 @@ def test_repeated_certificates_are_read_once() -> None:
         certs._read_certificate = original  # type: ignore[assignment]
     assert len(calls) == 1 and all(c is first[0] for c in first)
     assert first[0].key_size == 521
+
+
+# -- Android manifests -----------------------------------------------------------------------------
+def test_a_million_deep_links_are_cut_at_ten_thousand(tmp_path: Path) -> None:
+    path = hostile.deep_links_apk(tmp_path)
+    assert path.stat().st_size < 32 << 10
+    record = _read(path)
+    assert len(record.deep_links) == 10_000
+    assert record.deep_links[0].scheme == "s0" and record.deep_links[0].host == "h0.example"
+    assert any("more than 10000 deep links" in w for w in record.warnings), record.warnings
+
+
+def test_a_small_filter_lists_every_combination(tmp_path: Path) -> None:
+    record = _read(hostile.deep_links_apk(tmp_path, each=3))
+    assert len(record.deep_links) == 27
+    assert not any("deep links" in w for w in record.warnings)
+    assert {(d.scheme, d.host, d.path) for d in record.deep_links} == {
+        (f"s{a}", f"h{b}.example", f"/p{c}") for a in range(3) for b in range(3) for c in range(3)}
+
+
+def test_permissions_are_deduplicated_in_order(tmp_path: Path) -> None:
+    record = _read(hostile.many_permissions_apk(tmp_path))
+    assert record.permissions == tuple(f"android.permission.P{i}" for i in range(18_000))
