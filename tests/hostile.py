@@ -497,3 +497,20 @@ def many_permissions_apk(folder: Path, count: int = 36_000) -> Path:
     return write_zip(folder / "permissions.apk", [("AndroidManifest.xml",
                                                    deep_link_manifest(1, 1, 1, permissions=count)),
                                                   ("classes.dex", b"dex\n035\0")])
+
+
+def flat_xml_plist(values: int = 2_000_000) -> bytes:
+    """An XML plist of one array of ``values`` empty dictionaries (14 MB for two million)."""
+    return (b'<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0"><array>'
+            + b"<dict/>" * values + b"</array></plist>")
+
+
+def flat_binary_plist(refs: int = 4_000_000) -> bytes:
+    """A binary plist whose top array holds ``refs`` references to one empty dictionary (12 MB for
+    four million, 4-byte references): two objects, millions of values."""
+    ref_size, count = 4, 2
+    array = bytes([0xAF, 0x12]) + refs.to_bytes(4, "big") + (1).to_bytes(ref_size, "big") * refs
+    body = b"bplist00" + array + b"\xd0"  # object 0: the array; object 1: an empty dict
+    offsets = struct.pack(">II", 8, 8 + len(array))
+    trailer = struct.pack(">6xBBQQQ", 4, ref_size, count, 0, len(body))
+    return body + offsets + trailer
