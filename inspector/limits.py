@@ -38,6 +38,8 @@ __all__ = [
     "MAX_OID_ARC_OCTETS",
     "MAX_OID_BYTES",
     "MAX_PBZX_CHUNK",
+    "MAX_PKG_COMPONENTS",
+    "MAX_PKG_SIGNATURES",
     "MAX_PKG_SIGNATURE_BYTES",
     "MAX_PKG_XML_BYTES",
     "MAX_PLIST_BYTES",
@@ -52,6 +54,7 @@ __all__ = [
     "MAX_SIGNING_BLOCK_BYTES",
     "MAX_SIZEOFCMDS",
     "MAX_TOC_BYTES",
+    "MAX_XML_ELEMENTS",
     "Budget",
     "BudgetExceeded",
     "artifact_budget",
@@ -91,6 +94,13 @@ MAX_TOC_BYTES = 16 << 20
 MAX_PKG_XML_BYTES = 4 << 20
 #: A PKG's CMS installer signature with its chain: a few KB.
 MAX_PKG_SIGNATURE_BYTES = 1 << 20
+#: Signatures in one xar TOC (Apple writes one, or a <signature> and an <x-signature>).
+MAX_PKG_SIGNATURES = 16
+#: Component packages of one product archive (each parses its PackageInfo and opens its payload):
+#: real installers have one to a few dozen.
+MAX_PKG_COMPONENTS = 256
+#: Elements of one XML document (xar TOC, Distribution, PackageInfo), counted while it is parsed.
+MAX_XML_ELEMENTS = 200_000
 #: A pbzx chunk: Apple writes 16 MiB chunks.
 MAX_PBZX_CHUNK = 64 << 20
 #: A cpio path: PATH_MAX is 1024 on macOS; some room left.

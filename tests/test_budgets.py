@@ -21,6 +21,7 @@ from inspector.containers.plist import load_plist
 from inspector.errors import ArtifactError
 from inspector.limits import BUDGET, MAX_DER_CHILDREN, Budget, artifact_budget, charge, parse_int
 from tests import hostile
+from tests.conftest import FIXTURES
 
 
 @contextmanager
@@ -202,3 +203,40 @@ def test_plist_values_are_counted_while_the_tree_is_built(data: bytes) -> None:
 def test_a_plist_within_the_node_limit_still_reads() -> None:
     assert load_plist(hostile.flat_binary_plist(refs=1000)) == [{}] * 1000
     assert load_plist(hostile.flat_xml_plist(values=1000)) == [{}] * 1000
+
+
+def _pkg(tmp_path: Path, name: str, insert: bytes) -> Path:
+    from tests.test_xar import rebuild
+
+    data = rebuild((FIXTURES / "pkg" / f"{name}.pkg").read_bytes(),
+                   lambda xml: xml.replace(b"</toc>", insert + b"</toc>"))
+    path = tmp_path / f"{name}.pkg"
+    path.write_bytes(data)
+    return path
+
+
+def test_toc_elements_are_counted_while_it_is_parsed(tmp_path: Path) -> None:
+    # 3 MB of <x/>, inflated from a TOC of 4 KB
+    _refused(_pkg(tmp_path, "component", b"<x/>" * 1_000_000), "TOC", "more than 200000 elements")
+
+
+def test_components_are_capped(tmp_path: Path) -> None:
+    folders = b"".join(b"<file id='%d'><name>c%d.pkg</name><type>directory</type></file>" % (900 + n, n)
+                       for n in range(300))
+    # product.pkg has one component of its own
+    _refused(_pkg(tmp_path, "product", folders), "TOC", "301 component packages, over the limit of 256")
+
+
+def test_signatures_are_capped(tmp_path: Path) -> None:
+    signatures = b"<signature style='RSA'><offset>0</offset><size>20</size></signature>" * 17
+    _refused(_pkg(tmp_path, "component", signatures), "TOC", "more than 16 signatures")
+
+
+def test_a_toc_number_of_5000_digits(tmp_path: Path) -> None:
+    from tests.test_xar import rebuild
+
+    data = rebuild((FIXTURES / "pkg" / "component.pkg").read_bytes(),
+                   lambda xml: xml.replace(b"<length>", b"<length>" + b"0" * 5000, 1))
+    path = tmp_path / "digits.pkg"
+    path.write_bytes(data)
+    _refused(path, "is not a number")
