@@ -79,14 +79,15 @@ class Table:
 
     def build(self, *, flags: int = 0, compact: bool = False) -> bytes:
         type_names = list(self.types)
-        chunks = b""
+        parts = []  # joined once: tables of tens of thousands of chunks are built too
         for type_index, name in enumerate(type_names, start=1):
             configs = self.types[name]
             count = max(len(v) for v in configs.values())
-            chunks += struct.pack("<HHIBBHI", 0x0202, 16, 16 + 4 * count, type_index, 0, 0, count)
-            chunks += b"\0" * (4 * count)
+            parts.append(struct.pack("<HHIBBHI", 0x0202, 16, 16 + 4 * count, type_index, 0, 0, count))
+            parts.append(b"\0" * (4 * count))
             for cfg, entries in configs.items():
-                chunks += _type_chunk(type_index, cfg, entries, flags, compact)
+                parts.append(_type_chunk(type_index, cfg, entries, flags, compact))
+        chunks = b"".join(parts)
         type_pool, key_pool = string_pool(type_names), string_pool(self.keys)
         header_size = 288
         name = "com.example".encode("utf-16-le").ljust(256, b"\0")

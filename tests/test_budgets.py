@@ -240,3 +240,50 @@ def test_a_toc_number_of_5000_digits(tmp_path: Path) -> None:
     path = tmp_path / "digits.pkg"
     path.write_bytes(data)
     _refused(path, "is not a number")
+
+
+# -- resource tables ------------------------------------------------------------------------------
+def test_ids_looked_up_in_tens_of_thousands_of_chunks() -> None:
+    from inspector.containers.arsc import ResourceTable
+    from tests.android_bytes import T_STRING, Cfg, Table
+
+    # 60,000 configurations of one type; only the first holds entry 0. Every id of the type is
+    # looked for in all of them: 100 ids are six million chunk visits.
+    configs: dict[Cfg, list[tuple[int, int, int] | None]] = {Cfg(density=d): [None] for d in range(1, 60_000)}
+    configs = {Cfg(): [(0, T_STRING, 0)], **configs}
+    table = ResourceTable(Table(["v"], ["k"], {"string": configs}).build())
+    assert [e.key for e in table.entries(0x7F010000)] == ["k"]  # read as built
+    with (bounded(memory=False), artifact_budget(),
+          pytest.raises(ArtifactError, match=r"too many resource entries \(limit 1000000\)")):
+        for n in range(100):
+            table.resolve(0x7F010000 + n)
+
+
+def test_binary_xml_elements_count_against_the_budget() -> None:
+    from inspector.containers.axml import read_xml
+    from tests.android_bytes import document, end_element, start_element, string_pool
+
+    flat = start_element(0) + (start_element(0) + end_element(0)) * 50_000 + end_element(0)
+    data = document(string_pool(["manifest"]), [], flat)
+    assert len(read_xml(data).children) == 50_000  # no budget outside an artifact
+    with artifact_budget({**BUDGET, "XML elements": 40_000}), pytest.raises(
+            ArtifactError, match="too many XML elements"):
+        read_xml(data)
+
+
+def test_an_aab_entry_named_many_times_is_decoded_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import zipfile
+
+    from inspector.containers import aapt2_pb as pb
+
+    with zipfile.ZipFile(FIXTURES / "aab" / "minimal-ec-signed.aab") as z:
+        table = pb.ResourceTable(z.read("base/resources.pb"))
+    calls: list[int] = []
+    original = pb._config_value
+    monkeypatch.setattr(pb, "_config_value", lambda buf, a, b: calls.append(a) or original(buf, a, b))
+    icon = table.find("string", "version_name")
+    assert icon is not None and icon.values
+    decoded = len(calls)
+    for _ in range(1000):
+        assert table.entry(icon.id) is icon
+    assert len(calls) == decoded
