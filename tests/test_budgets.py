@@ -287,3 +287,59 @@ def test_an_aab_entry_named_many_times_is_decoded_once(monkeypatch: pytest.Monke
     for _ in range(1000):
         assert table.entry(icon.id) is icon
     assert len(calls) == decoded
+
+
+# -- no backtracking on input text, bounded integers ---------------------------------------------------
+@pytest.mark.parametrize(("stem", "points"), [
+    ("AppIcon60x60", 60.0), ("AppIcon83.5x83.5", 83.5), ("Icon-1.5.2x3", 5.2), ("Iconx60", 0.0),
+    ("Icon60x", 0.0), ("Icon", 0.0), ("a1x2b3x4", 1.0), ("1" * 30 + "x2", 0.0),
+])
+def test_icon_points(stem: str, points: float) -> None:
+    import re
+
+    from inspector.formats.ipa import _icon_points
+
+    assert _icon_points(stem) == points
+    # the regular expression it replaces, on names short enough for it
+    match = re.search(r"(\d+(?:\.\d+)?)x\d+(?:\.\d+)?", stem)
+    expected = float(match.group(1)) if match and len(match.group(1)) <= 20 else 0.0
+    assert points == expected
+
+
+def test_icon_names_of_long_digit_runs() -> None:
+    from inspector.formats.ipa import _icon_points
+
+    with bounded():
+        for stem in ("1" * 200_000, "1" * 200_000 + "x", "x1" * 100_000, "1x" * 100_000):
+            _icon_points(stem)
+
+
+def test_max_size_of_long_space_runs() -> None:
+    from inspector.settings import _size
+
+    with bounded(), pytest.raises(ValueError):
+        _size("1" + " " * 200_000 + "x")
+    with bounded(), pytest.raises(ValueError):
+        _size("9" * 200_000)
+    assert _size(" 512 MiB ") == 512 << 20 and _size("2G") == 2 * 10**9 and _size("7b") == 7
+    for bad in ("1bb", "1ib", "1.5G", "-1", "M", ""):
+        with pytest.raises(ValueError):
+            _size(bad)
+
+
+@pytest.mark.parametrize("value", ["9" * 5000, "0x" + "f" * 5000, "²", "1_0"])
+def test_manifest_numbers_from_text(value: str) -> None:
+    from inspector.formats._manifest import _Reader
+
+    reader = _Reader(None)
+    with bounded():
+        assert reader.integer(value, "versionCode") is None
+    assert reader.warnings and "not a number" in reader.warnings[0]
+
+
+def test_device_families_of_odd_digits() -> None:
+    from inspector.formats.ipa import _device_families
+
+    notes: list[str] = []
+    assert _device_families(["1", "2", "²", "9" * 5000], notes) == ("iPhone", "iPad")
+    assert len(notes) == 2
