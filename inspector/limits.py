@@ -55,6 +55,7 @@ __all__ = [
     "MAX_SIZEOFCMDS",
     "MAX_TOC_BYTES",
     "MAX_XML_ELEMENTS",
+    "MAX_XZ_MEMORY",
     "Budget",
     "BudgetExceeded",
     "artifact_budget",
@@ -103,6 +104,9 @@ MAX_PKG_COMPONENTS = 256
 MAX_XML_ELEMENTS = 200_000
 #: A pbzx chunk: Apple writes 16 MiB chunks.
 MAX_PBZX_CHUNK = 64 << 20
+#: Memory the xz decoder of one pbzx chunk may use: Apple's encoder uses an 8 MiB dictionary
+#: (about 9 MiB to decode); xz -9 needs 65 MiB.
+MAX_XZ_MEMORY = 128 << 20
 #: A cpio path: PATH_MAX is 1024 on macOS; some room left.
 MAX_CPIO_NAME = 4096
 #: The APK Signing Block: real ones are kilobytes (padded to 4 KiB).
@@ -186,10 +190,11 @@ BUDGET: dict[str, int] = {
     "XML elements": 1_000_000,
     # resource-table entries decoded and references followed while resolving manifest values.
     "resource entries": 1_000_000,
-    # entries of a PKG payload (cpio) listed, empty ones included.
-    "payload entries": 2_000_000,
-    # bytes decompressed from xz / bzip2 / gzip streams inside a PKG (pbzx chunks, xar members).
-    "bytes inflated": 4 << 30,
+    # entries of PKG payloads (cpio) listed, empty ones included: an app has thousands; the walk
+    # stops at the app's Info.plist.
+    "payload entries": 250_000,
+    # bytes decoded from the gzip and pbzx (xz) payload streams of a PKG while they are walked.
+    "bytes inflated": 2 << 30,
 }
 
 

@@ -514,3 +514,31 @@ def flat_binary_plist(refs: int = 4_000_000) -> bytes:
     offsets = struct.pack(">II", 8, 8 + len(array))
     trailer = struct.pack(">6xBBQQQ", 4, ref_size, count, 0, len(body))
     return body + offsets + trailer
+
+
+def empty_cpio_entries(count: int) -> bytes:
+    """A gzip-compressed newc cpio stream of ``count`` empty files named ``e``, then its trailer:
+    ~110 bytes an entry, deflating ~1000:1."""
+    import gzip
+
+    def header(name: bytes) -> bytes:
+        fields = [0, 0o100644, 0, 0, 1, 0, 0, 0, 0, 0, 0, len(name) + 1, 0]
+        raw = b"070701" + b"".join(b"%08x" % f for f in fields) + name + b"\0"
+        return raw + b"\0" * (-len(raw) % 4)
+
+    return gzip.compress(header(b"e") * count + header(b"TRAILER!!!"), compresslevel=9, mtime=0)
+
+
+def pbzx_big_dictionary(dict_byte: int = 40) -> bytes:
+    """A pbzx stream of one xz chunk whose LZMA2 filter declares a dictionary of code ``dict_byte``
+    (40: 4 GiB - 1; the block header's CRC recomputed, the data encoded with a small one)."""
+    import lzma
+
+    data = b"hello" * 1000
+    xz = bytearray(lzma.compress(data, format=lzma.FORMAT_XZ, check=lzma.CHECK_CRC64,
+                                 filters=[{"id": lzma.FILTER_LZMA2, "dict_size": 1 << 20}]))
+    size = (xz[12] + 1) * 4  # the block header follows the 12-byte stream header
+    assert xz[14:16] == b"\x21\x01"  # one filter: LZMA2, one property byte
+    xz[16] = dict_byte
+    xz[12 + size - 4:12 + size] = struct.pack("<I", zlib.crc32(bytes(xz[12:12 + size - 4])))
+    return b"pbzx" + struct.pack(">QQQ", 16 << 20, len(data), len(xz)) + bytes(xz)

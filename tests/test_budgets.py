@@ -343,3 +343,39 @@ def test_device_families_of_odd_digits() -> None:
     notes: list[str] = []
     assert _device_families(["1", "2", "²", "9" * 5000], notes) == ("iPhone", "iPad")
     assert len(notes) == 2
+
+
+# -- PKG payloads --------------------------------------------------------------------------------------
+def test_an_xz_chunk_declaring_a_4_gib_dictionary() -> None:
+    import io
+
+    from inspector.containers.pbzx import PbzxReader
+
+    assert PbzxReader(io.BytesIO(hostile.pbzx_big_dictionary(dict_byte=20))).read() == b"hello" * 1000
+    with bounded(), pytest.raises(ArtifactError, match="needs more than 128 MiB to decode"):
+        PbzxReader(io.BytesIO(hostile.pbzx_big_dictionary())).read()
+
+
+def test_a_million_empty_cpio_entries() -> None:
+    import io
+
+    from inspector.containers.cpio import CpioReader, payload_stream
+
+    data = hostile.empty_cpio_entries(1_000_000)
+    assert len(data) < 400_000
+    with (bounded(memory=False), artifact_budget(),
+          pytest.raises(ArtifactError, match=r"too many payload entries \(limit 250000\)")):
+        _, stream = payload_stream(io.BytesIO(data))
+        for _ in CpioReader(stream):
+            pass
+
+
+def test_payload_bytes_count_against_the_budget() -> None:
+    import io
+
+    from inspector.containers.cpio import payload_stream
+
+    with artifact_budget({**BUDGET, "bytes inflated": 4000}), pytest.raises(
+            ArtifactError, match="too many bytes inflated"):
+        _, stream = payload_stream(io.BytesIO(hostile.pbzx_big_dictionary(dict_byte=20)))
+        stream.read()
