@@ -49,6 +49,7 @@ __all__ = [
     "MAX_PROTOBUF_DEPTH",
     "MAX_RATIO",
     "MAX_READ_BYTES",
+    "MAX_SHARED_LOCAL_HEADERS",
     "MAX_SIGNATURE",
     "MAX_SIGNATURE_BYTES_TOTAL",
     "MAX_SIGNING_BLOCK_BYTES",
@@ -71,6 +72,9 @@ MAX_INFLATED_BYTES = 1 << 30
 MAX_READ_BYTES = 256 << 20
 #: Central-directory entries of one zip. Large games have tens of thousands of files.
 MAX_MEMBERS = 500_000
+#: Zip entries that point at a local header another entry already names (a zip tool writes none;
+#: a zip bomb repeats one deflated member many times under many names).
+MAX_SHARED_LOCAL_HEADERS = 1_000
 #: Nested bundles (extensions, watch and nested apps) of one IPA; real apps have a few dozen.
 MAX_NESTED_BUNDLES = 64
 #: One plist, in bytes. Info.plist and profiles are kilobytes.

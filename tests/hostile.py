@@ -100,8 +100,8 @@ def _shared_member_zip(path: Path, first: tuple[str, bytes], names: list[str], d
     cd = b"".join(central)
     body = raw[: _cd_offset(raw)]
     assert local_end < len(body)
-    eocd = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, len(central), len(central), len(cd),
-                       len(body), 0)
+    count = len(central) & 0xFFFF  # the 16-bit count wraps, as zip tools write it; zipfile reads the bytes
+    eocd = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, count, count, len(cd), len(body), 0)
     path.write_bytes(body + cd + eocd)
     return path
 
