@@ -6,6 +6,7 @@ under load measures the neighbours, not the reader."""
 
 from __future__ import annotations
 
+import json
 import time
 import tracemalloc
 from collections.abc import Callable, Iterator
@@ -21,7 +22,7 @@ from inspector.containers.plist import load_plist
 from inspector.errors import ArtifactError
 from inspector.limits import BUDGET, MAX_DER_CHILDREN, Budget, artifact_budget, charge, parse_int
 from tests import hostile
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, run_cli
 
 
 @contextmanager
@@ -401,3 +402,17 @@ def test_a_thousand_entries_sharing_one_are_still_read(tmp_path: Path) -> None:
     path = hostile._shared_member_zip(tmp_path / "shared.apk", ("AndroidManifest.xml", manifest),
                                       [f"assets/a{i}" for i in range(1001)], b"x" * 100)
     assert _read(path).package_name
+
+
+def test_build_numbers_of_thousands_of_digits(tmp_path: Path) -> None:
+    from inspector.versions import version_tuple
+
+    assert version_tuple("1.2." + "9" * 5000) is None and version_tuple("15.0.1") == (15, 0, 1)
+    assert version_tuple("1" * 20) == (int("1" * 20),)
+    ipa = tmp_path / "long.ipa"
+    hostile.write_zip(ipa, [("Payload/A.app/Info.plist", hostile.info_plist(CFBundleVersion="9" * 5000))])
+    assert _read(ipa).app.CFBundleVersion.startswith("9" * 4000)  # kept as text (up to 4096)
+    for argv in (["inspect", "--json", str(ipa)], ["check", "--format", "json", str(ipa)]):
+        result = run_cli(*argv)
+        assert result.code not in (70,) and "Traceback" not in result.err, (argv, result.err[-500:])
+        assert json.loads(result.out)
