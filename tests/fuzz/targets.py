@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from inspector.errors import ArtifactError, InspectorError, UsageError
+from inspector.limits import artifact_budget
 
 __all__ = ["NAMES", "SEEDS", "TARGETS", "run_one", "seeds"]
 
@@ -212,9 +213,11 @@ _EXPECTED: dict[str, type[Exception] | tuple[type[Exception], ...]] = {
 
 
 def run_one(target: str, data: bytes) -> None:
-    """Feed ``data`` to ``target``; only the target's expected error is an expected ending."""
+    """Feed ``data`` to ``target`` as one artifact (with its work budget); only the target's
+    expected error is an expected ending."""
     try:
-        TARGETS[target](data)
+        with artifact_budget():
+            TARGETS[target](data)
     except _EXPECTED.get(target, ArtifactError) as exc:
         assert str(exc)
 
