@@ -192,6 +192,9 @@ def load_config(config_path: str | os.PathLike[str] | None, cwd: Path) -> Config
         raise UsageError(f"config {path}: cannot read ({exc.strerror or exc})") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise UsageError(f"config {path}: not valid TOML ({exc})") from None
+    except RecursionError:
+        # tomllib recurses once per nested array or inline table
+        raise UsageError(f"config {path}: not valid TOML (nested too deep)") from None
     if path.name == "pyproject.toml":
         data = data.get("tool", {}).get("inspector", {})
         where = "[tool.inspector]"
