@@ -542,3 +542,24 @@ def pbzx_big_dictionary(dict_byte: int = 40) -> bytes:
     xz[16] = dict_byte
     xz[12 + size - 4:12 + size] = struct.pack("<I", zlib.crc32(bytes(xz[12:12 + size - 4])))
     return b"pbzx" + struct.pack(">QQQ", 16 << 20, len(data), len(xz)) + bytes(xz)
+
+
+def shared_header_apk(folder: Path, names: int = 300_000) -> Path:
+    """``names`` central-directory entries naming one local header (21 MB of directory)."""
+    from tests.conftest import FIXTURES
+
+    with zipfile.ZipFile(FIXTURES / "apk" / "signed-v1v2v3.apk") as z:
+        manifest = z.read("AndroidManifest.xml")
+    return _shared_member_zip(folder / "shared-header.apk", ("AndroidManifest.xml", manifest),
+                              [f"lib/arm64-v8a/lib{i}.so" for i in range(names)], b"x" * 100)
+
+
+CASES.update({
+    "null-flood-apk": null_flood_apk,
+    "wide-name-profile": wide_name_profile,
+    "junk-certificates-profile": junk_certificates_profile,
+    "repeated-certificate-profile": repeated_certificate_profile,
+    "deep-links-apk": deep_links_apk,
+    "many-permissions-apk": many_permissions_apk,
+    "shared-header-apk": shared_header_apk,
+})
