@@ -6,6 +6,7 @@ This is the only module that maps format-specific records (``package_name``, ``C
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
@@ -105,6 +106,8 @@ class Summary:
     expiries: tuple[Expiry, ...]
     icon: str | None
     build_platform: BuildPlatform | None
+    #: The whole artifact's signatures verified (True), did not (False), or were not checked.
+    verified: bool | None = None
 
     @property
     def ipad_capable(self) -> bool:
@@ -141,7 +144,11 @@ def summarize(record: Record) -> Summary:
     make = _BY_FORMAT.get(getattr(record, "format", None))  # type: ignore[arg-type]
     if make is None:
         raise TypeError(f"not an inspector record: {type(record).__name__}")
-    return make(record)
+    summary = make(record)
+    verification = getattr(record, "verification", None)
+    if verification is None:
+        return summary
+    return dataclasses.replace(summary, verified=verification.verified)
 
 
 def __getattr__(name: str) -> Any:

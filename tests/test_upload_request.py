@@ -4,7 +4,6 @@ field table), validation of every user field, base URLs, and the redacted render
 from __future__ import annotations
 
 import json
-import shlex
 
 import pytest
 
@@ -206,8 +205,11 @@ def test_base_urls() -> None:
     assert base_urls() == ("https://upload.applivery.io", "https://api.applivery.io")
     assert base_urls("acme") == ("https://upload.acme.applivery.io", "https://api.acme.applivery.io")
     assert base_urls("apps.acme.com") == ("https://upload.apps.acme.com", "https://api.apps.acme.com")
-    assert base_urls("acme", upload_url="http://127.0.0.1:9/") == ("http://127.0.0.1:9",
-                                                                   "https://api.acme.applivery.io")
+    assert base_urls("acme", upload_url="http://127.0.0.1:9/", allow_http=True) == (
+        "http://127.0.0.1:9", "https://api.acme.applivery.io")
+    for url in ("http://127.0.0.1:9", "HTTP://upload.example.com"):
+        with pytest.raises(UsageError, match="unencrypted"):
+            base_urls(upload_url=url)
     with pytest.raises(UsageError):
         base_urls("acme/evil")
     with pytest.raises(UsageError):
@@ -242,15 +244,45 @@ def test_secret_is_redacted_everywhere() -> None:
         assert TOKEN not in text
 
 
+def bash_words(command: str) -> list[str]:
+    """The words bash makes of a ``curl ...`` command (bash is the oracle: ``$'...'`` included)."""
+    import os
+    import subprocess
+
+    assert command.startswith("curl ")
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C.UTF-8",
+           "APPLIVERY_APP_TOKEN": "$APPLIVERY_APP_TOKEN",
+           "APPLIVERY_SERVICE_ACCOUNT_TOKEN": "$APPLIVERY_SERVICE_ACCOUNT_TOKEN"}
+    done = subprocess.run(["bash", "-c", "printf '%s\\0' curl " + command.removeprefix("curl ")],
+                          capture_output=True, env=env, check=True, timeout=10)
+    return done.stdout.decode("utf-8", "surrogateescape").split("\0")[:-1]
+
+
 def test_curl_rendering_is_a_valid_command() -> None:
     request = prepare(FIXTURES / "pkg" / "product.pkg", EVERYTHING, integrations())
-    words = shlex.split(request.to_curl().replace("\\\n", " "))
+    words = bash_words(request.to_curl())
     assert words[:4] == ["curl", "--fail-with-body", "-X", "POST"]
     assert "Authorization: Bearer $APPLIVERY_APP_TOKEN" in words
     assert "changelog=Fixes\nand more" in words
     assert words[-2] == "-F" and words[-1].startswith("build=@")
     fields = UploadFields(package_icon=PNG, package_icon_source="art/icon.png")
-    words = shlex.split(prepare(FIXTURES / "pkg" / "product.pkg", fields, workspace()).to_curl()
-                        .replace("\\\n", " "))
+    words = bash_words(prepare(FIXTURES / "pkg" / "product.pkg", fields, workspace()).to_curl())
     assert "Authorization: Bearer $APPLIVERY_SERVICE_ACCOUNT_TOKEN" in words
     assert "packageIcon=@art/icon.png;type=image/png;filename=icon.png" in words
+
+
+def test_curl_keeps_hostile_values_on_their_line_and_bash_reads_them_back(tmp_path) -> None:
+    hostile = "1.0\n::error::forged\x1b[2J 'q' \u202e"
+    build = tmp_path / 'we;ird"name.apk'
+    build.write_bytes((FIXTURES / "apk" / "signed-v1v2v3.apk").read_bytes())
+    fields = UploadFields(version_name=hostile, changelog="a\r\nb\\c", package_icon=PNG,
+                          package_icon_source="art/i;c\"on.png")
+    command = prepare(build, fields, integrations()).to_curl()
+    lines = command.split("\n")
+    assert all(not line.lstrip().startswith("::") and "\x1b" not in line for line in lines)
+    words = bash_words(command)
+    assert f"versionName={hostile}" in words and "changelog=a\r\nb\\c" in words
+    # curl's -F syntax: a path or file name with ; or " is double-quoted, \ and " escaped.
+    assert 'packageIcon=@"art/i;c\\"on.png";type=image/png;filename=icon.png' in words
+    assert words[-1] == f'build=@"{str(build).replace(chr(34), chr(92) + chr(34))}";' \
+                        f'type=application/octet-stream;filename="we;ird\\"name.apk"'

@@ -13,9 +13,10 @@ from inspector.api import extract_icon, inspect
 from inspector.containers.image import EXTENSIONS, NAMES, read_header
 from inspector.errors import ArtifactError, InspectorError, OutputError, UsageError
 from inspector.report import error_json, render_json, render_text, to_json
+from inspector.report.escape import line as escape_line
 from inspector.report.text import printable
 
-__all__ = ["add_parser", "parse_now", "run"]
+__all__ = ["add_parser", "parse_now", "render_batch", "run"]
 
 
 def parse_now(text: str | None) -> datetime:
@@ -41,6 +42,8 @@ def add_parser(sub: Any) -> None:
                         "icon's own format)")
     p.add_argument("--no-hash", action="store_true",
                    help="skip the SHA-256 of the whole file (the only step that reads it all)")
+    p.add_argument("--no-verify", action="store_true",
+                   help="do not verify signatures, digests and seals (the report says so)")
     p.add_argument("--now", metavar="WHEN",
                    help="the moment expiry is measured from (ISO 8601, default: the clock)")
     p.add_argument("-v", "--verbose", action="store_true",
@@ -126,7 +129,7 @@ def _check_icon_directory(directory: Path) -> None:
 def _one(path: Path, args: argparse.Namespace, now: datetime,
          taken: set[str]) -> tuple[Any, str | None]:
     """One file's report (a JSON-able dict or text) and what ``--extract-icon`` did."""
-    record = inspect(path, digest=not args.no_hash)
+    record = inspect(path, digest=not args.no_hash, verify=not args.no_verify)
     icon_note = None
     shown = to_json(record, now) if args.json else render_text(record, now, verbose=args.verbose)
     if args.extract_icon is not None:
@@ -134,6 +137,35 @@ def _one(path: Path, args: argparse.Namespace, now: datetime,
         if args.json:
             shown["extracted_icon"] = written
     return shown, icon_note
+
+
+def render_batch(results: list[dict[str, Any]], names: list[str], now: datetime) -> tuple[str, int]:
+    """The ``--json`` document of a batch, and the worst exit code of the results it had to replace.
+
+    Each file's result is serialised inside its own guard: should one fail to serialise (a bug: a
+    value JSON cannot hold), that file gets an error result and every other file keeps its own. The
+    whole document is tried first, so a batch that serialises pays for one pass only.
+    """
+    from inspector.cli import exit_code_for, for_one_file
+
+    try:
+        return render_json(results, now), 0
+    except (KeyboardInterrupt, MemoryError):
+        raise
+    except Exception:
+        if os.environ.get("INSPECTOR_DEBUG"):
+            raise
+    kept: list[dict[str, Any]] = []
+    worst = 0
+    for name, result in zip(names, results, strict=True):
+        outcome = for_one_file(name, lambda result=result: render_json([result], now))
+        if isinstance(outcome, InspectorError):
+            code = exit_code_for(outcome)
+            worst = max(worst, code)
+            kept.append(error_json(name, outcome, code))
+        else:
+            kept.append(result)
+    return render_json(kept, now), worst
 
 
 def run(args: argparse.Namespace) -> int:
@@ -162,8 +194,10 @@ def run(args: argparse.Namespace) -> int:
             if icon_note:
                 print(f"inspector: {printable(icon_note)}", file=sys.stderr)
         else:
-            text = shown + (f"\n  {printable(icon_note)}" if icon_note else "")
+            text = shown + (f"\n{escape_line(f'  {printable(icon_note)}')}" if icon_note else "")
             print(text + ("\n" if len(args.files) > 1 else ""))
     if args.json:
-        print(render_json(results, now))
+        document, replaced = render_batch(results, list(args.files), now)
+        print(document)
+        worst = max(worst, replaced)
     return worst

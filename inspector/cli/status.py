@@ -11,6 +11,7 @@ from inspector.cli.upload import (
     _github_output,
     _on_status,
     add_target_arguments,
+    announce_destination,
     json_errors,
     load_upload_config,
     print_build,
@@ -46,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
     config = load_upload_config(args)
     target = target_from(args, env, config)
     options = transport_options(args, config)
+    announce_destination(target, upload=False)
     try:
         if args.wait:
             build = transport.wait_for_build(target, args.build_id, policy=options["policy"],

@@ -15,12 +15,14 @@ from typing import Any
 
 from inspector.cli import check as check_cmd
 from inspector.errors import UsageError
-from inspector.settings import load_config
+from inspector.report import escape
+from inspector.settings import CHANGELOG_MAX_BYTES, load_config, read_named_file
 from inspector.upload import inspect_for_upload, prepare
 from inspector.upload.deployer import detect_deployer, parse_overrides
 from inspector.upload.errors import ProcessingError, UploadError, WaitTimeoutError
 from inspector.upload.request import (
     BUILD_PLATFORMS,
+    ICON_MAX_BYTES,
     NOTIFY_LANGUAGES,
     Secret,
     Target,
@@ -33,9 +35,14 @@ from inspector.upload.request import (
 from inspector.upload.response import Build
 
 __all__ = [
+    "ALLOW_HTTP_ENV",
+    "DESTINATION_KEYS",
+    "TRUST_DESTINATION_ENV",
     "UPLOAD_CONFIG_KEYS",
+    "UploadSection",
     "add_parser",
     "add_target_arguments",
+    "announce_destination",
     "json_errors",
     "load_upload_config",
     "run",
@@ -56,13 +63,38 @@ UPLOAD_CONFIG_KEYS: dict[str, type | tuple[type, ...]] = {
 }
 
 
-def upload_settings(section: Mapping[str, Any], source: str = "[upload]") -> dict[str, Any]:
+#: ``[upload]`` keys that decide which host receives the token, with the flag and the environment
+#: variable that confirm them. A config file may only repeat what one of those says.
+DESTINATION_KEYS: dict[str, tuple[str, str | None]] = {
+    "tenant": ("--tenant", None),
+    "upload-url": ("--upload-url", "APPLIVERY_UPLOAD_URL"),
+    "api-url": ("--api-url", "APPLIVERY_API_URL"),
+}
+#: The environment variable that trusts a config file's destination: its value must be the
+#: config's value itself (several separated by spaces or commas), never a blanket "yes".
+TRUST_DESTINATION_ENV = "INSPECTOR_TRUST_CONFIG_DESTINATION"
+#: ``--allow-http`` in the environment: a plain-http destination (a test server) is accepted.
+ALLOW_HTTP_ENV = "INSPECTOR_ALLOW_HTTP"
+#: ``[upload]`` keys that name a file to read, and the most bytes read from each.
+_FILE_KEYS = {"changelog-file": CHANGELOG_MAX_BYTES, "package-icon": ICON_MAX_BYTES}
+
+
+class UploadSection(dict[str, Any]):
+    """The checked ``[upload]`` section, with the config file it came from (``path``, None when
+    built in code): files it names are read inside that file's folder only."""
+
+    path: Path | None = None
+
+
+def upload_settings(section: Mapping[str, Any], source: str = "[upload]",
+                    path: Path | None = None) -> UploadSection:
     """The ``[upload]`` section, checked: known keys (``a-b`` or ``a_b``), right types, no token.
 
     Returns a dict keyed by the dashed option names. A key naming a token, secret or password is
     refused: the config file is committed, tokens belong in the environment.
     """
-    out: dict[str, Any] = {}
+    out = UploadSection()
+    out.path = path
     for raw_key, value in section.items():
         key = str(raw_key).replace("_", "-")
         lowered = key.lower()
@@ -89,6 +121,8 @@ def add_target_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--tenant", metavar="NAME", help="private tenant: acme -> upload.acme.applivery.io")
     g.add_argument("--upload-url", metavar="URL", help="upload base URL (env APPLIVERY_UPLOAD_URL)")
     g.add_argument("--api-url", metavar="URL", help="API base URL (env APPLIVERY_API_URL)")
+    g.add_argument("--allow-http", action="store_true", default=None,
+                   help=f"accept a plain http:// destination, loopback included (env {ALLOW_HTTP_ENV}=1)")
     g.add_argument("--retries", type=int, metavar="N", help="retries of a transient failure (default 5)")
     g.add_argument("--retry-delay", type=float, metavar="S",
                    help="first wait before a retry, doubled each time; Retry-After wins (default 1)")
@@ -111,13 +145,45 @@ def _setting(args: argparse.Namespace, config: Mapping[str, Any], dest: str, def
     return _pick(args, dest, {}, None, config, default)
 
 
+def _destination(args: argparse.Namespace, key: str, env: Mapping[str, str],
+                 config: Mapping[str, Any]) -> Any:
+    """A destination setting: the flag, else the environment; a config file's value only when the
+    environment confirms it (:data:`TRUST_DESTINATION_ENV`), else a usage error naming file and key."""
+    flag, env_name = DESTINATION_KEYS[key]
+    value = getattr(args, key.replace("-", "_"), None)
+    if value is None and env_name and env.get(env_name):
+        value = env[env_name]
+    if value is not None or key not in config:
+        return value
+    from_file = config[key]
+    trusted = env.get(TRUST_DESTINATION_ENV, "").replace(",", " ").split()
+    if str(from_file) in trusted:
+        return from_file
+    where = f"config {getattr(config, 'path', None) or '(in code)'} [upload] {key}"
+    confirm = f"{flag}{' or ' + env_name if env_name else ''}"
+    raise UsageError(f"{where}: a config file does not choose where the token goes; give the same "
+                     f"value with {confirm}, or list it in {TRUST_DESTINATION_ENV}")
+
+
+def _allow_http(args: argparse.Namespace, env: Mapping[str, str]) -> bool:
+    if getattr(args, "allow_http", None):
+        return True
+    return env.get(ALLOW_HTTP_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+
+
 def target_from(args: argparse.Namespace, env: Mapping[str, str], config: Mapping[str, Any]) -> Target:
     """The target: ``--service-account-token`` (Workspace API) or ``--token`` (Integrations API),
-    flags first, then APPLIVERY_SERVICE_ACCOUNT_TOKEN / APPLIVERY_APP_TOKEN."""
+    flags first, then APPLIVERY_SERVICE_ACCOUNT_TOKEN / APPLIVERY_APP_TOKEN.
+
+    The destination (``tenant``, ``upload-url``, ``api-url``) comes from a flag or the environment;
+    a config file's is refused unless confirmed (see :func:`_destination`); ``http://`` needs
+    ``--allow-http`` or :data:`ALLOW_HTTP_ENV`.
+    """
     upload_url, api_url = base_urls(
-        _pick(args, "tenant", env, None, config),
-        _pick(args, "upload_url", env, "APPLIVERY_UPLOAD_URL", config),
-        _pick(args, "api_url", env, "APPLIVERY_API_URL", config),
+        _destination(args, "tenant", env, config),
+        _destination(args, "upload-url", env, config),
+        _destination(args, "api-url", env, config),
+        allow_http=_allow_http(args, env),
     )
     org = _pick(args, "organization", env, "APPLIVERY_ORGANIZATION_ID", config)
     app = _pick(args, "app", env, "APPLIVERY_APP_ID", config)
@@ -197,7 +263,7 @@ def add_parser(sub: Any) -> None:
     s.add_argument("--wait-interval", type=float, metavar="S", help="seconds between polls (default 10)")
     s.add_argument("--json", action="store_true", help="print the result as JSON")
     s.add_argument("--no-check", action="store_true", help="skip the pre-upload check (said on stderr)")
-    s.add_argument("--no-progress", action="store_true", help="no progress bar")
+    s.add_argument("--no-progress", action="store_true", help="no progress bar (or lines, in a log)")
     p.set_defaults(run=run)
 
 
@@ -208,20 +274,42 @@ def _add_check_arguments(p: argparse.ArgumentParser) -> None:
                        help="fail unless the build number is greater than the latest processed upload's")
 
 
-def load_upload_config(args: argparse.Namespace) -> dict[str, Any]:
+def load_upload_config(args: argparse.Namespace) -> UploadSection:
     """The checked ``[upload]`` section of the config file (the one ``check`` reads)."""
     config = load_config(getattr(args, "config", None) or os.environ.get("INSPECTOR_CONFIG"), Path.cwd())
-    return upload_settings(config.upload, source=f"config {config.path} [upload]")
+    return upload_settings(config.upload, source=f"config {config.path} [upload]", path=config.path)
 
 
-def _icon(path: str | None) -> bytes | None:
-    if path is None:
+def announce_destination(target: Target, *, upload: bool = True, api: bool = True) -> None:
+    """One line on standard error naming the host(s) the token is about to be sent to."""
+    from urllib.parse import urlsplit
+
+    hosts = [urlsplit(url).netloc for used, url in ((upload, target.upload_url), (api, target.api_url))
+             if used]
+    shown = " and ".join(dict.fromkeys(escape.text(h) for h in hosts))
+    print(f"inspector: the token goes to {shown}", file=sys.stderr)
+
+
+def _read_file_setting(args: argparse.Namespace, config: Mapping[str, Any],
+                       key: str) -> tuple[bytes, str] | None:
+    """The bytes of the file a flag (any regular file) or the config (one inside the config file's
+    folder, relative to it) names for ``key``, capped; None when neither names one."""
+    cap = _FILE_KEYS[key]
+    flag = getattr(args, key.replace("-", "_"), None)
+    if flag is not None:
+        return read_named_file(flag, cap=cap, what=f"--{key}"), str(flag)
+    if key not in config:
         return None
-    try:
-        with open(path, "rb") as handle:
-            return handle.read(5 * 1024 * 1024 + 1)
-    except OSError as exc:
-        raise UsageError(f"--package-icon: {path}: cannot read ({exc.strerror or exc})") from None
+    folder = getattr(config, "path", None)
+    root = folder.parent if folder is not None else Path.cwd()
+    named = root / str(config[key])
+    data = read_named_file(named, cap=cap, what=f"config {folder} [upload] {key}", within=root)
+    return data, str(config[key])
+
+
+def _icon(args: argparse.Namespace, config: Mapping[str, Any]) -> tuple[bytes | None, str | None]:
+    found = _read_file_setting(args, config, "package-icon")
+    return found if found is not None else (None, None)
 
 
 def _changelog(args: argparse.Namespace, config: Mapping[str, Any]) -> str | None:
@@ -229,13 +317,16 @@ def _changelog(args: argparse.Namespace, config: Mapping[str, Any]) -> str | Non
         raise UsageError("--changelog and --changelog-file: give one")
     if args.changelog is not None:
         return str(args.changelog)
-    path = args.changelog_file or (None if "changelog" in config else config.get("changelog-file"))
-    if path is None:
+    if args.changelog_file is None and "changelog" in config:
         return config.get("changelog")
+    found = _read_file_setting(args, config, "changelog-file")
+    if found is None:
+        return None
+    data, name = found
     try:
-        return Path(path).read_text(encoding="utf-8").strip() or None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"--changelog-file: {path}: cannot read ({exc})") from None
+        return data.decode("utf-8").strip() or None
+    except UnicodeDecodeError:
+        raise UsageError(f"changelog file {escape.text(name)}: not UTF-8 text") from None
 
 
 def fields_from(args: argparse.Namespace, env: Mapping[str, str], config: Mapping[str, Any]) -> UploadFields:
@@ -256,7 +347,7 @@ def fields_from(args: argparse.Namespace, env: Mapping[str, str], config: Mappin
         use_git = bool(_setting(args, config, "git", True))
         deployer = detect_deployer(env, use_git=use_git, overrides=overrides)
     language = _setting(args, config, "notify_language")
-    icon_path = _setting(args, config, "package_icon")
+    icon, icon_path = _icon(args, config)
     return UploadFields(
         version_name=args.version_name,
         tags=parse_tags(tags_value) if tags_value else (),
@@ -270,7 +361,7 @@ def fields_from(args: argparse.Namespace, env: Mapping[str, str], config: Mappin
         build_platform=_setting(args, config, "build_platform"),
         package_name=_setting(args, config, "package_name"),
         package_version=_setting(args, config, "package_version"),
-        package_icon=_icon(icon_path),
+        package_icon=icon,
         package_icon_source=icon_path,
     )
 
@@ -280,7 +371,8 @@ def _check(args: argparse.Namespace, path: Path, record: Any, env: Mapping[str, 
         print("inspector: --no-check: the build was not checked before upload", file=sys.stderr)
         return 0
     if record is None:
-        print(f"inspector: {path.name}: not a format inspector reads; nothing to check", file=sys.stderr)
+        print(f"inspector: {escape.text(path.name)}: not a format inspector reads; nothing to check",
+              file=sys.stderr)
         return 0
     return int(check_cmd.gate(args, path, record, env))
 
@@ -289,15 +381,18 @@ def _github_output(env: Mapping[str, str], build: Build) -> None:
     target = env.get("GITHUB_OUTPUT")
     if not target or not env.get("GITHUB_ACTIONS"):
         return
+    # A value from the service never adds a key: escape.github_output uses the heredoc form,
+    # with a delimiter the value does not hold, for anything but one plain line.
     with open(target, "a", encoding="utf-8") as handle:
-        handle.write(f"build_id={build.id}\nbuild_status={build.status}\n")
+        handle.write(escape.github_output("build_id", build.id)
+                     + escape.github_output("build_status", build.status))
 
 
 def print_build(build: Build, as_json: bool, verb: str = "uploaded") -> None:
     if as_json:
         print(dump_json(build.to_json()))
     else:
-        print(f"{verb} build {build.id}: {build.status}".lstrip())
+        print(escape.line(f"{verb} build {escape.text(build.id)}: {escape.text(build.status)}".lstrip()))
 
 
 def wait_options(args: argparse.Namespace, config: Mapping[str, Any]) -> dict[str, float]:
@@ -309,7 +404,7 @@ def wait_options(args: argparse.Namespace, config: Mapping[str, Any]) -> dict[st
 
 
 def _on_status(build: Build) -> None:
-    print(f"inspector: build {build.id}: {build.status}", file=sys.stderr)
+    print(f"inspector: build {escape.text(build.id)}: {escape.text(build.status)}", file=sys.stderr)
 
 
 def json_errors(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
@@ -350,7 +445,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"{path}: no such file")
     target = target_from(args, env, config)
     fields = fields_from(args, env, config)
-    record, summary = inspect_for_upload(path)
+    record, summary = inspect_for_upload(path, verify=not args.no_verify)
     request = prepare(path, fields, target, record=record, summary=summary)
     if _check(args, path, record, env) != 0:
         print("inspector: the check failed: nothing was uploaded", file=sys.stderr)
@@ -361,9 +456,11 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "newer_than_uploaded", False) and args.dry_run is None:
         if summary is None:
             raise UsageError(f"--newer-than-uploaded: {path.name} has no build number inspector can read")
+        announce_destination(target, upload=False)
         problem = transport.newer_than_uploaded_problem(summary, target, **options)
         if problem:
-            print(f"inspector: --newer-than-uploaded: {problem}; nothing was uploaded", file=sys.stderr)
+            print(f"inspector: --newer-than-uploaded: {escape.text(problem)}; nothing was uploaded",
+                  file=sys.stderr)
             return check_cmd.EXIT_FAILED
     if args.dry_run == "curl":
         print(request.to_curl())
@@ -371,11 +468,15 @@ def run(args: argparse.Namespace) -> int:
     if args.dry_run == "json":
         print(dump_json(request.to_json()))
         return 0
-    show = sys.stderr.isatty() and not args.no_progress and _setting(args, config, "progress", True)
-    progress = transport.ProgressBar(sys.stderr) if show else None
+    announce_destination(target, api=bool(_setting(args, config, "wait", False)))
+    progress: Callable[[int, int], None] | None = None
+    if not args.no_progress and _setting(args, config, "progress", True):
+        # A bar on a terminal; in a log (CI), a line every 10 % or 30 s.
+        progress = (transport.ProgressBar(sys.stderr) if sys.stderr.isatty()
+                    else transport.ProgressLines(sys.stderr, path.name))
 
     def on_retry(n: int, delay: float, exc: UploadError) -> None:
-        print(f"inspector: try {n} failed ({exc}); retrying in {delay:g} s", file=sys.stderr)
+        print(f"inspector: try {n} failed ({escape.text(exc)}); retrying in {delay:g} s", file=sys.stderr)
 
     build = transport.send(request, progress=progress, on_retry=on_retry, **options)
     _github_output(env, build)
@@ -388,7 +489,7 @@ def run(args: argparse.Namespace) -> int:
         except (ProcessingError, WaitTimeoutError) as exc:
             return report_unfinished(exc, env, args.json)
         _github_output(env, build)
-    print_build(build, args.json, "processed" if build.status == "processed" else "uploaded")
+    print_build(build, args.json, "processed" if build.done else "uploaded")
     return 0
 
 
@@ -396,7 +497,6 @@ def report_unfinished(exc: ProcessingError | WaitTimeoutError, env: Mapping[str,
     """A build that ended in ``error`` or is still processing: its JSON (with ``--json``) and
     ``$GITHUB_OUTPUT`` first, then the error line and, for ``error``, the last processLogs lines."""
     from inspector.cli import error_line  # here: inspector.cli imports this module
-    from inspector.report.text import printable
 
     if isinstance(exc.build, Build):
         _github_output(env, exc.build)
@@ -407,5 +507,5 @@ def report_unfinished(exc: ProcessingError | WaitTimeoutError, env: Mapping[str,
     if logs:
         print(f"inspector: last {len(logs)} lines of processLogs:", file=sys.stderr)
         for line in logs:
-            print(f"  {printable(line)}", file=sys.stderr)
+            print(escape.line(f"  {escape.text(line)}"), file=sys.stderr)
     return exc.exit_code

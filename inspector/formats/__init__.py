@@ -15,7 +15,7 @@ from inspector.containers.zip import ZipArchive
 from inspector.errors import UnsupportedFormatError
 from inspector.records.base import FileInfo
 
-__all__ = ["FORMATS", "Source", "icon_extractor", "parser_for"]
+__all__ = ["FORMATS", "Source", "icon_extractor", "parser_for", "verifier_for"]
 
 #: format name -> (module, human name)
 FORMATS: dict[str, tuple[str, str]] = {
@@ -55,3 +55,9 @@ def parser_for(kind: str, path: Path) -> Callable[[Source], Any]:
 def icon_extractor(kind: str, path: Path) -> Callable[[Path, Any], tuple[str, bytes] | None] | None:
     """The format's ``icon_image(path, record) -> (member, image bytes) | None``, if it has one."""
     return getattr(_module(kind, path), "icon_image", None)
+
+
+def verifier_for(kind: str, path: Path) -> Callable[[Source, Any], Any] | None:
+    """The format's ``verify(source, record) -> record``, which fills in the record's
+    ``verification`` facts (every signature, digest and seal it can check), if it has one."""
+    return getattr(_module(kind, path), "verify", None)

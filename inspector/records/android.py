@@ -9,6 +9,7 @@ from typing import Literal
 
 from inspector.certs import Certificate
 from inspector.records.base import FileInfo
+from inspector.records.verification import Verification
 
 __all__ = [
     "AndroidApp",
@@ -300,3 +301,5 @@ class AndroidApp:
     queries: Queries = field(default_factory=Queries)
     supports_screens: Mapping[str, bool | int] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    #: Whether the signatures verified (None: not checked, and why). See records/verification.py.
+    verification: Verification | None = None

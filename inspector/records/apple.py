@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from inspector.certs import Certificate
 from inspector.records.base import FileInfo, days_left, expired
+from inspector.records.verification import Verification
 
 __all__ = [
     "SIGNING_TYPE_RULE",
@@ -88,6 +89,8 @@ class ProvisioningProfile:
     signing_rule: str
     bare_plist: bool = False
     warnings: tuple[str, ...] = ()
+    #: Whether the signatures verified (None: not checked, and why). See records/verification.py.
+    verification: Verification | None = None
 
     @property
     def team_id(self) -> str | None:
@@ -252,6 +255,8 @@ class IpaApp:
     nested_bundles: tuple[AppBundle, ...]
     encrypted: bool
     warnings: tuple[str, ...] = ()
+    #: Whether the signatures verified (None: not checked, and why). See records/verification.py.
+    verification: Verification | None = None
     itunes_metadata: bool = False
 
     @property

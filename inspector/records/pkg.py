@@ -12,6 +12,7 @@ from typing import Literal
 
 from inspector.certs import Certificate
 from inspector.records.base import FileInfo
+from inspector.records.verification import Verification
 
 __all__ = ["App", "Bundle", "Component", "Pkg", "PkgSignature"]
 
@@ -109,3 +110,5 @@ class Pkg:
     app: App | None
     signature: PkgSignature
     warnings: tuple[str, ...] = ()
+    #: Whether the signatures verified (None: not checked, and why). See records/verification.py.
+    verification: Verification | None = None

@@ -194,14 +194,9 @@ def from_environment(env: Env) -> Deployer | None:
     """The deployer fields a CI's environment gives, or None outside a known CI."""
     for marker, reader in _SYSTEMS:
         if _get(env, marker):
-            deployer = reader(env)
-            return dataclasses.replace(deployer, repositoryUrl=_without_credentials(deployer.repositoryUrl))
+            # Deployer itself strips credentials from every URL and drops local repository paths.
+            return reader(env)
     return None
-
-
-def _without_credentials(url: str | None) -> str | None:
-    """``https://user:token@host/x`` -> ``https://host/x``: a remote URL may carry a secret."""
-    return re.sub(r"^([a-z][a-z0-9+.-]*://)[^/@]*@", r"\1", url) if url else url
 
 
 def _git(args: list[str], cwd: Path | None, timeout: float) -> str | None:
@@ -229,7 +224,7 @@ def from_git(cwd: str | Path | None = None, timeout: float = 2.0) -> Deployer | 
     remote = _git(["config", "--get", "remote.origin.url"], where, timeout)
     return Deployer(commit=commit or None, commitMessage=message or None, branch=branch, tag=tag,
                     triggerTimestamp=_millis_from_seconds(when),
-                    repositoryUrl=_without_credentials(remote))
+                    repositoryUrl=remote)
 
 
 def parse_overrides(items: list[str] | None) -> dict[str, str]:

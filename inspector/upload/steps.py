@@ -30,7 +30,8 @@ __all__ = ["inspect_for_upload", "inspected_icon", "prepare", "upload"]
 _READ_EXTENSIONS = (".apk", ".aab", ".ipa", ".pkg")
 
 
-def inspect_for_upload(path: str | os.PathLike[str]) -> tuple[Record | None, Summary | None]:
+def inspect_for_upload(path: str | os.PathLike[str], *, verify: bool = True
+                       ) -> tuple[Record | None, Summary | None]:
     """The build's record and summary, or ``(None, None)`` when it is of a kind inspector does not
     read (a DMG, a console or Windows build: the user gives the package fields).
 
@@ -41,7 +42,7 @@ def inspect_for_upload(path: str | os.PathLike[str]) -> tuple[Record | None, Sum
     from inspector.api import inspect
 
     try:
-        record = inspect(path, digest=False)
+        record = inspect(path, digest=False, verify=verify)
     except UnknownFormatError:
         if os.fspath(path).lower().endswith(_READ_EXTENSIONS):
             raise
