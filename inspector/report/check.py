@@ -200,14 +200,16 @@ def render_check_junit(verdicts: Sequence[FileVerdict], now: datetime) -> str:
             found = [f for f in r.findings if f.code == rule.code]
             failing = [f for f in found if r.failed_by(f)]
             if failing:
+                # One line per finding: a newline from an artifact is spelled out (escape.text),
+                # so no text of the file can start a line of its own (a forged "::error").
                 ET.SubElement(case, "failure", type=_xml(failing[0].severity),
-                              message=_xml(failing[0].message)).text = _xml(
-                    "\n".join(f"{f.severity}: {f.message}" for f in failing))
+                              message=_xml(escape.text(failing[0].message))).text = _xml(
+                    "\n".join(f"{f.severity}: {escape.text(f.message)}" for f in failing))
                 suite_failures += 1
             rest = [f for f in found if not r.failed_by(f)]
             if rest:
                 ET.SubElement(case, "system-out").text = _xml(
-                    "\n".join(f"{f.severity}: {f.message}" for f in rest))
+                    "\n".join(f"{f.severity}: {escape.text(f.message)}" for f in rest))
         suite.set("tests", str(len(r.rules)))
         suite.set("failures", str(suite_failures))
         suite.set("errors", "0")
