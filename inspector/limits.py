@@ -24,6 +24,7 @@ __all__ = [
     "MAX_CPIO_NAME",
     "MAX_DEEP_LINKS",
     "MAX_DER_CHILDREN",
+    "MAX_DIGESTED_BYTES",
     "MAX_FRAMEWORKS",
     "MAX_FRAMEWORK_SIGNATURE_BYTES",
     "MAX_ICONS_MEASURED",
@@ -139,6 +140,10 @@ MAX_FRAMEWORKS = 256
 MAX_FRAMEWORK_SIGNATURE_BYTES = 256 << 20
 #: Icon files of one IPA bundle whose header is read for their pixel size (apps have a dozen or two).
 MAX_ICONS_MEASURED = 64
+#: Bytes inflated from one zip to check the digests of its entries (a JAR signature covers every
+#: entry, so verifying one reads the archive once, by declared sizes; each entry's compression
+#: ratio is checked first): above the 4 GiB a zip without zip64 can hold.
+MAX_DIGESTED_BYTES = 8 << 30
 
 #: Deep links listed for one Android manifest (scheme x host x path of each browsable filter);
 #: apps with many have hundreds. More are a warning, and the first ones are kept.

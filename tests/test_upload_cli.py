@@ -64,7 +64,7 @@ def test_target_precedence() -> None:
 
 def test_usage_errors_send_nothing() -> None:
     assert run_cli("upload", APK, "--notify-language", "de", "--token", "t").code == 2
-    assert run_cli("upload", APK, "--no-check", "--dry-run").code == 2  # no token
+    assert run_cli("upload", APK, "--no-check").code == 2  # no token (a dry run needs none)
     r = run_cli("upload", "missing.apk", "--token", "t")
     assert r.code == 2 and "no such file" in r.err
 

@@ -3,6 +3,7 @@ field table), validation of every user field, base URLs, and the redacted render
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -93,8 +94,12 @@ def test_ipa_to_workspace_minimal_sends_only_the_build() -> None:
 
 def test_pkg_is_a_macos_custom_platform_filled_from_inspection() -> None:
     pkg = FIXTURES / "pkg" / "product.pkg"
-    request = prepare(pkg, UploadFields(version_name="1.2.3 beta"), integrations())
-    assert request.field_names() == ["buildPlatform", "packageName", "packageVersion", "versionName", "build"]
+    # The committed PKG has no icon: the service needs one for a build it cannot process.
+    with pytest.raises(UsageError, match=r"product\.pkg: a pkg build .* needs --package-icon \(not found"):
+        prepare(pkg, UploadFields(version_name="1.2.3 beta"), integrations())
+    request = prepare(pkg, UploadFields(version_name="1.2.3 beta", package_icon=PNG), integrations())
+    assert request.field_names() == ["buildPlatform", "packageName", "packageVersion", "versionName",
+                                     "packageIcon", "build"]
     assert dict(request.fields) == {"buildPlatform": "macos", "packageName": "com.example.fixture",
                                     "packageVersion": "1.2.3", "versionName": "1.2.3 beta"}
 
@@ -126,7 +131,7 @@ def test_console_build_missing_values_is_refused_in_one_line_naming_them(tmp_pat
         prepare(nsp, UploadFields(build_platform="switch"), integrations())
     message = str(info.value)
     assert "\n" not in message
-    assert "--package-name" in message and "--package-version" in message
+    assert "--package-name" in message and "--package-version" in message and "--package-icon" in message
     assert "--build-platform" not in message
 
 
@@ -169,7 +174,8 @@ def test_unknown_extension_and_profiles_are_refused() -> None:
 
 
 def test_tar_gz_is_a_build_extension() -> None:
-    fields = UploadFields(build_platform="xbox-series", package_name="a", package_version="1")
+    fields = UploadFields(build_platform="xbox-series", package_name="a", package_version="1",
+                          package_icon=PNG)
     assert build_request("game.tar.gz", fields, integrations()).files[-1].filename == "game.tar.gz"
 
 
@@ -259,7 +265,8 @@ def bash_words(command: str) -> list[str]:
 
 
 def test_curl_rendering_is_a_valid_command() -> None:
-    request = prepare(FIXTURES / "pkg" / "product.pkg", EVERYTHING, integrations())
+    everything = dataclasses.replace(EVERYTHING, package_icon=PNG, package_icon_source="art/icon.png")
+    request = prepare(FIXTURES / "pkg" / "product.pkg", everything, integrations())
     words = bash_words(request.to_curl())
     assert words[:4] == ["curl", "--fail-with-body", "-X", "POST"]
     assert "Authorization: Bearer $APPLIVERY_APP_TOKEN" in words

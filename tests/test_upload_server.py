@@ -65,7 +65,8 @@ def test_apk_to_integrations(server, monkeypatch) -> None:
     r = upload(str(APK), "--no-check", "--version-name", "v1.4.2", "--tags", "staging,sprint-42",
                "--changelog", "Fixes", "--notify-collaborators", "--no-notify-employees",
                "--notify-message", "hi", "--notify-language", "en", "--filter", "g1,g2|g3",
-               "--deployer-name", "Local", "--deployer-info", "commit=abc123")
+               "--deployer-name", "Local", "--deployer-info", "commit=abc123",
+               "--now", "2026-12-01T00:00:00Z")
     assert r.code == 0, r.err
     assert r.out.strip() == "uploaded build b000001: pending"
     assert "--no-check" in r.err and "ETA" not in r.err  # standard error is not a terminal: no bar
@@ -76,7 +77,9 @@ def test_apk_to_integrations(server, monkeypatch) -> None:
     assert got.headers["content-type"].startswith("multipart/form-data; boundary=")
     assert got.field_names() == ["versionName", "tags", "changelog", "notifyCollaborators", "notifyEmployees",
                                  "notifyMessage", "notifyLanguage", "filter[0][0]", "filter[0][1]",
-                                 "filter[1][0]", "deployer.name", "deployer.info.commit", "build"]
+                                 "filter[1][0]", "deployer.name", "deployer.info.commit",
+                                 "deployer.info.triggerTimestamp", "build"]
+    assert got.field("deployer.info.triggerTimestamp") == "1796083200000"  # --now, in ms
     assert got.fields[:7] == [("versionName", "v1.4.2"), ("tags", "staging,sprint-42"),
                               ("changelog", "Fixes"),
                               ("notifyCollaborators", "true"), ("notifyEmployees", "false"),
@@ -117,7 +120,7 @@ def test_console_build(server, tmp_path) -> None:
         for chunk in iter_chunks(3_000_000):
             f.write(chunk)
     r = upload(str(nsp), "--token", APP_TOKEN, "--no-deployer", "--build-platform", "switch",
-               "--package-name", "com.acme.game", "--package-version", "1.0.7")
+               "--package-name", "com.acme.game", "--package-version", "1.0.7", "--package-icon", str(PNG))
     assert r.code == 0, r.err
     assert "nothing to check" in r.err
     [got] = server.uploads()
@@ -131,7 +134,7 @@ def test_console_build_missing_fields_is_refused_before_sending(server, tmp_path
     nsp.write_bytes(b"PFS0" * 100)
     r = upload(str(nsp), "--token", APP_TOKEN, "--build-platform", "ps5")
     assert r.code == 2
-    assert "--package-name, --package-version" in r.err
+    assert "--package-name, --package-version, --package-icon" in r.err
     assert server.requests == []
 
 
@@ -203,7 +206,8 @@ def _big(tmp_path, size: int = 32_000_000):
     return big
 
 
-_CUSTOM = ("--build-platform", "ps4", "--package-name", "a", "--package-version", "1")
+_CUSTOM = ("--build-platform", "ps4", "--package-name", "a", "--package-version", "1",
+           "--package-icon", str(PNG))
 
 
 def test_a_reset_mid_body_is_retried(server, tmp_path) -> None:
@@ -475,7 +479,8 @@ def test_the_check_runs_first_and_a_failure_uploads_nothing(server) -> None:
     assert r.code == 1
     assert "com.other.app" in r.err and "nothing was uploaded" in r.err
     assert server.requests == []
-    r = upload(str(PKG), "--token", APP_TOKEN, "--strict")  # the unsigned-PKG warning fails when strict
+    # the unsigned-PKG warning fails when strict
+    r = upload(str(PKG), "--token", APP_TOKEN, "--strict", "--package-icon", str(PNG))
     assert r.code == 1 and "PKG001" in r.err
     assert server.requests == []
 
@@ -540,7 +545,7 @@ def test_deployer_from_the_ci_environment_and_a_changelog_file(server, tmp_path,
     notes = tmp_path / "CHANGES.txt"
     notes.write_text("Line one\nLine two\n", encoding="utf-8")
     r = upload(str(IPA), "--no-check", "--token", APP_TOKEN, "--changelog-file", str(notes),
-               "--deployer-info", "buildNumber=7b")
+               "--deployer-info", "buildNumber=7b", "--now", "2026-12-01T00:00:00Z")
     assert r.code == 0, r.err
     [got] = server.uploads()
     assert got.fields == [
@@ -548,6 +553,7 @@ def test_deployer_from_the_ci_environment_and_a_changelog_file(server, tmp_path,
         ("deployer.name", "GitHub Actions"),
         ("deployer.info.commit", "c0ffee"),
         ("deployer.info.branch", "main"),
+        ("deployer.info.triggerTimestamp", "1796083200000"),
         ("deployer.info.buildUrl", "https://github.com/acme/app/actions/runs/99"),
         ("deployer.info.ciUrl", "https://github.com"),
         ("deployer.info.repositoryUrl", "https://github.com/acme/app"),
@@ -606,7 +612,7 @@ def test_progress_bar_only_on_a_terminal(server, tmp_path) -> None:
     env = {**os.environ, "APPLIVERY_APP_TOKEN": APP_TOKEN, "APPLIVERY_UPLOAD_URL": server.url,
            "INSPECTOR_ALLOW_HTTP": "1"}
     argv = ["upload", str(big), "--no-check", "--no-git", "--build-platform", "ps5", "--package-name", "a",
-            "--package-version", "1"]
+            "--package-version", "1", "--package-icon", str(PNG)]
     shown = _stderr_on_a_terminal(argv, env)
     assert "100.0%" in shown and "/s" in shown and "ETA" in shown
     assert APP_TOKEN not in shown
@@ -689,4 +695,4 @@ def test_dry_run_before_the_file(server) -> None:
     r = upload(str(APK), "--dry-run=xml", "--token", APP_TOKEN)
     assert r.code == 2 and "not json or curl" in r.err
     r = upload("--dry-run", "--token", APP_TOKEN)
-    assert r.code == 2 and "FILE is required" in r.err
+    assert r.code == 2 and "no FILE given and no build found" in r.err

@@ -9,6 +9,7 @@ from typing import Any
 from inspector.cli.upload import (
     add_target_arguments,
     announce_destination,
+    apply_environment,
     json_errors,
     load_upload_config,
     target_from,
@@ -55,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
     if (args.limit is not None and args.limit < 1) or (args.page is not None and args.page < 1):
         raise UsageError("--limit and --page must be >= 1")
     config = load_upload_config(args)
+    apply_environment(args, dict(os.environ))  # APPLIVERY_TIMEOUT / INSPECTOR_TIMEOUT
     target = target_from(args, dict(os.environ), config)
     announce_destination(target, upload=False)
     builds = transport.list_builds(target, version_name=args.version_name, status=args.status, os=args.os,

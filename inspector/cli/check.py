@@ -56,7 +56,9 @@ def add_parser(sub: Any) -> None:
         "check", help="check builds against expectations and the default policy (a CI gate)",
         description="Check builds before upload. Exit 0: every file passed; 1: a check failed; "
                     "2: usage or config error; 3: a file could not be read; 4: unknown format.")
-    p.add_argument("files", nargs="+", metavar="FILE", help="APK, AAB, IPA, PKG or profile")
+    p.add_argument("files", nargs="*", metavar="FILE",
+                   help="APK, AAB, IPA, PKG or profile (none: the one a CI variable or the build "
+                        "output folders hold, see README 'Which build')")
     p.add_argument("--format", choices=FORMATS, default="text",
                    help="text (default), json, github (workflow annotations) or junit (XML)")
     add_check_arguments(p)
@@ -142,9 +144,12 @@ def uploaded_lookup(args: argparse.Namespace, env: Mapping[str, str], config: Co
     return lookup
 
 
-def gate(args: argparse.Namespace, path: Path, record: Any, env: Mapping[str, str]) -> int:
+def gate(args: argparse.Namespace, path: Path, record: Any, env: Mapping[str, str], *,
+         collect: list[FileVerdict] | None = None) -> int:
     """Run the gate on one inspected record, as ``upload`` does before sending: findings go to
-    stderr as text; returns 0 when it passed, :data:`EXIT_FAILED` when it did not."""
+    stderr as text; returns 0 when it passed, :data:`EXIT_FAILED` when it did not. With
+    ``collect`` (an upload of several builds) the verdict is appended there and ``--junit-xml``
+    is left to the caller, which writes every build's verdict into one report."""
     from inspector.report.check import FileVerdict, render_check_text
     from inspector.summary import summarize
 
@@ -156,7 +161,9 @@ def gate(args: argparse.Namespace, path: Path, record: Any, env: Mapping[str, st
     result = evaluate(record, args, env, config, now)
     verdicts = [FileVerdict(str(path), result)]
     print(render_check_text(verdicts, colour=_colour(sys.stderr, env)), file=sys.stderr)
-    if args.junit_xml is not None:
+    if collect is not None:
+        collect.append(FileVerdict(str(path), result=result, exit_code=0 if result.passed else EXIT_FAILED))
+    elif args.junit_xml is not None:
         from inspector.report.check import render_check_junit
 
         write_junit(args.junit_xml, render_check_junit(verdicts, now))
@@ -210,6 +217,10 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
     env = os.environ if env is None else env
     now = parse_now(args.now)
     config = _settings(args, env)
+    if not args.files:
+        from inspector.cli import discovered_file
+
+        args.files = [discovered_file("check")]
     check_junit_path(args.junit_xml)
     uploaded = uploaded_lookup(args, env, config)
     verdicts: list[FileVerdict] = []

@@ -35,7 +35,9 @@ def parse_now(text: str | None) -> datetime:
 def add_parser(sub: Any) -> None:
     p = sub.add_parser("inspect", help="show every fact about one or more build files",
                        description="Show every fact about one or more build files.")
-    p.add_argument("files", nargs="+", metavar="FILE", help="APK, AAB, IPA, PKG or profile")
+    p.add_argument("files", nargs="*", metavar="FILE",
+                   help="APK, AAB, IPA, PKG or profile (none: the one a CI variable or the build "
+                        "output folders hold, see README 'Which build')")
     p.add_argument("--json", action="store_true", help="print one JSON document (schema inspector/1)")
     p.add_argument("--extract-icon", metavar="DIR", type=Path,
                    help="write each app's icon as DIR/<file name>.png (or .webp, .jpg: the "
@@ -172,6 +174,10 @@ def run(args: argparse.Namespace) -> int:
     from inspector.cli import error_line, exit_code_for, for_one_file
 
     now = parse_now(args.now)
+    if not args.files:
+        from inspector.cli import discovered_file
+
+        args.files = [discovered_file("inspect")]
     if args.extract_icon is not None:
         _check_icon_directory(args.extract_icon)
     worst = 0

@@ -12,6 +12,7 @@ from inspector.cli.upload import (
     _on_status,
     add_target_arguments,
     announce_destination,
+    apply_environment,
     json_errors,
     load_upload_config,
     print_build,
@@ -45,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
 
     env = dict(os.environ)
     config = load_upload_config(args)
+    apply_environment(args, env)  # APPLIVERY_TIMEOUT / INSPECTOR_TIMEOUT
     target = target_from(args, env, config)
     options = transport_options(args, config)
     announce_destination(target, upload=False)

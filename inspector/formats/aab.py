@@ -8,6 +8,7 @@ file. The protocol buffers are decoded by :mod:`inspector.containers.aapt2_pb`; 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
@@ -16,6 +17,7 @@ from inspector.containers.zip import ZipArchive
 from inspector.errors import ArtifactError
 from inspector.formats import Source
 from inspector.formats._jar import v1_signers
+from inspector.formats._layout import BUNDLE_LIBS, native_libraries
 from inspector.formats._manifest import (
     ANDROID_ATTRS,
     ANDROID_NS,
@@ -28,8 +30,9 @@ from inspector.formats._manifest import (
     measure_icon,
 )
 from inspector.records.android import AndroidApp, Module, Signing
+from inspector.records.verification import not_checked
 
-__all__ = ["BASE", "delivery", "icon_image", "parse", "to_element"]
+__all__ = ["BASE", "delivery", "icon_image", "parse", "to_element", "verify"]
 
 BASE = "base"
 BUNDLE_CONFIG = "BundleConfig.pb"
@@ -307,16 +310,37 @@ def parse(source: Source) -> AndroidApp:
         warnings.append("unsigned: no JAR signature (Google Play requires an upload-key signature)")
     # After the signatures: the icon headers must not spend the archive's read budget first.
     facts = facts._replace(icon=measure_icon(archive, facts.icon, warnings, prefix=f"{BASE}/"))
+    libraries = native_libraries(archive, BUNDLE_LIBS, warnings)
     return AndroidApp(
         format="aab",
         file=source.file,
         **facts.record_fields(),
         abis=abis,
         signing=signing,
+        native_libraries=libraries,
         modules=modules,
         bundletool_version=_bundletool_version(archive),
         warnings=tuple(warnings),
     )
+
+
+def verify(source: Source, record: AndroidApp) -> AndroidApp:
+    """The record with its JAR signature verified (the only signature a bundle has; Play checks
+    the upload key's): each v1 signer's ``verification`` and the bundle's. Unsigned: not checked."""
+    if not record.signing.signed:
+        unsigned = not_checked("not signed")
+        return dataclasses.replace(record, verification=unsigned)
+    # Imported here: the public-key library costs tens of ms of start-up, which --no-verify and
+    # unsigned bundles need not pay.
+    from inspector.verify.jar import verify_jar
+
+    archive = source.archive
+    assert archive is not None, "detect() opens the zip for zip formats"
+    result = verify_jar(archive)
+    signers = tuple(
+        dataclasses.replace(s, verification=result.signers.get(s.name or "")) for s in record.signing.signers)
+    signing = dataclasses.replace(record.signing, signers=signers)
+    return dataclasses.replace(record, signing=signing, verification=result.verification)
 
 
 def icon_image(path: Any, record: AndroidApp) -> tuple[str, bytes] | None:

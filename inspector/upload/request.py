@@ -28,9 +28,12 @@ __all__ = [
     "ICON_MAX_BYTES",
     "NOTIFY_LANGUAGES",
     "REDACTED",
+    "WINDOWS_PLATFORMS",
+    "XBOX_PLATFORMS",
     "ApiRequest",
     "Deployer",
     "FilePart",
+    "FromEnvironment",
     "Secret",
     "Target",
     "UploadFields",
@@ -44,6 +47,7 @@ __all__ = [
     "list_builds_request",
     "parse_filter",
     "parse_tags",
+    "platform_problem",
     "without_credentials",
 ]
 
@@ -60,11 +64,31 @@ BUILD_EXTENSIONS = ("ipa", "apk", "aab", "pkg", "dmg", "exe", "msi", "msix", "ms
                     "appxbundle", "nsp", "zip", "tar.gz")
 #: The formats the service processes by itself; any other build is a custom build platform.
 AUTOMATIC_FORMATS = ("ipa", "apk", "aab")
+#: The ``buildPlatform`` values that fit a Windows package, by extension. The contract's platform list
+#: has no Windows: an installer (``.exe``, ``.msi``) fits none, so it can never be uploaded; an app
+#: package (``.msix``, ``.appx`` and their bundles) is how UWP apps ship to Xbox consoles, so it fits
+#: the two Xbox platforms only (our reading of the contract, which lists both formats and platforms).
+XBOX_PLATFORMS = ("xbox-one", "xbox-series")
+WINDOWS_PLATFORMS: dict[str, tuple[str, ...]] = {
+    "exe": (), "msi": (),
+    **dict.fromkeys(("msix", "msixbundle", "appx", "appxbundle"), XBOX_PLATFORMS),
+}
 #: A ``packageIcon`` larger than this is refused before anything is sent.
 ICON_MAX_BYTES = 5 * 1024 * 1024
 
 _DEPLOYER_INFO = ("commitMessage", "commit", "branch", "tag", "triggerTimestamp", "buildUrl", "ciUrl",
                   "repositoryUrl", "buildNumber")
+
+
+class FromEnvironment(str):
+    """The ``Authorization`` value of a target without a token (a dry run): ``Bearer $VARIABLE``,
+    the variable the token would be read from. Not a credential: a request carrying it is refused
+    by the service, never sent by the command line."""
+
+    __slots__ = ()
+
+    def __new__(cls, variable: str) -> FromEnvironment:
+        return super().__new__(cls, f"Bearer ${variable}")
 
 
 class Secret:
@@ -151,19 +175,20 @@ class Target:
     and an app id. ``upload_url`` and ``api_url`` are base URLs (see :func:`base_urls`).
     """
 
-    token: Secret
+    token: Secret | None
     organization: str | None = None
     app: str | None = None
     upload_url: str = DEFAULT_UPLOAD_URL
     api_url: str = DEFAULT_API_URL
 
     def __post_init__(self) -> None:
-        if not isinstance(self.token, Secret):
+        if self.token is not None and not isinstance(self.token, Secret):
             object.__setattr__(self, "token", Secret(str(self.token)))
-        if not self.token:
+        # None: a dry run's target, whose requests name the variable the token would come from.
+        if self.token is not None and not self.token:
             raise UsageError("no token: pass --token (or APPLIVERY_APP_TOKEN), or "
                              "--service-account-token with --organization and --app")
-        if not all("!" <= c <= "~" for c in self.token.reveal()):
+        if self.token is not None and not all("!" <= c <= "~" for c in self.token.reveal()):
             # Printable ASCII only: requests would quote another header value in its error message,
             # and a non-ASCII one fails in the encoder. The token itself is never echoed.
             raise UsageError("the token holds whitespace, control or non-ASCII characters")
@@ -196,6 +221,8 @@ class Target:
         return self.api_url + self._builds_path()
 
     def headers(self) -> tuple[tuple[str, str | Secret], ...]:
+        if self.token is None:
+            return (("Authorization", FromEnvironment(self.token_variable)), ("Accept", "application/json"))
         return (("Authorization", Secret(f"Bearer {self.token.reveal()}")), ("Accept", "application/json"))
 
 
@@ -357,6 +384,23 @@ def icon_content_type(data: bytes) -> str:
     raise UsageError("--package-icon: not a PNG or JPEG image (checked by content)")
 
 
+def platform_problem(filename: str, build_platform: str | None) -> str | None:
+    """Why a Windows build named ``filename`` cannot go up with ``build_platform``, or None when it
+    can (or is no Windows build). Decided from the name alone, before the file is read."""
+    ext = _extension(filename)
+    if ext not in WINDOWS_PLATFORMS:
+        return None
+    fits = WINDOWS_PLATFORMS[ext]
+    if not fits:
+        return (f"{filename}: a Windows installer (.{ext}) fits none of the service's build platforms "
+                f"({' '.join(BUILD_PLATFORMS)}): it cannot be uploaded to Applivery")
+    if build_platform not in fits:
+        given = f"--build-platform {build_platform} does not fit" if build_platform else "needs"
+        return (f"{filename}: a .{ext} app package is uploaded as an Xbox build: it {given} "
+                f"--build-platform {' or '.join(fits)}")
+    return None
+
+
 def _extension(filename: str) -> str | None:
     lower = filename.lower()
     for ext in sorted(BUILD_EXTENSIONS, key=len, reverse=True):
@@ -400,7 +444,7 @@ class UploadRequest:
         ``$APPLIVERY_SERVICE_ACCOUNT_TOKEN``)."""
         lines = [f"curl --fail-with-body -X {self.method} {escape.shell(self.url)}"]
         for name, value in self.headers:
-            if isinstance(value, Secret):
+            if isinstance(value, Secret | FromEnvironment):
                 lines.append(f'-H "{name}: Bearer ${self.token_variable}"')
             else:
                 lines.append("-H " + escape.shell(f"{name}: {value}"))
@@ -408,7 +452,11 @@ class UploadRequest:
             # --form-string: a value starting with @ or < is sent as text, never read as a file.
             lines.append("--form-string " + escape.shell(f"{name}={value}"))
         for part in self.files:
-            source = part.path or part.source or f"<{len(part.data or b'')} bytes extracted from the build>"
+            source = part.path or part.source
+            if source is None:
+                # curl reads every part from a file: one held in memory must be written first.
+                raise UsageError(f"{part.name}: {len(part.data or b'')} bytes with no file to read them "
+                                 "from; write them to a file and give it as the part's source")
             lines.append("-F " + escape.shell(
                 f"{part.name}=@{escape.curl_form_value(source)};type={part.content_type};"
                 f"filename={escape.curl_form_value(part.filename)}"))
@@ -448,9 +496,14 @@ def build_request(file: str | PurePath, fields: UploadFields, target: Target,
     platform, name, version, icon = _custom_values(summary, fields, automatic, inspected_icon)
     if platform is not None and platform not in BUILD_PLATFORMS:
         raise UsageError(f"buildPlatform {platform!r} is not one of {', '.join(BUILD_PLATFORMS)}")
+    problem = platform_problem(path.name, platform)
+    if problem:
+        raise UsageError(problem)
     if not automatic:
+        # The service cannot process such a build: it shows what these four say, icon included.
         missing = [flag for flag, value in (("--build-platform", platform), ("--package-name", name),
-                                            ("--package-version", version)) if not value]
+                                            ("--package-version", version), ("--package-icon", icon))
+                   if not value]
         if missing:
             raise UsageError(f"{path.name}: a {kind} build is uploaded as a custom build platform and "
                              f"needs {', '.join(missing)} (not found by inspection)")
