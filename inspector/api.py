@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from inspector.detect import detect
 from inspector.errors import ArtifactError
 from inspector.formats import Source, icon_extractor, icon_searcher, parser_for, verifier_for
+from inspector.limits import artifact_budget
 from inspector.records.base import FileInfo, file_sha256
 from inspector.records.verification import not_checked
 
@@ -30,6 +31,21 @@ def inspect(path: str | os.PathLike[str], *, digest: bool = True, verify: bool =
     Raises :class:`inspector.errors.ArtifactError` (or a subclass) when the file cannot be read.
     """
     p = Path(path)
+    with artifact_budget() as budget:
+        record = _parse(p, verify)
+    if budget.exceeded is not None:
+        raise budget.exceeded.at(p)
+    if digest:
+        try:
+            sha = file_sha256(p)
+        except OSError as exc:
+            raise ArtifactError(f"cannot read ({exc.strerror or exc})", path=str(p)) from exc
+        record = dataclasses.replace(record, file=dataclasses.replace(record.file, sha256=sha))
+    return record
+
+
+def _parse(p: Path, verify: bool) -> Record:
+    """Parse (and verify) one artifact: the work its budget counts."""
     kind, archive = detect(p)
     try:
         source = Source(path=p, file=FileInfo.of(p), archive=archive)
@@ -52,12 +68,6 @@ def inspect(path: str | os.PathLike[str], *, digest: bool = True, verify: bool =
     finally:
         if archive is not None:
             archive.close()
-    if digest:
-        try:
-            sha = file_sha256(p)
-        except OSError as exc:
-            raise ArtifactError(f"cannot read ({exc.strerror or exc})", path=str(p)) from exc
-        record = dataclasses.replace(record, file=dataclasses.replace(record.file, sha256=sha))
     return record  # type: ignore[no-any-return]
 
 
@@ -80,11 +90,15 @@ def find_icon(path: str | os.PathLike[str], record: Record) -> tuple[str, bytes]
     names, ... is not in Payload``)."""
     p = Path(path)
     try:
-        search = icon_searcher(record.format, p)
-        if search is not None:
-            return search(p, record)
-        extractor = icon_extractor(record.format, p)
-        found = extractor(p, record) if extractor is not None else None
+        with artifact_budget() as budget:
+            search = icon_searcher(record.format, p)
+            if search is not None:
+                found = search(p, record)
+            else:
+                extractor = icon_extractor(record.format, p)
+                found = extractor(p, record) if extractor is not None else None
+        if budget.exceeded is not None:
+            raise budget.exceeded
     except ArtifactError as exc:
         raise exc.at(p) from exc.__cause__
     return found if found is not None else _no_icon_reason(record)

@@ -18,7 +18,7 @@ from inspector.containers import cms
 from inspector.containers.plist import load_plist_dict
 from inspector.errors import ArtifactError
 from inspector.formats import Source
-from inspector.limits import MAX_KEPT_STRING, MAX_PROFILE_BYTES
+from inspector.limits import MAX_KEPT_STRING, MAX_PROFILE_BYTES, BudgetExceeded
 from inspector.records.apple import ProvisioningProfile, SigningType, is_macos_platform
 
 __all__ = [
@@ -244,6 +244,8 @@ def _certificates(plist: Mapping[str, Any], warnings: list[str]) -> tuple[Certif
             continue
         try:
             certs.append(x509.certificate_from_der(der))
+        except BudgetExceeded:
+            raise
         except ArtifactError as exc:
             warnings.append(f"DeveloperCertificates[{i}] skipped: {_gist(exc.problem)}")
     return tuple(certs)
