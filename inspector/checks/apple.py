@@ -12,6 +12,7 @@ from inspector.checks.expectations import DEFAULT_SIGNING_TYPES, Expectations
 from inspector.checks.findings import Finding
 from inspector.records.apple import IpaApp, ProvisioningProfile
 from inspector.records.pkg import Pkg
+from inspector.records.verification import Verification
 from inspector.summary import Summary, bundle_owner
 
 __all__ = ["RULES"]
@@ -176,6 +177,62 @@ def _framework_team(r: Rule, s: Summary, ipa: IpaApp, e: Expectations, now: date
                 yield r.finding("error", f"code signature ({where})",
                                 f"{where} is signed by team {fw.team_id}, the app by {team}: "
                                 "devices refuse it (re-sign it when exporting)", team, fw.team_id)
+
+
+#: Failure schemes of an Apple code signature and its seals (inspector/verify/), SIG002's.
+_CODE_SCHEMES = frozenset({"code-signature", "resource-seal"})
+_SHOWN_FAILURES = 3
+
+
+def _verified_units(ipa: IpaApp) -> Iterator[tuple[str, Verification]]:
+    """(owner, verification) of every bundle, then of each of its frameworks and dylibs."""
+    for bundle in ipa.bundles:
+        owner = bundle_owner(ipa, bundle)
+        if bundle.verification is not None:
+            yield owner, bundle.verification
+        for fw in bundle.frameworks:
+            if fw.verification is not None:
+                yield (f"{owner}: {fw.path}" if owner != "app" else fw.path), fw.verification
+
+
+@rule(RULES, "SIG002", "the code signatures, page hashes, special slots and resource seals "
+      "verify", ("ipa",))
+def _code_verified(r: Rule, s: Summary, ipa: IpaApp, e: Expectations, now: datetime
+                   ) -> Iterator[Finding]:
+    for owner, verification in _verified_units(ipa):
+        failed = [f for f in verification.failures if f.scheme in _CODE_SCHEMES]
+        if not failed:
+            continue
+        shown = "; ".join(f.describe() for f in failed[:_SHOWN_FAILURES])
+        more = f"; and {len(failed) - _SHOWN_FAILURES} more" if len(failed) > _SHOWN_FAILURES else ""
+        yield r.finding("error", f"code signature ({owner})",
+                        f"{owner}: {len(failed)} check{'s' if len(failed) > 1 else ''} of its "
+                        f"code signature or resource seals failed (a device refuses to install "
+                        f"it): {shown}{more}", "verified", "failed")
+
+
+@rule(RULES, "SIG003", "the signed entitlements are allowed by the profile", ("ipa",))
+def _entitlements_allowed(r: Rule, s: Summary, ipa: IpaApp, e: Expectations, now: datetime
+                          ) -> Iterator[Finding]:
+    for owner, verification in _verified_units(ipa):
+        for failure in verification.failures:
+            if failure.scheme == "entitlements":
+                yield r.finding("error", f"entitlements ({owner}): {failure.slot}",
+                                f"{owner}: {failure.message}: a device refuses to install it",
+                                "allowed by the profile", failure.slot)
+
+
+@rule(RULES, "SIG004", "the provisioning profile's signature verifies", ("ipa", "profile"))
+def _profile_verified(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
+                      ) -> Iterator[Finding]:
+    for owner, profile in _profiles(record):
+        verification = profile.verification
+        if verification is None or verification.verified is not False:
+            continue
+        shown = "; ".join(f.describe() for f in verification.failures[:_SHOWN_FAILURES])
+        yield r.finding("error", f"profile signature ({owner})",
+                        f"profile {profile.Name!r} ({owner}): its CMS signature does not verify "
+                        f"(changed after signing?): {shown}", "verified", "failed")
 
 
 @rule(RULES, "PKG001", "the installer package is signed", ("pkg",))

@@ -1,6 +1,7 @@
 """Verify every bundle of an IPA as a device does before it installs it: each executable's code
-signature (every slice), each bundle's resource seals, each framework and dylib, and the signed
-entitlements against the bundle's embedded profile. Reads members in place from the open zip.
+signature (every slice), each bundle's resource seals, each framework and dylib, each embedded
+profile's CMS signature, and the signed entitlements against the bundle's embedded profile.
+Reads members in place from the open zip.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from inspector.containers import macho
 from inspector.containers.plist import MAX_PLIST_BYTES, load_plist_dict
 from inspector.containers.zip import ZipArchive
 from inspector.errors import ArtifactError
+from inspector.limits import MAX_PROFILE_BYTES
 from inspector.records.apple import AppBundle, EmbeddedCode, IpaApp
 from inspector.records.verification import Failure, Verification
 from inspector.verify import codesign, entitlements, seals
+from inspector.verify.profile import verify_profile_bytes
 
 __all__ = ["verify_ipa"]
 
@@ -56,12 +59,18 @@ class _Checker:
     def bundle(self, bundle: AppBundle) -> AppBundle:
         failures = self.code(bundle.path, bundle.CFBundleExecutable)
         signature = bundle.code_signature
-        if bundle.mobileprovision is not None and signature is not None:
-            failures.extend(entitlements.disallowed(
-                signature.entitlements, bundle.mobileprovision.Entitlements,
-                member=signature.member))
+        profile = bundle.mobileprovision
+        if profile is not None:
+            member = bundle.path + "embedded.mobileprovision"
+            checked = verify_profile_bytes(self.archive.read(member, limit=MAX_PROFILE_BYTES),
+                                           member)
+            failures.extend(checked.failures)
+            profile = dataclasses.replace(profile, verification=checked)
+            if signature is not None:
+                failures.extend(entitlements.disallowed(
+                    signature.entitlements, profile.Entitlements, member=signature.member))
         frameworks = tuple(self.framework(bundle.path, code) for code in bundle.frameworks)
-        return dataclasses.replace(bundle, frameworks=frameworks,
+        return dataclasses.replace(bundle, frameworks=frameworks, mobileprovision=profile,
                                    verification=Verification.of(failures))
 
     def framework(self, root: str, code: EmbeddedCode) -> EmbeddedCode:
