@@ -1,0 +1,262 @@
+"""Apple verification (inspector/verify/codesign.py, seals.py, entitlements.py, profile.py,
+bundles.py): every tampered fixture (fixtures/ios/make_tampered.py) fails with its code and only
+its code; every untampered fixture and corpus file keeps its verdict; openssl's verdict on every
+CMS blob of every fixture and corpus file (tests/reference/apple_cms/record.py) is ours."""
+
+from __future__ import annotations
+
+import plistlib
+import zipfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+import inspector
+from inspector.checks import check
+from inspector.checks.expectations import Expectations
+from inspector.containers import macho
+from inspector.records.verification import Failure
+from inspector.verify import codesign, seals
+from inspector.verify.cms import verify_signed_data
+from inspector.verify.entitlements import disallowed
+from inspector.verify.profile import verify_profile_bytes
+from tests.conftest import CORPUS, FIXTURES, ROOT, corpus
+
+NOW = datetime(2026, 6, 1, tzinfo=UTC)
+TAMPERED = FIXTURES / "ios" / "tampered"
+VERDICTS = ROOT / "tests" / "reference" / "apple_cms" / "verdicts.txt"
+SIG = ("SIG002", "SIG003", "SIG004")
+
+
+def sig_findings(path: Path) -> list[tuple[str, str]]:
+    result = check(inspector.inspect(path, digest=False), Expectations(), NOW)
+    return [(f.code, f.field) for f in result.findings if f.code in SIG]
+
+
+# -- tampered fixtures: each fails with its code, and nothing else of SIG00x -----------------------
+@pytest.mark.parametrize(("name", "expected"), [
+    ("info-plist-edited.ipa", [("SIG002", "code signature (app)")]),
+    ("page-changed.ipa", [("SIG002", "code signature (app)")]),
+    ("unsealed-file.ipa", [("SIG002", "code signature (app)")]),
+    ("resource-changed.ipa", [("SIG002", "code signature (app)")]),
+    ("extension-changed.ipa", [("SIG002", "code signature (app)"),
+                               ("SIG002", "code signature (PlugIns/Widget.appex)")]),
+    ("codedirectory-edited.ipa", [("SIG002", "code signature (app)")]),
+    ("entitlement-not-in-profile.ipa", [("SIG003", "entitlements (app): aps-environment")]),
+    ("profile-altered.ipa", [("SIG002", "code signature (app)"),
+                             ("SIG004", "profile signature (app)")]),
+    ("profile-altered.mobileprovision", [("SIG004", "profile signature (profile)")]),
+])
+def test_tampered_fixture_fails_with_its_code(name: str, expected: list) -> None:
+    assert sig_findings(TAMPERED / name) == expected
+
+
+def failures(name: str) -> list[Failure]:
+    record = inspector.inspect(TAMPERED / name, digest=False)
+    assert record.verification.verified is False
+    return list(record.verification.failures)
+
+
+def test_what_each_tampering_breaks() -> None:
+    (a, b) = failures("info-plist-edited.ipa")
+    assert {(a.slot, b.slot)} == {("-1 Info.plist", "-1 Info.plist")}
+    assert {a.message.split(":")[0], b.message.split(":")[0]} == {"arm64 sha256", "x86_64 sha256"}
+    (page,) = failures("page-changed.ipa")
+    assert (page.scheme, page.member, page.slot, page.page) == (
+        "code-signature", "Payload/Fixture.app/Fixture", "code", 0)
+    assert page.message.startswith("arm64 sha256")
+    (extra,) = failures("unsealed-file.ipa")
+    assert (extra.scheme, extra.member) == ("resource-seal", "Payload/Fixture.app/extra.txt")
+    assert "not sealed" in extra.message
+    (icon,) = failures("resource-changed.ipa")
+    assert (icon.scheme, icon.member) == ("resource-seal", "Payload/Fixture.app/AppIcon60x60@2x.png")
+    widget = "Payload/Fixture.app/PlugIns/Widget.appex/Widget"
+    assert {(f.scheme, f.member, f.page) for f in failures("extension-changed.ipa")} == {
+        ("resource-seal", widget, None), ("code-signature", widget, 0)}
+    cd_page, cd_cms = failures("codedirectory-edited.ipa")
+    assert (cd_page.page, cd_cms.slot) == (0, "signature")
+    assert "message digest" in cd_cms.message
+    (aps,) = failures("entitlement-not-in-profile.ipa")
+    assert (aps.scheme, aps.slot) == ("entitlements", "aps-environment")
+    assert "production" in aps.message
+    record = inspector.inspect(TAMPERED / "profile-altered.mobileprovision", digest=False)
+    (altered,) = record.verification.failures
+    assert altered.scheme == "profile" and "digest" in altered.message
+
+
+def test_bundle_and_framework_verification_facts() -> None:
+    record = inspector.inspect(TAMPERED / "extension-changed.ipa", digest=False)
+    app, widget, watch = record.bundles
+    assert [b.verification.verified for b in (app, widget, watch)] == [False, False, True]
+    assert app.mobileprovision.verification.verified is True
+    rich = inspector.inspect(FIXTURES / "ios" / "rich.ipa", digest=False)
+    assert [(fw.path, fw.verification.verified) for fw in rich.app.frameworks] == [
+        ("Frameworks/libswiftCore.dylib", True), ("Frameworks/FixtureKit.framework", True),
+        ("Frameworks/VendorSDK.framework", True)]
+
+
+# -- untampered fixtures and corpus files keep their verdicts ---------------------------------------
+FIXTURE_VERDICTS = {
+    "adhoc.ipa": True, "development.ipa": True, "wildcard.ipa": True, "rich.ipa": True,
+    "no-profile.ipa": True, "appstore-encrypted.ipa": True,
+    # Signed entitlements of another app id / another team than the profile's (SIG003 only).
+    "mismatch-bundle-id.ipa": False, "wrong-certificate.ipa": False,
+}
+
+
+@pytest.mark.parametrize("name", sorted(FIXTURE_VERDICTS))
+def test_fixture_ipa_verdict(name: str) -> None:
+    record = inspector.inspect(FIXTURES / "ios" / name, digest=False)
+    assert record.verification.verified is FIXTURE_VERDICTS[name]
+    assert {f.scheme for f in record.verification.failures} <= {"entitlements"}
+
+
+def test_every_fixture_profile_verifies() -> None:
+    names = sorted(p for p in (FIXTURES / "ios").glob("*.mobileprovision")
+                   if p.name not in ("truncated.mobileprovision", "detached.mobileprovision"))
+    names += sorted((FIXTURES / "macos").glob("*.provisionprofile"))
+    verdicts = {p.name: inspector.inspect(p, digest=False).verification.verified for p in names}
+    bare = {"bare-xml.mobileprovision", "bare-binary.mobileprovision"}
+    assert {n for n, v in verdicts.items() if v is None} == bare
+    assert all(v is True for n, v in verdicts.items() if n not in bare)
+    assert len(verdicts) == 14
+
+
+CORPUS_IPAS = {
+    "ipad.ipa": True,  # SHA-1 + SHA-256 CodeDirectories bound by the CDHashes attributes
+    "iphone.ipa": True,
+    "embedded.ipa": False,  # an empty Frameworks/CarPlay.framework/ folder: see below
+    "iOSAppOnly.ipa": False,  # an Info.plist and nothing else: no executable, no seal
+}
+
+
+@pytest.mark.parametrize("name", sorted(CORPUS_IPAS))
+def test_corpus_ipa_verdict(name: str) -> None:
+    record = inspector.inspect(corpus("ios", name), digest=False)
+    assert record.verification.verified is CORPUS_IPAS[name]
+
+
+def test_embedded_ipa_fails_only_on_its_empty_framework_folder() -> None:
+    path = corpus("ios", "embedded.ipa")
+    record = inspector.inspect(path, digest=False)
+    assert record.app.frameworks[0].path == "Frameworks/CarPlay.framework"
+    assert record.app.frameworks[0].verification.verified is False
+    assert record.app.verification.verified is True
+    assert record.nested_bundles[0].verification.verified is True
+    # The independent reading: the zip lists the folder and nothing inside it.
+    with zipfile.ZipFile(path) as archive:
+        inside = [n for n in archive.namelist() if n.startswith("Payload/Demo.app/Frameworks/")]
+    assert inside == ["Payload/Demo.app/Frameworks/", "Payload/Demo.app/Frameworks/CarPlay.framework/"]
+
+
+# -- the openssl oracle over every CMS blob ---------------------------------------------------------
+def recorded() -> list[list[str]]:
+    return [line.split(" ") for line in VERDICTS.read_text(encoding="utf-8").splitlines()]
+
+
+def resolve(name: str) -> Path:
+    if name.startswith("corpus/"):
+        return corpus(*name.split("/")[1:])
+    return ROOT / name
+
+
+def our_code_verdict(path: Path, member: str, arch: str) -> bool:
+    with zipfile.ZipFile(path) as archive, archive.open(member) as fh:
+        slices = macho.read_signed_slices(fh, archive.getinfo(member).file_size)
+    (signed,) = [s for s in slices if s.arch == arch]
+    entries = macho.superblob_entries(signed.signature, arch)
+    signers = verify_signed_data(entries[0x10000][1][8:], entries[0][1])
+    return all(s.verification.verified for s in signers) and bool(signers)
+
+
+def test_openssl_agrees_on_every_cms_blob() -> None:
+    if not CORPUS.exists():
+        pytest.skip(f"shared corpus not present ({CORPUS}): the recorded verdicts include it")
+    rows = recorded()
+    compared = {"profile": 0, "code": 0}
+    disagree = []
+    for kind, name, member, arch, verdict in rows:
+        path = resolve(name)
+        if kind == "profile":
+            data = (path.read_bytes() if member == "-"
+                    else zipfile.ZipFile(path).read(member))
+            ours = verify_profile_bytes(data).verified is True
+        else:
+            ours = our_code_verdict(path, member, arch)
+        compared[kind] += 1
+        if ours != (verdict == "ok"):
+            disagree.append((kind, name, member, arch, verdict))
+    assert disagree == []
+    assert compared == {"profile": 52, "code": 45}
+    assert sum(1 for row in rows if row[-1] == "failure") == 5
+
+
+# -- pure pieces ------------------------------------------------------------------------------------
+def test_entitlements_rules() -> None:
+    profile = {"application-identifier": "T.com.acme.*", "com.apple.developer.team-identifier": "T",
+               "keychain-access-groups": ["T.*"], "aps-environment": "development",
+               "com.apple.security.application-groups": ["group.a"],
+               "com.apple.developer.associated-domains": "*", "get-task-allow": False}
+    fine = {"application-identifier": "T.com.acme.app", "keychain-access-groups": ["T.x"],
+            "aps-environment": "development", "com.apple.security.application-groups": ["group.a"],
+            "com.apple.developer.associated-domains": ["applinks:x.example"]}
+    assert disallowed(fine, profile) == []
+    bad = {"application-identifier": "U.com.acme.app", "aps-environment": "production",
+           "com.apple.security.application-groups": ["group.a", "group.b"],
+           "keychain-access-groups": ["U.x"], "get-task-allow": True,
+           "com.apple.developer.team-identifier": "U"}
+    assert [f.slot for f in disallowed(bad, profile)] == [
+        "application-identifier", "com.apple.developer.team-identifier",
+        "keychain-access-groups", "com.apple.security.application-groups", "aps-environment",
+        "get-task-allow"]
+    (groups,) = [f for f in disallowed(bad, profile)
+                 if f.slot == "com.apple.security.application-groups"]
+    assert "group.b" in groups.message and "group.a," not in groups.message
+    assert disallowed({"aps-environment": "production"}, {})[0].slot == "aps-environment"
+
+
+def resources(rules2: dict, files2: dict) -> seals.CodeResources:
+    return seals.parse_code_resources(plistlib.dumps({"files": {}, "files2": files2,
+                                                      "rules2": rules2}))
+
+
+def test_seal_rules_weights_and_ties() -> None:
+    xcode7 = resources({"^": {"weight": 20.0}, "^Info\\.plist$": {"omit": True, "weight": 20.0},
+                        "^.*\\.lproj/": {"optional": True, "weight": 1000.0}}, {})
+    assert xcode7.rule_for("Info.plist").omit is True  # a tie at 20: the omission wins
+    assert xcode7.rule_for("a.png").omit is False
+    assert xcode7.rule_for("en.lproj/x.strings").optional is True
+
+
+def test_seals_optional_missing_and_nested() -> None:
+    import hashlib
+
+    data = b"content"
+    cr = resources({"^.*": True, "^Frameworks/": {"nested": True, "weight": 10.0}}, {
+        "a.txt": {"hash2": hashlib.sha256(data).digest()},
+        "gone.txt": {"hash2": b"\0" * 32, "optional": True},
+        "lost.txt": {"hash2": b"\0" * 32},
+        "Frameworks/X.framework": {"cdhash": b"\1" * 20},
+    })
+    files = {"a.txt": seals.BundleFile("R/a.txt"), "Frameworks/X.framework/X":
+             seals.BundleFile("R/Frameworks/X.framework/X")}
+    found = seals.verify_seals(cr, files, lambda m: [data], lambda p: (b"\1" * 20,), None, "R/")
+    assert [(f.member, f.message) for f in found] == [("R/lost.txt", "sealed file is missing")]
+    wrong = seals.verify_seals(cr, files, lambda m: [data], lambda p: (b"\2" * 20,), None, "R/")
+    assert ("R/Frameworks/X.framework", "nested code does not match the CDHash sealed for it") in [
+        (f.member, f.message) for f in wrong]
+
+
+def test_application_slot_hashes_the_wrapper_payload() -> None:
+    # ipad.ipa (Xcode 7) carries a BlobWrapper in special slot -4 whose payload, not the whole
+    # blob, is what its CodeDirectories hash; rcodesign does not special-case it.
+    path = corpus("ios", "ipad.ipa")
+    with zipfile.ZipFile(path) as archive:
+        member = "Payload/bundle.app/bundle"
+        results = codesign.verify_macho(
+            lambda: archive.open(member), archive.getinfo(member).file_size, member,
+            {1: archive.read("Payload/bundle.app/Info.plist"),
+             3: archive.read("Payload/bundle.app/_CodeSignature/CodeResources")})
+    assert [(r.arch, r.failures, len(r.cdhashes)) for r in results] == [
+        ("armv7", (), 2), ("arm64", (), 2)]
