@@ -260,3 +260,21 @@ def test_application_slot_hashes_the_wrapper_payload() -> None:
              3: archive.read("Payload/bundle.app/_CodeSignature/CodeResources")})
     assert [(r.arch, r.failures, len(r.cdhashes)) for r in results] == [
         ("armv7", (), 2), ("arm64", (), 2)]
+
+
+def test_text_report_says_what_verified_and_what_failed() -> None:
+    from inspector.report import render_text
+
+    text = render_text(inspector.inspect(TAMPERED / "extension-changed.ipa", digest=False), NOW)
+    assert "Verified                FAILED: 2 problems in 2 bundle(s) or framework(s), below" in text
+    assert ("resource-seal: Payload/Fixture.app/PlugIns/Widget.appex/Widget: file does not match "
+            "its sealed digest: modified after signing") in text
+    assert ("code-signature: Payload/Fixture.app/PlugIns/Widget.appex/Widget: slot code: page 0: "
+            "arm64 sha256: code page hash mismatch") in text
+    assert "CMS signature           verified (over the plist)" in text
+    good = render_text(inspector.inspect(FIXTURES / "ios" / "rich.ipa", digest=False), NOW)
+    assert "Signature verified      verified (code signature, page hashes" in good
+    assert "Frameworks/VendorSDK.framework 5.0.1  (team OTHER98765, verified)" in good
+    off = render_text(inspector.inspect(FIXTURES / "ios" / "adhoc.ipa", digest=False,
+                                        verify=False), NOW)
+    assert "Verified                not checked: verification was turned off" in off
