@@ -65,7 +65,7 @@ _DIGEST_OIDS = {
     "1.3.14.3.2.26": "sha1", "2.16.840.1.101.3.4.2.1": "sha256",
     "2.16.840.1.101.3.4.2.2": "sha384", "2.16.840.1.101.3.4.2.3": "sha512",
 }
-_CHUNK_PAGES = 256  # pages read per call: 1 MiB of 4 KiB pages in memory at once
+_MAX_READ = 1 << 16  # above any page size Apple uses (4 KiB, 16 KiB)
 _SKIP = 1 << 20
 
 
@@ -285,24 +285,24 @@ def _verify_pages(stream: _Forward, signed: macho.SignedSlice,
         bad = {id(cd): 0 for cd in group}
         first_bad: dict[int, int] = {}
         stream.seek(signed.offset)
-        step = page_size or limit or 1
-        page = 0
-        done = 0
-        while done < limit:
-            want = min(step * _CHUNK_PAGES, limit - done)
-            chunk = stream.read(want)
-            if len(chunk) != want:
-                raise ArtifactError(f"truncated Mach-O: the code of the {signed.arch} slice is "
-                                    "cut short")
-            view = memoryview(chunk)
-            for start in range(0, want, step):
-                piece = view[start : start + step]
-                for cd in group:
-                    if not hmac.compare_digest(cd.digest(piece), cd.code_hash(page)):
-                        bad[id(cd)] += 1
-                        first_bad.setdefault(id(cd), page)
-                page += 1
-            done += want
+        step = page_size or limit
+        for page, start in enumerate(range(0, limit, step)):
+            hashers = [hashlib.new(cd.algorithm or "sha256") for cd in group]
+            remaining = min(step, limit - start)
+            while remaining:
+                # One page per read (a whole-code "page" in pieces): the code is never in
+                # memory beyond that.
+                piece = stream.read(min(remaining, _MAX_READ))
+                if not piece:
+                    raise ArtifactError(f"truncated Mach-O: the code of the {signed.arch} slice "
+                                        "is cut short")
+                for hasher in hashers:
+                    hasher.update(piece)
+                remaining -= len(piece)
+            for cd, hasher in zip(group, hashers, strict=True):
+                if not hmac.compare_digest(hasher.digest()[: cd.hash_size], cd.code_hash(page)):
+                    bad[id(cd)] += 1
+                    first_bad.setdefault(id(cd), page)
         for cd in group:
             if bad[id(cd)]:
                 more = f" (and {bad[id(cd)] - 1} more)" if bad[id(cd)] > 1 else ""
