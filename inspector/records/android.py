@@ -119,6 +119,8 @@ class Signer:
     min_sdk: int | None = None
     max_sdk: int | None = None
     lineage: tuple[Certificate, ...] = ()
+    #: Whether this signer's signature verified (None: not checked, and why).
+    verification: Verification | None = None
 
 
 @dataclass(frozen=True, slots=True)
