@@ -10,7 +10,6 @@ import dataclasses
 import stat
 import zipfile
 import zlib
-from collections.abc import Iterator
 from typing import Any
 
 from inspector.containers import macho
@@ -25,7 +24,6 @@ from inspector.verify.profile import verify_profile_bytes
 
 __all__ = ["verify_ipa"]
 
-_CHUNK = 1 << 20
 _RESOURCES = "_CodeSignature/CodeResources"
 
 
@@ -136,23 +134,12 @@ class _Checker:
                     files[info.filename[len(root):]] = seals.BundleFile(
                         info.filename, self._symlink(info))
         try:
-            return seals.verify_seals(resources, files, self._chunks,
+            return seals.verify_seals(resources, files, self.archive.chunks,
                                       lambda path: self._nested(root + path), executable, root)
         except ArtifactError as exc:
             return [Failure(seals.SCHEME, exc.problem, member=exc.member or member)]
 
     # -- helpers -----------------------------------------------------------------------------
-    def _chunks(self, member: str) -> Iterator[bytes]:
-        with self.archive.open(member) as fh:
-            while True:
-                try:
-                    piece = fh.read(_CHUNK)
-                except (OSError, EOFError, ValueError, zipfile.BadZipFile, zlib.error) as exc:
-                    raise ArtifactError(f"corrupt zip member ({exc})", member=member) from exc
-                if not piece:
-                    return
-                yield piece
-
     def _symlink(self, info: zipfile.ZipInfo) -> str | None:
         if stat.S_ISLNK(info.external_attr >> 16) and info.file_size < 4096:
             return self.archive.read(info.filename, limit=4096).decode("utf-8", "replace")

@@ -176,8 +176,14 @@ def verify_seals(resources: CodeResources, files: Mapping[str, BundleFile],
         elif seal.symlink is not None or entry.symlink is not None:
             if seal.symlink != entry.symlink:
                 fail(path, "symlink does not match its seal")
-        elif not _digests_match(seal, chunks(entry.member)):
-            fail(path, "file does not match its sealed digest: modified after signing")
+        else:
+            try:
+                matches = _digests_match(seal, chunks(entry.member))
+            except ArtifactError as exc:
+                fail(path, f"cannot be read to check its seal: {exc.problem}")
+                continue
+            if not matches:
+                fail(path, "file does not match its sealed digest: modified after signing")
     for path, seal in sorted(resources.seals.items()):
         if path in files or seal.optional:
             continue
