@@ -10,6 +10,7 @@ import dataclasses
 import stat
 import zipfile
 import zlib
+from collections.abc import Iterator
 from typing import Any
 
 from inspector.containers import macho
@@ -23,6 +24,9 @@ from inspector.verify import codesign, entitlements, seals
 from inspector.verify.profile import verify_profile_bytes
 
 __all__ = ["verify_ipa"]
+
+#: Bytes inflated per piece for page hashes: a few pages, never an executable whole.
+_PIECE = 1 << 16
 
 _RESOURCES = "_CodeSignature/CodeResources"
 
@@ -102,8 +106,8 @@ class _Checker:
                                    if root + rel in self.archive else None)
         size = self.archive.info(member).file_size
         try:
-            results = codesign.verify_macho(lambda: self.archive.open(member), size, member,
-                                            externals)
+            results = codesign.verify_macho(lambda: _Stream(self.archive.chunks(member, _PIECE)),
+                                            size, member, externals)
         except ArtifactError as exc:
             return [Failure(codesign.SCHEME, f"code signature unreadable: {exc.problem}",
                             member=member)]
@@ -189,3 +193,61 @@ class _Checker:
         except (ArtifactError, OSError, EOFError, ValueError, zipfile.BadZipFile, zlib.error):
             return None
         return tuple(hashes)
+
+
+class _Stream:
+    """A forward file over ``ZipArchive.chunks``: what the Mach-O reader and the page hashes
+    read, counted against the archive's digest budget (verification inflates each executable
+    twice more than parsing does, which the parse budget is not sized for). Within the first
+    :data:`_PIECE` bytes it may step back (the Mach-O reader rereads a thin file's header);
+    anything else goes forward only."""
+
+    def __init__(self, pieces: Iterator[bytes]) -> None:
+        self._pieces = pieces
+        self._buffer = b""  # read from the pieces, not yet returned
+        self._head = b""  # the file's first bytes as returned, for a step back into them
+        self._position = 0
+
+    def __enter__(self) -> _Stream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        close = getattr(self._pieces, "close", None)
+        if close is not None:
+            close()
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        if whence != 0 or (offset < self._position and self._position > len(self._head)):
+            raise ArtifactError("a Mach-O read went back past the file's header")
+        if offset < self._position:
+            self._buffer = self._head[offset:self._position] + self._buffer
+            self._head = self._head[:offset]
+            self._position = offset
+        while self._position < offset:
+            if not self.read(min(offset - self._position, 1 << 20)):
+                break
+        return self._position
+
+    def read(self, n: int = -1) -> bytes:
+        out = []
+        wanted = n if n >= 0 else 1 << 62
+        while wanted > 0:
+            if not self._buffer:
+                self._buffer = next(self._pieces, b"")
+                if not self._buffer:
+                    break
+            take = self._buffer[:wanted]
+            self._buffer = self._buffer[len(take):]
+            out.append(take)
+            wanted -= len(take)
+        data = b"".join(out)
+        if self._position == len(self._head) and self._position < _PIECE:
+            self._head = (self._head + data)[:_PIECE]
+        self._position += len(data)
+        return data
