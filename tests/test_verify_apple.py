@@ -278,3 +278,21 @@ def test_text_report_says_what_verified_and_what_failed() -> None:
     off = render_text(inspector.inspect(FIXTURES / "ios" / "adhoc.ipa", digest=False,
                                         verify=False), NOW)
     assert "Verified                not checked: verification was turned off" in off
+
+
+@pytest.mark.parametrize("pattern", ["(a+)+$", "(x|y*)*z", ".*.*.*x", "^" + "a" * 600])
+def test_rules_that_could_backtrack_without_bound_are_refused(pattern: str) -> None:
+    from inspector.errors import ArtifactError
+
+    with pytest.raises(ArtifactError, match="CodeResources"):
+        resources({pattern: True}, {})
+
+
+def test_apple_default_rules_are_accepted() -> None:
+    # Xcode's iOS and macOS rules (rcodesign's defaults list the same patterns).
+    patterns = ["^.*", "^.*\\.lproj/", "^.*\\.lproj/locversion.plist$", "^Base\\.lproj/",
+                "^version.plist$", ".*\\.dSYM($|/)", "^(.*/)?\\.DS_Store$", "^[^/]+$",
+                "^(Frameworks|SharedFrameworks|PlugIns|Plug-ins|XPCServices|Helpers|MacOS|"
+                "Library/(Automator|Spotlight|LoginItems))/", "^Info\\.plist$", "^PkgInfo$",
+                "^embedded\\.provisionprofile$", "^"]
+    assert len(resources(dict.fromkeys(patterns, True), {}).rules) == len(patterns)

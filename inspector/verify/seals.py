@@ -113,17 +113,63 @@ def _seal(path: str, value: Any, version: int) -> Seal:
     return Seal(digests, value.get("optional") is True, symlink, cdhash)
 
 
+#: A seal's rules are regular expressions from the artifact, matched against its paths: Apple's
+#: have at most one unbounded repeat and no repeat inside a repeat. More than these (a crafted
+#: CodeResources) could make matching take hours, so the bundle's seal is refused instead.
+MAX_RULES = 64
+MAX_RULE_LENGTH = 512
+MAX_UNBOUNDED_REPEATS = 2
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    """The rule's pattern compiled, or ArtifactError when it is unreadable or could backtrack
+    without bound (a repeat inside a repeat, or more than two unbounded repeats)."""
+    from re import _parser  # the tree re.compile builds; only read here
+
+    if len(pattern) > MAX_RULE_LENGTH:
+        raise ArtifactError(f"CodeResources: a rule of {len(pattern)} characters (at most "
+                            f"{MAX_RULE_LENGTH})")
+    try:
+        tree = _parser.parse(pattern)
+        compiled = re.compile(pattern)
+    except (re.error, RecursionError, OverflowError) as exc:
+        raise ArtifactError(f"CodeResources: rule {pattern[:80]!r} is not a regular expression "
+                            f"inspector can read ({exc})") from exc
+    if _repeats(tree, nested=False) > MAX_UNBOUNDED_REPEATS:
+        raise ArtifactError(f"CodeResources: rule {pattern[:80]!r} repeats too much to be "
+                            "matched in bounded time")
+    return compiled
+
+
+def _repeats(tree: Any, *, nested: bool) -> int:
+    """Unbounded repeats in a parsed pattern; a large number when one sits inside another."""
+    count = 0
+    for op, arg in tree:
+        name = str(op)
+        if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            _low, high, sub = arg
+            unbounded = high > 1
+            if unbounded and nested:
+                return 1 << 20
+            count += unbounded + _repeats(sub, nested=nested or unbounded)
+        elif name == "SUBPATTERN":
+            count += _repeats(arg[-1], nested=nested)
+        elif name == "BRANCH":
+            count += sum(_repeats(branch, nested=nested) for branch in arg[1])
+        elif name in ("ASSERT", "ASSERT_NOT"):
+            count += _repeats(arg[1], nested=nested)
+    return count
+
+
 def _rules(rules: Mapping[str, Any]) -> Iterator[_Rule]:
+    if len(rules) > MAX_RULES:
+        raise ArtifactError(f"CodeResources has {len(rules)} rules (at most {MAX_RULES})")
     for pattern, value in rules.items():
         spec = value if isinstance(value, dict) else {}
         if value is not True and not isinstance(value, dict):
             continue
         weight = spec.get("weight", 1)
-        try:
-            compiled = re.compile(pattern)
-        except re.error as exc:
-            raise ArtifactError(f"CodeResources: rule {pattern!r} is not a regular expression "
-                                f"inspector can read ({exc})") from exc
+        compiled = _compile(pattern)
         yield _Rule(compiled, float(weight) if isinstance(weight, int | float) else 1.0,
                     spec.get("omit") is True, spec.get("optional") is True,
                     spec.get("nested") is True)
