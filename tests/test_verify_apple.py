@@ -241,9 +241,12 @@ def test_seals_optional_missing_and_nested() -> None:
     })
     files = {"a.txt": seals.BundleFile("R/a.txt"), "Frameworks/X.framework/X":
              seals.BundleFile("R/Frameworks/X.framework/X")}
-    found = seals.verify_seals(cr, files, lambda m: [data], lambda p: (b"\1" * 20,), None, "R/")
+    def digests(member: str, names: frozenset[str]) -> dict[str, bytes]:
+        return seals.digest([data], names)
+
+    found = seals.verify_seals(cr, files, digests, lambda p: (b"\1" * 20,), None, "R/")
     assert [(f.member, f.message) for f in found] == [("R/lost.txt", "sealed file is missing")]
-    wrong = seals.verify_seals(cr, files, lambda m: [data], lambda p: (b"\2" * 20,), None, "R/")
+    wrong = seals.verify_seals(cr, files, digests, lambda p: (b"\2" * 20,), None, "R/")
     assert ("R/Frameworks/X.framework", "nested code does not match the CDHash sealed for it") in [
         (f.member, f.message) for f in wrong]
 

@@ -56,6 +56,8 @@ class _Checker:
             if not info.filename.endswith("/") and not info.filename.startswith("__MACOSX/"):
                 self.files.setdefault(info.filename.rsplit("/", 1)[0] + "/", []).append(info)
         self._cdhashes: dict[str, tuple[bytes, ...] | None] = {}
+        # An iOS container seals its nested bundles' files too: each member is read once.
+        self._digested: dict[str, dict[str, bytes]] = {}
 
     # -- one bundle --------------------------------------------------------------------------
     def bundle(self, bundle: AppBundle) -> AppBundle:
@@ -138,12 +140,19 @@ class _Checker:
                     files[info.filename[len(root):]] = seals.BundleFile(
                         info.filename, self._symlink(info))
         try:
-            return seals.verify_seals(resources, files, self.archive.chunks,
+            return seals.verify_seals(resources, files, self._digests,
                                       lambda path: self._nested(root + path), executable, root)
         except ArtifactError as exc:
             return [Failure(seals.SCHEME, exc.problem, member=exc.member or member)]
 
     # -- helpers -----------------------------------------------------------------------------
+    def _digests(self, member: str, names: frozenset[str]) -> dict[str, bytes]:
+        known = self._digested.get(member, {})
+        if not names <= known.keys():
+            known = {**known, **seals.digest(self.archive.chunks(member), names - known.keys())}
+            self._digested[member] = known
+        return known
+
     def _symlink(self, info: zipfile.ZipInfo) -> str | None:
         if stat.S_ISLNK(info.external_attr >> 16) and info.file_size < 4096:
             return self.archive.read(info.filename, limit=4096).decode("utf-8", "replace")

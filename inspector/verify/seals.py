@@ -24,7 +24,8 @@ from typing import Any
 from inspector.errors import ArtifactError
 from inspector.records.verification import Failure
 
-__all__ = ["SCHEME", "Seal", "parse_code_resources", "verify_seals"]
+__all__ = ["SCHEME", "BundleFile", "CodeResources", "Seal", "digest", "parse_code_resources",
+           "verify_seals"]
 
 SCHEME = "resource-seal"
 
@@ -185,14 +186,15 @@ class BundleFile:
 
 
 def verify_seals(resources: CodeResources, files: Mapping[str, BundleFile],
-                 chunks: Callable[[str], Iterable[bytes]],
+                 digests: Callable[[str, frozenset[str]], Mapping[str, bytes]],
                  nested_cdhashes: Callable[[str], tuple[bytes, ...] | None],
                  executable: str | None, member_prefix: str) -> list[Failure]:
     """Check the seals of one bundle.
 
     ``files`` maps each file's path inside the bundle (``Base.lproj/Main.nib``) to where it is;
-    ``chunks(member)`` streams a member's bytes; ``nested_cdhashes(path)`` gives the CDHashes
-    (20 bytes each) of the nested code at ``path`` in the bundle (a Mach-O file, or a bundle
+    ``digests(member, names)`` gives the member's digests by hashlib name (see :func:`digest`)
+    and may raise ArtifactError; ``nested_cdhashes(path)`` gives the CDHashes (20 bytes each)
+    of the nested code at ``path`` in the bundle (a Mach-O file, or a bundle
     folder's main executable), None when it has none. ``executable`` (the bundle's main
     executable, covered by its own signature) is not sealed. Failures name the member
     (``member_prefix`` + path).
@@ -224,7 +226,9 @@ def verify_seals(resources: CodeResources, files: Mapping[str, BundleFile],
                 fail(path, "symlink does not match its seal")
         else:
             try:
-                matches = _digests_match(seal, chunks(entry.member))
+                found = digests(entry.member, frozenset(seal.digests))
+                matches = all(hmac.compare_digest(found[name], value)
+                              for name, value in seal.digests.items())
             except ArtifactError as exc:
                 fail(path, f"cannot be read to check its seal: {exc.problem}")
                 continue
@@ -242,10 +246,10 @@ def verify_seals(resources: CodeResources, files: Mapping[str, BundleFile],
     return failures
 
 
-def _digests_match(seal: Seal, pieces: Iterable[bytes]) -> bool:
-    hashers = {name: hashlib.new(name) for name in seal.digests}
+def digest(pieces: Iterable[bytes], names: Iterable[str]) -> dict[str, bytes]:
+    """The digests named (hashlib names) of the bytes ``pieces`` stream, in one pass."""
+    hashers = {name: hashlib.new(name) for name in names}
     for piece in pieces:
         for hasher in hashers.values():
             hasher.update(piece)
-    return all(hmac.compare_digest(hashers[name].digest(), digest)
-               for name, digest in seal.digests.items())
+    return {name: hasher.digest() for name, hasher in hashers.items()}
