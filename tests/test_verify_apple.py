@@ -299,3 +299,32 @@ def test_apple_default_rules_are_accepted() -> None:
                 "Library/(Automator|Spotlight|LoginItems))/", "^Info\\.plist$", "^PkgInfo$",
                 "^embedded\\.provisionprofile$", "^"]
     assert len(resources(dict.fromkeys(patterns, True), {}).rules) == len(patterns)
+
+
+def code_directory(pages: list[bytes], page_shift: int = 12) -> bytes:
+    """A minimal SHA-256 CodeDirectory (version 0x20001) over ``pages``."""
+    import hashlib
+    import struct
+
+    hashes = b"".join(hashlib.sha256(p).digest() for p in pages)
+    limit = sum(len(p) for p in pages)
+    header = struct.pack(">IIIIIIIIIBBBBI", 0xFADE0C02, 44 + len(hashes), 0x20001, 0, 44, 0, 0,
+                         len(pages), limit, 32, 2, 0, page_shift, 0)
+    return header + hashes
+
+
+def test_page_hashes_skip_fairplay_encrypted_pages() -> None:
+    import io
+
+    plain = [b"\1" * 4096, b"\2" * 4096, b"\3" * 100]
+    cd = codesign.parse_code_directory(0, code_directory(plain))
+    on_disk = plain[0] + b"\x99" * 4096 + plain[2]  # page 1 as FairPlay leaves it
+    slice_ = macho.SignedSlice("arm64", 0, len(on_disk) + 16, len(on_disk), b"", (4096, 4096))
+    check_ = codesign._verify_pages  # the page pass alone
+    assert check_(codesign._Forward(io.BytesIO(on_disk)), slice_, [cd], "X") == []
+    clear = macho.SignedSlice("arm64", 0, len(on_disk) + 16, len(on_disk), b"")
+    (failure,) = check_(codesign._Forward(io.BytesIO(on_disk)), clear, [cd], "X")
+    assert (failure.page, failure.slot) == (1, "code")
+    torn = plain[0] + plain[1] + b"\4" * 100
+    (last,) = check_(codesign._Forward(io.BytesIO(torn)), clear, [cd], "X")
+    assert last.page == 2

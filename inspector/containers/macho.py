@@ -51,6 +51,8 @@ _FAT_MAGICS = {
 }
 
 _LC_CODE_SIGNATURE = 0x1D
+_LC_ENCRYPTION_INFO = 0x21
+_LC_ENCRYPTION_INFO_64 = 0x2C
 _LC_REQ_DYLD = 0x80000000
 
 # Code-signing blob magics (cs_blobs.h); every blob is big-endian, whatever the CPU.
@@ -159,6 +161,9 @@ class SignedSlice:
     length: int
     signature_offset: int
     signature: bytes
+    #: ``(cryptoff, cryptsize)`` from the slice's start when ``LC_ENCRYPTION_INFO`` says the
+    #: range is FairPlay-encrypted (cryptid != 0), else None.
+    encrypted: tuple[int, int] | None = None
 
 
 def read_signed_slices(fh: BinaryIO, size: int) -> tuple[SignedSlice, ...]:
@@ -285,7 +290,22 @@ def _signed_slice(reader: _Reader, base: int, length: int) -> SignedSlice | None
     if reader.signature_bytes > MAX_SIGNATURE_BYTES_TOTAL:
         return None  # the caller reports it, before anything is read
     blob = reader.read_at(base + dataoff, datasize, "code signature")
-    return SignedSlice(arch, base, length, dataoff, blob)
+    return SignedSlice(arch, base, length, dataoff, blob,
+                       _encrypted_range(commands, ncmds, endian))
+
+
+def _encrypted_range(commands: bytes, ncmds: int, endian: str) -> tuple[int, int] | None:
+    # _find_code_signature has checked every command's size already.
+    position = 0
+    for _ in range(ncmds):
+        cmd, cmdsize = struct.unpack_from(endian + "II", commands, position)
+        if cmd in (_LC_ENCRYPTION_INFO, _LC_ENCRYPTION_INFO_64) and cmdsize >= 20:
+            cryptoff, cryptsize, cryptid = struct.unpack_from(endian + "III", commands,
+                                                              position + 8)
+            if cryptid:
+                return cryptoff, cryptsize
+        position += cmdsize
+    return None
 
 
 def _find_code_signature(commands: bytes, ncmds: int, endian: str, arch: str) -> tuple[int, int] | None:

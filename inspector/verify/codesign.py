@@ -299,6 +299,8 @@ def _verify_pages(stream: _Forward, signed: macho.SignedSlice,
                 for hasher in hashers:
                     hasher.update(piece)
                 remaining -= len(piece)
+            if _in_range(start, min(step, limit - start), signed.encrypted):
+                continue  # FairPlay-encrypted: the hashes are of the decrypted code
             for cd, hasher in zip(group, hashers, strict=True):
                 if not hmac.compare_digest(hasher.digest()[: cd.hash_size], cd.code_hash(page)):
                     bad[id(cd)] += 1
@@ -310,6 +312,13 @@ def _verify_pages(stream: _Forward, signed: macho.SignedSlice,
                     member, f"{signed.arch} {cd.hash_name}: code page hash mismatch{more}",
                     slot="code", page=first_bad[id(cd)]))
     return failures
+
+
+def _in_range(start: int, length: int, encrypted: tuple[int, int] | None) -> bool:
+    if encrypted is None:
+        return False
+    offset, size = encrypted
+    return start < offset + size and offset < start + length
 
 
 def _verify_cms(cms: bytes, directories: list[CodeDirectory], arch: str, member: str,

@@ -31,7 +31,7 @@ SCHEME = "resource-seal"
 
 #: Paths no seal covers: the signature's own folder, a notarization ticket, the Mac App Store
 #: receipt, and the FairPlay data the App Store adds to a download after signing.
-_NEVER_SEALED = re.compile(r"^(_CodeSignature/|CodeResources$|_MASReceipt/|SC_Info/)")
+_NEVER_SEALED = re.compile(r"^(_CodeSignature/|CodeResources$|_MASReceipt/)|(^|/)SC_Info/")
 
 
 @dataclass(frozen=True, slots=True)
