@@ -328,3 +328,29 @@ def test_page_hashes_skip_fairplay_encrypted_pages() -> None:
     torn = plain[0] + plain[1] + b"\4" * 100
     (last,) = check_(codesign._Forward(io.BytesIO(torn)), clear, [cd], "X")
     assert last.page == 2
+
+
+def test_entitlement_verdicts_from_plistutils_reading() -> None:
+    """SIG003's inputs as plistutil decoded them (tests/reference/ios/: the signed entitlements
+    blob of each executable, each embedded profile through openssl): the same refusals."""
+    ref = ROOT / "tests" / "reference" / "ios"
+    compared = 0
+    for origin, folder in (("fixture", FIXTURES / "ios"), ("corpus", CORPUS / "ios")):
+        for ipa in sorted(folder.glob("*.ipa")):
+            try:
+                record = inspector.inspect(ipa, digest=False)
+            except inspector.ArtifactError:
+                continue
+            for bundle in record.bundles:
+                if bundle.mobileprovision is None or bundle.code_signature is None:
+                    continue
+                flat = bundle.path.rstrip("/").replace("/", "_")
+                exe = bundle.code_signature.member.rsplit("/", 1)[-1]
+                signed = ref / "signatures" / f"{origin}--{ipa.name}--{flat}--{exe}.0.xml"
+                profile = ref / "profiles" / f"{origin}--{ipa.name}--{flat}.xml"
+                expected = disallowed(plistlib.loads(signed.read_bytes()),
+                                      plistlib.loads(profile.read_bytes())["Entitlements"])
+                ours = [f for f in bundle.verification.failures if f.scheme == "entitlements"]
+                assert [f.slot for f in ours] == [f.slot for f in expected], bundle.path
+                compared += 1
+    assert compared == (12 if CORPUS.exists() else 8)
