@@ -354,3 +354,26 @@ def test_entitlement_verdicts_from_plistutils_reading() -> None:
                 assert [f.slot for f in ours] == [f.slot for f in expected], bundle.path
                 compared += 1
     assert compared == (12 if CORPUS.exists() else 8)
+
+
+def test_a_corrupt_sealed_member_fails_its_own_seal(tmp_path: Path) -> None:
+    import shutil
+    import struct
+
+    path = tmp_path / "corrupt.ipa"
+    shutil.copy(FIXTURES / "ios" / "adhoc.ipa", path)
+    member = "Payload/Fixture.app/AppIcon76x76@2x~ipad.png"
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo(member)
+    with open(path, "r+b") as fh:
+        fh.seek(info.header_offset + 26)
+        name_len, extra_len = struct.unpack("<HH", fh.read(4))
+        at = info.header_offset + 30 + name_len + extra_len + info.compress_size // 2
+        fh.seek(at)
+        byte = fh.read(1)
+        fh.seek(at)
+        fh.write(bytes([byte[0] ^ 0xFF]))
+    record = inspector.inspect(path, digest=False)
+    (failure,) = record.verification.failures
+    assert (failure.scheme, failure.member) == ("resource-seal", member)
+    assert failure.message.startswith("cannot be read to check its seal")

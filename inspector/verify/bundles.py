@@ -66,8 +66,12 @@ class _Checker:
         profile = bundle.mobileprovision
         if profile is not None:
             member = bundle.path + "embedded.mobileprovision"
-            checked = verify_profile_bytes(self.archive.read(member, limit=MAX_PROFILE_BYTES),
-                                           member)
+            try:
+                checked = verify_profile_bytes(
+                    self.archive.read(member, limit=MAX_PROFILE_BYTES), member)
+            except ArtifactError as exc:
+                checked = Verification.of([Failure("profile", f"cannot be read: {exc.problem}",
+                                                   member=member)])
             failures.extend(checked.failures)
             profile = dataclasses.replace(profile, verification=checked)
             if signature is not None:
@@ -80,14 +84,26 @@ class _Checker:
     def framework(self, root: str, code: EmbeddedCode) -> EmbeddedCode:
         if code.kind == "dylib":
             folder, _, exe = (root + code.path).rpartition("/")
-            failures = self.executable(folder + "/", exe, bundle=False)
+            try:
+                failures = self.executable(folder + "/", exe, bundle=False)
+            except ArtifactError as exc:
+                failures = [Failure(codesign.SCHEME, f"cannot be verified: {exc.problem}",
+                                    member=root + code.path)]
         else:
             folder = root + code.path + "/"
             failures = self.code(folder, self._executable_of(folder))
         return dataclasses.replace(code, verification=Verification.of(failures))
 
     def code(self, root: str, executable: str | None) -> list[Failure]:
-        """A bundle's executable and seals."""
+        """A bundle's executable and seals; what cannot be read (a budget spent, a corrupt
+        member) is a failure of this bundle, and the others are still verified."""
+        try:
+            return self._code(root, executable)
+        except ArtifactError as exc:
+            return [Failure(codesign.SCHEME, f"cannot be verified: {exc.problem}",
+                            member=exc.member or root)]
+
+    def _code(self, root: str, executable: str | None) -> list[Failure]:
         failures = []
         if executable is None:
             failures.append(Failure(codesign.SCHEME, "Info.plist names no CFBundleExecutable: "
