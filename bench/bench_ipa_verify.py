@@ -34,9 +34,13 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
-from common import USER_VENV, like_an_installed_package, measure, row, startup_floor  # noqa: E402
+import common  # noqa: E402
+from common import like_an_installed_package, measure, row, startup_floor  # noqa: E402
 
 WORK = Path("/tmp/inspector-bench")
+# A venv of this bench's own: the shared one is reinstalled by any other bench run meanwhile
+# (from another checkout), and would then measure that code.
+common.USER_VENV = os.environ.get("INSPECTOR_BENCH_VENV", str(WORK / "venv-ipa-verify"))
 SOURCE = ROOT / "fixtures" / "ios" / "adhoc.ipa"
 FIXTURES = ROOT / "fixtures" / "ios"
 APP = "Payload/Fixture.app/"
@@ -123,11 +127,12 @@ def main() -> None:
         inflated = sum(i.file_size for i in z.infolist())
     print(f"built {ipa} ({ipa.stat().st_size / 1e9:.2f} GB, {inflated / 1e9:.2f} GB inflated) "
           f"in {time.perf_counter() - t0:.0f} s")
-    inspector_cmd = [os.path.join(USER_VENV, "bin", "inspector"), "inspect", "--json", "--no-hash"]
+    inspector_cmd = [os.path.join(common.USER_VENV, "bin", "inspector"), "inspect", "--json",
+                     "--no-hash"]
     doc = json.loads(subprocess.run([*inspector_cmd, str(ipa)], capture_output=True, check=True,
                                     text=True).stdout)
     verdict = doc["results"][0]["verification"]
-    if verdict["verified"] is not True:
+    if verdict["verified"] is not True or "verification" not in doc["results"][0]["app"]:
         raise SystemExit(f"the bench IPA does not verify: {verdict['failures'][:3]}")
     cases = [
         startup_floor(),
