@@ -377,3 +377,31 @@ def test_a_corrupt_sealed_member_fails_its_own_seal(tmp_path: Path) -> None:
     (failure,) = record.verification.failures
     assert (failure.scheme, failure.member) == ("resource-seal", member)
     assert failure.message.startswith("cannot be read to check its seal")
+
+
+def test_an_alternate_code_directory_changed_breaks_the_cdhashes_binding(tmp_path: Path) -> None:
+    # ipad.ipa: a SHA-1 CodeDirectory (slot 0, which the CMS signs) and a SHA-256 one (0x1000),
+    # bound by the CDHashes attributes. One byte of the SHA-256 one's identifier changed: the CMS
+    # over slot 0 still verifies; only the binding (and nothing else) fails.
+    source = corpus("ios", "ipad.ipa")
+    member = "Payload/bundle.app/bundle"
+    with zipfile.ZipFile(source) as src:
+        data = bytearray(src.read(member))
+        with src.open(member) as fh:
+            slices = macho.read_signed_slices(fh, len(data))
+        path = tmp_path / "ipad-alternate.ipa"
+        with zipfile.ZipFile(path, "w") as out:
+            for signed in slices:
+                entries = macho.superblob_entries(signed.signature, signed.arch)
+                blob = entries[0x1000][1]
+                ident = int.from_bytes(blob[20:24], "big")
+                at = signed.offset + signed.signature_offset + signed.signature.index(blob) + ident
+                data[at] ^= 0x20  # "c" -> "C"
+            for info in src.infolist():
+                out.writestr(info, bytes(data) if info.filename == member else src.read(info))
+    record = inspector.inspect(path, digest=False)
+    # Xcode 7 wrote only the plist attribute (.100.9.1); embedded.ipa (Xcode 12) has both, and
+    # its .100.9.2 value matches its one CodeDirectory (test_corpus_ipa_verdict).
+    assert [(f.slot, f.message) for f in record.verification.failures] == [
+        ("signature", f"{arch}: the CDHashes plist attribute does not name this signature's "
+                      "CodeDirectories") for arch in ("armv7", "arm64")]
