@@ -405,3 +405,24 @@ def test_an_alternate_code_directory_changed_breaks_the_cdhashes_binding(tmp_pat
     assert [(f.slot, f.message) for f in record.verification.failures] == [
         ("signature", f"{arch}: the CDHashes plist attribute does not name this signature's "
                       "CodeDirectories") for arch in ("armv7", "arm64")]
+
+
+def test_seals_as_plistutil_reads_them() -> None:
+    """Every CodeResources of every fixture and corpus IPA: our seals are libplist's
+    (tests/reference/apple_seals/record.sh), path by path, digest by digest."""
+    ref = ROOT / "tests" / "reference" / "apple_seals"
+    files = sorted(ref.glob("*.xml"))
+    compared = 0
+    for xml in files:
+        origin, ipa, flat = xml.name.removesuffix(".xml").split("--")
+        folder = FIXTURES / "ios" if origin == "fixture" else corpus("ios")
+        with zipfile.ZipFile(folder / ipa) as archive:
+            (member,) = [n for n in archive.namelist() if n.replace("/", "_") == flat]
+            ours = seals.parse_code_resources(archive.read(member))
+        theirs = plistlib.loads(xml.read_bytes())["files2"]
+        expected = {path: ({name: value[key] for key, name in (("hash", "sha1"), ("hash2", "sha256"))
+                            if key in value}, value.get("optional", False))
+                    for path, value in theirs.items()}
+        assert {p: (dict(s.digests), s.optional) for p, s in ours.seals.items()} == expected
+        compared += len(expected)
+    assert (len(files), compared) == (16, 74)
