@@ -426,3 +426,24 @@ def test_seals_as_plistutil_reads_them() -> None:
         assert {p: (dict(s.digests), s.optional) for p, s in ours.seals.items()} == expected
         compared += len(expected)
     assert (len(files), compared) == (16, 74)
+
+
+def test_a_stripped_cms_is_not_an_adhoc_signature() -> None:
+    import io
+    import struct
+
+    data = bytearray((FIXTURES / "macho" / "signed-arm64").read_bytes())
+    (signed,) = macho.read_signed_slices(io.BytesIO(bytes(data)), len(data))
+    base = signed.offset + signed.signature_offset
+    (count,) = struct.unpack_from(">I", data, base + 8)
+    for index in range(count):
+        slot, offset = struct.unpack_from(">II", data, base + 12 + 8 * index)
+        if slot == 0x10000:
+            struct.pack_into(">I", data, base + offset + 4, 8)  # the CMS wrapper emptied
+    info = {1: (FIXTURES / "macho" / "Info.plist").read_bytes()}
+    results = codesign.verify_macho(lambda: io.BytesIO(bytes(data)), len(data), "X", info)
+    assert [(f.slot, f.message) for r in results for f in r.failures] == [
+        ("signature", "arm64: no CMS signature, yet the CodeDirectory is not flagged ad-hoc")]
+    intact = bytes((FIXTURES / "macho" / "signed-arm64").read_bytes())
+    assert all(not r.failures for r in codesign.verify_macho(
+        lambda: io.BytesIO(intact), len(intact), "X", info))

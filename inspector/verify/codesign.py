@@ -185,7 +185,13 @@ def verify_macho(open_member: Callable[[], BinaryIO], size: int, member: str,
         failures.extend(_verify_specials(signed, directories, blobs, externals, member))
         adhoc = not cms or any(d.flags & _CS_ADHOC for d in directories)
         certificate = None
-        if not adhoc and directories:
+        if not cms and directories and not any(d.flags & _CS_ADHOC for d in directories):
+            # codesign -s - and the linker flag what they sign without a certificate; a
+            # certificate signature whose CMS is gone is a stripped one.
+            failures.append(_fail(member, f"{signed.arch}: no CMS signature, yet the "
+                                          "CodeDirectory is not flagged ad-hoc",
+                                  slot="signature"))
+        elif not adhoc and directories:
             certificate = _verify_cms(cms, directories, signed.arch, member, failures)
         results.append(SliceResult(signed.arch, tuple(failures), cdhashes_of(directories),
                                    adhoc, certificate))
