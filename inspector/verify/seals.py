@@ -12,6 +12,7 @@ is read only when it is the only envelope, as Apple's verifier does.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import plistlib
@@ -122,6 +123,7 @@ MAX_RULE_LENGTH = 512
 MAX_UNBOUNDED_REPEATS = 2
 
 
+@functools.lru_cache(maxsize=256)
 def _compile(pattern: str) -> re.Pattern[str]:
     """The rule's pattern compiled, or ArtifactError when it is unreadable or could backtrack
     without bound (a repeat inside a repeat, or more than two unbounded repeats)."""
