@@ -43,6 +43,7 @@ def sig_findings(path: Path) -> list[tuple[str, str]]:
     ("extension-changed.ipa", [("SIG002", "code signature (app)"),
                                ("SIG002", "code signature (PlugIns/Widget.appex)")]),
     ("codedirectory-edited.ipa", [("SIG002", "code signature (app)")]),
+    ("alternate-edited.ipa", [("SIG002", "code signature (app)")]),
     ("entitlement-not-in-profile.ipa", [("SIG003", "entitlements (app): aps-environment")]),
     ("profile-altered.ipa", [("SIG002", "code signature (app)"),
                              ("SIG004", "profile signature (app)")]),
@@ -77,6 +78,13 @@ def test_what_each_tampering_breaks() -> None:
     cd_page, cd_cms = failures("codedirectory-edited.ipa")
     assert (cd_page.page, cd_cms.slot) == (0, "signature")
     assert "message digest" in cd_cms.message
+    bound = failures("alternate-edited.ipa")
+    assert sorted((f.message.split(":")[0], f.slot) for f in bound) == [
+        ("arm64", "signature"), ("arm64", "signature"), ("x86_64", "signature"),
+        ("x86_64", "signature")]
+    assert {f.message.split(": ", 1)[1] for f in bound} == {
+        "the CDHashes plist attribute does not name this signature's CodeDirectories",
+        "a CDHashes attribute value does not match a CodeDirectory"}
     (aps,) = failures("entitlement-not-in-profile.ipa")
     assert (aps.scheme, aps.slot) == ("entitlements", "aps-environment")
     assert "production" in aps.message
@@ -98,8 +106,8 @@ def test_bundle_and_framework_verification_facts() -> None:
 
 # -- untampered fixtures and corpus files keep their verdicts ---------------------------------------
 FIXTURE_VERDICTS = {
-    "adhoc.ipa": True, "development.ipa": True, "wildcard.ipa": True, "rich.ipa": True,
-    "no-profile.ipa": True, "appstore-encrypted.ipa": True,
+    "adhoc.ipa": True, "alternates.ipa": True, "development.ipa": True, "wildcard.ipa": True,
+    "rich.ipa": True, "no-profile.ipa": True, "appstore-encrypted.ipa": True,
     # Signed entitlements of another app id / another team than the profile's (SIG003 only).
     "mismatch-bundle-id.ipa": False, "wrong-certificate.ipa": False,
 }
@@ -188,7 +196,7 @@ def test_openssl_agrees_on_every_cms_blob() -> None:
         if ours != (verdict == "ok"):
             disagree.append((kind, name, member, arch, verdict))
     assert disagree == []
-    assert compared == {"profile": 52, "code": 45}
+    assert compared == {"profile": 54, "code": 49}
     assert sum(1 for row in rows if row[-1] == "failure") == 5
 
 
@@ -353,7 +361,7 @@ def test_entitlement_verdicts_from_plistutils_reading() -> None:
                 ours = [f for f in bundle.verification.failures if f.scheme == "entitlements"]
                 assert [f.slot for f in ours] == [f.slot for f in expected], bundle.path
                 compared += 1
-    assert compared == (12 if CORPUS.exists() else 8)
+    assert compared == (13 if CORPUS.exists() else 9)
 
 
 def test_a_corrupt_sealed_member_fails_its_own_seal(tmp_path: Path) -> None:
@@ -425,7 +433,7 @@ def test_seals_as_plistutil_reads_them() -> None:
                     for path, value in theirs.items()}
         assert {p: (dict(s.digests), s.optional) for p, s in ours.seals.items()} == expected
         compared += len(expected)
-    assert (len(files), compared) == (16, 74)
+    assert (len(files), compared) == (17, 78)
 
 
 def test_a_stripped_cms_is_not_an_adhoc_signature() -> None:
