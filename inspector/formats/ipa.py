@@ -45,7 +45,7 @@ from inspector.records.apple import (
     ProvisioningProfile,
 )
 
-__all__ = ["DEVICE_FAMILIES", "icon_image", "parse"]
+__all__ = ["DEVICE_FAMILIES", "icon_image", "parse", "verify"]
 
 #: UIDeviceFamily numbers as Apple documents them (5 was never used).
 DEVICE_FAMILIES = {1: "iPhone", 2: "iPad", 3: "TV", 4: "Watch", 6: "CarPlay", 7: "Vision"}
@@ -528,6 +528,16 @@ def _compare_entitlements(profile: ProvisioningProfile, signature: CodeSignature
     if signed_debug is True and profile.Entitlements.get("get-task-allow") is not True:
         notes.append("the executable is signed with get-task-allow but the profile does not "
                      "allow it (a development signature with a distribution profile)")
+
+
+def verify(source: Source, record: IpaApp) -> IpaApp:
+    """The record with every bundle's code signature, seals and entitlements verified
+    (inspector/verify/bundles.py)."""
+    from inspector.verify.bundles import verify_ipa
+
+    if source.archive is None:
+        raise ArtifactError("not a zip archive, so not an IPA")
+    return verify_ipa(source.archive, record)
 
 
 def icon_image(path: Path, record: IpaApp) -> tuple[str, bytes] | None:

@@ -7,6 +7,7 @@ Used for standalone ``.mobileprovision`` / ``.provisionprofile`` files (:func:`p
 from __future__ import annotations
 
 import binascii
+import dataclasses
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -30,6 +31,7 @@ __all__ = [
     "parse",
     "profile_from_bytes",
     "signing_type",
+    "verify",
 ]
 
 
@@ -47,6 +49,18 @@ def parse(source: Source) -> ProvisioningProfile:
     if len(data) > MAX_PROFILE_BYTES:
         raise ArtifactError(f"over {MAX_PROFILE_BYTES} bytes: too large to be a provisioning profile")
     return profile_from_bytes(data, kind="profile", file=source.file)
+
+
+def verify(source: Source, record: ProvisioningProfile) -> ProvisioningProfile:
+    """The record with its CMS signature over the plist verified (inspector/verify/profile.py)."""
+    from inspector.verify.profile import verify_profile_bytes
+
+    try:
+        with open(source.path, "rb") as fh:
+            data = fh.read(MAX_PROFILE_BYTES + 1)
+    except OSError as exc:
+        raise ArtifactError(f"cannot read ({exc.strerror or exc})") from exc
+    return dataclasses.replace(record, verification=verify_profile_bytes(data))
 
 
 def embedded_profile(data: bytes, member: str) -> ProvisioningProfile:

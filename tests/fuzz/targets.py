@@ -77,8 +77,11 @@ def pbzx(data: bytes) -> None:
 
 def macho(data: bytes) -> None:
     from inspector.containers.macho import read_code_signatures
+    from inspector.verify.codesign import verify_macho
 
     read_code_signatures(io.BytesIO(data), len(data))
+    # The verifier over the same bytes: CodeDirectories, page hashes, special slots, the CMS.
+    verify_macho(lambda: io.BytesIO(data), len(data), "X", {1: b"", 3: None})
 
 
 def apk_signing(data: bytes) -> None:
