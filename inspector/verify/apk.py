@@ -21,6 +21,7 @@ from inspector.containers.zip import ZipArchive
 from inspector.errors import ArtifactError
 from inspector.records.verification import Failure, Verification, not_checked
 from inspector.verify.apk_signing_block import (
+    ROTATION_MIN_SDK,
     SignerCheck,
     check_digests,
     check_signer,
@@ -135,6 +136,13 @@ def verify_apk(
         lineages.append(Verification.of(list(c.lineage_failures)) if s.lineage else None)
 
     scheme_failures: list[Failure] = []
+    # A v3 signer that names the level its v3.1 rotation starts at (apksig's rotation-min-sdk
+    # attribute) covers only the levels below it; without the v3.1 block, that block was removed.
+    stated = [struct.unpack_from("<I", value)[0] for s in signers if s.scheme == "v3"
+              for ident, value in s.attributes if ident == ROTATION_MIN_SDK and len(value) >= 4]
+    if stated and "v3.1" not in present:
+        scheme_failures.append(Failure("v3", f"the v3 signer says a v3.1 rotation starts at API "
+                                             f"{min(stated)}, but the v3.1 block is missing"))
     for scheme, first in (("v3", V3_FIRST), ("v3.1", V31_FIRST)):
         group = [s for s in signers if s.scheme == scheme]
         if not group:
@@ -142,7 +150,7 @@ def verify_apk(
         top = high
         if scheme == "v3":
             rotation = [s.outer_min_sdk or 0 for s in signers if s.scheme == "v3.1"
-                        and s.error is None]
+                        and s.error is None] + stated
             if rotation:
                 top = min(high, min(rotation) - 1)
             lo = max(low, first)
@@ -167,9 +175,7 @@ def verify_apk(
         return True if got else None
 
     def ranged(scheme: str) -> list[RangedSigner]:
-        return [RangedSigner(s.outer_min_sdk or 0, s.outer_max_sdk or 0,
-                             False if verdict(scheme) is False and v.verified else v.verified,
-                             str(n))
+        return [RangedSigner(s.outer_min_sdk or 0, s.outer_max_sdk or 0, v.verified, str(n))
                 for s, n, v in zip(signers, numbers, per_signer, strict=True)
                 if s.scheme == scheme and s.error is None]
 

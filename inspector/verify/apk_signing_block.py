@@ -55,6 +55,8 @@ _SCHEME_BY_ID = {2: "v2", 3: "v3"}
 #: v3.1 signer attribute: the rotation targets a development release (its min may equal the
 #: previous signer's max).
 ROTATION_ON_DEV_RELEASE = 0xC2A6B3BA
+#: v3 signer attribute: the API level the v3.1 block's rotation starts at.
+ROTATION_MIN_SDK = 0x559F8B02
 
 
 class SignerCheck(NamedTuple):
@@ -106,6 +108,28 @@ def certificate_public_key(certificate: bytes) -> bytes | None:
         return tbs[5].encoded
     except (ArtifactError, IndexError):
         return None
+
+
+def _rsa_numbers(spki: bytes) -> tuple[bytes, bytes] | None:
+    """An RSA key's modulus and exponent magnitudes, read leniently: a certificate may encode
+    its modulus without the leading zero (a "negative" modulus), which Android re-encodes."""
+    try:
+        algorithm, bits = der.read(spki).children()
+        if der.decode_oid(algorithm.children()[0]) != "1.2.840.113549.1.1.1":
+            return None
+        n, e = der.read(bits.content[1:]).children()
+        return n.content.lstrip(b"\0"), e.content.lstrip(b"\0")
+    except (ArtifactError, ValueError, IndexError):
+        return None
+
+
+def same_public_key(certificate_spki: bytes, signer_spki: bytes) -> bool:
+    """The key in the signer's record is the certificate's: byte equality, or (RSA) the same
+    modulus and exponent however the certificate encoded them."""
+    if certificate_spki == signer_spki:
+        return True
+    a, b = _rsa_numbers(certificate_spki), _rsa_numbers(signer_spki)
+    return a is not None and a == b
 
 
 def _to_verify(known: Sequence[tuple[int, SignatureAlgorithm, bytes]], min_sdk: int,
@@ -203,7 +227,7 @@ def check_signer(signer: BlockSigner, number: int, min_sdk: int, max_sdk: int, *
     spki = certificate_public_key(signer.certificates[0])
     if spki is None:
         failures.append(failure("the certificate cannot be read"))
-    elif spki != signer.public_key:
+    elif not same_public_key(spki, signer.public_key):
         failures.append(failure("the public key differs from the certificate's"))
     if [a for a, _ in signer.digests] != [a for a, _ in signer.signatures]:
         failures.append(failure("the digests list names other algorithms than the signatures "

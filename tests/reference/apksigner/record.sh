@@ -32,7 +32,7 @@ for f in "$@"; do
     -e 's/^Verified using v3 scheme.*: true$/v3/p' \
     -e 's/^Verified using v3.1 scheme.*: true$/v3.1/p' | paste -sd, -)
   [ -n "$schemes" ] || schemes=-
-  error=$(printf '%s\n' "$text" | grep -m1 '^ERROR' | cut -c1-200 | tr '\t' ' ' || true)
+  error=$(printf '%s\n' "$text" | grep -m1 '^ERROR' | cut -c1-600 | tr '\t' ' ' || true)
   printf '%s\t%s\t%s\t%s\t%s\n' "$(basename "$f")" "$flag" "$verdict" "$schemes" "${error:--}" >> "$out.tmp"
 done
 mv "$out.tmp" "$out"
