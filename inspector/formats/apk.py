@@ -213,14 +213,16 @@ def verify(source: Source, record: AndroidApp) -> AndroidApp:
     assert archive is not None, "detect() opens the zip for zip formats"
     has_v1 = any(s.scheme == "v1" for s in record.signing.signers)
     result = verify_apk(archive, min_sdk=_level(record.min_sdk), max_sdk=_level(record.max_sdk),
-                        whole_sha256=source.digest, has_v1=has_v1, verify_v1=_v1(archive))
+                        target_sdk=_level(record.target_sdk),
+                        whole_sha256=source.digest, has_v1=has_v1,
+                        verify_v1=_v1(archive, _level(record.min_sdk)))
     block = iter(zip(result.block_signers, result.lineages, strict=True))
     signers = []
     for signer in record.signing.signers:
         if signer.scheme == "v1":
             v = result.v1_signers.get(signer.name or "")
             signers.append(replace(signer, verification=v or not_checked(
-                "v1 (JAR) signatures are not verified by this version")))
+                "Android ignores this signer (no signature file beside its block)")))
         else:
             verification, lineage = next(block)
             signers.append(replace(signer, verification=verification,
@@ -236,8 +238,14 @@ def _level(value: object) -> int | None:
     return value if isinstance(value, int) else None
 
 
-def _v1(archive: ZipArchive) -> Any:
-    return None
+def _v1(archive: ZipArchive, min_sdk: int | None) -> Any:
+    from inspector.verify.jar import verify_jar
+
+    def run(schemes: frozenset[int]) -> tuple[Any, Any]:
+        result = verify_jar(archive, apk_signature_schemes=schemes, min_sdk=min_sdk or 1)
+        return result.signers, result.verification
+
+    return run
 
 
 def icon_image(path: Any, record: AndroidApp) -> tuple[str, bytes] | None:

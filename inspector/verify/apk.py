@@ -41,6 +41,7 @@ from inspector.verify.sdk_range import (
 __all__ = ["ApkVerification", "verify_apk"]
 
 _EOCD = b"PK\x05\x06"
+V2_REQUIRED_FROM_TARGET = 30
 _EOCD_SIZE = 22
 
 
@@ -88,6 +89,7 @@ def verify_apk(
     *,
     min_sdk: int | None,
     max_sdk: int | None,
+    target_sdk: int | None = None,
     whole_sha256: bool,
     has_v1: bool,
     verify_v1: Callable[[frozenset[int]], tuple[Mapping[str, Verification], Verification]] | None,
@@ -184,6 +186,11 @@ def verify_apk(
         has_v2="v2" in present, v2=verdict("v2"),
         v3=ranged("v3"), v31=ranged("v3.1"))
     range_failures, unknown = uncovered(low, high, state)
+    if (target_sdk or 0) >= V2_REQUIRED_FROM_TARGET and high >= (target_sdk or 0) and not any(
+            verdict(scheme) for scheme in ("v2", "v3", "v3.1")):
+        # Android 11 refuses an app targeting it whose only verified signature is v1.
+        range_failures.append(Failure("sdk-range", f"targetSdk {target_sdk} needs a verified v2 "
+                                                   "or later signature; there is none"))
 
     if not has_v1 and not signers:
         return ApkVerification((), (), {}, not_checked("not signed"), sha)

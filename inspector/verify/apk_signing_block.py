@@ -72,14 +72,14 @@ def signature_verifies(spki: bytes, algorithm: SignatureAlgorithm, signature: by
                        data: bytes) -> str | None:
     """None when ``signature`` over ``data`` verifies with the key ``spki`` (a DER
     SubjectPublicKeyInfo) under ``algorithm``; otherwise why not, in a few words."""
-    try:
-        key = serialization.load_der_public_key(spki)
-    except (ValueError, UnsupportedAlgorithm) as exc:
-        return f"the public key cannot be read ({exc})"
     digest = _HASHES[algorithm.hash]()
     with warnings.catch_warnings():
         # cryptography warns that DSA is deprecated; DSA-signed APKs exist all the same.
         warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+        try:
+            key = serialization.load_der_public_key(spki)
+        except (ValueError, UnsupportedAlgorithm) as exc:
+            return f"the public key cannot be read ({exc})"
         try:
             if algorithm.key == "RSA" and isinstance(key, rsa.RSAPublicKey):
                 pad: padding.AsymmetricPadding = (

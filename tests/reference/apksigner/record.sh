@@ -4,8 +4,8 @@
 # verdict is "verifies", "does-not-verify" or "refused" (apksigner could not judge the file);
 # schemes lists the schemes apksigner says it verified with (v1,v2,v3,v3.1), "-" for none;
 # min-sdk-flag is "-" or the N of `--min-sdk-version N`, added when apksigner refuses the file
-# because it cannot read the app's own minSdk (N is aapt2's sdkVersion, or 1 when aapt2 cannot
-# read it either).
+# because it cannot read the app's own minSdk from AndroidManifest.xml (N is aapt2's sdkVersion,
+# or 1 when aapt2 cannot read it either).
 #
 #   tests/reference/apksigner/record.sh OUT.tsv FILE.apk...
 # Run from the repository root: tests/reference/apksigner/make.sh re-records every set.
@@ -17,7 +17,8 @@ printf '# $ apksigner verify -v --print-certs [--min-sdk-version N] FILE\n' >> "
 for f in "$@"; do
   flag=-
   text=$(apksigner verify -v --print-certs "$f" 2>&1 || true)
-  if printf '%s' "$text" | grep -q -- '--min-sdk-version'; then
+  if ! printf '%s\n' "$text" | grep -qx 'Verifies\|DOES NOT VERIFY' &&
+     printf '%s' "$text" | grep -q -- '--min-sdk-version\|AndroidManifest.xml\|minSdkVersion'; then
     flag=$(aapt2 dump badging "$f" 2>/dev/null | sed -n "s/^sdkVersion:'\([0-9]*\)'.*/\1/p" | head -1)
     [ -n "$flag" ] || flag=1
     text=$(apksigner verify -v --print-certs --min-sdk-version "$flag" "$f" 2>&1 || true)
