@@ -187,10 +187,11 @@ def verify_apk(
         v3=ranged("v3"), v31=ranged("v3.1"))
     range_failures, unknown = uncovered(low, high, state)
     if (target_sdk or 0) >= V2_REQUIRED_FROM_TARGET and high >= (target_sdk or 0) and not any(
-            verdict(scheme) for scheme in ("v2", "v3", "v3.1")):
-        # Android 11 refuses an app targeting it whose only verified signature is v1.
+            scheme in present for scheme in ("v2", "v3", "v3.1")):
+        # Android 11 refuses an app targeting it signed with v1 alone (a v2+ signature that is
+        # there but fails is reported as itself).
         range_failures.append(Failure("sdk-range", f"targetSdk {target_sdk} needs a verified v2 "
-                                                   "or later signature; there is none"))
+                                                   "or later signature; it has v1 only"))
 
     if not has_v1 and not signers:
         return ApkVerification((), (), {}, not_checked("not signed"), sha)
