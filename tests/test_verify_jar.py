@@ -173,3 +173,22 @@ def test_recorded_names_match_the_files() -> None:
         if name.startswith("fixture-"):
             assert _path(name).is_file(), name
         assert re.match(r"^(fixture|corpus)-", name)
+
+
+def test_inspect_aab_fills_every_signer_and_the_bundle() -> None:
+    import inspector
+
+    compared = 0
+    for name in RECORDED:
+        if not name.endswith(".aab"):
+            continue
+        expected = _jarsigner((REF / f"{name}.txt").read_text(errors="replace"))
+        record = inspector.inspect(_path(name), digest=False)
+        assert record.verification.verified is expected, name
+        if expected is None:
+            assert record.verification.reason == "not signed"
+        for signer in record.signing.signers:
+            assert signer.verification is not None
+            assert signer.verification.verified is expected
+        compared += 1
+    assert compared >= 6

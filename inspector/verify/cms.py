@@ -169,9 +169,30 @@ def _find(certificates: list[_Cert], info: cms.SignerInfo) -> _Cert | None:
         if info.subject_key_id is not None:
             if certificate.key_id == info.subject_key_id:
                 return certificate
-        elif certificate.serial == info.serial and certificate.issuer == info.issuer:
+        elif certificate.serial == info.serial and info.issuer is not None and (
+                _name_key(certificate.issuer) == _name_key(info.issuer)):
             return certificate
     return None
+
+
+def _name_key(name: bytes) -> tuple[tuple[tuple[str, str], ...], ...]:
+    """A Name as RFC 5280 7.1 compares them: string values case- and space-insensitively,
+    whatever string type encodes them (signer infos often write PrintableString where the
+    certificate has UTF8String); other values by their encoding."""
+    rdns = []
+    for rdn in der.read(name).expect(der.SEQUENCE, "a Name").children():
+        atvs = []
+        for atv in rdn.expect(der.SET, "a relative distinguished name").children():
+            parts = atv.expect(der.SEQUENCE, "an attribute").children()
+            if len(parts) != 2:
+                raise ArtifactError(f"ASN.1: attribute at offset {atv.start} is not a type and a value")
+            try:
+                value = " ".join(der.decode_string(parts[1]).casefold().split())
+            except ArtifactError:
+                value = "#" + parts[1].encoded.hex()
+            atvs.append((der.decode_oid(parts[0]), value))
+        rdns.append(tuple(sorted(atvs)))
+    return tuple(rdns)
 
 
 def _verify_one(info: cms.SignerInfo, certificate: _Cert | None, content_type: str,
