@@ -118,6 +118,8 @@ OPTIONS: tuple[Option, ...] = (
            "present (repeatable)", metavar="v1|v2|v3|v3.1", choices=("v1", "v2", "v3", "v3.1")),
     Option("require-abi", "require_abi", "list", "an ABI the native code must cover (repeatable)",
            metavar="ABI"),
+    Option("require-16k-pages", "require_16k_pages", "bool",
+           "a 64-bit native library not ready for 16 KB pages is an error (AND014), not a warning"),
     Option("forbid-permission", "forbid_permission", "list",
            "a permission the app must not request (repeatable, wildcards allowed)", metavar="NAME"),
     Option("signing-type", "signing_type", "list",

@@ -192,3 +192,17 @@ def test_inspect_aab_fills_every_signer_and_the_bundle() -> None:
             assert signer.verification.verified is expected
         compared += 1
     assert compared >= 6
+
+
+def test_a_bomb_entry_is_refused_before_it_is_digested(tmp_path: Path) -> None:
+    import zipfile
+
+    from inspector.errors import ArtifactError
+
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_BZIP2) as z:
+        z.writestr("assets/zeros.bin", bytes(64 << 20))
+    with ZipArchive(bomb) as archive, pytest.raises(ArtifactError, match="zip bomb"):
+        next(archive.chunks("assets/zeros.bin"))
+    with ZipArchive(bomb) as archive:
+        assert archive.digested == 0

@@ -134,3 +134,80 @@ def _split(r: Rule, s: Summary, a: AndroidApp, e: Expectations, now: datetime
     if a.split:
         yield r.finding("error", "split", f"this is the split APK {a.split!r}: it cannot be "
                         "installed without its base APK", "a base APK", f"split {a.split}")
+
+
+# -- install readiness: how the archive is laid out --------------------------------------------
+#: Android 11 (API 30) refuses an app targeting it whose resources.arsc is compressed or unaligned.
+_ARSC_STORED_FROM_TARGET = 30
+_PAGE = 4096
+_PAGE_16K = 16384
+
+
+@rule(RULES, "AND012", "resources.arsc stored and 4-byte aligned (targetSdk 30+)", ("apk",))
+def _resources_table(r: Rule, s: Summary, a: AndroidApp, e: Expectations, now: datetime
+                     ) -> Iterator[Finding]:
+    table = a.resources_table
+    if table is None or a.target_sdk is None or a.target_sdk < _ARSC_STORED_FROM_TARGET:
+        return
+    if table.compressed:
+        actual = "compressed"
+    elif table.offset % 4:
+        actual = f"stored at offset {table.offset} (not a multiple of 4)"
+    else:
+        return
+    yield r.finding("error", "resources.arsc", f"resources.arsc is {actual}: Android 11+ refuses "
+                    f"to install an app targeting API {a.target_sdk} unless it is stored "
+                    "uncompressed and 4-byte aligned (INSTALL_PARSE_FAILED_RESOURCES_ARSC_COMPRESSED; run "
+                    "zipalign -p 4 before signing)", "stored, 4-byte aligned", actual)
+
+
+@rule(RULES, "AND013", "stored entries aligned as Android needs", ("apk",))
+def _alignment(r: Rule, s: Summary, a: AndroidApp, e: Expectations, now: datetime
+               ) -> Iterator[Finding]:
+    # resources.arsc has its own rule (AND012) where Android enforces it.
+    table_rule = (a.target_sdk or 0) >= _ARSC_STORED_FROM_TARGET
+    unaligned = [entry for entry in a.unaligned_entries
+                 if not (table_rule and entry.path == "resources.arsc")]
+    if unaligned:
+        # Android installs these (it only reads them more slowly); Google Play refuses the upload
+        # and `zipalign -c 4` fails: a warning, not an install blocker.
+        names = ", ".join(f"{entry.path} (offset {entry.offset})" for entry in unaligned[:5])
+        more = f" and {len(unaligned) - 5} more" if len(unaligned) > 5 else ""
+        yield r.finding("warning", "zip alignment", f"{len(unaligned)} stored entries are not "
+                        f"4-byte aligned: {names}{more} (Google Play refuses an APK that is not "
+                        "zipaligned; run zipalign -p 4 before signing)",
+                        "4-byte aligned", f"{len(unaligned)} unaligned")
+    if not a.loads_libraries_from_apk:
+        return
+    for lib in a.native_libraries:
+        if lib.layout.compressed:
+            actual = "compressed"
+        elif lib.layout.offset % _PAGE:
+            actual = f"stored at offset {lib.layout.offset} (not a multiple of {_PAGE})"
+        else:
+            continue
+        yield r.finding("error", lib.path, f"{lib.path} is {actual}: with "
+                        'android:extractNativeLibs="false" Android maps native libraries from the '
+                        "APK, so each must be stored uncompressed and page-aligned, or the install "
+                        "fails (zipalign -p 4)", f"stored, {_PAGE}-byte aligned", actual)
+
+
+@rule(RULES, "AND014", "64-bit native libraries ready for 16 KB pages", _ANDROID)
+def _sixteen_k(r: Rule, s: Summary, a: AndroidApp, e: Expectations, now: datetime
+               ) -> Iterator[Finding]:
+    severity = "error" if e.require_16k_pages else "warning"
+    for lib in a.native_libraries:
+        if not lib.sixty_four_bit:
+            continue
+        problems = []
+        if lib.elf_16k_ready is False:
+            problems.append(f"its ELF LOAD segments are aligned to {lib.load_alignment} bytes "
+                            f"(link with -Wl,-z,max-page-size={_PAGE_16K})")
+        # Offsets count only where Android maps the library from the APK itself.
+        if not lib.offset_16k_ready(a.format == "apk" and a.loads_libraries_from_apk):
+            problems.append(f"it is stored at offset {lib.layout.offset}, not on a 16 KB boundary "
+                            "(zipalign -P 16 / AGP 8.5.1+)")
+        if problems:
+            yield r.finding(severity, lib.path, f"{lib.path} is not ready for 16 KB page devices "
+                            "(Android 15+; Google Play requires it for apps targeting API 35+): "
+                            + "; ".join(problems), "16 KB aligned", "; ".join(problems))

@@ -47,6 +47,7 @@ class Expectations:
     require_scheme: tuple[str, ...] = ()
     require_abi: tuple[str, ...] = ()
     forbid_permission: tuple[str, ...] = ()
+    require_16k_pages: bool = False
     # Apple
     signing_type: tuple[str, ...] = ()
     require_device: tuple[str, ...] = ()

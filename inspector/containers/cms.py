@@ -58,7 +58,8 @@ class SignerInfo(NamedTuple):
     #: The signed attributes re-encoded as the SET OF that the signature covers (the ``[0]``
     #: IMPLICIT tag replaced by SET's, as RFC 5652 5.4 says); None when there are none.
     signed_attributes: bytes | None
-    #: The signed attributes by type OID, each the DER of its values in order.
+    #: The signed attributes by type OID, each the DER of its values in order (a type repeated in
+    #: the blob: the values of every copy).
     attributes: dict[str, tuple[bytes, ...]]
     #: The signature algorithm's OID and the DER of its parameters (None when absent or NULL).
     signature_algorithm: str
@@ -147,11 +148,10 @@ def _attributes(node: der.Node) -> dict[str, tuple[bytes, ...]]:
             raise ArtifactError(f"ASN.1: the attribute at offset {attribute.start} is not a "
                                 "type and a SET of values")
         oid = der.decode_oid(parts[0])
-        if oid in out:
-            # RFC 5652 5.3: an attribute type appears once; a second copy is a forgery attempt.
-            raise ArtifactError(f"ASN.1: signed attribute {oid} appears twice")
         values = parts[1].expect(der.SET, "the attribute's values (SET)").children()
-        out[oid] = tuple(v.encoded for v in values)
+        # RFC 5652 5.3 allows one attribute of a type; a repeated type keeps all its values, so
+        # a verifier that wants exactly one (a message digest) sees that there are more.
+        out[oid] = out.get(oid, ()) + tuple(v.encoded for v in values)
     return out
 
 

@@ -120,27 +120,29 @@ class ZipArchive(ArtifactFile):
         return self._zip.start_dir  # type: ignore[attr-defined]
 
     # -- reading ---------------------------------------------------------------------------
-    def _charge(self, info: zipfile.ZipInfo, *, whole: bool) -> None:
+    def _charge(self, info: zipfile.ZipInfo, *, whole: bool, size: int | None = None) -> None:
         """Count a member against the artifact's budget before inflating it (zipfile never
-        yields more than the declared size, so the declared size is what it can cost)."""
+        yields more than the declared size, so the declared size is what it can cost; ``size``
+        when only that many bytes of its start will be read)."""
         if info.flag_bits & 0x1:
             raise ArtifactError("member is encrypted (the zip encryption flag is set): cannot read it",
                                 path=self.path, member=info.filename)
-        if self.inflated + info.file_size > MAX_INFLATED_BYTES:
+        cost = info.file_size if size is None else min(size, info.file_size)
+        if self.inflated + cost > MAX_INFLATED_BYTES:
             raise ArtifactError(
-                f"reading this member ({info.file_size} bytes) would take the bytes inflated from "
+                f"reading this member ({cost} bytes) would take the bytes inflated from "
                 f"this archive past its budget of {MAX_INFLATED_BYTES} bytes",
                 path=self.path, member=info.filename,
             )
-        if whole and self.read_whole + info.file_size > MAX_READ_BYTES:
+        if whole and self.read_whole + cost > MAX_READ_BYTES:
             raise ArtifactError(
-                f"reading this member ({info.file_size} bytes) would take the bytes read from this "
+                f"reading this member ({cost} bytes) would take the bytes read from this "
                 f"archive past its budget of {MAX_READ_BYTES} bytes",
                 path=self.path, member=info.filename,
             )
-        self.inflated += info.file_size
+        self.inflated += cost
         if whole:
-            self.read_whole += info.file_size
+            self.read_whole += cost
 
     def read(self, name: str, *, limit: int = DEFAULT_MEMBER_LIMIT) -> bytes:
         """The member's uncompressed bytes, refusing members over ``limit`` or bomb-like ratios."""
@@ -187,8 +189,9 @@ class ZipArchive(ArtifactFile):
 
     def read_head(self, name: str, size: int) -> bytes:
         """The first ``size`` bytes of the member (all of it when shorter), such as an image's
-        header. Read errors are ArtifactErrors naming the member."""
-        with self.open(name) as fh:
+        or a library's header; only those count against the budget. Read errors are
+        ArtifactErrors naming the member."""
+        with self._open(name, size) as fh:
             try:
                 return fh.read(size)
             except (zipfile.BadZipFile, NotImplementedError, zlib.error, EOFError, OSError,
@@ -199,13 +202,27 @@ class ZipArchive(ArtifactFile):
     def open(self, name: str) -> BinaryIO:
         """A forward-reading stream of the member (for members too large to read at once, such as
         an executable whose code signature sits at its end). Read errors surface on read."""
+        return self._open(name, None)
+
+    def _open(self, name: str, size: int | None) -> BinaryIO:
         info = self.info(name)
-        self._charge(info, whole=False)
+        self._charge(info, whole=False, size=size)
         try:
             return self._zip.open(info)  # type: ignore[return-value]
         except (zipfile.BadZipFile, NotImplementedError, OSError, ValueError, struct.error,
                 RuntimeError) as exc:
             raise ArtifactError(f"cannot open member ({exc})", path=self.path, member=name) from exc
+
+    def data_offset(self, name: str) -> int:
+        """Where the member's data starts in the file: after its local header, whose name and
+        extra field lengths may differ from the central directory's (zipalign pads the extra
+        field to align the data)."""
+        info = self.info(name)
+        header = self.read_raw(info.header_offset, 30)
+        if len(header) != 30 or header[:4] != b"PK\x03\x04":
+            raise ArtifactError("bad local file header", path=self.path, member=name)
+        name_len, extra_len = struct.unpack("<HH", header[26:30])
+        return info.header_offset + 30 + name_len + extra_len
 
     def chunks(self, name: str, size: int = 1 << 20) -> Iterator[bytes]:
         """The member's uncompressed bytes in pieces of at most ``size``, for digesting every

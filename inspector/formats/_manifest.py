@@ -92,6 +92,7 @@ ANDROID_ATTRS: dict[int, str] = {
     0x010104EC: "android:usesCleartextTraffic",
     0x010104EE: "android:autoVerify",
     0x01010527: "android:networkSecurityConfig",
+    0x010104EA: "android:extractNativeLibs",
 }
 
 _COMPONENT_TAGS = ("activity", "activity-alias", "service", "receiver", "provider")
@@ -192,6 +193,7 @@ class ManifestFacts(NamedTuple):
     queries: Queries
     supports_screens: dict[str, bool | int]
     warnings: tuple[str, ...]
+    extract_native_libs: bool | None = None
 
     def record_fields(self) -> dict[str, Any]:
         """The facts as keyword arguments of AndroidApp (warnings are the caller's to merge)."""
@@ -508,6 +510,8 @@ def manifest_facts(root: Element, resources: Resources | None) -> ManifestFacts:
         uses_libraries=tuple(libraries),
         queries=_queries(r, root),
         supports_screens=_supports_screens(r, root),
+        extract_native_libs=_optional_flag(r, app_attrs.get("android:extractNativeLibs"),
+                                           "extractNativeLibs"),
         warnings=tuple(r.warnings),
     )
 

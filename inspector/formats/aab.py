@@ -17,6 +17,7 @@ from inspector.containers.zip import ZipArchive
 from inspector.errors import ArtifactError
 from inspector.formats import Source
 from inspector.formats._jar import v1_signers
+from inspector.formats._layout import BUNDLE_LIBS, native_libraries
 from inspector.formats._manifest import (
     ANDROID_ATTRS,
     ANDROID_NS,
@@ -310,12 +311,14 @@ def parse(source: Source) -> AndroidApp:
         warnings.append("unsigned: no JAR signature (Google Play requires an upload-key signature)")
     # After the signatures: the icon headers must not spend the archive's read budget first.
     facts = facts._replace(icon=measure_icon(archive, facts.icon, warnings, prefix=f"{BASE}/"))
+    libraries = native_libraries(archive, BUNDLE_LIBS, warnings)
     return AndroidApp(
         format="aab",
         file=source.file,
         **facts.record_fields(),
         abis=abis,
         signing=signing,
+        native_libraries=libraries,
         modules=modules,
         bundletool_version=_bundletool_version(archive),
         warnings=tuple(warnings),

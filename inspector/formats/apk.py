@@ -25,6 +25,7 @@ from inspector.containers.zip import ZipArchive
 from inspector.errors import ArtifactError
 from inspector.formats import Source
 from inspector.formats._jar import v1_signers
+from inspector.formats._layout import APK_LIBS, entry_layouts, native_libraries
 from inspector.formats._manifest import (
     ANDROID_ATTRS,
     ANDROID_NS,
@@ -193,12 +194,16 @@ def parse(source: Source) -> AndroidApp:
         warnings.append("unsigned: Android will not install it")
     # After the signatures: the icon headers must not spend the archive's read budget first.
     facts = facts._replace(icon=measure_icon(archive, facts.icon, warnings))
+    resources_table, unaligned = entry_layouts(archive)
     return AndroidApp(
         format="apk",
         file=source.file,
         **facts.record_fields(),
         abis=abis(archive.names),
         signing=signing,
+        resources_table=resources_table,
+        unaligned_entries=unaligned,
+        native_libraries=native_libraries(archive, APK_LIBS, warnings),
         warnings=tuple(warnings),
     )
 

@@ -16,6 +16,7 @@ __all__ = [
     "AndroidApp",
     "Component",
     "DeepLink",
+    "EntryLayout",
     "Feature",
     "Icon",
     "IconFile",
@@ -24,6 +25,7 @@ __all__ = [
     "Label",
     "LineageNode",
     "Module",
+    "NativeLibrary",
     "Queries",
     "Signer",
     "Signing",
@@ -331,6 +333,66 @@ class Module:
     instant: bool = False  # dist:instant: may be served as an instant app
 
 
+#: ABIs whose devices may use 16 KB pages (Android 15+ on arm64 and x86_64).
+ABIS_64 = ("arm64-v8a", "x86_64")
+
+
+@dataclass(frozen=True, slots=True)
+class EntryLayout:
+    """Where an archive member's data lies: ``offset`` is the file offset of its first byte (after
+    the local header), ``compressed`` whether it is deflated (else stored)."""
+
+    path: str
+    compressed: bool
+    offset: int
+
+    def aligned(self, boundary: int) -> bool:
+        """Stored and its data starts on a multiple of ``boundary`` (as ``zipalign -c`` checks)."""
+        return not self.compressed and self.offset % boundary == 0
+
+
+@dataclass(frozen=True, slots=True)
+class NativeLibrary:
+    """A native library (``lib/<abi>/*.so``; in a bundle ``<module>/lib/<abi>/*.so``).
+
+    ``bits`` is its ELF class (32, 64) and ``load_alignment`` the smallest ``p_align`` of its ELF
+    LOAD segments, both None when the file is not a readable ELF or has no LOAD segment (a
+    warning then names it). ``layout`` says where it lies in the archive.
+    """
+
+    path: str
+    abi: str
+    layout: EntryLayout
+    bits: int | None = None
+    load_alignment: int | None = None
+
+    @property
+    def sixty_four_bit(self) -> bool:
+        return self.abi in ABIS_64
+
+    @property
+    def elf_16k_ready(self) -> bool | None:
+        """Its LOAD segments are aligned for 16 KB pages (None when not known)."""
+        return None if self.load_alignment is None else self.load_alignment >= 16384
+
+    def offset_16k_ready(self, mapped_from_apk: bool) -> bool:
+        """Where the platform maps it straight from the APK, its data must start on a 16 KB
+        boundary; a library that is extracted at install (or compressed) has no such need."""
+        return not mapped_from_apk or self.layout.compressed or self.layout.offset % 16384 == 0
+
+    def ready_16k(self, mapped_from_apk: bool) -> bool | None:
+        """Ready for 16 KB page devices: False when its LOAD alignment or its offset says not,
+        None when its alignment is not known and its offset does not matter."""
+        if self.elf_16k_ready is False or not self.offset_16k_ready(mapped_from_apk):
+            return False
+        return self.elf_16k_ready
+
+    def json_extras(self, now: datetime | None) -> dict[str, object]:
+        return {"elf_16k_ready": self.elf_16k_ready,
+                "page_aligned": self.layout.aligned(4096),
+                "aligned_16k": self.layout.aligned(16384)}
+
+
 @dataclass(frozen=True, slots=True)
 class AndroidApp:
     """An APK or an AAB, with the names users know from the manifest.
@@ -379,3 +441,16 @@ class AndroidApp:
     warnings: tuple[str, ...] = ()
     #: Whether the signatures verified (None: not checked, and why). See records/verification.py.
     verification: Verification | None = None
+    #: ``android:extractNativeLibs`` as declared (None: absent, and the platform extracts them).
+    extract_native_libs: bool | None = None
+    #: Where ``resources.arsc`` lies (APK only; None when it has none).
+    resources_table: EntryLayout | None = None
+    #: Stored entries whose data does not start on a 4-byte boundary (APK only; ``zipalign 4``).
+    unaligned_entries: tuple[EntryLayout, ...] = ()
+    native_libraries: tuple[NativeLibrary, ...] = ()
+
+    @property
+    def loads_libraries_from_apk(self) -> bool:
+        """The platform maps native libraries straight from the APK instead of extracting them
+        (``extractNativeLibs="false"``): each must then be stored and page-aligned."""
+        return self.extract_native_libs is False

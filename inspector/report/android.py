@@ -86,6 +86,49 @@ def _settings(block: Block, app: AndroidApp) -> None:
     block.add("Screens", ", ".join(f"{k}={str(v).lower()}" for k, v in app.supports_screens.items()))
 
 
+def _size(n: int) -> str:
+    return f"{n // 1024} KB" if n >= 1024 and n % 1024 == 0 else f"{n} bytes"
+
+
+def _layout(block: Block, app: AndroidApp, verbose: bool) -> None:
+    """Install readiness facts: how resources.arsc, the stored entries and the native
+    libraries lie in the archive, and each library's ELF LOAD alignment."""
+    table = app.resources_table
+    if table is not None:
+        block.add("resources.arsc", "compressed" if table.compressed else
+                  "stored, 4-byte aligned" if table.offset % 4 == 0 else
+                  f"stored at offset {table.offset} (not 4-byte aligned)")
+    if app.unaligned_entries:
+        block.add("Zip alignment", f"{len(app.unaligned_entries)} stored entries not 4-byte "
+                  "aligned (zipalign -c 4 fails)")
+    libs = app.native_libraries
+    if not libs:
+        return
+    if app.format == "apk":
+        block.add("Native libs", "loaded from the APK (extractNativeLibs=false)"
+                  if app.loads_libraries_from_apk else "extracted at install")
+    mapped = app.format == "apk" and app.loads_libraries_from_apk
+    wide = [lib for lib in libs if lib.sixty_four_bit]
+    not_ready = [lib.path for lib in wide if lib.ready_16k(mapped) is False]
+    unknown = sum(1 for lib in wide if lib.ready_16k(mapped) is None)
+    if not_ready:
+        block.add("16 KB pages", "NOT READY: " + ", ".join(not_ready))
+    elif wide:
+        block.add("16 KB pages", "ready" + (f" ({unknown} of {len(wide)} 64-bit libraries not "
+                                            "judged: no ELF LOAD segment)" if unknown else ""))
+    if verbose:
+        listed = block.child(f"Native libraries ({len(libs)})")
+        for lib in libs:
+            elf = ("not a readable ELF" if lib.bits is None else
+                   f"{lib.bits}-bit, LOAD align "
+                   + ("none" if lib.load_alignment is None else _size(lib.load_alignment)))
+            where = ("compressed" if lib.layout.compressed else
+                     f"stored at {lib.layout.offset}"
+                     + (", 16 KB aligned" if lib.layout.aligned(16384) else
+                        ", page-aligned" if lib.layout.aligned(4096) else ", not page-aligned"))
+            listed.add(lib.path, f"{elf}; {where}")
+
+
 def _components(block: Block, app: AndroidApp) -> None:
     """Counts per kind (real apps declare hundreds; ``--json`` lists every one)."""
     counts: dict[str, int] = {}
@@ -136,6 +179,7 @@ def render(app: AndroidApp, now: datetime | None, *, verbose: bool = False) -> B
     if app.components:
         _components(block, app)
     _settings(block, app)
+    _layout(block, app, verbose)
     signing = app.signing
     if signing.signed:
         verdict = _verdict_lines(app.verification)

@@ -95,6 +95,13 @@ class SignerResult:
     certificate: bytes | None
     attributes: Mapping[str, tuple[bytes, ...]]
     digest_algorithm: str | None
+    #: The signature algorithm's OID (dotted), as the signer info names it.
+    signature_algorithm: str = ""
+    #: False when the signer info could not be checked at all (its certificate missing, no single
+    #: message digest or content type, an algorithm inspector does not know or that does not fit
+    #: the key): Android's JAR verifier rejects the whole block then, rather than trying the next
+    #: signer info. True when the verdict is the math's (digests and signature).
+    well_formed: bool = True
 
 
 def verify_signed_data(blob: bytes, content: bytes | None = None, *,
@@ -115,13 +122,19 @@ def verify_signed_data(blob: bytes, content: bytes | None = None, *,
     for number, info in enumerate(infos, 1):
         signer = str(number)
         certificate = _find(certificates, info)
-        failures = _verify_one(info, certificate, signed.content_type, content)
+        well_formed = True
+        try:
+            failures = _verify_one(info, certificate, signed.content_type, content)
+        except _Malformed as exc:
+            failures, well_formed = [str(exc)], False
         results.append(SignerResult(
             verification=Verification.of(
                 [Failure(scheme, message, signer=signer) for message in failures]),
             certificate=certificate.encoded if certificate else None,
             attributes=info.attributes,
             digest_algorithm=_DIGESTS.get(info.digest_algorithm),
+            signature_algorithm=info.signature_algorithm,
+            well_formed=well_formed,
         ))
     return tuple(results)
 
@@ -195,16 +208,21 @@ def _name_key(name: bytes) -> tuple[tuple[tuple[str, str], ...], ...]:
     return tuple(rdns)
 
 
+class _Malformed(Exception):
+    """A signer info that cannot be checked at all (see SignerResult.well_formed)."""
+
+
 def _verify_one(info: cms.SignerInfo, certificate: _Cert | None, content_type: str,
                 content: bytes | None) -> list[str]:
-    """What failed for one signer info (empty when it verified)."""
+    """What failed for one signer info (empty when it verified); raises _Malformed when it
+    cannot be checked."""
     if certificate is None:
-        return ["the signer's certificate is not in the signature block"]
+        raise _Malformed("the signer's certificate is not in the signature block")
     digest_name = _DIGESTS.get(info.digest_algorithm)
     if digest_name is None:
-        return [f"unsupported digest algorithm {info.digest_algorithm}"]
+        raise _Malformed(f"unsupported digest algorithm {info.digest_algorithm}")
     if content is None:
-        return ["no content to verify: the signature is detached and no content was given"]
+        raise _Malformed("no content to verify: the signature is detached and no content was given")
     if info.signed_attributes is None:
         signed_bytes = content
     else:
@@ -217,29 +235,30 @@ def _verify_one(info: cms.SignerInfo, certificate: _Cert | None, content_type: s
 
 def _check_attributes(info: cms.SignerInfo, digest_name: str, content_type: str,
                       content: bytes) -> list[str]:
-    problems = []
     digests = info.attributes.get(MESSAGE_DIGEST, ())
+    types = info.attributes.get(CONTENT_TYPE, ())
+    if len(types) != 1:
+        raise _Malformed("the signed attributes hold no single content type")
     if len(digests) != 1:
-        return ["the signed attributes hold no single message digest"]
+        raise _Malformed("the signed attributes hold no single message digest")
+    if der.decode_oid(der.read(types[0])) != content_type:
+        # Android tries the next signer info then, as for a digest that does not match.
+        return ["the signed content type differs from the encapsulated content's type"]
+    problems = []
     try:
         expected = der.read(digests[0]).expect(der.OCTET_STRING, "a message digest").content
     except ArtifactError as exc:
-        raise ArtifactError(f"malformed message digest attribute ({exc.problem})") from exc
+        raise _Malformed(f"malformed message digest attribute ({exc.problem})") from exc
     if not hmac.compare_digest(expected, hashlib.new(digest_name, content).digest()):
         problems.append(f"the content's {digest_name.upper()} digest does not match the signed "
                         "message digest")
-    types = info.attributes.get(CONTENT_TYPE, ())
-    if len(types) != 1:
-        problems.append("the signed attributes hold no single content type")
-    elif der.decode_oid(der.read(types[0])) != content_type:
-        problems.append("the signed content type differs from the encapsulated content's type")
     return problems
 
 
 def _check_signature(info: cms.SignerInfo, digest_name: str, spki: bytes, data: bytes) -> list[str]:
     kind, fixed = _SIGNATURES.get(info.signature_algorithm, (None, None))
     if kind is None:
-        return [f"unsupported signature algorithm {info.signature_algorithm}"]
+        raise _Malformed(f"unsupported signature algorithm {info.signature_algorithm}")
     hash_name = fixed or digest_name
     with warnings.catch_warnings():
         # cryptography warns that DSA is deprecated; old APKs are DSA-signed all the same.
@@ -252,7 +271,7 @@ def _verify_key(info: cms.SignerInfo, kind: str, hash_name: str, spki: bytes,
     try:
         key = serialization.load_der_public_key(spki)
     except (ValueError, UnsupportedAlgorithm) as exc:
-        return [f"the certificate's public key cannot be read ({exc})"]
+        raise _Malformed(f"the certificate's public key cannot be read ({exc})") from exc
     algorithm = _HASHES[hash_name]()
     try:
         if kind == "rsa" and isinstance(key, rsa.RSAPublicKey):
@@ -265,7 +284,7 @@ def _verify_key(info: cms.SignerInfo, kind: str, hash_name: str, spki: bytes,
         elif kind == "dsa" and isinstance(key, dsa.DSAPublicKey):
             key.verify(info.signature, data, algorithm)
         else:
-            return [f"the signature algorithm ({kind}) does not fit the certificate's key"]
+            raise _Malformed(f"the signature algorithm ({kind}) does not fit the certificate's key")
     except InvalidSignature:
         return [f"the signature does not verify ({kind.upper()} with {hash_name.upper()})"]
     except (ValueError, UnsupportedAlgorithm) as exc:

@@ -35,7 +35,8 @@ from types import MappingProxyType
 from inspector.containers.zip import ZipArchive
 from inspector.errors import ArtifactError
 from inspector.records.verification import Failure, Verification
-from inspector.verify.cms import verify_signed_data
+from inspector.verify._jar_algorithms import unsupported_from
+from inspector.verify.cms import SignerResult, verify_signed_data
 
 __all__ = ["MANIFEST", "JarVerification", "verify_jar"]
 
@@ -259,17 +260,33 @@ class _Jar:
             return
         # Before Android 7.0 only the first signer info counts; from 7.0 any one that verifies.
         tried = results[:1] if self.min_sdk < _N else results
-        if any(r.verification.verified for r in tried):
-            if self.min_sdk < _KITKAT and any(
-                    r.attributes for r in tried if r.verification.verified):
-                signer.failures.append(Failure(
-                    self.scheme, "signed attributes break verification below API 19",
-                    signer=signer.name, member=signer.block))
+        verified = False
+        for result in tried:
+            problem = self._fatal(result)
+            if problem is not None:
+                # Android rejects the block outright, whatever the other signer infos say.
+                signer.failures.append(Failure(self.scheme, problem, signer=signer.name,
+                                               member=signer.block))
+                return
+            verified = verified or bool(result.verification.verified)
+        if verified:
             return
         for result in tried:
             for failure in result.verification.failures:
                 signer.failures.append(Failure(self.scheme, failure.message, signer=signer.name,
                                                member=signer.block))
+
+    def _fatal(self, result: SignerResult) -> str | None:
+        """Why Android rejects a signer info outright (not merely "does not verify")."""
+        level = unsupported_from(result.digest_algorithm, result.signature_algorithm, self.min_sdk)
+        if level is not None:
+            return (f"Android cannot verify {result.digest_algorithm or 'this digest'} with "
+                    f"signature algorithm {result.signature_algorithm} at API level {level}")
+        if not result.well_formed:
+            return result.verification.failures[0].message
+        if self.min_sdk < _KITKAT and result.attributes:
+            return "signed attributes break verification below API 19"
+        return None
 
     def _signature_file(self, signer: _Signer, manifest_bytes: bytes, main: _Section,
                         manifest: dict[str, _Section]) -> None:
