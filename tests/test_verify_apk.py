@@ -87,9 +87,6 @@ DIFFERENT = {
 #: v1 (JAR) verdicts of verify_jar (inspector/verify/jar.py, its own branch and tests) that
 #: differ from apksigner's on apksig's vectors: listed so the v2/v3 comparison stays exact.
 JAR_DIFFERENT = {
-    re.compile(r"^v1-only-with-dsa-sha(384|512)-.*\.apk$"):
-        "DSA with SHA-384/512 in v1: apksigner refuses it for the app's API range, verify_jar "
-        "accepts it",
     re.compile(r"^v1v2v3-rsa-2048-negmod-in-cert\.apk$"):
         "a certificate with a negative RSA modulus: cryptography cannot load it for the v1 "
         "PKCS#7 check (v2/v3 compare the key by value and verify)",
@@ -205,7 +202,7 @@ def test_apksig_vectors_agree_with_apksigner() -> None:
     compared, problems = _compare(rows, VECTORS)
     assert problems == []
     skipped = sum(1 for r in rows if _different(r.name))
-    assert skipped <= 30  # the listed differences, no more
+    assert skipped == 13  # the listed differences, no more
     assert compared == 350 - skipped
 
 

@@ -227,7 +227,7 @@ def verify(source: Source, record: AndroidApp) -> AndroidApp:
         if signer.scheme == "v1":
             v = result.v1_signers.get(signer.name or "")
             signers.append(replace(signer, verification=v or not_checked(
-                "Android ignores this signer (no signature file beside its block)")))
+                "the JAR verification did not report this signer")))
         else:
             verification, lineage = next(block)
             signers.append(replace(signer, verification=verification,
