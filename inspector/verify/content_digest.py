@@ -20,11 +20,13 @@ import os
 import struct
 import sys
 from collections.abc import Collection
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from inspector.containers.apk_signing import CHUNKED_SHA256, CHUNKED_SHA512, VERITY_CHUNKED_SHA256
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 __all__ = ["Sections", "digest_file"]
 
@@ -201,7 +203,11 @@ def digest_file(path: Path, sections: Sections | None, algorithms: Collection[in
         return {}, None
     # Two consumers of each window: the whole-file hash on a worker thread, the content digests
     # here; with only one of them there is nothing to overlap and no thread is started.
-    pool = ThreadPoolExecutor(max_workers=1) if content is not None and whole is not None else None
+    pool = None
+    if content is not None and whole is not None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(max_workers=1)
     previous: tuple[Future[None] | None, mmap.mmap, memoryview] | None = None
 
     def release(window: tuple[Future[None] | None, mmap.mmap, memoryview]) -> None:
