@@ -19,6 +19,7 @@ import mmap
 import os
 import struct
 import sys
+from collections import deque
 from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -34,8 +35,9 @@ CHUNK = 1 << 20
 _PAGE = 4096
 _SALT = bytes(8)
 #: Map size: a multiple of 1 MiB and of 4 KiB (and of Windows' 64 KiB allocation granularity),
-#: so chunk and page boundaries rarely split a window.
-_WINDOW = 8 << 20
+#: so chunk and page boundaries rarely split a window; at most ``_IN_FLIGHT`` are mapped.
+_WINDOW = 4 << 20
+_IN_FLIGHT = 4
 _HASHES = {CHUNKED_SHA256: "sha256", CHUNKED_SHA512: "sha512"}
 
 
@@ -193,8 +195,8 @@ def digest_file(path: Path, sections: Sections | None, algorithms: Collection[in
     """One read of ``path``: the content digests of ``algorithms`` over ``sections`` (none when
     ``sections`` is None) and, with ``whole_sha256``, the hex SHA-256 of the whole file.
 
-    The file is mapped a window at a time (the hashes read the page cache directly, and at most
-    two windows are mapped: memory stays flat whatever the size). Raises OSError when the file
+    The file is mapped a window at a time (the hashes read the page cache directly, and only a
+    few windows are mapped at once: memory stays flat whatever the size). Raises OSError when the file
     cannot be read.
     """
     content = _Content(sections, algorithms) if sections is not None and algorithms else None
@@ -208,7 +210,7 @@ def digest_file(path: Path, sections: Sections | None, algorithms: Collection[in
         from concurrent.futures import ThreadPoolExecutor
 
         pool = ThreadPoolExecutor(max_workers=1)
-    previous: tuple[Future[None] | None, mmap.mmap, memoryview] | None = None
+    in_flight: deque[tuple[Future[None] | None, mmap.mmap, memoryview]] = deque()
 
     def release(window: tuple[Future[None] | None, mmap.mmap, memoryview]) -> None:
         done, mapped, view = window
@@ -229,17 +231,18 @@ def digest_file(path: Path, sections: Sections | None, algorithms: Collection[in
                         done = pool.submit(whole.update, view)
                     else:
                         whole.update(view)
+                in_flight.append((done, mapped, view))
                 if content is not None:
                     content.feed(offset, view)
-                if previous is not None:
-                    release(previous)
-                previous = (done, mapped, view)
-            if previous is not None:
-                release(previous)
-                previous = None
+                # The worker may lag a few windows behind: a thread that loses its core for a
+                # moment does not stall the other at every window.
+                while len(in_flight) > _IN_FLIGHT:
+                    release(in_flight.popleft())
+            while in_flight:
+                release(in_flight.popleft())
     finally:
-        if previous is not None:
-            release(previous)
+        while in_flight:
+            release(in_flight.popleft())
         if pool is not None:
             pool.shutdown(wait=True)
     digests = content.result() if content is not None else {}
