@@ -323,3 +323,31 @@ def test_range_respects_max_sdk() -> None:
     state = _state(has_v1=True, v1=True, has_v2=True, v2=False)
     failures, _ = uncovered(21, 23, state)
     assert failures == []
+
+
+def test_v3_must_follow_the_older_schemes_signer() -> None:
+    from inspector.containers.apk_signing import BlockSigner, LineageEntry
+    from inspector.records.verification import Verification
+    from inspector.verify.apk import _same_signers, _sha256
+
+    keys = FIXTURES / "apk" / "keys"
+    release = (keys / "release.x509.der").read_bytes()
+    other = (keys / "expired.x509.der").read_bytes()
+    ok = Verification(True)
+
+    def node(cert: bytes) -> LineageEntry:
+        return LineageEntry(cert, b"", 0, 0, 0, b"")
+
+    v2 = BlockSigner("v2", (release,))
+    same = BlockSigner("v3", (release,), 24, NEWEST)
+    stranger = BlockSigner("v3", (other,), 24, NEWEST)
+    rotated = BlockSigner("v3", (other,), 24, NEWEST, lineage=(node(release), node(other)))
+    v1 = [_sha256(release)]
+    for v3, failures in ((same, 0), (stranger, 1), (rotated, 0)):
+        got = _same_signers(21, ("v2", "v3"), [v2, v3], [ok, ok], True, ok, v1)
+        assert len(got) == failures, v3
+    # v1 by another key than v2, both read by devices of API 21-27: apksig's JAR_SIG_MISSING.
+    got = _same_signers(21, ("v2", "v3"), [v2, same], [ok, ok], True, ok, [_sha256(other)])
+    assert got[0].message == "the v1 and v2 signatures are not by the same keys"
+    # From API 28 on devices read only v3: v2's key does not matter.
+    assert _same_signers(28, ("v2", "v3"), [v2, stranger], [ok, ok], False, None, []) == []

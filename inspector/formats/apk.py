@@ -220,6 +220,8 @@ def verify(source: Source, record: AndroidApp) -> AndroidApp:
     result = verify_apk(archive, min_sdk=_level(record.min_sdk), max_sdk=_level(record.max_sdk),
                         target_sdk=_level(record.target_sdk),
                         whole_sha256=source.digest, has_v1=has_v1,
+                        v1_certificates=[s.certificates[0].sha256 for s in record.signing.signers
+                                         if s.scheme == "v1" and s.certificates],
                         verify_v1=_v1(archive, _level(record.min_sdk)))
     block = iter(zip(result.block_signers, result.lineages, strict=True))
     signers = []

@@ -5,6 +5,7 @@ one read of the file, which can also give the whole file's SHA-256), the v1 (JAR
 
 from __future__ import annotations
 
+import hashlib
 import struct
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -73,6 +74,47 @@ def _sections(archive: ZipArchive, block_size: int | None) -> Sections | None:
     return None
 
 
+def _sha256(der: bytes) -> str:
+    return hashlib.sha256(der).hexdigest()
+
+
+def _same_signers(low: int, present: Sequence[str], signers: Sequence[BlockSigner],
+                  verdicts: Sequence[Verification], has_v1: bool, v1: Verification | None,
+                  v1_certificates: Sequence[str]) -> list[Failure]:
+    """apksig's rules across schemes, where devices of the app's range read both: the v1 and v2
+    signers are the same keys; the v3 signer is the older schemes' one, or rotated from it (the
+    first certificate of its lineage)."""
+    def verified(scheme: str) -> bool:
+        got = [v for s, v in zip(signers, verdicts, strict=True) if s.scheme == scheme]
+        return bool(got) and all(v.verified for v in got)
+
+    def certificates(scheme: str) -> list[str]:
+        return [_sha256(s.certificates[0]) for s in signers
+                if s.scheme == scheme and s.certificates]
+
+    uses_v1 = has_v1 and v1 is not None and v1.verified is True and (
+        low < V2_FIRST or not ({"v2", "v3"} & set(present)))
+    uses_v2 = verified("v2") and (low < V3_FIRST or "v3" not in present)
+    failures = []
+    if uses_v1 and uses_v2 and set(v1_certificates) != set(certificates("v2")):
+        failures.append(Failure("v2", "the v1 and v2 signatures are not by the same keys"))
+    if verified("v3") and (uses_v1 or uses_v2):
+        old = list(v1_certificates) if uses_v1 else certificates("v2")
+        v3 = [s for s in signers if s.scheme == "v3"]
+        lineage = max((s.lineage for s in v3), key=len, default=())
+        if len(old) != 1:
+            failures.append(Failure("v3", f"v3 follows one past signer; the older schemes have "
+                                          f"{len(old)}"))
+        elif lineage:
+            if _sha256(lineage[0].certificate) != old[0]:
+                failures.append(Failure("v3", "the v3 lineage does not start at the older "
+                                              "schemes' signer"))
+        elif len(v3) != 1 or certificates("v3") != old:
+            failures.append(Failure("v3", "the v3 signer is not the older schemes' signer and "
+                                          "has no lineage from it"))
+    return failures
+
+
 def _file_size(archive: ZipArchive) -> int:
     return Path(archive.path).stat().st_size
 
@@ -92,11 +134,13 @@ def verify_apk(
     target_sdk: int | None = None,
     whole_sha256: bool,
     has_v1: bool,
+    v1_certificates: Sequence[str] = (),
     verify_v1: Callable[[frozenset[int]], tuple[Mapping[str, Verification], Verification]] | None,
 ) -> ApkVerification:
     """Verify ``archive``'s signatures for an app of ``min_sdk``..``max_sdk`` (None: 1 and the
-    newest). ``has_v1``: the APK has a JAR signature; ``verify_v1(scheme ids in the signing
-    block)`` verifies it (None: it is not checked); ``whole_sha256`` asks for the file's
+    newest). ``has_v1``: the APK has a JAR signature, by ``v1_certificates`` (the SHA-256 of
+    each signer's certificate); ``verify_v1(scheme ids in the signing block)`` verifies it
+    (None: it is not checked); ``whole_sha256`` asks for the file's
     SHA-256 from the same read."""
     low = max(min_sdk or 1, 1)
     high = max_sdk if max_sdk is not None and max_sdk >= low else NEWEST
@@ -181,6 +225,8 @@ def verify_apk(
                 for s, n, v in zip(signers, numbers, per_signer, strict=True)
                 if s.scheme == scheme and s.error is None]
 
+    scheme_failures.extend(_same_signers(low, present, signers, per_signer, has_v1,
+                                         v1_verdict, v1_certificates))
     state = SchemeState(
         has_v1=has_v1, v1=v1_verdict.verified if v1_verdict else None,
         has_v2="v2" in present, v2=verdict("v2"),
