@@ -65,3 +65,14 @@ def test_the_command_line_loads_the_gate_only_when_it_runs() -> None:
     ipa = ROOT / "fixtures" / "ios" / "adhoc.ipa"
     mods = _modules_after(f"import inspector.cli\ninspector.cli.main(['inspect', '--no-hash', {str(ipa)!r}])")
     assert not any(m.startswith(("inspector.checks", "inspector.report.check", "requests")) for m in mods)
+
+
+def test_no_verify_and_unsigned_bundles_do_not_load_cryptography() -> None:
+    # The public-key library is tens of ms of start-up: only a signature to verify pays it.
+    signed = ROOT / "fixtures" / "aab" / "bundle-signed.aab"
+    unsigned = ROOT / "fixtures" / "aab" / "bundle-unsigned.aab"
+    mods = _modules_after(f"import inspector\ninspector.inspect({str(signed)!r}, verify=False)\n"
+                          f"inspector.inspect({str(unsigned)!r})")
+    assert not any(m.startswith("cryptography") for m in mods)
+    mods = _modules_after(f"import inspector\ninspector.inspect({str(signed)!r})")
+    assert any(m.startswith("cryptography") for m in mods)

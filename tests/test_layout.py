@@ -88,8 +88,8 @@ def test_alignment_agrees_with_zipalign(name: str) -> None:
 
 def test_how_many_zipaligned() -> None:
     fixtures = [n for n in ZIPALIGNED if n.startswith("fixture-")]
-    # 15 fixture APKs and 7 tampered ones; 31 corpus APKs when the corpus is present.
-    assert len(fixtures) == 22
+    # 15 fixture APKs and 8 tampered ones; 31 corpus APKs when the corpus is present.
+    assert len(fixtures) == 23
     if CORPUS.exists():
         assert len(ZIPALIGNED) - len(fixtures) == 31
 
@@ -224,3 +224,24 @@ def test_a_bad_library_is_a_warning_naming_it(tmp_path: Path) -> None:
     assert libs["lib/x86_64/libhuge.so"].load_alignment is None
     assert any(w.startswith("lib/arm64-v8a/libtext.so: not an ELF") for w in record.warnings)
     assert any(w.startswith("lib/x86_64/libhuge.so: ELF program header table") for w in record.warnings)
+
+
+def test_mutated_library_heads_end_in_a_result_or_an_artifact_error() -> None:
+    import random
+    import zipfile
+
+    with zipfile.ZipFile(TAMPERED / "align-elf-4k.apk") as z:
+        seed = z.read("lib/x86_64/libfour.so")[:4096]
+    rng = random.Random("elf")
+    for _ in range(2000):
+        data = bytearray(seed)
+        for _ in range(rng.randint(1, 6)):
+            # The header and the program headers are what the reader looks at.
+            data[rng.randrange(64 + 6 * 56)] = rng.randrange(256)
+        if rng.random() < 0.3:
+            del data[rng.randrange(len(data)):]
+        try:
+            elf = read_elf(bytes(data))
+        except ArtifactError:
+            continue
+        assert elf.bits in (32, 64)

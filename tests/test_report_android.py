@@ -70,3 +70,16 @@ def test_icon_lines_name_the_best_raster_and_every_size() -> None:
     adaptive = _text("adaptive-icon.apk")
     assert "best: res/mipmap-xhdpi-v4/ic_launcher.png  (96x96 PNG, xhdpi)" in adaptive
     assert "sizes: mdpi 48x48, xhdpi 96x96" in adaptive
+
+
+def test_a_bundle_that_does_not_verify_says_what_and_where() -> None:
+    from inspector.report.android import render
+
+    record = inspector.inspect(FIXTURES / "aab" / "tampered" / "jar-entry-changed.aab", digest=False)
+    text = "\n".join(render(record, None).render())
+    failure = "v1: pack/assets/levels.txt: slot SHA256: digest mismatch"
+    assert "Signed".ljust(LABEL_WIDTH) + f"  v1  DOES NOT VERIFY: {failure}" in text
+    assert f"    v1 UPLOAD    DOES NOT VERIFY: {failure}" in text
+    good = inspector.inspect(FIXTURES / "aab" / "bundle-signed.aab", digest=False)
+    good_text = "\n".join(render(good, None).render())
+    assert "  v1  verified" in good_text and "    v1 UPLOAD    verified" in good_text

@@ -107,3 +107,15 @@ def test_android_fixture_blocks_verify_over_their_sf() -> None:
                                    for r in verify_signed_data(archive.read(name), sf + b"\n"))
                     compared += 1
     assert compared >= 10
+
+
+def test_signer_named_by_an_issuer_spelled_in_another_string_type() -> None:
+    # The signer info writes the issuer in PrintableString, the certificate in UTF8String: the
+    # same name as RFC 5280 compares them (and as apksigner verifies this APK).
+    from tests.conftest import corpus
+
+    with ZipArchive(corpus("android", "com.test.app.apk")) as archive:
+        block, sf = archive.read("META-INF/CERT.RSA"), archive.read("META-INF/CERT.SF")
+    (result,) = verify_signed_data(block, sf)
+    assert result.verification.verified is True
+    assert result.certificate is not None

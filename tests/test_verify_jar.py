@@ -75,12 +75,12 @@ def test_agrees_with_jarsigner(name: str) -> None:
 
 
 def test_how_many_compared() -> None:
-    # 6 fixture AABs (3, and 3 tampered), 11 JAR-signed fixture APKs, 7 tampered APKs; 22
+    # 6 fixture AABs (3, and 3 tampered), 11 JAR-signed fixture APKs, 8 tampered APKs; 22
     # JAR-signed corpus APKs and AABs when the corpus is present.
     fixtures = [n for n in RECORDED if n.startswith("fixture-")]
-    assert len(fixtures) == 24
+    assert len(fixtures) == 25
     assert sum(1 for n in RECORDED if n.startswith("fixture-aab")) == 6
-    assert sum(1 for n in RECORDED if n.startswith("fixture-apk-tampered")) == 7
+    assert sum(1 for n in RECORDED if n.startswith("fixture-apk-tampered")) == 8
     if CORPUS.exists():
         assert len(RECORDED) - len(fixtures) == 22
 
@@ -89,12 +89,13 @@ def test_how_many_compared() -> None:
     ("jar-v1-entry-changed.apk", "assets/readme.txt", "digest mismatch"),
     ("jar-v1-sf-edited.apk", "META-INF/RELEASE.RSA", "signature does not verify"),
     ("jar-v1-stripped.apk", "META-INF/RELEASE.SF", "stripped"),
+    ("jar-v1-key-usage.apk", "META-INF/KU.RSA", "keyUsage"),
 ])
 def test_tampered_apk_says_what_and_where(name: str, member: str, words: str) -> None:
     result = _verify(TAMPERED_APK / name)
     assert result.verification.verified is False
     assert any(f.member == member and words in f.message for f in result.verification.failures)
-    assert result.signers["RELEASE"].verified is False
+    assert all(v.verified is False for v in result.signers.values())
 
 
 @pytest.mark.parametrize(("name", "member", "words"), [
@@ -206,3 +207,20 @@ def test_a_bomb_entry_is_refused_before_it_is_digested(tmp_path: Path) -> None:
         next(archive.chunks("assets/zeros.bin"))
     with ZipArchive(bomb) as archive:
         assert archive.digested == 0
+
+
+def test_an_unknown_method_with_equal_sizes_is_digested_as_stored(tmp_path: Path) -> None:
+    import struct
+    import zipfile
+
+    path = tmp_path / "odd.zip"
+    data = bytes(range(256)) * 9
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:
+        z.writestr("assets/odd.bin", data)
+    raw = bytearray(path.read_bytes())
+    # Method 99 in the local header (offset 8) and the central directory entry (offset 10).
+    struct.pack_into("<H", raw, 8, 99)
+    struct.pack_into("<H", raw, raw.index(b"PK\x01\x02") + 10, 99)
+    path.write_bytes(bytes(raw))
+    with ZipArchive(path) as archive:
+        assert b"".join(archive.chunks("assets/odd.bin", size=1000)) == data

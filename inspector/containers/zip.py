@@ -255,8 +255,14 @@ class ZipArchive(ArtifactFile):
             if info.compress_size != info.file_size:
                 raise ArtifactError(f"unsupported compression ({exc})", path=self.path,
                                     member=name) from exc
-            # Read as stored, as Android does (see read()).
-            yield self._read_stored(info)
+            # Read as stored, as Android does (see read()), in pieces like the rest.
+            start = self.data_offset(name)
+            for at in range(0, info.compress_size, size):
+                piece = self.read_raw(start + at, min(size, info.compress_size - at))
+                if not piece:
+                    raise ArtifactError("member data is truncated", path=self.path,
+                                        member=name) from exc
+                yield piece
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, struct.error,
                 RuntimeError) as exc:
             raise ArtifactError(f"corrupt or truncated member ({exc})", path=self.path,

@@ -31,7 +31,6 @@ from inspector.formats._manifest import (
 )
 from inspector.records.android import AndroidApp, Module, Signing
 from inspector.records.verification import not_checked
-from inspector.verify.jar import verify_jar
 
 __all__ = ["BASE", "delivery", "icon_image", "parse", "to_element", "verify"]
 
@@ -331,6 +330,10 @@ def verify(source: Source, record: AndroidApp) -> AndroidApp:
     if not record.signing.signed:
         unsigned = not_checked("not signed")
         return dataclasses.replace(record, verification=unsigned)
+    # Imported here: the public-key library costs tens of ms of start-up, which --no-verify and
+    # unsigned bundles need not pay.
+    from inspector.verify.jar import verify_jar
+
     archive = source.archive
     assert archive is not None, "detect() opens the zip for zip formats"
     result = verify_jar(archive)

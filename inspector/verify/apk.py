@@ -43,6 +43,7 @@ __all__ = ["ApkVerification", "verify_apk"]
 
 _EOCD = b"PK\x05\x06"
 V2_REQUIRED_FROM_TARGET = 30
+_SCHEME_NUMBERS = {"v2": 2, "v3": 3}
 _EOCD_SIZE = 22
 
 
@@ -147,8 +148,9 @@ def verify_apk(
     block, block_size = _block(archive)
     signers: Sequence[BlockSigner] = block.signers if block is not None else ()
     present = block.schemes if block is not None else ()
-    ids = frozenset(2 if i == 0x7109871A else 3 for i in (block.ids if block else ())
-                    if i in SCHEME_IDS and SCHEME_IDS[i] in ("v2", "v3"))
+    # The scheme numbers a JAR signature's X-Android-APK-Signed names (2, 3), for those present.
+    ids = frozenset(_SCHEME_NUMBERS[SCHEME_IDS[i]] for i in (block.ids if block else ())
+                    if SCHEME_IDS.get(i) in _SCHEME_NUMBERS)
     numbers: list[int] = []
     counts: dict[str, int] = {}
     for s in signers:

@@ -287,8 +287,9 @@ def _verify_key(info: cms.SignerInfo, kind: str, hash_name: str, spki: bytes,
             raise _Malformed(f"the signature algorithm ({kind}) does not fit the certificate's key")
     except InvalidSignature:
         return [f"the signature does not verify ({kind.upper()} with {hash_name.upper()})"]
-    except (ValueError, UnsupportedAlgorithm) as exc:
-        return [f"the signature cannot be checked ({exc})"]
+    except (ValueError, UnsupportedAlgorithm, IndexError) as exc:
+        # IndexError: RSASSA-PSS parameters with an empty field.
+        return [f"the signature cannot be checked ({exc or type(exc).__name__})"]
     return []
 
 

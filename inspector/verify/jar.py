@@ -32,6 +32,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from inspector.containers import der
 from inspector.containers.zip import ZipArchive
 from inspector.errors import ArtifactError
 from inspector.records.verification import Failure, Verification
@@ -45,6 +46,7 @@ _BLOCK = re.compile(r"^META-INF/([^/]+)\.(RSA|DSA|EC)$", re.IGNORECASE)
 #: A signature file or block is kilobytes; a manifest lists every entry (a few MB at most).
 _SIGNATURE_LIMIT = 1 << 20
 _MANIFEST_LIMIT = 64 << 20
+_KEY_USAGE = "2.5.29.15"
 #: APK signature scheme ids the stripping protection names, and their names.
 _APK_SCHEMES = {2: "v2", 3: "v3"}
 # API levels (AndroidSdkVersion) where Android's JAR verifier changed.
@@ -108,17 +110,10 @@ def parse_sections(data: bytes) -> list[_Section]:
     sections: list[_Section] = []
     lines: list[bytes] = []
     start = pos = 0
-    end = len(data)
-    while pos < end:
-        line_start = pos
-        stop = pos
-        while stop < end and data[stop] not in (10, 13):
-            stop += 1
-        line = data[pos:stop]
-        if stop < end and data[stop] == 13 and stop + 1 < end and data[stop + 1] == 10:
-            pos = stop + 2
-        else:
-            pos = stop + 1 if stop < end else end
+    # bytes.splitlines breaks at CR LF, LF and CR only, as a manifest's lines end.
+    for raw in data.splitlines(keepends=True):
+        line_start, pos = pos, pos + len(raw)
+        line = raw.rstrip(b"\r\n")
         if line:
             if not lines:
                 start = line_start
@@ -130,7 +125,7 @@ def parse_sections(data: bytes) -> list[_Section]:
             sections.append(_section(start, pos, lines))
             lines = []
     if lines:
-        sections.append(_section(start, end, lines))
+        sections.append(_section(start, pos, lines))
     return sections
 
 
@@ -284,6 +279,9 @@ class _Jar:
                     f"signature algorithm {result.signature_algorithm} at API level {level}")
         if not result.well_formed:
             return result.verification.failures[0].message
+        if result.certificate is not None and not _may_sign(result.certificate):
+            return ("the signing certificate's keyUsage allows neither digitalSignature nor "
+                    "nonRepudiation: Android refuses to verify with it")
         if self.min_sdk < _KITKAT and result.attributes:
             return "signed attributes break verification below API 19"
         return None
@@ -422,6 +420,25 @@ class _Jar:
         per_signer = {
             s.name: Verification.of([*s.failures, *self.failures]) for s in signers}
         return JarVerification(MappingProxyType(per_signer), Verification.of(failures))
+
+
+def _may_sign(certificate: bytes) -> bool:
+    """False when the certificate has a keyUsage extension (RFC 5280 4.2.1.3) with neither
+    digitalSignature (bit 0) nor nonRepudiation (bit 1) set; True otherwise, as Android reads it."""
+    try:
+        tbs = der.read(certificate).children()[0].children()
+        for field in tbs:
+            if not field.is_(3, der.CONTEXT):
+                continue
+            for extension in field.children()[0].children():
+                parts = extension.children()
+                if der.decode_oid(parts[0]) != _KEY_USAGE:
+                    continue
+                bits = der.read(parts[-1].content).expect(der.BIT_STRING, "keyUsage").content
+                return len(bits) > 1 and bool(bits[1] & 0xC0)
+    except (ArtifactError, IndexError) as exc:
+        raise ArtifactError(f"the signing certificate cannot be read ({exc})") from exc
+    return True
 
 
 def _equal(a: bytes, b: bytes) -> bool:

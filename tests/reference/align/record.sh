@@ -27,7 +27,9 @@ record() {  # record NAME FILE
             (cd "$(dirname "$file")" && zipalign -c -v "$n" "$(basename "$file")" \
                 > "$HERE/$name.zipalign$n.body" 2>&1) || status=$?
             { echo "# exit $status"; echo "# \$ zipalign -c -v $n $(basename "$file")"
-              cat "$HERE/$name.zipalign$n.body"; } > "$HERE/$name.zipalign$n.txt"
+              # zipalign's own log lines carry a time and a pid: drop them, keep the message.
+              sed -E 's/^zip ([A-Z]) [0-9-]+ [0-9:.]+ +[0-9]+ +[0-9]+ /zip \1 /' \
+                  "$HERE/$name.zipalign$n.body"; } > "$HERE/$name.zipalign$n.txt"
             rm -f "$HERE/$name.zipalign$n.body"
         done
     fi
