@@ -351,3 +351,33 @@ def test_v3_must_follow_the_older_schemes_signer() -> None:
     assert got[0].message == "the v1 and v2 signatures are not by the same keys"
     # From API 28 on devices read only v3: v2's key does not matter.
     assert _same_signers(28, ("v2", "v3"), [v2, stranger], [ok, ok], False, None, []) == []
+
+
+def test_a_mangled_signing_block_is_a_verdict_or_a_clear_error(tmp_path: Path) -> None:
+    """Bytes of the signing block flipped at random (fixed seed): every result is a record whose
+    verification failed (or did not change) or an ArtifactError, never another exception."""
+    import random
+
+    source = FIXTURES / "apk" / "rotated-v3-lineage.apk"
+    data = source.read_bytes()
+    with ZipArchive(source) as z:
+        _, size = _block(z)
+        end = z.central_directory_offset
+    assert size is not None
+    start = end - size
+    rng = random.Random(16)
+    outcomes = {"failed": 0, "unreadable": 0, "verified": 0}
+    target = tmp_path / "mangled.apk"
+    for _ in range(150):
+        mangled = bytearray(data)
+        for _ in range(rng.randint(1, 4)):
+            mangled[rng.randrange(start + 8, end - 24)] ^= 1 << rng.randrange(8)
+        target.write_bytes(bytes(mangled))
+        try:
+            record = inspect(target, digest=False)
+        except ArtifactError:
+            outcomes["unreadable"] += 1
+            continue
+        assert isinstance(record, AndroidApp) and record.verification is not None
+        outcomes["failed" if record.verification.verified is False else "verified"] += 1
+    assert outcomes["failed"] > 100  # nearly every flip breaks a signature, digest or structure
