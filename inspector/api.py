@@ -11,7 +11,7 @@ from inspector.detect import detect
 from inspector.errors import ArtifactError
 from inspector.formats import Source, icon_extractor, icon_searcher, parser_for, verifier_for
 from inspector.limits import artifact_budget
-from inspector.records.base import FileInfo, file_sha256
+from inspector.records.base import FileInfo
 from inspector.records.verification import not_checked
 
 if TYPE_CHECKING:
@@ -32,23 +32,28 @@ def inspect(path: str | os.PathLike[str], *, digest: bool = True, verify: bool =
     """
     p = Path(path)
     with artifact_budget() as budget:
-        record = _parse(p, verify)
+        record = _parse(p, digest, verify)
     if budget.exceeded is not None:
         raise budget.exceeded.at(p)
-    if digest:
+    if digest and record.file.sha256 is None:
+        # The verifier of an APK computes the SHA-256 in the same read as its content digests;
+        # every other file gets the same mapped read here (the hash reads the page cache without
+        # a copy).
+        from inspector.verify.content_digest import digest_file
+
         try:
-            sha = file_sha256(p)
+            sha = digest_file(p, None, (), whole_sha256=True)[1]
         except OSError as exc:
             raise ArtifactError(f"cannot read ({exc.strerror or exc})", path=str(p)) from exc
         record = dataclasses.replace(record, file=dataclasses.replace(record.file, sha256=sha))
     return record
 
 
-def _parse(p: Path, verify: bool) -> Record:
+def _parse(p: Path, digest: bool, verify: bool) -> Record:
     """Parse (and verify) one artifact: the work its budget counts."""
     kind, archive = detect(p)
     try:
-        source = Source(path=p, file=FileInfo.of(p), archive=archive)
+        source = Source(path=p, file=FileInfo.of(p), archive=archive, digest=digest)
         parse = parser_for(kind, p)
         verifier = verifier_for(kind, p) if verify else None
         try:
