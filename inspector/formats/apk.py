@@ -13,7 +13,11 @@ from typing import Any
 from inspector import certs as x509
 from inspector.containers import axml
 from inspector.containers.apk_signing import MEMBER as BLOCK_MEMBER
-from inspector.containers.apk_signing import parse_signing_block, read_signing_block
+from inspector.containers.apk_signing import (
+    algorithm_name,
+    parse_signing_block,
+    read_signing_block,
+)
 from inspector.containers.arsc import Config, ResourceTable
 from inspector.containers.axml import XmlAttribute, XmlElement
 from inspector.containers.zip import ZipArchive
@@ -31,7 +35,7 @@ from inspector.formats._manifest import (
     manifest_facts,
     measure_icon,
 )
-from inspector.records.android import AndroidApp, Signer, Signing
+from inspector.records.android import AndroidApp, LineageNode, Signer, Signing
 
 __all__ = ["MANIFEST_LIMIT", "RESOURCES_LIMIT", "abis", "icon_image", "parse", "read_binary_xml"]
 
@@ -160,7 +164,10 @@ def _signing(archive: ZipArchive, warnings: list[str]) -> Signing:
         for s in block.signers:
             try:
                 certs = tuple(x509.certificate_from_der(d) for d in s.certificates)
-                lineage = tuple(x509.certificate_from_der(d) for d in s.lineage)
+                lineage = tuple(
+                    LineageNode(x509.certificate_from_der(n.certificate), n.flags,
+                                algorithm_name(n.algorithm) if n.algorithm else None)
+                    for n in s.lineage)
             except ArtifactError as exc:
                 raise exc.in_member(f"{BLOCK_MEMBER} ({s.scheme})") from exc.__cause__
             signers.append(Signer(scheme=s.scheme, certificates=certs, min_sdk=s.min_sdk,

@@ -165,8 +165,10 @@ def render(app: AndroidApp, now: datetime | None, *, verbose: bool = False) -> B
             continue
         signer_block = certificate_block(block, title, first.certificates[0], now)
         lineage = next((s.lineage for s in signers if s.lineage), ())
-        for j, old in enumerate(lineage, 1):
-            certificate_block(signer_block, f"Lineage {j} of {len(lineage)}", old, now)
+        for j, node in enumerate(lineage, 1):
+            node_block = certificate_block(signer_block, f"Lineage {j} of {len(lineage)}",
+                                           node.certificate, now)
+            node_block.add("Capabilities", ", ".join(node.capabilities) or "none")
     return block
 
 
