@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from inspector.summary import Summary, native_name, summarize
+from inspector.versions import version_tuple
 
 __all__ = [
     "SECTIONS",
@@ -250,25 +250,17 @@ def _section(name: str, changes: list[Change], lists: list[Listed]) -> Section |
     return Section(name, tuple(changes), tuple(lists)) if changes or lists else None
 
 
-_NUMERIC = re.compile(r"\d+(\.\d+)*")
-
-
 def build_key(summary: Summary) -> tuple[int, ...] | None:
     """The build number as something that orders: versionCode, or a dotted CFBundleVersion
     (``1.2.10`` > ``1.2.9``); None when it is neither."""
     if summary.build_number is not None:
         return (summary.build_number,)
-    if summary.build and _NUMERIC.fullmatch(summary.build.strip()):
-        return tuple(int(x) for x in summary.build.strip().split("."))
-    return None
+    return version_tuple(summary.build)
 
 
 def _increased(old: Summary, new: Summary) -> bool | None:
     a, b = build_key(old), build_key(new)
-    if a is None or b is None:
-        return None
-    width = max(len(a), len(b))
-    return b + (0,) * (width - len(b)) > a + (0,) * (width - len(a))
+    return None if a is None or b is None else b > a
 
 
 def _side(record: Any, summary: Summary) -> Side:

@@ -49,7 +49,7 @@ __all__ = [
 
 ENV_PREFIX = "INSPECTOR_"
 PLATFORM_SECTIONS = ("android", "ios", "macos")
-Kind = Literal["str", "int", "bool", "list", "size"]
+Kind = Literal["str", "int", "bool", "list", "size", "growth"]
 _SIZE = re.compile(r"^\s*(\d+)\s*([kmgt]i?b?|b)?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "b": 1, "k": 1000, "m": 1000**2, "g": 1000**3, "t": 1000**4,
           "ki": 1024, "mi": 1024**2, "gi": 1024**3, "ti": 1024**4}
@@ -128,6 +128,11 @@ OPTIONS: tuple[Option, ...] = (
            "a device UDID the profile must provision (repeatable)", metavar="UDID"),
     Option("strict", "strict", "bool", "warnings fail the gate too"),
     Option("ignore", "ignore", "list", "a rule code to skip (repeatable)", metavar="CODE"),
+    Option("baseline", "baseline", "str", "the previous release to compare with (a build or its "
+           "inspect --json): rules BAS001-BAS007", metavar="OLD"),
+    Option("max-size-increase", "max_size_increase", "growth",
+           "the growth allowed since the baseline (bytes, 5M, or a percentage: 10%)",
+           metavar="SIZE|N%"),
 )
 _BY_NAME = {o.name: o for o in OPTIONS}
 
@@ -265,6 +270,15 @@ def _convert(option: Option, value: Any, source: str) -> Any:
                 raise ValueError("expected a size such as 150000000, 200M or 2G")
             unit = (match.group(2) or "").lower().removesuffix("b")
             return int(match.group(1)) * _UNITS[unit]
+        if kind == "growth":
+            text = str(value).strip()
+            if text.endswith("%"):
+                percent = float(text[:-1])
+                if not percent >= 0 or percent == float("inf"):
+                    raise ValueError("expected a percentage >= 0")
+                return f"{percent:g}%"
+            return str(_convert(Option(option.name, option.target, "size", option.help),
+                                value, source))
         if kind == "list":
             items = value if isinstance(value, list) else [value]
             out: list[str] = []

@@ -4,6 +4,7 @@ the central directory, and the SHA-256 of the icon member (the one member read).
 from __future__ import annotations
 
 import hashlib
+import heapq
 import re
 from typing import Any
 
@@ -74,23 +75,30 @@ def measure(archive: ZipArchive, record: Any) -> Contents:
         executables = frozenset(b.path + b.CFBundleExecutable for b in record.bundles
                                 if b.CFBundleExecutable)
     totals: dict[str, list[int]] = {}
-    members: list[Sizes] = []
+    files: list[tuple[int, str, int]] = []
+    classify = _android if fmt in ("apk", "aab") else None
+    aab = fmt == "aab"
     for info in archive.infos():
-        slot = totals.setdefault(category(info.filename, fmt, executables), [0, 0, 0])
+        name = info.filename
+        kind = classify(name, aab) if classify is not None else _apple(name, executables)
+        slot = totals.get(kind)
+        if slot is None:
+            slot = totals[kind] = [0, 0, 0]
         slot[0] += 1
         slot[1] += info.compress_size
         slot[2] += info.file_size
-        if not info.is_dir():
-            members.append(Sizes(info.filename, 1, info.compress_size, info.file_size))
-    members.sort(key=lambda m: (-m.uncompressed, m.name))
+        if not name.endswith("/"):
+            files.append((info.file_size, name, info.compress_size))
+    # Largest first, then by name: a stable order whatever the central directory's.
+    top = heapq.nsmallest(CONTENTS_LARGEST, files, key=lambda f: (-f[0], f[1]))
     icon_member = _icon_member(record)
     return Contents(
         members=sum(t[0] for t in totals.values()),
         compressed=sum(t[1] for t in totals.values()),
         uncompressed=sum(t[2] for t in totals.values()),
         categories=tuple(Sizes(name, *totals[name]) for name in sorted(totals, key=_sort_key)),
-        largest=tuple(members[:CONTENTS_LARGEST]),
-        truncated=len(members) > CONTENTS_LARGEST,
+        largest=tuple(Sizes(name, 1, packed, size) for size, name, packed in top),
+        truncated=len(files) > CONTENTS_LARGEST,
         icon_member=icon_member,
         icon_sha256=_digest(archive, icon_member),
     )
