@@ -12,7 +12,6 @@ from inspector.checks._rule import ALL_FORMATS, Rule, rule
 from inspector.checks.expectations import Expectations
 from inspector.checks.findings import Finding
 from inspector.diff import Diff, diff
-from inspector.report.text import human_size
 from inspector.summary import Summary, native_name, summarize
 from inspector.versions import version_tuple
 
@@ -115,8 +114,7 @@ def _size(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime) -> I
         return
     growth, old = d.size.growth, d.size.file.old_compressed or 0
     percent = f" ({growth / old * 100:+.1f} %)" if old else ""
-    change = (f"{human_size(old)} -> {human_size(d.size.file.new_compressed or 0)}, "
-              f"{'+' if growth >= 0 else '-'}{human_size(abs(growth))}{percent}")
+    change = f"{old} -> {d.size.file.new_compressed} bytes, {growth:+} bytes{percent}"
     if e.max_size_increase is None:
         yield r.finding("info", "size", f"size since the baseline: {change}", None, str(growth))
         return
