@@ -9,6 +9,7 @@ record's default, so a document written by an older inspector still loads.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import os
 import types
@@ -45,7 +46,9 @@ def _record_class(fmt: object) -> type:
     raise ValueError(f"no record of format {fmt!r}")
 
 
+@functools.cache
 def _hints(cls: type) -> dict[str, Any]:
+    # Resolving a class's hints evaluates every annotation: once per class, not per object.
     return typing.get_type_hints(cls)
 
 
