@@ -168,7 +168,7 @@ class Diff:
     """Everything that changed from ``old`` to ``new``; a section is None when nothing in it did.
 
     ``build_increased`` is whether NEW's build number is greater (None: a side has none that
-    compares). ``rotation`` is set for two Android builds.
+    compares). ``rotation`` is set for two APKs whose signing changed.
     """
 
     old: Side
@@ -557,7 +557,10 @@ def diff(old: Any, new: Any) -> Diff:
     permissions = exposure = code = None
     if _android(old) and _android(new):
         signing_changes += _android_signing(old, new)
-        rot = rotation(old, new)
+        if old.format == new.format == "apk":
+            # An App Bundle carries its upload key's JAR signature; the store re-signs the APKs
+            # devices install, so only two APKs say whether an update installs.
+            rot = rotation(old, new)
         permissions = _android_permissions(old, new)
         exposure = _android_exposure(old, new)
         code = _android_code(old, new)

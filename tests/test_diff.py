@@ -428,3 +428,15 @@ def test_exported_as_android_decides() -> None:
     assert effectively_exported(Component("provider", "p", None), 16) is True
     assert effectively_exported(Component("provider", "p", None), 17) is False
     assert effectively_exported(Component("service", "s", True), 34) is True
+
+
+def test_app_bundles_compare_their_signers_without_an_install_verdict() -> None:
+    # An AAB's JAR signature is the upload key's; the store signs what devices install.
+    old = inspector.inspect(FIXTURES / "aab" / "bundle-signed.aab", digest=False)
+    new = inspector.inspect(FIXTURES / "aab" / "minimal-ec-signed.aab", digest=False)
+    d = diff(old, new)
+    assert d.rotation is None
+    assert d.signing is not None
+    assert any(c.field == "v1 certificate SHA-256" for c in d.signing.changes)
+    found = _findings(old, new)
+    assert "BAS002" not in found and [f.severity for f in found["BAS001"]] == ["error"]  # type: ignore[attr-defined]
