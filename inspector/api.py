@@ -32,7 +32,7 @@ def inspect(path: str | os.PathLike[str], *, digest: bool = True, verify: bool =
     p = Path(path)
     kind, archive = detect(p)
     try:
-        source = Source(path=p, file=FileInfo.of(p), archive=archive)
+        source = Source(path=p, file=FileInfo.of(p), archive=archive, digest=digest)
         parse = parser_for(kind, p)
         verifier = verifier_for(kind, p) if verify else None
         try:
@@ -56,7 +56,7 @@ def inspect(path: str | os.PathLike[str], *, digest: bool = True, verify: bool =
     finally:
         if archive is not None:
             archive.close()
-    if digest:
+    if digest and record.file.sha256 is None:
         try:
             sha = file_sha256(p)
         except OSError as exc:

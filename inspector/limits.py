@@ -14,6 +14,7 @@ __all__ = [
     "MAX_CGBI_PIXELS",
     "MAX_CMS_BLOB_BYTES",
     "MAX_CPIO_NAME",
+    "MAX_DIGESTED_BYTES",
     "MAX_FRAMEWORKS",
     "MAX_FRAMEWORK_SIGNATURE_BYTES",
     "MAX_ICONS_MEASURED",
@@ -102,3 +103,7 @@ MAX_FRAMEWORKS = 256
 MAX_FRAMEWORK_SIGNATURE_BYTES = 256 << 20
 #: Icon files of one IPA bundle whose header is read for their pixel size (apps have a dozen or two).
 MAX_ICONS_MEASURED = 64
+#: Bytes inflated from one zip to check the digests of its entries (a JAR signature covers every
+#: entry, so verifying one reads the archive once, by declared sizes; each entry's compression
+#: ratio is checked first): above the 4 GiB a zip without zip64 can hold.
+MAX_DIGESTED_BYTES = 8 << 30

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from inspector.checks import android, apple, baseline, common
+from inspector.checks import android, apple, baseline, common, signatures
 from inspector.checks._rule import Rule
 from inspector.checks.expectations import DEFAULT_SIGNING_TYPES, Expectations
 from inspector.checks.findings import SEVERITIES, Finding, Severity
+from inspector.records.verification import Verification
 from inspector.summary import Summary, summarize
 
 __all__ = [
@@ -29,7 +30,8 @@ __all__ = [
 ]
 
 #: Every rule, in report order; codes are unique and stable.
-RULES: tuple[Rule, ...] = (*common.RULES, *android.RULES, *apple.RULES, *baseline.RULES)
+RULES: tuple[Rule, ...] = (*common.RULES, *signatures.RULES, *android.RULES, *apple.RULES,
+                           *baseline.RULES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,9 @@ class CheckResult:
     rules: tuple[Rule, ...]
     findings: tuple[Finding, ...]
     strict: bool
+    #: The record's verification verdict (None: the record has none), so reports can say when
+    #: signatures were not verified and why.
+    verification: Verification | None = None
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity == severity)
@@ -68,4 +73,5 @@ def check(record: Any, expectations: Expectations, now: datetime,
     order = {s: i for i, s in enumerate(SEVERITIES)}
     findings.sort(key=lambda f: order[f.severity])  # stable: rule order within a severity
     return CheckResult(summary, rules, tuple(findings),
-                       strict=expectations.strict or expectations.any_set)
+                       strict=expectations.strict or expectations.any_set,
+                       verification=getattr(record, "verification", None))

@@ -112,6 +112,9 @@ class BlockSigner(NamedTuple):
     attributes: tuple[tuple[int, bytes], ...] = ()
     outer_min_sdk: int | None = None
     outer_max_sdk: int | None = None
+    #: Why the signer could not be read (its fields are then empty): a verification failure,
+    #: not an unreadable file, as apksig treats a malformed signer.
+    error: str | None = None
 
 
 class SigningBlock(NamedTuple):
@@ -252,5 +255,9 @@ def parse_signing_block(block: bytes) -> SigningBlock:
         if scheme is None:
             continue
         for signer in pair.prefixed(f"{scheme} signers").sequence(f"{scheme} signer"):
-            signers.append(_signer(scheme, signer))
+            try:
+                signers.append(_signer(scheme, signer))
+            except ArtifactError as exc:
+                signers.append(BlockSigner(scheme=scheme, certificates=(),
+                                           error=f"malformed signer ({exc.problem})"))
     return SigningBlock(ids=tuple(i for i in ids if i != _PADDING_ID), signers=tuple(signers))

@@ -2,7 +2,8 @@
 content (a provisioning profile's plist), the certificates, and which of them signed.
 
 Used for APK v1 signature blocks (META-INF/*.RSA|DSA|EC), provisioning profiles, the CMS blob of a
-Mach-O code signature and a PKG's installer signature. Nothing here verifies a signature.
+Mach-O code signature and a PKG's installer signature. Nothing here verifies a signature:
+:func:`signer_infos` reads what :mod:`inspector.verify.cms` needs to.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import NamedTuple
 from inspector.containers import der
 from inspector.errors import ArtifactError
 
-__all__ = ["CONTENT_TYPES", "SignedData", "signed_data"]
+__all__ = ["CONTENT_TYPES", "SignedData", "SignerInfo", "signed_data", "signer_infos"]
 
 _SIGNED_DATA = "1.2.840.113549.1.7.2"
 #: The content types a reader may meet, by the names RFC 5652 gives them.
@@ -43,6 +44,28 @@ class SignedData(NamedTuple):
         return CONTENT_TYPES.get(self.content_type, self.content_type)
 
 
+class SignerInfo(NamedTuple):
+    """One SignerInfo (RFC 5652 section 5.3), with the bytes its signature covers."""
+
+    #: The signer's certificate by issuer and serial: the issuer Name's DER and the serial. None
+    #: when the signer is named by subject key identifier instead.
+    issuer: bytes | None
+    serial: int | None
+    #: The subjectKeyIdentifier naming the signer (version 3 signer infos), else None.
+    subject_key_id: bytes | None
+    #: The digest algorithm's OID (dotted).
+    digest_algorithm: str
+    #: The signed attributes re-encoded as the SET OF that the signature covers (the ``[0]``
+    #: IMPLICIT tag replaced by SET's, as RFC 5652 5.4 says); None when there are none.
+    signed_attributes: bytes | None
+    #: The signed attributes by type OID, each the DER of its values in order.
+    attributes: dict[str, tuple[bytes, ...]]
+    #: The signature algorithm's OID and the DER of its parameters (None when absent or NULL).
+    signature_algorithm: str
+    signature_parameters: bytes | None
+    signature: bytes
+
+
 def signed_data(data: bytes) -> SignedData:
     """Read a ContentInfo holding SignedData (DER, or BER with indefinite lengths).
 
@@ -58,7 +81,82 @@ def signed_data(data: bytes) -> SignedData:
         raise ArtifactError(f"not a readable CMS/PKCS#7 structure ({exc.problem})") from exc
 
 
-def _signed_data(data: bytes) -> SignedData:
+def signer_infos(data: bytes) -> tuple[SignerInfo, ...]:
+    """Every SignerInfo of a ContentInfo holding SignedData, in order, read strictly: a malformed
+    signer info raises ArtifactError (a verifier must not skip what it cannot read)."""
+    try:
+        signers = _signed_data_parts(data)[2]
+        return tuple(_signer_info(node) for node in signers.children())
+    except ArtifactError as exc:
+        if not exc.problem.startswith("ASN.1"):
+            raise
+        raise ArtifactError(f"not a readable CMS/PKCS#7 signer info ({exc.problem})") from exc
+
+
+def _signer_info(node: der.Node) -> SignerInfo:
+    fields = node.expect(der.SEQUENCE, "a SignerInfo (SEQUENCE)").children()
+    if len(fields) < 5:
+        raise ArtifactError(f"ASN.1: the SignerInfo at offset {node.start} is missing fields")
+    der.decode_integer(fields[0])  # version: 1 names issuer+serial, 3 a key identifier
+    issuer = serial = key_id = None
+    sid = fields[1]
+    if sid.is_(der.SEQUENCE):
+        parts = sid.children()
+        if len(parts) != 2:
+            raise ArtifactError(f"ASN.1: the signer's issuer and serial at offset {sid.start} "
+                                "are not two values")
+        issuer = parts[0].expect(der.SEQUENCE, "the issuer Name (SEQUENCE)").encoded
+        serial = der.decode_integer(parts[1])
+    elif sid.is_(0, der.CONTEXT):
+        key_id = sid.content
+    else:
+        raise ArtifactError(f"ASN.1: unknown signer identifier at offset {sid.start}")
+    digest_algorithm, _ = _algorithm(fields[2])
+    rest = fields[3:]
+    signed = None
+    attributes: dict[str, tuple[bytes, ...]] = {}
+    if rest and rest[0].is_(0, der.CONTEXT):
+        attrs = rest[0]
+        # The signature covers the attributes as an explicit SET OF: same content, SET's tag.
+        signed = b"\x31" + attrs.encoded[1:]
+        attributes = _attributes(attrs)
+        rest = rest[1:]
+    if len(rest) < 2:
+        raise ArtifactError(f"ASN.1: the SignerInfo at offset {node.start} has no signature")
+    signature_algorithm, parameters = _algorithm(rest[0])
+    signature = rest[1].expect(der.OCTET_STRING, "the signature (OCTET STRING)").content
+    return SignerInfo(issuer, serial, key_id, digest_algorithm, signed, attributes,
+                      signature_algorithm, parameters, signature)
+
+
+def _algorithm(node: der.Node) -> tuple[str, bytes | None]:
+    parts = node.expect(der.SEQUENCE, "an AlgorithmIdentifier (SEQUENCE)").children()
+    if not parts:
+        raise ArtifactError(f"ASN.1: empty AlgorithmIdentifier at offset {node.start}")
+    parameters = parts[1] if len(parts) > 1 else None
+    if parameters is not None and parameters.is_(der.NULL):
+        parameters = None
+    return der.decode_oid(parts[0]), parameters.encoded if parameters is not None else None
+
+
+def _attributes(node: der.Node) -> dict[str, tuple[bytes, ...]]:
+    out: dict[str, tuple[bytes, ...]] = {}
+    for attribute in node.children():
+        parts = attribute.expect(der.SEQUENCE, "an Attribute (SEQUENCE)").children()
+        if len(parts) != 2:
+            raise ArtifactError(f"ASN.1: the attribute at offset {attribute.start} is not a "
+                                "type and a SET of values")
+        oid = der.decode_oid(parts[0])
+        if oid in out:
+            # RFC 5652 5.3: an attribute type appears once; a second copy is a forgery attempt.
+            raise ArtifactError(f"ASN.1: signed attribute {oid} appears twice")
+        values = parts[1].expect(der.SET, "the attribute's values (SET)").children()
+        out[oid] = tuple(v.encoded for v in values)
+    return out
+
+
+def _signed_data_parts(data: bytes) -> tuple[der.Node, list[der.Node], der.Node]:
+    """The SignedData's encapsulated content info, its certificates and its signer infos."""
     info = der.read(data, whole=False).expect(der.SEQUENCE, "a CMS ContentInfo (SEQUENCE)")
     parts = info.children()
     if len(parts) < 2:
@@ -74,17 +172,23 @@ def _signed_data(data: bytes) -> SignedData:
         raise ArtifactError("CMS SignedData is missing fields")
     der.decode_integer(fields[0])  # version
     fields[1].expect(der.SET, "the digest algorithms (SET)")
-    content_type, content = _encapsulated(fields[2])
-    certificates: list[bytes] = []
+    certificates: list[der.Node] = []
     signers: der.Node | None = None
     for field in fields[3:]:
         if field.is_(0, der.CONTEXT):
-            certificates.extend(c.encoded for c in field.children() if c.is_(der.SEQUENCE))
+            certificates.extend(c for c in field.children() if c.is_(der.SEQUENCE))
         elif field.is_(der.SET):
             signers = field
     if signers is None:
         raise ArtifactError("CMS SignedData has no signer infos")
-    return SignedData(content_type, content, tuple(certificates), _signer_serials(signers))
+    return fields[2], certificates, signers
+
+
+def _signed_data(data: bytes) -> SignedData:
+    encapsulated, certificates, signers = _signed_data_parts(data)
+    content_type, content = _encapsulated(encapsulated)
+    return SignedData(content_type, content, tuple(c.encoded for c in certificates),
+                      _signer_serials(signers))
 
 
 def _encapsulated(node: der.Node) -> tuple[str, bytes | None]:

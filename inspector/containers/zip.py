@@ -18,6 +18,7 @@ from inspector.containers._file import ArtifactFile
 from inspector.errors import ArtifactError
 from inspector.limits import (
     DEFAULT_MEMBER_LIMIT,
+    MAX_DIGESTED_BYTES,
     MAX_INFLATED_BYTES,
     MAX_MEMBERS,
     MAX_RATIO,
@@ -42,6 +43,7 @@ class ZipArchive(ArtifactFile):
         super().__init__(path)
         self.inflated = 0  # bytes inflated so far, by declared size (MAX_INFLATED_BYTES)
         self.read_whole = 0  # of those, bytes read whole into memory (MAX_READ_BYTES)
+        self.digested = 0  # bytes streamed to check their digests (MAX_DIGESTED_BYTES)
         try:
             self._zip = zipfile.ZipFile(self._fh)
         except zipfile.BadZipFile as exc:
@@ -204,6 +206,44 @@ class ZipArchive(ArtifactFile):
         except (zipfile.BadZipFile, NotImplementedError, OSError, ValueError, struct.error,
                 RuntimeError) as exc:
             raise ArtifactError(f"cannot open member ({exc})", path=self.path, member=name) from exc
+
+    def chunks(self, name: str, size: int = 1 << 20) -> Iterator[bytes]:
+        """The member's uncompressed bytes in pieces of at most ``size``, for digesting every
+        entry of an archive (a signature check) without holding one whole. Counted against
+        MAX_DIGESTED_BYTES, not the inflate budget of parsing; a bomb-like ratio, an encrypted or
+        corrupt member (a CRC mismatch included) raises ArtifactError naming the member."""
+        info = self.info(name)
+        if info.flag_bits & 0x1:
+            raise ArtifactError("member is encrypted (the zip encryption flag is set): cannot read it",
+                                path=self.path, member=name)
+        if info.compress_size and info.file_size > (1 << 20) and (
+            info.file_size / info.compress_size > MAX_RATIO
+        ):
+            raise ArtifactError(
+                f"compression ratio {info.file_size // info.compress_size}:1 looks like a zip bomb",
+                path=self.path, member=name,
+            )
+        if self.digested + info.file_size > MAX_DIGESTED_BYTES:
+            raise ArtifactError(
+                f"digesting this member ({info.file_size} bytes) would take the bytes inflated to "
+                f"check digests past their budget of {MAX_DIGESTED_BYTES} bytes",
+                path=self.path, member=name,
+            )
+        self.digested += info.file_size
+        try:
+            with self._zip.open(info) as fh:
+                while piece := fh.read(size):
+                    yield piece
+        except NotImplementedError as exc:
+            if info.compress_size != info.file_size:
+                raise ArtifactError(f"unsupported compression ({exc})", path=self.path,
+                                    member=name) from exc
+            # Read as stored, as Android does (see read()).
+            yield self._read_stored(info)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, struct.error,
+                RuntimeError) as exc:
+            raise ArtifactError(f"corrupt or truncated member ({exc})", path=self.path,
+                                member=name) from exc
 
     def _read_stored(self, info: zipfile.ZipInfo) -> bytes:
         header = self.read_raw(info.header_offset, 30)

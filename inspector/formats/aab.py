@@ -8,6 +8,7 @@ file. The protocol buffers are decoded by :mod:`inspector.containers.aapt2_pb`; 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
@@ -28,8 +29,10 @@ from inspector.formats._manifest import (
     measure_icon,
 )
 from inspector.records.android import AndroidApp, Module, Signing
+from inspector.records.verification import not_checked
+from inspector.verify.jar import verify_jar
 
-__all__ = ["BASE", "delivery", "icon_image", "parse", "to_element"]
+__all__ = ["BASE", "delivery", "icon_image", "parse", "to_element", "verify"]
 
 BASE = "base"
 BUNDLE_CONFIG = "BundleConfig.pb"
@@ -317,6 +320,21 @@ def parse(source: Source) -> AndroidApp:
         bundletool_version=_bundletool_version(archive),
         warnings=tuple(warnings),
     )
+
+
+def verify(source: Source, record: AndroidApp) -> AndroidApp:
+    """The record with its JAR signature verified (the only signature a bundle has; Play checks
+    the upload key's): each v1 signer's ``verification`` and the bundle's. Unsigned: not checked."""
+    if not record.signing.signed:
+        unsigned = not_checked("not signed")
+        return dataclasses.replace(record, verification=unsigned)
+    archive = source.archive
+    assert archive is not None, "detect() opens the zip for zip formats"
+    result = verify_jar(archive)
+    signers = tuple(
+        dataclasses.replace(s, verification=result.signers.get(s.name or "")) for s in record.signing.signers)
+    signing = dataclasses.replace(record.signing, signers=signers)
+    return dataclasses.replace(record, signing=signing, verification=result.verification)
 
 
 def icon_image(path: Any, record: AndroidApp) -> tuple[str, bytes] | None:

@@ -201,8 +201,8 @@ class Signer:
 
 @dataclass(frozen=True, slots=True)
 class Signing:
-    """Which signature schemes are present and who signed. Presence, not cryptographic
-    verification: inspector reports what the signatures claim; apksigner verifies them."""
+    """Which signature schemes are present and who signed; each signer's ``verification`` says
+    whether its signature verified."""
 
     schemes: tuple[str, ...]
     signers: tuple[Signer, ...]
