@@ -204,6 +204,15 @@ def test_a_rotation_counts_only_when_its_lineage_verified(records: dict[str, obj
     caps = _lineage_capabilities("rotated")
     old_cert = next(iter(_signer_sha256("old")))
     assert caps[old_cert] is True
+    # Verified (inspect's default): the v3 lineage's signatures check, so the rotation is proven.
+    v3 = next(x for x in new.signing.signers if x.lineage)  # type: ignore[attr-defined]
+    assert v3.lineage_verification is not None and v3.lineage_verification.verified is True
+    rot = rotation(old, new)
+    assert rot.proven and not rot.same and "verified v3 lineage" in rot.reason
+    assert rot.new_certificate in _signer_sha256("rotated")
+    found = _findings(old, new)
+    assert "BAS002" not in found
+    assert not diff(old, new).problems
     unverified = inspector.inspect(PAIRS / "rotated.apk", digest=False, verify=False)
     rot = rotation(old, unverified)
     assert not rot.proven and "not verified" in rot.reason
