@@ -584,9 +584,11 @@ def diff(old: Any, new: Any) -> Diff:
     )
 
 
-def load_side(path: str | os.PathLike[str], *, verify: bool = True) -> Any:
-    """The record of one side: a build is inspected (no SHA-256: the diff never needs it), a
-    saved ``inspect --json`` document is rebuilt."""
+def load_side(path: str | os.PathLike[str], *, verify: bool = False) -> Any:
+    """The record of one side: a saved ``inspect --json`` document is rebuilt; a build is
+    inspected without its SHA-256 and without digesting its content. With ``verify``, an APK's
+    signing block is verified (each signer's signature, key and v3 lineage: the evidence of a
+    rotation, read from the block alone); whether the whole APK verifies is ``check``'s SIG001."""
     from inspector.api import inspect
     from inspector.records.load import is_inspect_json, load_record
 
@@ -596,14 +598,26 @@ def load_side(path: str | os.PathLike[str], *, verify: bool = True) -> Any:
         saved = False  # inspect names the problem (missing, unreadable) as for any build
     if saved:
         return load_record(path)
-    return inspect(path, digest=False, verify=verify)
+    record = inspect(path, digest=False, verify=False)
+    if verify and getattr(record, "format", None) == "apk":
+        from inspector.containers.zip import ZipArchive
+        from inspector.errors import ArtifactError
+        from inspector.verify.lineage import with_lineage_verdicts
+
+        try:
+            with ZipArchive(path) as archive:
+                record = with_lineage_verdicts(record, archive)
+        except ArtifactError as exc:
+            raise exc.at(path) from exc.__cause__
+    return record
 
 
 def diff_files(old: str | os.PathLike[str], new: str | os.PathLike[str], *,
                verify: bool = True) -> Diff:
     """:func:`diff` of two files, each a build or a saved ``inspect --json`` document.
 
-    Only NEW is verified (with ``verify``): whether its lineage proves a rotation is the one
-    verdict that needs it, and OLD, already shipped, is compared by its facts alone.
+    With ``verify``, NEW's signing block is verified (:func:`load_side`): whether its lineage
+    proves a rotation is the one verdict that needs it. OLD, already shipped, is compared by its
+    facts alone.
     """
-    return diff(load_side(old, verify=False), load_side(new, verify=verify))
+    return diff(load_side(old), load_side(new, verify=verify))

@@ -118,7 +118,7 @@ def baseline_record(path: str) -> Any:
     from inspector.errors import ArtifactError
 
     try:
-        return load_side(path, verify=False)
+        return load_side(path)
     except ArtifactError as exc:
         # The file being checked is fine; say that it is the baseline that cannot be read.
         exc.problem = f"the baseline {exc.path or path}: {exc.problem}"
