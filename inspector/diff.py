@@ -361,6 +361,8 @@ def rotation(old: Any, new: Any) -> Rotation:
                         "the lineage names the baseline's certificate without the installed-data "
                         "capability")
     verified = b.lineage_verification.verified if b.lineage_verification is not None else None
+    if verified is True and b.verification is not None and b.verification.verified is False:
+        verified = False  # a lineage is proof only from a signer that verifies
     if verified is not True:
         state = "did not verify" if verified is False else "was not verified"
         return Rotation(old_cert, new_cert, False, False,

@@ -230,6 +230,12 @@ def test_a_rotation_counts_only_when_its_lineage_verified(records: dict[str, obj
         for s in new.signing.signers)  # type: ignore[attr-defined]
     bad = dataclasses.replace(new, signing=dataclasses.replace(new.signing, signers=refused))  # type: ignore[attr-defined,type-var]
     assert "did not verify" in rotation(old, bad).reason
+    # A lineage that checks, from a signer whose own signature does not: no proof either.
+    unsigned = tuple(dataclasses.replace(s, verification=Verification(
+        False, (Failure("v3", "signature does not verify"),))) if s.lineage else s
+        for s in signers)
+    bad = dataclasses.replace(new, signing=dataclasses.replace(new.signing, signers=unsigned))  # type: ignore[attr-defined,type-var]
+    assert not rotation(old, bad).proven
 
 
 def test_a_grown_native_library(records: dict[str, object]) -> None:
