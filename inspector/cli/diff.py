@@ -26,7 +26,8 @@ def add_parser(sub: Any) -> None:
                    help="text (default), json (inspector-diff/1), markdown, or github (workflow "
                         "commands, and the Markdown appended to $GITHUB_STEP_SUMMARY)")
     p.add_argument("--no-verify", action="store_true",
-                   help="do not verify signatures (a rotation is then never proven)")
+                   help="do not verify NEW's APK Signing Block (a changed Android signer is "
+                        "then never proven)")
     p.set_defaults(run=run)
 
 
