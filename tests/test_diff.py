@@ -455,3 +455,12 @@ def test_app_bundles_compare_their_signers_without_an_install_verdict() -> None:
     assert any(c.field == "v1 certificate SHA-256" for c in d.signing.changes)
     found = _findings(old, new)
     assert "BAS002" not in found and [f.severity for f in found["BAS001"]] == ["error"]  # type: ignore[attr-defined]
+
+
+def test_a_named_pipe_as_a_side_is_refused_without_blocking(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    result = run_cli("diff", str(fifo), str(PAIRS / "bump.apk"))
+    assert result.code == 3 and str(fifo) in result.err

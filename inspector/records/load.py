@@ -12,6 +12,7 @@ import dataclasses
 import functools
 import json
 import os
+import stat
 import types
 import typing
 from collections.abc import Mapping
@@ -142,7 +143,10 @@ def record_from_json(result: Mapping[str, Any]) -> Any:
 
 
 def is_inspect_json(path: str | os.PathLike[str]) -> bool:
-    """Whether the file starts like a JSON document (``{``) rather than a build."""
+    """Whether the file starts like a JSON document (``{``) rather than a build. Anything but a
+    regular file is not (a named pipe would block the read; inspect refuses it by name)."""
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        return False
     with open(path, "rb") as fh:
         head = fh.read(64).lstrip()
     return head.startswith(b"{")
