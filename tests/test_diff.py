@@ -17,7 +17,7 @@ import pytest
 
 import inspector
 from inspector.checks import Expectations, check
-from inspector.diff import Diff, diff, diff_files, effectively_exported, rotation
+from inspector.diff import Change, Diff, diff, diff_files, effectively_exported, rotation
 from inspector.formats._contents import category
 from inspector.records.base import jsonable
 from inspector.records.load import load_record
@@ -52,13 +52,15 @@ def _zipinfo(name: str) -> dict[str, tuple[int, int]]:
 
 
 def _record(name: str) -> object:
-    suffix = ".ipa" if name.endswith("-ipa") else ".apk"
-    return inspector.inspect(PAIRS / (name.removesuffix("-ipa") + suffix), digest=False)
+    for kind in ("ipa", "aab"):
+        if name.endswith(f"-{kind}"):
+            return inspector.inspect(PAIRS / f"{name.removesuffix(f'-{kind}')}.{kind}", digest=False)
+    return inspector.inspect(PAIRS / f"{name}.apk", digest=False)
 
 
 @pytest.fixture(scope="module")
 def records() -> dict[str, object]:
-    return {n: _record(n) for n in (*APKS, "old-ipa", "new-ipa")}
+    return {n: _record(n) for n in (*APKS, "new-aab", "old-ipa", "new-ipa")}
 
 
 def _lineage_capabilities(name: str) -> dict[str, bool]:
@@ -443,6 +445,19 @@ def test_exported_as_android_decides() -> None:
     assert effectively_exported(Component("provider", "p", None), 16) is True
     assert effectively_exported(Component("provider", "p", None), 17) is False
     assert effectively_exported(Component("service", "s", True), 34) is True
+
+
+def test_an_app_bundle_reads_the_manifest_facts_of_its_apk(records: dict[str, object]) -> None:
+    # new.aab is bump.apk's manifest and resources in aapt2's protobuf format (make.sh); the
+    # APK's facts are checked against aapt2 badging (test_manifest_permissions.py).
+    aab, apk = records["new-aab"], records["bump"]
+    for field in ("uses_permissions", "gl_es_version", "permissions", "features", "components",
+                  "deep_links", "min_sdk", "target_sdk", "version_code"):
+        assert getattr(aab, field) == getattr(apk, field), field
+    by_apk, by_aab = diff(records["old"], apk), diff(records["old"], aab)
+    for section in ("version", "platform", "permissions", "exposure"):
+        assert getattr(by_aab, section) == getattr(by_apk, section), section
+    assert by_aab.identity.changes == (Change("format", "apk", "aab"),)  # type: ignore[union-attr]
 
 
 def test_app_bundles_compare_their_signers_without_an_install_verdict() -> None:

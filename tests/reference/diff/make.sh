@@ -8,6 +8,7 @@
 #     <name>.lineage.txt   apksigner lineage -v --print-certs (APKs with a v3 lineage): each
 #                          certificate with its capabilities (installed data...)
 #     <name>.zipinfo.txt   zipinfo -l: every member with its uncompressed and compressed size
+#                          (<name>-aab / <name>-ipa for the App Bundle and the IPAs)
 #
 # Each file starts with "# exit N" and "# $ command", then the tool's output (2>&1); the tools run
 # in fixtures/diff on the bare file name, so no machine path is recorded.
@@ -34,6 +35,10 @@ for apk in "$FIXTURES"/*.apk; do
     run "$name.lineage.txt" apksigner lineage -v --print-certs --in "$name.apk" \
         || rm -f "$HERE/$name.lineage.txt"
     run "$name.zipinfo.txt" zipinfo -l "$name.apk"
+done
+for aab in "$FIXTURES"/*.aab; do
+    name=$(basename "$aab" .aab)
+    run "$name-aab.zipinfo.txt" zipinfo -l "$name.aab"
 done
 for ipa in "$FIXTURES"/*.ipa; do
     name=$(basename "$ipa" .ipa)
