@@ -121,8 +121,8 @@ def _size(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime) -> I
     limit_bytes, limit_ratio = growth_limit(e.max_size_increase)
     allowed = limit_bytes if limit_bytes is not None else int(old * (limit_ratio or 0))
     if growth > allowed:
-        yield r.finding("error", "size", f"grew more than --max-size-increase "
-                        f"{e.max_size_increase} allows ({allowed} bytes): {change}",
+        yield r.finding("error", "size", f"grew more than the allowed increase "
+                        f"{e.max_size_increase} ({allowed} bytes): {change}",
                         f"<= +{allowed}", f"+{growth}")
     else:
         yield r.finding("info", "size", f"size since the baseline: {change} (within "
