@@ -3,7 +3,8 @@
 One table (:data:`OPTIONS`) names every check option once; the flag (``--min-days``), the
 environment variable (``INSPECTOR_MIN_DAYS``) and the config key (``min-days``) all derive from it.
 The config file is ``inspector.toml`` (or ``[tool.inspector]`` in ``pyproject.toml``), found in
-the working directory or the nearest parent that has one, or named by ``--config`` /
+the working directory or the nearest parent that has one, up to the repository root (a folder
+holding ``.git``) or the home directory and never above, or named by ``--config`` /
 ``INSPECTOR_CONFIG``::
 
     [check]              # every artifact
@@ -24,6 +25,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +37,8 @@ if TYPE_CHECKING:
     from inspector.checks.expectations import Expectations
 
 __all__ = [
+    "CHANGELOG_MAX_BYTES",
+    "CONFIG_MAX_BYTES",
     "ENV_PREFIX",
     "OPTIONS",
     "PLATFORM_SECTIONS",
@@ -44,10 +48,17 @@ __all__ = [
     "add_arguments",
     "find_config",
     "load_config",
+    "read_named_file",
     "resolve",
 ]
 
 ENV_PREFIX = "INSPECTOR_"
+#: The largest config file read (``inspector.toml``, ``pyproject.toml``).
+CONFIG_MAX_BYTES = 1024 * 1024
+#: The largest changelog file read (``--changelog-file``, ``changelog-file``).
+CHANGELOG_MAX_BYTES = 64 * 1024
+# Pseudo-file systems: their "regular files" (/proc/self/environ) hold the process's secrets.
+_SYSTEM_TREES = (Path("/proc"), Path("/sys"), Path("/dev"))
 PLATFORM_SECTIONS = ("android", "ios", "macos")
 Kind = Literal["str", "int", "bool", "list", "size", "growth"]
 _SIZE = re.compile(r"^\s*(\d+)\s*([kmgt]i?b?|b)?\s*$", re.IGNORECASE)
@@ -171,17 +182,75 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             group.add_argument(*flags, dest=o.dest, default=None, metavar=o.metavar, help=o.help)
 
 
-def find_config(cwd: Path) -> Path | None:
+def find_config(cwd: Path, home: Path | None = None) -> Path | None:
     """``inspector.toml``, else a ``pyproject.toml`` with ``[tool.inspector]``, in ``cwd`` or the
-    nearest parent holding one."""
+    nearest parent holding one.
+
+    The search stops at the repository root (a folder holding ``.git``) or at ``home`` (default:
+    the user's home directory), whichever comes first: a folder above the checkout (a shared
+    runner's work directory, ``/tmp``) is anyone's to write, and its file must not steer the gate.
+    """
+    if home is None:
+        try:
+            home = Path.home()
+        except (RuntimeError, KeyError):
+            home = None
     for folder in (cwd, *cwd.parents):
         own = folder / "inspector.toml"
         if own.is_file():
             return own
         pyproject = folder / "pyproject.toml"
-        if pyproject.is_file() and b"[tool.inspector" in pyproject.read_bytes():
+        if pyproject.is_file() and b"[tool.inspector" in read_named_file(
+                pyproject, cap=CONFIG_MAX_BYTES, what="config"):
             return pyproject
+        if (folder / ".git").exists() or (home is not None and folder == home):
+            return None
     return None
+
+
+def read_named_file(path: str | os.PathLike[str], *, cap: int, what: str,
+                    within: Path | None = None) -> bytes:
+    """The bytes of ``path``, at most ``cap`` of them, when it is a regular file.
+
+    Refused with a :class:`UsageError` naming ``what`` and the file: a device, FIFO, socket or
+    folder; anything under ``/proc``, ``/sys`` or ``/dev`` (``/proc/self/environ`` is a "regular"
+    file holding every secret of the job); a file larger than ``cap``; and, with ``within``, a file
+    whose real path (symbolic links and ``..`` resolved) is outside that folder.
+    """
+    shown = f"{what}: {path}"
+    try:
+        real = Path(path).resolve(strict=True)
+    except (OSError, RuntimeError) as exc:
+        raise UsageError(f"{shown}: cannot read ({getattr(exc, 'strerror', None) or exc})") from None
+    if any(real == tree or real.is_relative_to(tree) for tree in _SYSTEM_TREES):
+        raise UsageError(f"{shown}: a system file ({real}) is never read")
+    if within is not None and not real.is_relative_to(within.resolve()):
+        raise UsageError(f"{shown}: outside the config file's folder {within} (a file named by a "
+                         "config file must be inside its folder)")
+    try:
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
+        fd = os.open(real, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        raise UsageError(f"{shown}: cannot read ({exc.strerror or exc})") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise UsageError(f"{shown}: not a regular file")
+        if info.st_size > cap:
+            raise UsageError(f"{shown}: {info.st_size} bytes, more than the {cap} allowed")
+        chunks: list[bytes] = []
+        left = cap + 1
+        while left > 0 and (chunk := os.read(fd, left)):
+            chunks.append(chunk)
+            left -= len(chunk)
+        data = b"".join(chunks)
+    except OSError as exc:
+        raise UsageError(f"{shown}: cannot read ({exc.strerror or exc})") from None
+    finally:
+        os.close(fd)
+    if len(data) > cap:
+        raise UsageError(f"{shown}: more than the {cap} bytes allowed")
+    return data
 
 
 def load_config(config_path: str | os.PathLike[str] | None, cwd: Path) -> Config:
@@ -190,10 +259,9 @@ def load_config(config_path: str | os.PathLike[str] | None, cwd: Path) -> Config
     if path is None:
         return Config(path=None)
     import tomllib  # only when there is a file to read
+    raw = read_named_file(path, cap=CONFIG_MAX_BYTES, what="config")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise UsageError(f"config {path}: cannot read ({exc.strerror or exc})") from None
+        data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise UsageError(f"config {path}: not valid TOML ({exc})") from None
     if path.name == "pyproject.toml":

@@ -183,6 +183,10 @@ class ApplivServer:
         self.requests: list[Received] = []
         self.builds: dict[str, _Build] = {}
         self.listed: list[dict[str, Any]] = []
+        # Hostile answers (see the block "hostile answers" below): one mode per request, any method.
+        self.hostile: list[str] = []
+        self.hostile_body = b""
+        self.trickle_seconds = 0.2
         self._lock = threading.Lock()
         self._counter = 0
         self._httpd: ThreadingHTTPServer | None = None
@@ -233,6 +237,10 @@ class ApplivServer:
     def next_behaviour(self) -> str:
         with self._lock:
             return self.plan.pop(0) if self.plan else "ok"
+
+    def next_hostile(self) -> str | None:
+        with self._lock:
+            return self.hostile.pop(0) if self.hostile else None
 
     def new_build(self, received: Received) -> dict[str, Any]:
         with self._lock:
@@ -308,6 +316,8 @@ def _handler_for(server: ApplivServer) -> type[BaseHTTPRequestHandler]:
             url = urlsplit(self.path)
             received = Received("GET", self.path, {k.lower(): v for k, v in self.headers.items()})
             server.requests.append(received)
+            if self._hostile():
+                return
             match = routes.match(url.path)
             if match is None:
                 self._error(404, 3001, "Entity not found")
@@ -338,6 +348,8 @@ def _handler_for(server: ApplivServer) -> type[BaseHTTPRequestHandler]:
             headers = {k.lower(): v for k, v in self.headers.items()}
             received = Received("POST", self.path, headers)
             server.requests.append(received)
+            if self._hostile(received):
+                return
             behaviour = server.next_behaviour()
             if behaviour == "reset":
                 self.rfile.read(min(16384, int(headers.get("content-length") or 0)))
@@ -390,6 +402,86 @@ def _handler_for(server: ApplivServer) -> type[BaseHTTPRequestHandler]:
                 self._error(400, 5006, "no build file")
                 return
             self._json(200, {"status": True, "data": server.new_build(received)})
+
+        # -- hostile answers (network hardening, issue 21) ------------------------------------
+        # ``server.hostile`` holds one mode per request (GET or POST; a POST's body is read whole
+        # first, as the service does). Modes:
+        #   "raw"          200 with ``server.hostile_body`` as the JSON body, as given (deep nesting,
+        #                  a build id with a newline, a number of thousands of digits...)
+        #   "endless"      200, chunked, and chunks forever (until the client hangs up)
+        #   "trickle"      a valid answer, one byte every ``server.trickle_seconds``, status line included
+        #   "trickle-body" the same, but the headers at once
+        #   "retry-after"  503 with ``Retry-After: server.retry_after`` (any text)
+        #   "huge-length"  200 declaring a 100 GB body, then nothing
+        #   "reset-after-body"  a POST's body read whole, then the connection reset, no answer
+
+        def _hostile(self, received: Received | None = None) -> bool:
+            mode = server.next_hostile()
+            if mode is None:
+                return False
+            if received is not None:
+                self._read_upload(received)
+            self.close_connection = True
+            try:
+                if mode == "raw":
+                    self._raw(200, server.hostile_body)
+                elif mode == "endless":
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Transfer-Encoding", "chunked")
+                    self.end_headers()
+                    chunk = b"[" * 65536
+                    frame = b"%x\r\n" % len(chunk) + chunk + b"\r\n"
+                    deadline = time.monotonic() + 20
+                    while time.monotonic() < deadline:
+                        self.wfile.write(frame)
+                elif mode in ("trickle", "trickle-body"):
+                    body = json.dumps({"status": True, "data": {"id": "b1", "status": "pending"}}).encode()
+                    head = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                            + str(len(body)).encode() + b"\r\n\r\n")
+                    answer = head + body
+                    if mode == "trickle-body":
+                        self.wfile.write(head)
+                        answer = body
+                    for i in range(len(answer)):
+                        self.wfile.write(answer[i:i + 1])
+                        self.wfile.flush()
+                        time.sleep(server.trickle_seconds)
+                elif mode == "retry-after":
+                    self._error(503, 503, "Service unavailable", {"Retry-After": server.retry_after})
+                elif mode == "reset-after-body":
+                    self._reset()
+                elif mode == "huge-length":
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(100 << 30))
+                    self.end_headers()
+                    self.wfile.flush()
+                    time.sleep(2)
+                else:
+                    raise ValueError(f"unknown hostile mode {mode!r}")
+            except OSError:  # the client hung up: that is what these modes wait for
+                pass
+            return True
+
+        def _read_upload(self, received: Received) -> None:
+            ctype = received.headers.get("content-type", "")
+            match = re.match(r'multipart/form-data;\s*boundary="?([^";]+)"?', ctype)
+            if match is None:
+                self._drain()
+                return
+            received.fields, received.files = parse_multipart(
+                self.rfile.read, int(received.headers.get("content-length") or 0), match.group(1).encode(),
+                hash_files=server.hash_files)
+
+        def _raw(self, status: int, body: bytes) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        # -- end of the hostile answers ----------------------------------------------------------
 
     def match_id(path: str) -> bool:
         match = routes.match(path)

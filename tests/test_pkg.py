@@ -312,7 +312,7 @@ def test_cli_text() -> None:
 
 def test_cli_json_shape() -> None:
     result = run_cli("inspect", "--json", "--no-hash", "--now", NOW, str(PKG / "signed.pkg"),
-                     str(PKG / "bad-checksum.pkg"))
+                     str(PKG / "corrupt-toc.pkg"))
     assert result.code == 3
     doc = result.json
     assert doc["schema"] == "inspector/1"
@@ -331,11 +331,22 @@ def test_cli_json_shape() -> None:
     assert set(component) >= {"identifier", "version", "install_location", "number_of_files",
                               "install_kbytes", "bundles"}
     assert bad["error"]["kind"] == "ArtifactError"
-    assert bad["error"]["member"] == "TOC checksum"
+    assert bad["error"]["member"] == "TOC"
     assert bad["error"]["exit_code"] == 3
 
 
-@pytest.mark.parametrize("name", ["corrupt-toc", "bad-checksum"])
+def test_cli_bad_checksum_is_a_failed_verification() -> None:
+    # The TOC reads; only its checksum is wrong: a fact of the record (inspect exits 0), which
+    # the gate fails (SIG004, tests/test_pkg_verify.py).
+    result = run_cli("inspect", "--json", "--no-hash", str(PKG / "bad-checksum.pkg"))
+    assert result.code == 0, result.err
+    (doc,) = result.json["results"]
+    assert doc["verification"]["verified"] is False
+    assert [f["member"] for f in doc["verification"]["failures"]] == ["TOC checksum"]
+    assert doc["summary"]["verified"] is False
+
+
+@pytest.mark.parametrize("name", ["corrupt-toc"])
 def test_cli_errors(name: str) -> None:
     result = run_cli("inspect", str(PKG / f"{name}.pkg"))
     assert result.code == 3

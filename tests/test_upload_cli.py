@@ -43,7 +43,8 @@ def test_config_keys_and_types() -> None:
 
 
 def test_target_precedence() -> None:
-    env = {"APPLIVERY_APP_TOKEN": "envtok", "APPLIVERY_UPLOAD_URL": "http://127.0.0.1:1"}
+    env = {"APPLIVERY_APP_TOKEN": "envtok", "APPLIVERY_UPLOAD_URL": "http://127.0.0.1:1",
+           "INSPECTOR_ALLOW_HTTP": "1", "INSPECTOR_TRUST_CONFIG_DESTINATION": "acme"}
     t = target_from(args("--token", "flagtok"), env, {"tenant": "acme", "upload-url": "http://127.0.0.1:2"})
     assert t.token.reveal() == "flagtok" and t.api == "integrations"
     assert t.upload_url == "http://127.0.0.1:1" and t.api_url == "https://api.acme.applivery.io"
@@ -63,7 +64,7 @@ def test_target_precedence() -> None:
 
 def test_usage_errors_send_nothing() -> None:
     assert run_cli("upload", APK, "--notify-language", "de", "--token", "t").code == 2
-    assert run_cli("upload", APK, "--no-check", "--dry-run").code == 2  # no token
+    assert run_cli("upload", APK, "--no-check").code == 2  # no token (a dry run needs none)
     r = run_cli("upload", "missing.apk", "--token", "t")
     assert r.code == 2 and "no such file" in r.err
 

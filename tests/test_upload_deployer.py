@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
+from datetime import UTC, datetime
 
 import pytest
 
@@ -222,6 +224,41 @@ CASES = {
             buildNumber="9",
         ),
     ),
+    # Names from https://developer.apple.com/documentation/xcode/environment-variable-reference;
+    # a pull request build names its source commit and branch beside the target's.
+    "xcode-cloud": (
+        {
+            "CI": "TRUE",
+            "CI_XCODEBUILD_ACTION": "archive",
+            "CI_WORKFLOW": "Release",
+            "CI_COMMIT": "target0",
+            "CI_BRANCH": "main",
+            "CI_PULL_REQUEST_SOURCE_COMMIT": "c0ffee",
+            "CI_PULL_REQUEST_SOURCE_BRANCH": "feature/x",
+            "CI_BUILD_NUMBER": "31",
+            "CI_BUILD_URL": "https://appstoreconnect.apple.com/teams/t/apps/a/ci/builds/b",
+        },
+        Deployer(
+            name="Xcode Cloud",
+            commit="c0ffee",
+            branch="feature/x",
+            buildUrl="https://appstoreconnect.apple.com/teams/t/apps/a/ci/builds/b",
+            ciUrl="https://appstoreconnect.apple.com",
+            buildNumber="31",
+        ),
+    ),
+    # Apple's Xcode Server Environment Variable Reference (XCS is always 1).
+    "xcode-server": (
+        {"XCS": "1", "XCS_BOT_NAME": "App Bot", "XCS_INTEGRATION_NUMBER": "64",
+         "XCS_PRIMARY_REPO_BRANCH": "master", "XCS_PRIMARY_REPO_REVISION": "c0ffee"},
+        Deployer(name="Xcode Server", commit="c0ffee", branch="master", buildNumber="64"),
+    ),
+    # https://learn.microsoft.com/en-au/appcenter/build/custom/variables
+    "app-center": (
+        {"APPCENTER_BUILD_ID": "118", "APPCENTER_BRANCH": "develop", "APPCENTER_TRIGGER": "continuous",
+         "APPCENTER_SOURCE_DIRECTORY": "/Users/runner/work/1/s"},
+        Deployer(name="App Center", branch="develop", buildNumber="118"),
+    ),
 }
 
 
@@ -254,7 +291,8 @@ def repo(tmp_path):
     git("remote", "add", "origin", "https://bot:ghp_secret@github.com/acme/app.git")
     (tmp_path / "f").write_text("x")
     git("add", "f")
-    git("-c", "commit.gpgsign=false", "commit", "-q", "-m", "First commit", "--date", "2026-11-28T05:00:00Z")
+    git("-c", "commit.gpgsign=false", "commit", "-q", "-m", "First commit",
+        "-m", "The body, which is sent too.", "--date", "2026-11-28T05:00:00Z")
     git("tag", "v0.1")
     return tmp_path
 
@@ -262,10 +300,11 @@ def repo(tmp_path):
 def test_git_fallback(repo) -> None:
     d = from_git(repo)
     assert d is not None
-    assert d.commitMessage == "First commit" and d.branch == "feature/x" and d.tag == "v0.1"
+    assert d.commitMessage == "First commit\n\nThe body, which is sent too." and d.branch == "feature/x"
+    assert d.tag == "v0.1"
     assert d.commit and len(d.commit) == 40
     assert d.repositoryUrl == "https://github.com/acme/app.git"  # credentials stripped
-    assert d.triggerTimestamp and d.triggerTimestamp.isdigit()
+    assert d.triggerTimestamp is None  # the commit's date is not when a build was triggered
 
 
 def test_outside_a_repository_git_gives_nothing(tmp_path) -> None:
@@ -273,9 +312,11 @@ def test_outside_a_repository_git_gives_nothing(tmp_path) -> None:
 
 
 def test_ci_values_win_git_fills_gaps_overrides_win_last(repo) -> None:
+    head = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True,
+                          check=True).stdout.strip()
     env = {
         "GITHUB_ACTIONS": "true",
-        "GITHUB_SHA": "c0ffee",
+        "GITHUB_SHA": head,
         "GITHUB_REF_NAME": "main",
         "GITHUB_REF_TYPE": "branch",
     }
@@ -283,11 +324,15 @@ def test_ci_values_win_git_fills_gaps_overrides_win_last(repo) -> None:
     assert d is not None
     assert (d.name, d.commit, d.branch, d.commitMessage, d.buildNumber) == (
         "My CI",
-        "c0ffee",
+        head,
         "main",
-        "First commit",
+        "First commit\n\nThe body, which is sent too.",
         "override",
     )
+    # The CI built another commit than git's HEAD: git's message, branch and tag describe HEAD.
+    d = detect_deployer({**env, "GITHUB_SHA": "c0ffee", "GITHUB_REF_NAME": ""}, cwd=repo)
+    assert (d.commit, d.commitMessage, d.branch, d.tag) == ("c0ffee", None, None, None)
+    assert d.repositoryUrl == "https://github.com/acme/app.git"
 
 
 def test_nothing_known_sends_no_deployer(tmp_path) -> None:
@@ -304,3 +349,99 @@ def test_overrides_are_checked() -> None:
         parse_overrides(["sha=abc"])
     with pytest.raises(UsageError):
         parse_overrides(["commit"])
+
+
+NOW = datetime(2026, 12, 1, tzinfo=UTC)
+NOW_MS = "1796083200000"
+
+
+def _event(tmp_path, doc) -> str:
+    path = tmp_path / "event.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return str(path)
+
+
+def test_github_push_event_gives_the_full_message_and_now_the_trigger_time(tmp_path) -> None:
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_SHA": "c0ffee", "GITHUB_REF_NAME": "main",
+           "GITHUB_EVENT_NAME": "push",
+           "GITHUB_EVENT_PATH": _event(tmp_path, {"head_commit": {
+               "id": "c0ffee", "message": "Fix the login\n\nThe token expired too early.",
+               "timestamp": "2026-11-01T10:00:00Z"}})}
+    d = detect_deployer(env, use_git=False, now=NOW)
+    assert (d.commit, d.commitMessage, d.triggerTimestamp) == (
+        "c0ffee", "Fix the login\n\nThe token expired too early.", NOW_MS)
+
+
+def test_github_pull_request_sends_the_head_sha_not_the_merge_sha(tmp_path) -> None:
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_SHA": "merge0", "GITHUB_HEAD_REF": "feature/x",
+           "GITHUB_REF_NAME": "12/merge", "GITHUB_EVENT_NAME": "pull_request",
+           "GITHUB_EVENT_PATH": _event(tmp_path, {"number": 12, "pull_request": {
+               "head": {"sha": "head0", "ref": "feature/x"}, "merge_commit_sha": "merge0"}})}
+    d = detect_deployer(env, use_git=False, now=NOW)
+    assert (d.commit, d.branch, d.commitMessage) == ("head0", "feature/x", None)
+
+
+@pytest.mark.parametrize("content", ["not json", "[1, 2]", None])
+def test_an_unreadable_event_file_is_no_event(tmp_path, content) -> None:
+    path = tmp_path / "event.json"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_SHA": "c0ffee", "GITHUB_EVENT_PATH": str(path)}
+    d = detect_deployer(env, use_git=False, now=NOW)
+    assert (d.commit, d.commitMessage) == ("c0ffee", None)
+
+
+def test_gitlab_and_bitrise_send_the_full_message() -> None:
+    gitlab = from_environment({"GITLAB_CI": "true", "CI_COMMIT_TITLE": "Fix",
+                               "CI_COMMIT_MESSAGE": "Fix\n\nBody"})
+    assert gitlab.commitMessage == "Fix\n\nBody"
+    bitrise = from_environment({"BITRISE_IO": "true", "GIT_CLONE_COMMIT_MESSAGE_SUBJECT": "Fix",
+                                "GIT_CLONE_COMMIT_MESSAGE_BODY": "Body"})
+    assert bitrise.commitMessage == "Fix\n\nBody"
+
+
+def test_outside_ci_the_name_is_inspector(repo, tmp_path_factory) -> None:
+    d = detect_deployer({}, cwd=repo, now=NOW)
+    assert (d.name, d.triggerTimestamp, d.branch) == ("inspector", NOW_MS, "feature/x")
+    outside = tmp_path_factory.mktemp("not-a-repository")
+    d = detect_deployer({}, cwd=outside, now=NOW)
+    assert d == Deployer(name="inspector", triggerTimestamp=NOW_MS)
+    named = detect_deployer({}, use_git=False, overrides={"name": "Release bot"}, now=NOW)
+    assert named.name == "Release bot"
+    # In a CI the CI's name stays, and its own trigger time beats now.
+    d = detect_deployer({"GITLAB_CI": "true", "CI_PIPELINE_CREATED_AT": "2026-11-28T05:00:00Z"},
+                        use_git=False, now=NOW)
+    assert (d.name, d.triggerTimestamp) == ("GitLab CI", "1795842000000")
+
+
+def test_a_local_remote_is_not_sent(repo) -> None:
+    subprocess.run(["git", "-C", str(repo), "remote", "set-url", "origin", "/srv/git/app.git"], check=True)
+    d = detect_deployer({}, cwd=repo, now=NOW)
+    assert d.repositoryUrl is None and d.commit
+    assert from_environment({"JENKINS_URL": "https://ci/", "GIT_URL": "../app"}).repositoryUrl is None
+
+
+def test_a_pull_request_run_uploads_the_head_commit_and_its_message(tmp_path, monkeypatch) -> None:
+    from tests.applivery_server import ApplivServer
+    from tests.conftest import FIXTURES, run_cli
+
+    for name in ("GITLAB_CI", "JENKINS_URL", "BITRISE_IO", "GITHUB_OUTPUT",
+                 "APPLIVERY_SERVICE_ACCOUNT_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    event = _event(tmp_path, {"pull_request": {"head": {"sha": "head0"}}, "head_commit": None})
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_SHA": "merge0", "GITHUB_HEAD_REF": "feature/x",
+           "GITHUB_REPOSITORY": "acme/app", "GITHUB_RUN_ID": "5", "GITHUB_EVENT_PATH": event,
+           "INSPECTOR_ALLOW_HTTP": "1", "APPLIVERY_APP_TOKEN": "tok-deployer-1"}
+    with ApplivServer(app_token="tok-deployer-1", lifetime=30) as server:
+        for name, value in {**env, "APPLIVERY_UPLOAD_URL": server.url}.items():
+            monkeypatch.setenv(name, value)
+        r = run_cli("upload", str(FIXTURES / "apk" / "signed-v1v2v3.apk"), "--no-check",
+                    "--now", "2026-12-01T00:00:00Z")
+        assert r.code == 0, r.err
+        [got] = server.uploads()
+    fields = dict(got.fields)
+    assert fields["deployer.name"] == "GitHub Actions"
+    assert fields["deployer.info.commit"] == "head0" and "merge0" not in str(got.fields)
+    assert fields["deployer.info.branch"] == "feature/x"
+    assert fields["deployer.info.triggerTimestamp"] == NOW_MS
+    assert "deployer.info.commitMessage" not in fields  # git's HEAD (this checkout) is another commit

@@ -36,7 +36,8 @@ CASES = {
                                                "--package-icon", "fixtures/macho/icon-rgb.png"]),
     "console-switch": ("CONSOLE", ["--token", TOKEN, "--tenant", "acme", "--no-deployer",
                                    "--build-platform", "switch", "--package-name", "com.acme.game",
-                                   "--package-version", "1.0.7"]),
+                                   "--package-version", "1.0.7",
+                                   "--package-icon", "fixtures/macho/icon-rgb.png"]),
 }
 
 

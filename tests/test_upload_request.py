@@ -3,8 +3,8 @@ field table), validation of every user field, base URLs, and the redacted render
 
 from __future__ import annotations
 
+import dataclasses
 import json
-import shlex
 
 import pytest
 
@@ -94,8 +94,12 @@ def test_ipa_to_workspace_minimal_sends_only_the_build() -> None:
 
 def test_pkg_is_a_macos_custom_platform_filled_from_inspection() -> None:
     pkg = FIXTURES / "pkg" / "product.pkg"
-    request = prepare(pkg, UploadFields(version_name="1.2.3 beta"), integrations())
-    assert request.field_names() == ["buildPlatform", "packageName", "packageVersion", "versionName", "build"]
+    # The committed PKG has no icon: the service needs one for a build it cannot process.
+    with pytest.raises(UsageError, match=r"product\.pkg: a pkg build .* needs --package-icon \(not found"):
+        prepare(pkg, UploadFields(version_name="1.2.3 beta"), integrations())
+    request = prepare(pkg, UploadFields(version_name="1.2.3 beta", package_icon=PNG), integrations())
+    assert request.field_names() == ["buildPlatform", "packageName", "packageVersion", "versionName",
+                                     "packageIcon", "build"]
     assert dict(request.fields) == {"buildPlatform": "macos", "packageName": "com.example.fixture",
                                     "packageVersion": "1.2.3", "versionName": "1.2.3 beta"}
 
@@ -127,7 +131,7 @@ def test_console_build_missing_values_is_refused_in_one_line_naming_them(tmp_pat
         prepare(nsp, UploadFields(build_platform="switch"), integrations())
     message = str(info.value)
     assert "\n" not in message
-    assert "--package-name" in message and "--package-version" in message
+    assert "--package-name" in message and "--package-version" in message and "--package-icon" in message
     assert "--build-platform" not in message
 
 
@@ -170,7 +174,8 @@ def test_unknown_extension_and_profiles_are_refused() -> None:
 
 
 def test_tar_gz_is_a_build_extension() -> None:
-    fields = UploadFields(build_platform="xbox-series", package_name="a", package_version="1")
+    fields = UploadFields(build_platform="xbox-series", package_name="a", package_version="1",
+                          package_icon=PNG)
     assert build_request("game.tar.gz", fields, integrations()).files[-1].filename == "game.tar.gz"
 
 
@@ -206,8 +211,11 @@ def test_base_urls() -> None:
     assert base_urls() == ("https://upload.applivery.io", "https://api.applivery.io")
     assert base_urls("acme") == ("https://upload.acme.applivery.io", "https://api.acme.applivery.io")
     assert base_urls("apps.acme.com") == ("https://upload.apps.acme.com", "https://api.apps.acme.com")
-    assert base_urls("acme", upload_url="http://127.0.0.1:9/") == ("http://127.0.0.1:9",
-                                                                   "https://api.acme.applivery.io")
+    assert base_urls("acme", upload_url="http://127.0.0.1:9/", allow_http=True) == (
+        "http://127.0.0.1:9", "https://api.acme.applivery.io")
+    for url in ("http://127.0.0.1:9", "HTTP://upload.example.com"):
+        with pytest.raises(UsageError, match="unencrypted"):
+            base_urls(upload_url=url)
     with pytest.raises(UsageError):
         base_urls("acme/evil")
     with pytest.raises(UsageError):
@@ -242,15 +250,46 @@ def test_secret_is_redacted_everywhere() -> None:
         assert TOKEN not in text
 
 
+def bash_words(command: str) -> list[str]:
+    """The words bash makes of a ``curl ...`` command (bash is the oracle: ``$'...'`` included)."""
+    import os
+    import subprocess
+
+    assert command.startswith("curl ")
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C.UTF-8",
+           "APPLIVERY_APP_TOKEN": "$APPLIVERY_APP_TOKEN",
+           "APPLIVERY_SERVICE_ACCOUNT_TOKEN": "$APPLIVERY_SERVICE_ACCOUNT_TOKEN"}
+    done = subprocess.run(["bash", "-c", "printf '%s\\0' curl " + command.removeprefix("curl ")],
+                          capture_output=True, env=env, check=True, timeout=10)
+    return done.stdout.decode("utf-8", "surrogateescape").split("\0")[:-1]
+
+
 def test_curl_rendering_is_a_valid_command() -> None:
-    request = prepare(FIXTURES / "pkg" / "product.pkg", EVERYTHING, integrations())
-    words = shlex.split(request.to_curl().replace("\\\n", " "))
+    everything = dataclasses.replace(EVERYTHING, package_icon=PNG, package_icon_source="art/icon.png")
+    request = prepare(FIXTURES / "pkg" / "product.pkg", everything, integrations())
+    words = bash_words(request.to_curl())
     assert words[:4] == ["curl", "--fail-with-body", "-X", "POST"]
     assert "Authorization: Bearer $APPLIVERY_APP_TOKEN" in words
     assert "changelog=Fixes\nand more" in words
     assert words[-2] == "-F" and words[-1].startswith("build=@")
     fields = UploadFields(package_icon=PNG, package_icon_source="art/icon.png")
-    words = shlex.split(prepare(FIXTURES / "pkg" / "product.pkg", fields, workspace()).to_curl()
-                        .replace("\\\n", " "))
+    words = bash_words(prepare(FIXTURES / "pkg" / "product.pkg", fields, workspace()).to_curl())
     assert "Authorization: Bearer $APPLIVERY_SERVICE_ACCOUNT_TOKEN" in words
     assert "packageIcon=@art/icon.png;type=image/png;filename=icon.png" in words
+
+
+def test_curl_keeps_hostile_values_on_their_line_and_bash_reads_them_back(tmp_path) -> None:
+    hostile = "1.0\n::error::forged\x1b[2J 'q' \u202e"
+    build = tmp_path / 'we;ird"name.apk'
+    build.write_bytes((FIXTURES / "apk" / "signed-v1v2v3.apk").read_bytes())
+    fields = UploadFields(version_name=hostile, changelog="a\r\nb\\c", package_icon=PNG,
+                          package_icon_source="art/i;c\"on.png")
+    command = prepare(build, fields, integrations()).to_curl()
+    lines = command.split("\n")
+    assert all(not line.lstrip().startswith("::") and "\x1b" not in line for line in lines)
+    words = bash_words(command)
+    assert f"versionName={hostile}" in words and "changelog=a\r\nb\\c" in words
+    # curl's -F syntax: a path or file name with ; or " is double-quoted, \ and " escaped.
+    assert 'packageIcon=@"art/i;c\\"on.png";type=image/png;filename=icon.png' in words
+    assert words[-1] == f'build=@"{str(build).replace(chr(34), chr(92) + chr(34))}";' \
+                        f'type=application/octet-stream;filename="we;ird\\"name.apk"'

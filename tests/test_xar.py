@@ -156,9 +156,15 @@ def test_corrupt_toc_fixture() -> None:
 
 
 def test_bad_checksum_fixture() -> None:
-    error = open_error(PKG / "bad-checksum.pkg")
-    assert error.member == "TOC checksum"
-    assert "checksum mismatch" in error.problem
+    # A TOC checksum that does not match is a verification failure (inspector.verify.xar), not
+    # an unreadable archive: the reader hands both copies over. bsdtar refuses the archive.
+    with XarArchive(PKG / "bad-checksum.pkg") as xar:
+        assert xar.toc_checksum_matches is False
+        assert xar.toc_checksum is not None and xar.toc_checksum_stored is not None
+        assert xar.toc_checksum_stored[0] == xar.toc_checksum[0] ^ 0xFF  # what make.sh flipped
+        assert xar.toc_checksum_stored[1:] == xar.toc_checksum[1:]
+    with XarArchive(PKG / "component.pkg") as xar:
+        assert xar.toc_checksum_matches is True
     assert "Sumcheck error" in (REF / "bad-checksum.tvf.txt").read_text()
 
 

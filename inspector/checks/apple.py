@@ -187,6 +187,19 @@ def _pkg_signed(r: Rule, s: Summary, pkg: Pkg, e: Expectations, now: datetime
                         "overrides it", "Developer ID Installer", "unsigned")
 
 
+@rule(RULES, "SIG004", "the installer package's checksums and signature verify", ("pkg",))
+def _pkg_verified(r: Rule, s: Summary, pkg: Pkg, e: Expectations, now: datetime
+                  ) -> Iterator[Finding]:
+    # One finding per failure, each naming the member: the TOC checksum, a member's archived or
+    # extracted checksum, or a signature. Not checked (--no-verify) is no finding.
+    verification = pkg.verification
+    if verification is None or verification.verified is not False:
+        return
+    for failure in verification.failures:
+        yield r.finding("error", failure.member or "verification",
+                        failure.describe(), "verifies", "does not verify")
+
+
 @rule(RULES, "UPL001", "the upload can name the package", ("pkg",))
 def _package_fields(r: Rule, s: Summary, pkg: Pkg, e: Expectations, now: datetime
                     ) -> Iterator[Finding]:

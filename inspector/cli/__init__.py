@@ -3,7 +3,7 @@
 Exit codes (documented in the README):
   0  every file was read (and, for ``check``, passed)
   1  ``check``: a file failed the gate (errors, or warnings under --strict / an expectation)
-  2  usage error (bad option or value)
+  2  usage error (bad option or value; no FILE given and none or several builds found)
   3  an artifact could not be read (missing, truncated, corrupt, hostile, missing member)
   4  an artifact is of an unknown format, or of a format not supported yet
   5  upload: the service refused it (a 4xx, a rejected token)
@@ -48,6 +48,7 @@ __all__ = [
     "EXIT_USAGE",
     "EXIT_WAIT_TIMEOUT",
     "console",
+    "discovered_file",
     "error_line",
     "exit_code_for",
     "for_one_file",
@@ -106,6 +107,19 @@ def for_one_file(path: str, action: Callable[[], T]) -> T | InspectorError:
             "(a bug; rerun with INSPECTOR_DEBUG=1 for the traceback and please report it)",
             path=path,
         )
+
+
+def discovered_file(command: str) -> str:
+    """The build to use when FILE is omitted (:func:`inspector.discover.find_build`), said on
+    standard error with where it was found; none or several is a usage error."""
+    from pathlib import Path
+
+    from inspector.discover import find_build
+
+    found = find_build(os.environ, Path.cwd(), command)
+    print(f"inspector: no FILE given: using {printable(str(found.path))} (from {found.source})",
+          file=sys.stderr)
+    return str(found.path)
 
 
 class _Parser(argparse.ArgumentParser):

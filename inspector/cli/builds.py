@@ -8,12 +8,15 @@ from typing import Any
 
 from inspector.cli.upload import (
     add_target_arguments,
+    announce_destination,
+    apply_environment,
     json_errors,
     load_upload_config,
     target_from,
     transport_options,
 )
 from inspector.errors import UsageError
+from inspector.report import escape
 from inspector.upload.request import dump_json
 
 __all__ = ["add_parser", "render_table", "run"]
@@ -38,11 +41,12 @@ def add_parser(sub: Any) -> None:
 def render_table(rows: list[dict[str, Any]]) -> str:
     """Rows of ``Build.to_json()`` as an aligned text table."""
     columns = ("build_id", "build_status", "version_name", "version_code", "os", "created")
-    cells = [[str(row.get(c) or "") for c in columns] for row in rows]
+    cells = [[escape.text(row.get(c) or "") for c in columns] for row in rows]
     widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
     lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
     lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in cells]
-    return "\n".join(lines)
+    # A build id from the service starts each row: no row may read as a workflow command.
+    return escape.lines("\n".join(lines))
 
 
 @json_errors
@@ -52,7 +56,9 @@ def run(args: argparse.Namespace) -> int:
     if (args.limit is not None and args.limit < 1) or (args.page is not None and args.page < 1):
         raise UsageError("--limit and --page must be >= 1")
     config = load_upload_config(args)
+    apply_environment(args, dict(os.environ))  # APPLIVERY_TIMEOUT / INSPECTOR_TIMEOUT
     target = target_from(args, dict(os.environ), config)
+    announce_destination(target, upload=False)
     builds = transport.list_builds(target, version_name=args.version_name, status=args.status, os=args.os,
                                    page=args.page, limit=args.limit, **transport_options(args, config))
     rows = [{**b.to_json(), "created": b.raw.get("createdAt")} for b in builds]

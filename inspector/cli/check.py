@@ -13,11 +13,13 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from inspector.api import inspect
 from inspector.cli.inspect import parse_now
-from inspector.errors import InspectorError
+from inspector.errors import InspectorError, OutputError, UsageError
+from inspector.report import escape
 from inspector.settings import OPTIONS, PLATFORM_SECTIONS, Config, add_arguments, load_config, resolve
 
 if TYPE_CHECKING:
     from inspector.checks import CheckResult
+    from inspector.report.check import FileVerdict
     from inspector.summary import Summary
 
 # The rules, the summary and the reports load when a check runs,
@@ -41,6 +43,9 @@ def add_check_arguments(parser: argparse.ArgumentParser) -> None:
                         help="print every setting's value and where it came from (stderr)")
     parser.add_argument("--no-verify", action="store_true",
                         help="do not verify signatures, digests and seals (the report says so)")
+    parser.add_argument("--junit-xml", metavar="PATH", type=Path,
+                        help="also write the verdicts as JUnit XML to PATH (for GitLab, Jenkins, "
+                             "Azure Pipelines test reports), whatever --format prints")
     parser.add_argument("--newer-than-uploaded", action="store_true",
                         help="fail unless the build number is greater than the app's latest "
                              "processed upload's (reads the service: needs a token, see upload)")
@@ -52,7 +57,9 @@ def add_parser(sub: Any) -> None:
         "check", help="check builds against expectations and the default policy (a CI gate)",
         description="Check builds before upload. Exit 0: every file passed; 1: a check failed; "
                     "2: usage or config error; 3: a file could not be read; 4: unknown format.")
-    p.add_argument("files", nargs="+", metavar="FILE", help="APK, AAB, IPA, PKG or profile")
+    p.add_argument("files", nargs="*", metavar="FILE",
+                   help="APK, AAB, IPA, PKG or profile (none: the one a CI variable or the build "
+                        "output folders hold, see README 'Which build')")
     p.add_argument("--format", choices=FORMATS, default="text",
                    help="text (default), json, github (workflow annotations) or junit (XML)")
     add_check_arguments(p)
@@ -78,7 +85,7 @@ def _settings(args: argparse.Namespace, env: Mapping[str, str]) -> Config:
 
 def _explain(args: argparse.Namespace, env: Mapping[str, str], config: Config,
              sections: list[str | None], out: TextIO) -> None:
-    where = str(config.path) if config.path else "none found"
+    where = escape.text(config.path) if config.path else "none found"
     for section in dict.fromkeys(sections):
         resolved = resolve(args, env, config, section)
         print(f"inspector: settings for {section or 'other'} artifacts (config: {where})", file=out)
@@ -87,8 +94,8 @@ def _explain(args: argparse.Namespace, env: Mapping[str, str], config: Config,
             value = resolved.values[o.name]
             shown = ", ".join(value) if isinstance(value, tuple) else value
             shown = "-" if shown in (None, "") else shown
-            print(f"  {o.name.ljust(width)}  {str(shown).ljust(12)}  {resolved.sources[o.name]}",
-                  file=out)
+            print(f"  {o.name.ljust(width)}  {escape.text(shown).ljust(12)}  "
+                  f"{escape.text(resolved.sources[o.name])}", file=out)
 
 
 def evaluate(record: Any, args: argparse.Namespace, env: Mapping[str, str], config: Config,
@@ -132,13 +139,14 @@ def uploaded_lookup(args: argparse.Namespace, env: Mapping[str, str], config: Co
     per platform from the service. A failure to read it raises (exit 5 or 7), never passes."""
     if not getattr(args, "newer_than_uploaded", False):
         return None
-    from inspector.cli.upload import target_from, transport_options, upload_settings
+    from inspector.cli.upload import announce_destination, target_from, transport_options, upload_settings
     from inspector.upload import transport
     from inspector.upload.errors import NetworkError
     from inspector.upload.response import uploaded_build_number
 
-    section = upload_settings(config.upload, source=f"config {config.path} [upload]")
+    section = upload_settings(config.upload, source=f"config {config.path} [upload]", path=config.path)
     target = target_from(args, env, section)
+    announce_destination(target, upload=False)
     options = transport_options(args, section)
     cache: dict[str | None, str | None] = {}
 
@@ -156,19 +164,29 @@ def uploaded_lookup(args: argparse.Namespace, env: Mapping[str, str], config: Co
     return lookup
 
 
-def gate(args: argparse.Namespace, path: Path, record: Any, env: Mapping[str, str]) -> int:
+def gate(args: argparse.Namespace, path: Path, record: Any, env: Mapping[str, str], *,
+         collect: list[FileVerdict] | None = None) -> int:
     """Run the gate on one inspected record, as ``upload`` does before sending: findings go to
-    stderr as text; returns 0 when it passed, :data:`EXIT_FAILED` when it did not."""
+    stderr as text; returns 0 when it passed, :data:`EXIT_FAILED` when it did not. With
+    ``collect`` (an upload of several builds) the verdict is appended there and ``--junit-xml``
+    is left to the caller, which writes every build's verdict into one report."""
     from inspector.report.check import FileVerdict, render_check_text
     from inspector.summary import summarize
 
     config = _settings(args, env)
     now = parse_now(args.now)
+    check_junit_path(args.junit_xml)
     if args.explain:
         _explain(args, env, config, [platform_section(summarize(record))], sys.stderr)
     result = evaluate(record, args, env, config, now)
-    print(render_check_text([FileVerdict(str(path), result)], colour=_colour(sys.stderr, env)),
-          file=sys.stderr)
+    verdicts = [FileVerdict(str(path), result)]
+    print(render_check_text(verdicts, colour=_colour(sys.stderr, env)), file=sys.stderr)
+    if collect is not None:
+        collect.append(FileVerdict(str(path), result=result, exit_code=0 if result.passed else EXIT_FAILED))
+    elif args.junit_xml is not None:
+        from inspector.report.check import render_check_junit
+
+        write_junit(args.junit_xml, render_check_junit(verdicts, now))
     return 0 if result.passed else EXIT_FAILED
 
 
@@ -178,6 +196,31 @@ def _colour(stream: TextIO, env: Mapping[str, str]) -> bool:
         return False
     isatty = getattr(stream, "isatty", None)
     return bool(isatty and isatty())
+
+
+def _guarded(render: Callable[[list[FileVerdict]], str], verdicts: list[FileVerdict]
+             ) -> tuple[str, list[FileVerdict]]:
+    """``render(verdicts)``, each file's part inside its own guard: should the document fail to
+    render (a bug: a value the format cannot hold), the files whose own part fails become error
+    verdicts and the others keep theirs. Returns the text and the verdicts it shows."""
+    from inspector.cli import exit_code_for, for_one_file
+    from inspector.report.check import FileVerdict
+
+    try:
+        return render(verdicts), verdicts
+    except (KeyboardInterrupt, MemoryError):
+        raise
+    except Exception:
+        if os.environ.get("INSPECTOR_DEBUG"):
+            raise
+    kept: list[FileVerdict] = []
+    for v in verdicts:
+        outcome = for_one_file(v.path, lambda v=v: render([v]))
+        if isinstance(outcome, InspectorError):
+            kept.append(FileVerdict(v.path, error=outcome, exit_code=exit_code_for(outcome)))
+        else:
+            kept.append(v)
+    return render(kept), kept
 
 
 def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
@@ -194,6 +237,11 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
     env = os.environ if env is None else env
     now = parse_now(args.now)
     config = _settings(args, env)
+    if not args.files:
+        from inspector.cli import discovered_file
+
+        args.files = [discovered_file("check")]
+    check_junit_path(args.junit_xml)
     uploaded = uploaded_lookup(args, env, config)
     verdicts: list[FileVerdict] = []
     sections: list[str | None] = []
@@ -212,21 +260,70 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
     if args.explain:
         _explain(args, env, config, sections or [None], sys.stderr)
     if args.format == "json":
-        print(render_check_json(verdicts, now))
+        text, verdicts = _guarded(lambda vs: render_check_json(vs, now), verdicts)
+        print(text)
     elif args.format == "junit":
-        print(render_check_junit(verdicts, now))
+        text, verdicts = _guarded(lambda vs: render_check_junit(vs, now), verdicts)
+        print(text)
     elif args.format == "github":
-        text = render_check_github(verdicts)
+        text, verdicts = _guarded(render_check_github, verdicts)
         if text:
             print(text)
         summary_path = env.get("GITHUB_STEP_SUMMARY")
         if summary_path:
+            summary, verdicts = _guarded(lambda vs: render_step_summary(vs, now), verdicts)
             try:
                 with open(summary_path, "a", encoding="utf-8") as fh:
-                    fh.write(render_step_summary(verdicts, now))
+                    fh.write(summary)
             except OSError as exc:
                 print(f"inspector: warning: cannot append to GITHUB_STEP_SUMMARY "
-                      f"{summary_path}: {exc.strerror or exc}", file=sys.stderr)
+                      f"{escape.text(summary_path)}: {escape.text(exc.strerror or exc)}", file=sys.stderr)
     else:
-        print(render_check_text(verdicts, colour=_colour(sys.stdout, env)))
+        text, verdicts = _guarded(lambda vs: render_check_text(vs, colour=_colour(sys.stdout, env)), verdicts)
+        print(text)
+    if args.junit_xml is not None:
+        junit, verdicts = _guarded(lambda vs: render_check_junit(vs, now), verdicts)
+        write_junit(args.junit_xml, junit)
+    github_outputs(env, verdicts)
     return max((v.exit_code for v in verdicts), default=0)
+
+
+def github_outputs(env: Mapping[str, str], verdicts: list[FileVerdict]) -> None:
+    """In a GitHub Actions step, the gate's outputs in ``$GITHUB_OUTPUT``: ``verdict`` (passed or
+    failed, over every file) and, for one file, its ``identifier``, ``version`` and
+    ``build_number``. Values go through escape.github_output: a build cannot add a key."""
+    target = env.get("GITHUB_OUTPUT")
+    if not target or not env.get("GITHUB_ACTIONS"):
+        return
+    passed = all(v.exit_code == 0 for v in verdicts)
+    text = escape.github_output("verdict", "passed" if passed else "failed")
+    if len(verdicts) == 1 and verdicts[0].result is not None:
+        summary = verdicts[0].result.summary
+        for name, value in (("identifier", summary.identifier), ("version", summary.version),
+                            ("build_number", summary.build)):
+            text += escape.github_output(name, "" if value is None else value)
+    try:
+        with open(target, "a", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise OutputError(f"cannot append to GITHUB_OUTPUT {target} ({exc.strerror or exc})") from exc
+
+
+def check_junit_path(path: Path | None) -> None:
+    """``--junit-xml``: a file that can be written, known before any build is read."""
+    if path is None:
+        return
+    if path.is_dir():
+        raise UsageError(f"--junit-xml: {path} is a directory")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise UsageError(f"--junit-xml: {parent} is not a directory")
+    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise UsageError(f"--junit-xml: cannot write {path}")
+
+
+def write_junit(path: Path, xml: str) -> None:
+    try:
+        path.write_text(xml + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise OutputError(f"--junit-xml: cannot write {path} ({exc.strerror or exc})") from exc

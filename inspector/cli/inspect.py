@@ -13,9 +13,10 @@ from inspector.api import extract_icon, inspect
 from inspector.containers.image import EXTENSIONS, NAMES, read_header
 from inspector.errors import ArtifactError, InspectorError, OutputError, UsageError
 from inspector.report import error_json, render_json, render_text, to_json
+from inspector.report.escape import line as escape_line
 from inspector.report.text import printable
 
-__all__ = ["add_parser", "parse_now", "run"]
+__all__ = ["add_parser", "parse_now", "render_batch", "run"]
 
 
 def parse_now(text: str | None) -> datetime:
@@ -34,7 +35,9 @@ def parse_now(text: str | None) -> datetime:
 def add_parser(sub: Any) -> None:
     p = sub.add_parser("inspect", help="show every fact about one or more build files",
                        description="Show every fact about one or more build files.")
-    p.add_argument("files", nargs="+", metavar="FILE", help="APK, AAB, IPA, PKG or profile")
+    p.add_argument("files", nargs="*", metavar="FILE",
+                   help="APK, AAB, IPA, PKG or profile (none: the one a CI variable or the build "
+                        "output folders hold, see README 'Which build')")
     p.add_argument("--json", action="store_true", help="print one JSON document (schema inspector/1)")
     p.add_argument("--extract-icon", metavar="DIR", type=Path,
                    help="write each app's icon as DIR/<file name>.png (or .webp, .jpg: the "
@@ -138,10 +141,43 @@ def _one(path: Path, args: argparse.Namespace, now: datetime,
     return shown, icon_note
 
 
+def render_batch(results: list[dict[str, Any]], names: list[str], now: datetime) -> tuple[str, int]:
+    """The ``--json`` document of a batch, and the worst exit code of the results it had to replace.
+
+    Each file's result is serialised inside its own guard: should one fail to serialise (a bug: a
+    value JSON cannot hold), that file gets an error result and every other file keeps its own. The
+    whole document is tried first, so a batch that serialises pays for one pass only.
+    """
+    from inspector.cli import exit_code_for, for_one_file
+
+    try:
+        return render_json(results, now), 0
+    except (KeyboardInterrupt, MemoryError):
+        raise
+    except Exception:
+        if os.environ.get("INSPECTOR_DEBUG"):
+            raise
+    kept: list[dict[str, Any]] = []
+    worst = 0
+    for name, result in zip(names, results, strict=True):
+        outcome = for_one_file(name, lambda result=result: render_json([result], now))
+        if isinstance(outcome, InspectorError):
+            code = exit_code_for(outcome)
+            worst = max(worst, code)
+            kept.append(error_json(name, outcome, code))
+        else:
+            kept.append(result)
+    return render_json(kept, now), worst
+
+
 def run(args: argparse.Namespace) -> int:
     from inspector.cli import error_line, exit_code_for, for_one_file
 
     now = parse_now(args.now)
+    if not args.files:
+        from inspector.cli import discovered_file
+
+        args.files = [discovered_file("inspect")]
     if args.extract_icon is not None:
         _check_icon_directory(args.extract_icon)
     worst = 0
@@ -164,8 +200,10 @@ def run(args: argparse.Namespace) -> int:
             if icon_note:
                 print(f"inspector: {printable(icon_note)}", file=sys.stderr)
         else:
-            text = shown + (f"\n  {printable(icon_note)}" if icon_note else "")
+            text = shown + (f"\n{escape_line(f'  {printable(icon_note)}')}" if icon_note else "")
             print(text + ("\n" if len(args.files) > 1 else ""))
     if args.json:
-        print(render_json(results, now))
+        document, replaced = render_batch(results, list(args.files), now)
+        print(document)
+        worst = max(worst, replaced)
     return worst

@@ -11,6 +11,8 @@ from inspector.cli.upload import (
     _github_output,
     _on_status,
     add_target_arguments,
+    announce_destination,
+    apply_environment,
     json_errors,
     load_upload_config,
     print_build,
@@ -44,8 +46,10 @@ def run(args: argparse.Namespace) -> int:
 
     env = dict(os.environ)
     config = load_upload_config(args)
+    apply_environment(args, env)  # APPLIVERY_TIMEOUT / INSPECTOR_TIMEOUT
     target = target_from(args, env, config)
     options = transport_options(args, config)
+    announce_destination(target, upload=False)
     try:
         if args.wait:
             build = transport.wait_for_build(target, args.build_id, policy=options["policy"],

@@ -10,32 +10,44 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from inspector.cli import check as check_cmd
-from inspector.errors import UsageError
-from inspector.settings import load_config
+from inspector.errors import InspectorError, UsageError
+from inspector.report import escape
+from inspector.settings import CHANGELOG_MAX_BYTES, load_config, read_named_file
 from inspector.upload import inspect_for_upload, prepare
 from inspector.upload.deployer import detect_deployer, parse_overrides
 from inspector.upload.errors import ProcessingError, UploadError, WaitTimeoutError
 from inspector.upload.request import (
     BUILD_PLATFORMS,
+    ICON_MAX_BYTES,
     NOTIFY_LANGUAGES,
     Secret,
     Target,
     UploadFields,
+    UploadRequest,
     base_urls,
     dump_json,
     parse_filter,
     parse_tags,
+    platform_problem,
 )
 from inspector.upload.response import Build
 
 __all__ = [
+    "ALLOW_HTTP_ENV",
+    "DESTINATION_KEYS",
+    "ENV_ALIASES",
+    "TRUST_DESTINATION_ENV",
     "UPLOAD_CONFIG_KEYS",
+    "UploadSection",
     "add_parser",
     "add_target_arguments",
+    "announce_destination",
+    "apply_environment",
     "json_errors",
     "load_upload_config",
     "run",
@@ -56,13 +68,51 @@ UPLOAD_CONFIG_KEYS: dict[str, type | tuple[type, ...]] = {
 }
 
 
-def upload_settings(section: Mapping[str, Any], source: str = "[upload]") -> dict[str, Any]:
+#: ``[upload]`` keys that decide which host receives the token, with the flag and the environment
+#: variable that confirm them. A config file may only repeat what one of those says.
+DESTINATION_KEYS: dict[str, tuple[str, str | None]] = {
+    "tenant": ("--tenant", "APPLIVERY_TENANT"),
+    "upload-url": ("--upload-url", "APPLIVERY_UPLOAD_URL"),
+    "api-url": ("--api-url", "APPLIVERY_API_URL"),
+}
+#: The environment variable that trusts a config file's destination: its value must be the
+#: config's value itself (several separated by spaces or commas), never a blanket "yes".
+TRUST_DESTINATION_ENV = "INSPECTOR_TRUST_CONFIG_DESTINATION"
+#: ``--allow-http`` in the environment: a plain-http destination (a test server) is accepted.
+ALLOW_HTTP_ENV = "INSPECTOR_ALLOW_HTTP"
+#: Settings read from the environment: the option's ``dest``, our own variable, then the name the
+#: vendor's fastlane plugin reads (``fastlane-plugin-applivery``), so that a migrating pipeline keeps
+#: its variables. A flag beats both, our own name beats the fastlane one, both beat the config file.
+ENV_ALIASES: dict[str, tuple[str, str]] = {
+    "version_name": ("INSPECTOR_VERSION_NAME", "APPLIVERY_BUILD_NAME"),
+    "changelog": ("INSPECTOR_CHANGELOG", "APPLIVERY_BUILD_CHANGELOG"),
+    "tags": ("INSPECTOR_TAGS", "APPLIVERY_BUILD_TAGS"),
+    "notify_collaborators": ("INSPECTOR_NOTIFY_COLLABORATORS", "APPLIVERY_NOTIFY_COLLABORATORS"),
+    "notify_employees": ("INSPECTOR_NOTIFY_EMPLOYEES", "APPLIVERY_NOTIFY_EMPLOYEES"),
+    "notify_message": ("INSPECTOR_NOTIFY_MESSAGE", "APPLIVERY_NOTIFY_MESSAGE"),
+    "filter": ("INSPECTOR_FILTER", "APPLIVERY_FILTER"),
+    "timeout": ("INSPECTOR_TIMEOUT", "APPLIVERY_TIMEOUT"),
+}
+#: ``[upload]`` keys that name a file to read, and the most bytes read from each.
+_FILE_KEYS = {"changelog-file": CHANGELOG_MAX_BYTES, "package-icon": ICON_MAX_BYTES}
+
+
+class UploadSection(dict[str, Any]):
+    """The checked ``[upload]`` section, with the config file it came from (``path``, None when
+    built in code): files it names are read inside that file's folder only."""
+
+    path: Path | None = None
+
+
+def upload_settings(section: Mapping[str, Any], source: str = "[upload]",
+                    path: Path | None = None) -> UploadSection:
     """The ``[upload]`` section, checked: known keys (``a-b`` or ``a_b``), right types, no token.
 
     Returns a dict keyed by the dashed option names. A key naming a token, secret or password is
     refused: the config file is committed, tokens belong in the environment.
     """
-    out: dict[str, Any] = {}
+    out = UploadSection()
+    out.path = path
     for raw_key, value in section.items():
         key = str(raw_key).replace("_", "-")
         lowered = key.lower()
@@ -89,6 +139,8 @@ def add_target_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--tenant", metavar="NAME", help="private tenant: acme -> upload.acme.applivery.io")
     g.add_argument("--upload-url", metavar="URL", help="upload base URL (env APPLIVERY_UPLOAD_URL)")
     g.add_argument("--api-url", metavar="URL", help="API base URL (env APPLIVERY_API_URL)")
+    g.add_argument("--allow-http", action="store_true", default=None,
+                   help=f"accept a plain http:// destination, loopback included (env {ALLOW_HTTP_ENV}=1)")
     g.add_argument("--retries", type=int, metavar="N", help="retries of a transient failure (default 5)")
     g.add_argument("--retry-delay", type=float, metavar="S",
                    help="first wait before a retry, doubled each time; Retry-After wins (default 1)")
@@ -111,13 +163,85 @@ def _setting(args: argparse.Namespace, config: Mapping[str, Any], dest: str, def
     return _pick(args, dest, {}, None, config, default)
 
 
-def target_from(args: argparse.Namespace, env: Mapping[str, str], config: Mapping[str, Any]) -> Target:
+def _destination(args: argparse.Namespace, key: str, env: Mapping[str, str],
+                 config: Mapping[str, Any]) -> Any:
+    """A destination setting: the flag, else the environment; a config file's value only when the
+    environment confirms it (:data:`TRUST_DESTINATION_ENV`), else a usage error naming file and key."""
+    flag, env_name = DESTINATION_KEYS[key]
+    value = getattr(args, key.replace("-", "_"), None)
+    if value is None and env_name and env.get(env_name):
+        value = env[env_name]
+    if value is not None or key not in config:
+        return value
+    from_file = config[key]
+    trusted = env.get(TRUST_DESTINATION_ENV, "").replace(",", " ").split()
+    if str(from_file) in trusted:
+        return from_file
+    where = f"config {getattr(config, 'path', None) or '(in code)'} [upload] {key}"
+    confirm = f"{flag}{' or ' + env_name if env_name else ''}"
+    raise UsageError(f"{where}: a config file does not choose where the token goes; give the same "
+                     f"value with {confirm}, or list it in {TRUST_DESTINATION_ENV}")
+
+
+def _env_value(dest: str, raw: str, name: str) -> Any:
+    """A variable's text as the option's kind; a bad value is a usage error naming the variable."""
+    if dest in ("notify_collaborators", "notify_employees"):
+        text = raw.strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off"):
+            return False
+        raise UsageError(f"{name}: expected true or false (got {escape.text(raw)!r})")
+    if dest == "timeout":
+        try:
+            return float(raw)
+        except ValueError:
+            raise UsageError(f"{name}: expected a number of seconds (got {escape.text(raw)!r})") from None
+    if dest == "tags":
+        return [raw]
+    return raw
+
+
+def apply_environment(args: argparse.Namespace, env: Mapping[str, str],
+                      notes: Callable[[str], None] | None = None) -> None:
+    """Fill each option of :data:`ENV_ALIASES` not given as a flag from the environment: our own
+    variable, else the fastlane plugin's. When both are set to different values ours is used and
+    ``notes`` is told (one line); an empty variable counts as unset."""
+    for dest, names in ENV_ALIASES.items():
+        if not hasattr(args, dest) or getattr(args, dest) is not None:
+            continue
+        if dest == "changelog" and getattr(args, "changelog_file", None) is not None:
+            continue  # --changelog-file is a flag: it beats a changelog from the environment
+        given = [(name, env[name]) for name in names if env.get(name, "").strip()]
+        if not given:
+            continue
+        name, raw = given[0]
+        if len(given) == 2 and given[1][1] != raw and notes is not None:
+            notes(f"{names[0]} and {names[1]} are both set: {names[0]} is used")
+        setattr(args, dest, _env_value(dest, raw, name))
+
+
+def _allow_http(args: argparse.Namespace, env: Mapping[str, str]) -> bool:
+    if getattr(args, "allow_http", None):
+        return True
+    return env.get(ALLOW_HTTP_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def target_from(args: argparse.Namespace, env: Mapping[str, str], config: Mapping[str, Any], *,
+                require_token: bool = True) -> Target:
     """The target: ``--service-account-token`` (Workspace API) or ``--token`` (Integrations API),
-    flags first, then APPLIVERY_SERVICE_ACCOUNT_TOKEN / APPLIVERY_APP_TOKEN."""
+    flags first, then APPLIVERY_SERVICE_ACCOUNT_TOKEN / APPLIVERY_APP_TOKEN.
+
+    The destination (``tenant``, ``upload-url``, ``api-url``) comes from a flag or the environment;
+    a config file's is refused unless confirmed (see :func:`_destination`); ``http://`` needs
+    ``--allow-http`` or :data:`ALLOW_HTTP_ENV`. Without ``require_token`` (a dry run) a missing
+    token gives a target whose requests name the variable the token would be read from.
+    """
     upload_url, api_url = base_urls(
-        _pick(args, "tenant", env, None, config),
-        _pick(args, "upload_url", env, "APPLIVERY_UPLOAD_URL", config),
-        _pick(args, "api_url", env, "APPLIVERY_API_URL", config),
+        _destination(args, "tenant", env, config),
+        _destination(args, "upload-url", env, config),
+        _destination(args, "api-url", env, config),
+        allow_http=_allow_http(args, env),
     )
     org = _pick(args, "organization", env, "APPLIVERY_ORGANIZATION_ID", config)
     app = _pick(args, "app", env, "APPLIVERY_APP_ID", config)
@@ -131,6 +255,10 @@ def target_from(args: argparse.Namespace, env: Mapping[str, str], config: Mappin
         if sa and app_token:
             # Both in the environment: the Workspace API when its ids are there too.
             sa, app_token = (sa, None) if org and app else (None, app_token)
+    if not (sa or app_token) and not require_token:
+        # A dry run shows where the token would come from; nothing is sent.
+        return Target(None, organization=str(org) if org and app else None,
+                      app=str(app) if org and app else None, upload_url=upload_url, api_url=api_url)
     if sa:
         if not (org and app):
             raise UsageError("the Workspace API (a service-account token) needs --organization and --app "
@@ -163,9 +291,10 @@ def add_parser(sub: Any) -> None:
     p = sub.add_parser("upload", help="check a build and upload it to Applivery",
                        description="Check a build, then upload it to Applivery (spec: upload-api.md).",
                        conflict_handler="resolve")
-    # nargs="?" so that ``--dry-run FILE`` (the value then being the file) parses; run() insists.
-    p.add_argument("file", metavar="FILE", nargs="?",
-                   help="ipa, apk, aab, pkg, or a custom-platform build")
+    # ``--dry-run FILE`` parses with the file as the option's value: run() moves it back.
+    p.add_argument("files", metavar="FILE", nargs="*",
+                   help="ipa, apk, aab, pkg, or a custom-platform build; several are each checked "
+                        "before any is uploaded (none: see README 'Which build')")
     _add_check_arguments(p)
     add_target_arguments(p)
     f = p.add_argument_group("form fields (unset ones are not sent)")
@@ -196,8 +325,11 @@ def add_parser(sub: Any) -> None:
     s.add_argument("--wait-timeout", type=float, metavar="S", help="give up waiting after S (default 1800)")
     s.add_argument("--wait-interval", type=float, metavar="S", help="seconds between polls (default 10)")
     s.add_argument("--json", action="store_true", help="print the result as JSON")
+    s.add_argument("--skip-existing", action="store_true",
+                   help="exit 0 without uploading when the build number is already the app's latest "
+                        "processed build's (reads the build list: needs a token)")
     s.add_argument("--no-check", action="store_true", help="skip the pre-upload check (said on stderr)")
-    s.add_argument("--no-progress", action="store_true", help="no progress bar")
+    s.add_argument("--no-progress", action="store_true", help="no progress bar (or lines, in a log)")
     p.set_defaults(run=run)
 
 
@@ -208,20 +340,42 @@ def _add_check_arguments(p: argparse.ArgumentParser) -> None:
                        help="fail unless the build number is greater than the latest processed upload's")
 
 
-def load_upload_config(args: argparse.Namespace) -> dict[str, Any]:
+def load_upload_config(args: argparse.Namespace) -> UploadSection:
     """The checked ``[upload]`` section of the config file (the one ``check`` reads)."""
     config = load_config(getattr(args, "config", None) or os.environ.get("INSPECTOR_CONFIG"), Path.cwd())
-    return upload_settings(config.upload, source=f"config {config.path} [upload]")
+    return upload_settings(config.upload, source=f"config {config.path} [upload]", path=config.path)
 
 
-def _icon(path: str | None) -> bytes | None:
-    if path is None:
+def announce_destination(target: Target, *, upload: bool = True, api: bool = True) -> None:
+    """One line on standard error naming the host(s) the token is about to be sent to."""
+    from urllib.parse import urlsplit
+
+    hosts = [urlsplit(url).netloc for used, url in ((upload, target.upload_url), (api, target.api_url))
+             if used]
+    shown = " and ".join(dict.fromkeys(escape.text(h) for h in hosts))
+    print(f"inspector: the token goes to {shown}", file=sys.stderr)
+
+
+def _read_file_setting(args: argparse.Namespace, config: Mapping[str, Any],
+                       key: str) -> tuple[bytes, str] | None:
+    """The bytes of the file a flag (any regular file) or the config (one inside the config file's
+    folder, relative to it) names for ``key``, capped; None when neither names one."""
+    cap = _FILE_KEYS[key]
+    flag = getattr(args, key.replace("-", "_"), None)
+    if flag is not None:
+        return read_named_file(flag, cap=cap, what=f"--{key}"), str(flag)
+    if key not in config:
         return None
-    try:
-        with open(path, "rb") as handle:
-            return handle.read(5 * 1024 * 1024 + 1)
-    except OSError as exc:
-        raise UsageError(f"--package-icon: {path}: cannot read ({exc.strerror or exc})") from None
+    folder = getattr(config, "path", None)
+    root = folder.parent if folder is not None else Path.cwd()
+    named = root / str(config[key])
+    data = read_named_file(named, cap=cap, what=f"config {folder} [upload] {key}", within=root)
+    return data, str(named)  # valid from the working folder: a dry run's curl command reads it
+
+
+def _icon(args: argparse.Namespace, config: Mapping[str, Any]) -> tuple[bytes | None, str | None]:
+    found = _read_file_setting(args, config, "package-icon")
+    return found if found is not None else (None, None)
 
 
 def _changelog(args: argparse.Namespace, config: Mapping[str, Any]) -> str | None:
@@ -229,13 +383,16 @@ def _changelog(args: argparse.Namespace, config: Mapping[str, Any]) -> str | Non
         raise UsageError("--changelog and --changelog-file: give one")
     if args.changelog is not None:
         return str(args.changelog)
-    path = args.changelog_file or (None if "changelog" in config else config.get("changelog-file"))
-    if path is None:
+    if args.changelog_file is None and "changelog" in config:
         return config.get("changelog")
+    found = _read_file_setting(args, config, "changelog-file")
+    if found is None:
+        return None
+    data, name = found
     try:
-        return Path(path).read_text(encoding="utf-8").strip() or None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"--changelog-file: {path}: cannot read ({exc})") from None
+        return data.decode("utf-8").strip() or None
+    except UnicodeDecodeError:
+        raise UsageError(f"changelog file {escape.text(name)}: not UTF-8 text") from None
 
 
 def fields_from(args: argparse.Namespace, env: Mapping[str, str], config: Mapping[str, Any]) -> UploadFields:
@@ -254,9 +411,12 @@ def fields_from(args: argparse.Namespace, env: Mapping[str, str], config: Mappin
         if name:
             overrides["name"] = name
         use_git = bool(_setting(args, config, "git", True))
-        deployer = detect_deployer(env, use_git=use_git, overrides=overrides)
+        from inspector.cli.inspect import parse_now  # --now is also the upload's trigger time
+
+        deployer = detect_deployer(env, use_git=use_git, overrides=overrides,
+                                   now=parse_now(getattr(args, "now", None)))
     language = _setting(args, config, "notify_language")
-    icon_path = _setting(args, config, "package_icon")
+    icon, icon_path = _icon(args, config)
     return UploadFields(
         version_name=args.version_name,
         tags=parse_tags(tags_value) if tags_value else (),
@@ -270,34 +430,39 @@ def fields_from(args: argparse.Namespace, env: Mapping[str, str], config: Mappin
         build_platform=_setting(args, config, "build_platform"),
         package_name=_setting(args, config, "package_name"),
         package_version=_setting(args, config, "package_version"),
-        package_icon=_icon(icon_path),
+        package_icon=icon,
         package_icon_source=icon_path,
     )
 
 
-def _check(args: argparse.Namespace, path: Path, record: Any, env: Mapping[str, str]) -> int:
+def _check(args: argparse.Namespace, path: Path, record: Any, env: Mapping[str, str],
+           collect: list[Any] | None = None) -> int:
     if args.no_check:
         print("inspector: --no-check: the build was not checked before upload", file=sys.stderr)
         return 0
     if record is None:
-        print(f"inspector: {path.name}: not a format inspector reads; nothing to check", file=sys.stderr)
+        print(f"inspector: {escape.text(path.name)}: not a format inspector reads; nothing to check",
+              file=sys.stderr)
         return 0
-    return int(check_cmd.gate(args, path, record, env))
+    return int(check_cmd.gate(args, path, record, env, collect=collect))
 
 
 def _github_output(env: Mapping[str, str], build: Build) -> None:
     target = env.get("GITHUB_OUTPUT")
     if not target or not env.get("GITHUB_ACTIONS"):
         return
+    # A value from the service never adds a key: escape.github_output uses the heredoc form,
+    # with a delimiter the value does not hold, for anything but one plain line.
     with open(target, "a", encoding="utf-8") as handle:
-        handle.write(f"build_id={build.id}\nbuild_status={build.status}\n")
+        handle.write(escape.github_output("build_id", build.id)
+                     + escape.github_output("build_status", build.status))
 
 
 def print_build(build: Build, as_json: bool, verb: str = "uploaded") -> None:
     if as_json:
         print(dump_json(build.to_json()))
     else:
-        print(f"{verb} build {build.id}: {build.status}".lstrip())
+        print(escape.line(f"{verb} build {escape.text(build.id)}: {escape.text(build.status)}".lstrip()))
 
 
 def wait_options(args: argparse.Namespace, config: Mapping[str, Any]) -> dict[str, float]:
@@ -308,8 +473,12 @@ def wait_options(args: argparse.Namespace, config: Mapping[str, Any]) -> dict[st
     return {"timeout": float(timeout), "interval": float(interval)}
 
 
+def _note(message: str) -> None:
+    print(f"inspector: {escape.text(message)}", file=sys.stderr)
+
+
 def _on_status(build: Build) -> None:
-    print(f"inspector: build {build.id}: {build.status}", file=sys.stderr)
+    print(f"inspector: build {escape.text(build.id)}: {escape.text(build.status)}", file=sys.stderr)
 
 
 def json_errors(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
@@ -330,55 +499,196 @@ def json_errors(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.
     return wrapped
 
 
-def _file_and_dry_run(args: argparse.Namespace) -> None:
-    """``--dry-run app.ipa`` means a JSON dry run of app.ipa; anything else must be json or curl."""
+def _files_and_dry_run(args: argparse.Namespace) -> list[Path]:
+    """The builds to upload. ``--dry-run app.ipa`` means a JSON dry run of app.ipa; any other
+    value must be json or curl. No FILE: the one :func:`inspector.cli.discovered_file` finds."""
+    files = list(args.files)
     if args.dry_run not in (None, "json", "curl"):
-        if args.file is not None:
+        if files:
             raise UsageError(f"--dry-run: {args.dry_run!r} is not json or curl")
-        args.file, args.dry_run = args.dry_run, "json"
-    if args.file is None:
-        raise UsageError("upload: the build FILE is required")
+        files, args.dry_run = [args.dry_run], "json"
+    if not files:
+        from inspector.cli import discovered_file  # here: inspector.cli imports this module
+
+        files = [discovered_file("upload")]
+    paths = [Path(name) for name in files]
+    seen: set[Path] = set()
+    for path in paths:
+        if not path.is_file():
+            raise UsageError(f"{path}: no such file")
+        if path.resolve() in seen:
+            raise UsageError(f"{path}: given twice")
+        seen.add(path.resolve())
+    return paths
+
+
+@dataclass
+class _Build:
+    """One build of an ``upload A B...`` run: its request once prepared, and how it ended."""
+
+    path: Path
+    request: UploadRequest | None = None
+    code: int = 0
+    outcome: str = ""
+    skipped: bool = False
+    json_doc: dict[str, Any] | None = None
 
 
 @json_errors
 def run(args: argparse.Namespace) -> int:
+    """Every build is read and checked first; none is uploaded if one fails (or cannot be read).
+    Then each is uploaded in turn, a failure not stopping the others; with several builds standard
+    error ends with one summary line per build, and the exit code is the worst."""
     env = dict(os.environ)
     config = load_upload_config(args)
-    _file_and_dry_run(args)
-    path = Path(args.file)
-    if not path.is_file():
-        raise UsageError(f"{path}: no such file")
-    target = target_from(args, env, config)
+    apply_environment(args, env, _note)
+    paths = _files_and_dry_run(args)
+    build_platform = _setting(args, config, "build_platform")
+    for path in paths:
+        problem = platform_problem(path.name, build_platform)
+        if problem:
+            raise UsageError(problem)  # before any build is read or anything is sent
+    target = target_from(args, env, config, require_token=args.dry_run is None)
+    if target.token is None:
+        print(f"inspector: no token set: the dry run shows the Authorization header as "
+              f"${target.token_variable}", file=sys.stderr)
     fields = fields_from(args, env, config)
-    record, summary = inspect_for_upload(path, verify=not args.no_verify)
-    request = prepare(path, fields, target, record=record, summary=summary)
-    if _check(args, path, record, env) != 0:
-        print("inspector: the check failed: nothing was uploaded", file=sys.stderr)
-        return check_cmd.EXIT_FAILED
     options = transport_options(args, config)
+    builds = [_Build(path) for path in paths]
+    single = len(builds) == 1
+    verdicts: list[Any] | None = None if single else []  # several: one JUnit report for all
+    for build in builds:
+        _guarded(single, build, lambda build=build: _gate(args, env, target, fields, build, options, single,
+                                                          verdicts), verdicts)
+    if verdicts and getattr(args, "junit_xml", None) is not None:
+        from inspector.cli.inspect import parse_now
+        from inspector.report.check import render_check_junit
+
+        check_cmd.write_junit(args.junit_xml, render_check_junit(verdicts, parse_now(args.now)))
+    if any(b.code for b in builds):
+        if not single:
+            print("inspector: a build did not pass: nothing was uploaded", file=sys.stderr)
+        return _summary(builds, args.json and not single)
+    if args.dry_run is not None:
+        requests_ = [b.request for b in builds if b.request is not None and not b.skipped]
+        if args.dry_run == "curl":
+            print("\n\n".join(runnable(r).to_curl() for r in requests_))
+        elif single:
+            print(dump_json(requests_[0].to_json()))
+        else:
+            print(dump_json([r.to_json() for r in requests_]))
+        return 0
+    if all(b.skipped for b in builds):
+        if single and args.json and builds[0].json_doc is not None:
+            print(dump_json(builds[0].json_doc))
+        return _summary(builds, args.json and not single)
+    announce_destination(target, api=bool(_setting(args, config, "wait", False)))
+    for build in builds:
+        if not build.skipped:
+            _guarded(single, build,
+                     lambda build=build: _send(args, env, config, target, build, options, single))
+    return _summary(builds, args.json and not single)
+
+
+def _guarded(single: bool, build: _Build, action: Callable[[], None],
+             verdicts: list[Any] | None = None) -> None:
+    """Run one build's step. With one build an error goes up as it always did (one line, its exit
+    code); with several it is that build's outcome, printed now (and, in ``verdicts``, its JUnit
+    entry), and the others go on."""
+    if single:
+        action()
+        return
+    from inspector.cli import error_line, exit_code_for, for_one_file
+
+    outcome = for_one_file(str(build.path), action)
+    if isinstance(outcome, InspectorError):
+        print(error_line(outcome), file=sys.stderr)
+        build.code, build.outcome = exit_code_for(outcome), f"error: {outcome}"
+        build.json_doc = {"error": str(outcome), "exit_code": build.code}
+        if verdicts is not None:
+            from inspector.report.check import FileVerdict
+
+            verdicts.append(FileVerdict(str(build.path), error=outcome, exit_code=build.code))
+
+
+def _gate(args: argparse.Namespace, env: Mapping[str, str], target: Target, fields: UploadFields,
+          build: _Build, options: dict[str, Any], single: bool, verdicts: list[Any] | None) -> None:
+    """Read the build, build its request and check it; the outcome is set when it must not go up."""
     from inspector.upload import transport
 
-    if getattr(args, "newer_than_uploaded", False) and args.dry_run is None:
-        if summary is None:
-            raise UsageError(f"--newer-than-uploaded: {path.name} has no build number inspector can read")
+    path = build.path
+    record, summary = inspect_for_upload(path, verify=not args.no_verify)
+    build.request = prepare(path, fields, target, record=record, summary=summary)
+    if _check(args, path, record, env, verdicts) != 0:
+        build.code, build.outcome = check_cmd.EXIT_FAILED, "the check failed"
+        if single:
+            print("inspector: the check failed: nothing was uploaded", file=sys.stderr)
+        return
+    lookups = [flag for flag in ("newer_than_uploaded", "skip_existing") if getattr(args, flag, False)]
+    if not lookups or args.dry_run is not None:
+        return
+    if summary is None:
+        raise UsageError(f"--{lookups[0].replace('_', '-')}: {path.name} has no build number inspector "
+                         "can read")
+    announce_destination(target, upload=False)
+    if "skip_existing" in lookups:
+        found = already_latest(summary, target, options)
+        if found is not None:
+            message, latest = found
+            build.skipped, build.outcome = True, message
+            build.json_doc = {**latest.to_json(), "skipped": message}
+            _github_output(env, latest)  # the build the service already has
+            print(f"inspector: {escape.text(path.name)}: {escape.text(message)}", file=sys.stderr)
+            return  # before --newer-than-uploaded: the same build again is a re-run, not a regression
+    if "newer_than_uploaded" in lookups:
         problem = transport.newer_than_uploaded_problem(summary, target, **options)
         if problem:
-            print(f"inspector: --newer-than-uploaded: {problem}; nothing was uploaded", file=sys.stderr)
-            return check_cmd.EXIT_FAILED
-    if args.dry_run == "curl":
-        print(request.to_curl())
-        return 0
-    if args.dry_run == "json":
-        print(dump_json(request.to_json()))
-        return 0
-    show = sys.stderr.isatty() and not args.no_progress and _setting(args, config, "progress", True)
-    progress = transport.ProgressBar(sys.stderr) if show else None
+            build.code, build.outcome = check_cmd.EXIT_FAILED, f"--newer-than-uploaded: {problem}"
+            if single:
+                print(f"inspector: --newer-than-uploaded: {escape.text(problem)}; nothing was uploaded",
+                      file=sys.stderr)
+            return
+
+
+def already_latest(summary: Any, target: Target, options: dict[str, Any]) -> tuple[str, Build] | None:
+    """``--skip-existing``: when the build number of ``summary`` is the app's latest processed
+    build's (read as ``--newer-than-uploaded`` reads it), the message saying so and that build;
+    else None. Like twine's --skip-existing: a re-run job does not upload the same build again."""
+    from inspector.upload import transport
+    from inspector.upload.response import uploaded_build_number
+    from inspector.versions import version_tuple
+
+    os_filter = summary.platform if summary.platform in ("android", "ios") else None
+    latest = transport.latest_build(target, os=os_filter, **options)
+    uploaded = uploaded_build_number(latest) if latest is not None else None
+    if latest is None or uploaded is None or summary.build is None:
+        return None
+    mine, theirs = version_tuple(str(summary.build)), version_tuple(uploaded)
+    if str(summary.build) != uploaded and (mine is None or mine != theirs):
+        return None
+    return (f"build number {summary.build} is already the app's latest processed build ({latest.id}): "
+            "skipped (--skip-existing)"), latest
+
+
+def _send(args: argparse.Namespace, env: Mapping[str, str], config: Mapping[str, Any], target: Target,
+          item: _Build, options: dict[str, Any], single: bool) -> None:
+    from inspector.upload import transport
+
+    assert item.request is not None
+    as_json = args.json and single
+    quiet = args.json and not single  # several builds: standard output is one JSON document, at the end
+    progress: Callable[[int, int], None] | None = None
+    if not args.no_progress and _setting(args, config, "progress", True):
+        # A bar on a terminal; in a log (CI), a line every 10 % or 30 s.
+        progress = (transport.ProgressBar(sys.stderr) if sys.stderr.isatty()
+                    else transport.ProgressLines(sys.stderr, item.path.name))
 
     def on_retry(n: int, delay: float, exc: UploadError) -> None:
-        print(f"inspector: try {n} failed ({exc}); retrying in {delay:g} s", file=sys.stderr)
+        print(f"inspector: try {n} failed ({escape.text(exc)}); retrying in {delay:g} s", file=sys.stderr)
 
-    build = transport.send(request, progress=progress, on_retry=on_retry, **options)
+    build = transport.send(item.request, progress=progress, on_retry=on_retry, **options)
     _github_output(env, build)
+    item.outcome, item.json_doc = f"uploaded build {build.id} ({build.status})", build.to_json()
     if _setting(args, config, "wait", False):
         if not args.json:
             print_build(build, False, "uploaded")
@@ -386,17 +696,56 @@ def run(args: argparse.Namespace) -> int:
             build = transport.wait_for_build(target, build.id, policy=options["policy"], on_status=_on_status,
                                              **wait_options(args, config))
         except (ProcessingError, WaitTimeoutError) as exc:
-            return report_unfinished(exc, env, args.json)
+            item.code = report_unfinished(exc, env, as_json)
+            if isinstance(exc.build, Build):
+                item.json_doc = {**exc.build.to_json(), "error": str(exc), "exit_code": item.code}
+            item.outcome = str(exc)
+            return
         _github_output(env, build)
-    print_build(build, args.json, "processed" if build.status == "processed" else "uploaded")
-    return 0
+        item.outcome, item.json_doc = f"build {build.id}: {build.status}", build.to_json()
+    if not quiet:
+        print_build(build, as_json, "processed" if build.done else "uploaded")
+
+
+def _summary(builds: list[_Build], as_json: bool) -> int:
+    """The worst exit code; with several builds, one line per build on standard error (and, with
+    ``--json``, one document listing them)."""
+    if len(builds) > 1:
+        for b in builds:
+            shown = b.outcome or "checked, not uploaded"
+            print(escape.line(f"inspector: summary: {escape.text(b.path)}: {escape.text(shown)}"),
+                  file=sys.stderr)
+        if as_json:
+            docs = [{"file": str(b.path), **(b.json_doc or ({"error": b.outcome, "exit_code": b.code}
+                                                              if b.code else {}))} for b in builds]
+            print(dump_json({"builds": docs}))
+    return max(b.code for b in builds)
+
+
+def runnable(request: UploadRequest) -> UploadRequest:
+    """``request`` with every part held in memory (an icon extracted from the build) written to a
+    file of its own, which the curl command then reads; standard error names each file."""
+    import dataclasses
+    import tempfile
+
+    parts = []
+    for part in request.files:
+        if part.path is None and part.source is None and part.data is not None:
+            suffix = ".png" if part.content_type == "image/png" else ".jpg"
+            fd, name = tempfile.mkstemp(prefix=f"inspector-{part.name}-", suffix=suffix)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(part.data)
+            print(f"inspector: {part.name} extracted from the build written to {escape.text(name)} "
+                  "(the curl command reads it)", file=sys.stderr)
+            part = dataclasses.replace(part, source=name)
+        parts.append(part)
+    return dataclasses.replace(request, files=tuple(parts))
 
 
 def report_unfinished(exc: ProcessingError | WaitTimeoutError, env: Mapping[str, str], as_json: bool) -> int:
     """A build that ended in ``error`` or is still processing: its JSON (with ``--json``) and
     ``$GITHUB_OUTPUT`` first, then the error line and, for ``error``, the last processLogs lines."""
     from inspector.cli import error_line  # here: inspector.cli imports this module
-    from inspector.report.text import printable
 
     if isinstance(exc.build, Build):
         _github_output(env, exc.build)
@@ -407,5 +756,5 @@ def report_unfinished(exc: ProcessingError | WaitTimeoutError, env: Mapping[str,
     if logs:
         print(f"inspector: last {len(logs)} lines of processLogs:", file=sys.stderr)
         for line in logs:
-            print(f"  {printable(line)}", file=sys.stderr)
+            print(escape.line(f"  {escape.text(line)}"), file=sys.stderr)
     return exc.exit_code

@@ -1,8 +1,10 @@
 """Read a xar archive (a macOS flat package) in place: header, zlib TOC, then members on demand.
 
-The TOC is untrusted XML: it is size-capped, parsed with defusedxml (no DTD, no entities) and its
-checksum is verified against the heap. Members are streamed from the file through their decoder
-(stored, zlib, bzip2); the heap itself is never loaded.
+The TOC is untrusted XML: it is size-capped and parsed with defusedxml (no DTD, no entities); its
+checksum is computed and read from the heap (``toc_checksum``, ``toc_checksum_stored``) for
+inspector.verify.xar to compare: a mismatch is a verification failure, not an unreadable file.
+Members are streamed from the file through their decoder (stored, zlib, bzip2); the heap itself
+is never loaded.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from inspector.errors import ArtifactError
 from inspector.limits import MAX_TOC_BYTES
 
 __all__ = [
+    "CHECKSUM_ALGORITHMS",
     "MAX_TOC_BYTES",
     "XarArchive",
     "XarMember",
@@ -38,10 +41,12 @@ __all__ = [
 
 MAGIC = b"xar!"
 _HEADER = struct.Struct(">4sHHQQI")  # magic, header size, version, toc len, toc size, cksum alg
-#: Names of heap-checksum algorithms as xar writes them, with their digest sizes.
-_ALGORITHMS = {"sha1": "sha1", "sha256": "sha256", "sha512": "sha512", "md5": "md5",
-               "sha224": "sha224", "sha384": "sha384"}
-_HEADER_ALGORITHMS = {0: None, 1: "sha1", 2: "md5"}
+#: Checksum styles as xar writes them -> hashlib names.
+CHECKSUM_ALGORITHMS = {"sha1": "sha1", "sha256": "sha256", "sha512": "sha512", "md5": "md5",
+                       "sha224": "sha224", "sha384": "sha384"}
+#: Header algorithm numbers as Apple's xar defines them (XAR_CKSUM_SHA256 = 3, SHA512 = 4); a
+#: header longer than 28 bytes with 3 is mackyle's xar naming its algorithm instead.
+_HEADER_ALGORITHMS = {0: None, 1: "sha1", 2: "md5", 3: "sha256", 4: "sha512"}
 _CHUNK = 1 << 18
 
 _STORED = ("application/octet-stream", "")
@@ -112,11 +117,17 @@ class XarMember:
     length: int
     size: int
     encoding: str
-    extracted_checksum: tuple[str, str] | None = None  # (algorithm, lower-case hex)
+    extracted_checksum: tuple[str, str] | None = None  # (style, lower-case hex)
+    archived_checksum: tuple[str, str] | None = None  # (style, lower-case hex) of the stored bytes
 
     @property
     def is_dir(self) -> bool:
         return self.type == "directory"
+
+    @property
+    def is_stored(self) -> bool:
+        """Stored as is: the archived bytes are the extracted bytes."""
+        return self.encoding in _STORED
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,12 +177,13 @@ class XarArchive(ArtifactFile):
         if toc_len > MAX_TOC_BYTES:
             raise ArtifactError(f"TOC is {toc_len} bytes compressed (limit {MAX_TOC_BYTES})",
                                 member="header")
-        if algorithm == 3:
+        if algorithm == 3 and header_size > _HEADER.size:
+            # mackyle's xar: 3 is XAR_CKSUM_OTHER, its name in the header's extra bytes.
             raw_name = self.read_raw(_HEADER.size, header_size - _HEADER.size)
             name = raw_name.split(b"\0", 1)[0].decode("ascii", "replace").lower()
-            if name not in _ALGORITHMS:
+            if name not in CHECKSUM_ALGORITHMS:
                 raise ArtifactError(f"unknown TOC checksum algorithm {name!r}", member="header")
-            self.toc_checksum_algorithm: str | None = _ALGORITHMS[name]
+            self.toc_checksum_algorithm: str | None = CHECKSUM_ALGORITHMS[name]
         elif algorithm in _HEADER_ALGORITHMS:
             self.toc_checksum_algorithm = _HEADER_ALGORITHMS[algorithm]
         else:
@@ -201,7 +213,9 @@ class XarArchive(ArtifactFile):
         if toc is None:
             raise ArtifactError("TOC XML has no <xar><toc>", member="TOC")
         self.toc = toc
-        self.toc_checksum = self._verify_checksum(toc, compressed)
+        self.toc_checksum_style: str | None = None
+        self.toc_checksum_stored: bytes | None = None
+        self.toc_checksum = self._toc_checksum(toc, compressed)
         self._members: dict[str, XarMember] = {}
         self._walk(toc, "", 0)
         self.signatures = tuple(self._signatures(toc))
@@ -216,17 +230,21 @@ class XarArchive(ArtifactFile):
                 f"file has {self._size - self.heap_start} heap bytes)", member=what)
         return start
 
-    def _verify_checksum(self, toc: Element, compressed: bytes) -> bytes | None:
+    def _toc_checksum(self, toc: Element, compressed: bytes) -> bytes | None:
+        """The checksum of the compressed TOC by the header's algorithm; the copy the heap holds
+        goes to ``toc_checksum_stored``. A checksum that cannot even be located is an error."""
         elem = _child(toc, "checksum")
         algorithm = self.toc_checksum_algorithm
+        if elem is not None:
+            self.toc_checksum_style = (elem.get("style") or "").lower() or None
         if algorithm is None:
             self.warnings.append("the TOC has no checksum (algorithm 'none')")
             return None
         if elem is None:
             raise ArtifactError("header names a TOC checksum but the TOC has no <checksum>",
                                 member="TOC")
-        style = (elem.get("style") or "").lower()
-        if style and _ALGORITHMS.get(style) != algorithm:
+        style = self.toc_checksum_style
+        if style and CHECKSUM_ALGORITHMS.get(style) != algorithm:
             self.warnings.append(f"TOC checksum style {style!r} differs from the header's "
                                  f"{algorithm!r} (the header's is used, as xar does)")
         offset = _int(elem, "offset", "<checksum>")
@@ -235,13 +253,16 @@ class XarArchive(ArtifactFile):
         if size != len(digest):
             raise ArtifactError(f"TOC checksum size {size} is not that of {algorithm}",
                                 member="TOC checksum")
-        stored = self.read_raw(self._heap_range(offset, size, "TOC checksum"), size)
-        if stored != digest:
-            raise ArtifactError(
-                f"TOC checksum mismatch ({algorithm} of the TOC is {digest.hex()}, "
-                f"the heap holds {stored.hex()}): the TOC is corrupt or was altered",
-                member="TOC checksum")
+        self.toc_checksum_stored = self.read_raw(
+            self._heap_range(offset, size, "TOC checksum"), size)
         return digest
+
+    @property
+    def toc_checksum_matches(self) -> bool | None:
+        """Whether the heap's copy of the TOC checksum is that of the TOC (None: no checksum)."""
+        if self.toc_checksum is None:
+            return None
+        return self.toc_checksum == self.toc_checksum_stored
 
     def _name(self, elem: Element) -> str:
         name_elem = _child(elem, "name")
@@ -286,11 +307,8 @@ class XarArchive(ArtifactFile):
         enc = _child(data, "encoding")
         encoding = (enc.get("style") if enc is not None else None) or "application/octet-stream"
         start = self._heap_range(offset, length, name)
-        checksum = None
-        ext = _child(data, "extracted-checksum")
-        if ext is not None and ext.text:
-            checksum = ((ext.get("style") or "").lower(), ext.text.strip().lower())
-        return XarMember(name, kind, start, length, size, encoding, checksum)
+        return XarMember(name, kind, start, length, size, encoding,
+                         _checksum(data, "extracted-checksum"), _checksum(data, "archived-checksum"))
 
     def _signatures(self, toc: Element) -> Iterator[XarSignature]:
         for elem in toc:
@@ -312,6 +330,11 @@ class XarArchive(ArtifactFile):
             yield XarSignature(tag, style, start, size, tuple(certs))
 
     # -- members ---------------------------------------------------------------------------
+    @property
+    def size(self) -> int:
+        """The file's size in bytes."""
+        return self._size
+
     @property
     def names(self) -> list[str]:
         return list(self._members)
@@ -349,13 +372,20 @@ class XarArchive(ArtifactFile):
             raise ArtifactError(f"member decodes to over {limit} bytes", member=name)
         if verify and member.extracted_checksum:
             style, expected = member.extracted_checksum
-            algorithm = _ALGORITHMS.get(style)
+            algorithm = CHECKSUM_ALGORITHMS.get(style)
             if algorithm is None:
                 self.warnings.append(f"{name}: extracted-checksum style {style!r} not checked")
             elif hashlib.new(algorithm, data).hexdigest() != expected:
                 raise ArtifactError(f"{style} of the extracted data does not match the TOC's "
                                     "extracted-checksum", member=name)
         return data
+
+
+def _checksum(data: Element, name: str) -> tuple[str, str] | None:
+    elem = _child(data, name)
+    if elem is None or not elem.text:
+        return None
+    return (elem.get("style") or "").lower(), elem.text.strip().lower()
 
 
 class _RangeReader:

@@ -19,6 +19,7 @@ Which bundle is "the app" (also in docs/pkg.md):
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -35,8 +36,10 @@ from inspector.errors import ArtifactError
 from inspector.formats import Source
 from inspector.limits import MAX_ICON_BYTES, MAX_KEPT_STRING, MAX_PKG_SIGNATURE_BYTES, MAX_PKG_XML_BYTES
 from inspector.records.pkg import App, Bundle, Component, Pkg, PkgSignature
+from inspector.records.verification import Verification
+from inspector.verify.xar import archived_checksum_matches, verify_xar
 
-__all__ = ["icon_image", "parse"]
+__all__ = ["icon_image", "parse", "verify"]
 
 #: Distribution and PackageInfo are kilobytes; larger ones are refused.
 _MAX_XML = MAX_PKG_XML_BYTES
@@ -64,7 +67,27 @@ class _Found:
 
 def parse(source: Source) -> Pkg:
     with XarArchive(source.path) as xar:
-        return _parse(xar, source)
+        try:
+            return _parse(xar, source)
+        except ArtifactError as exc:
+            # A compressed member altered after packing usually no longer decodes: say so when
+            # its archived checksum confirms it (the file stays unreadable, but the cause shows).
+            name = (exc.member or "").split(":", 1)[0]
+            if name in xar and archived_checksum_matches(xar, xar.info(name)) is False:
+                exc.problem += ("; its archived-checksum does not match the TOC's either: the "
+                                "member was altered after the package was made")
+            raise
+
+
+def verify(source: Source, record: Pkg) -> Pkg:
+    """The record with its ``verification``: the TOC checksum, every member's archived and
+    extracted checksums and each signature over the TOC checksum (inspector.verify.xar). What
+    does not match is a failure of the record, not an error."""
+    with XarArchive(source.path) as xar:
+        result = verify_xar(xar)
+    return dataclasses.replace(record, verification=Verification.of(result.failures),
+                               checked=result.checked,
+                               warnings=(*record.warnings, *result.warnings))
 
 
 def _parse(xar: XarArchive, source: Source) -> Pkg:
@@ -106,7 +129,9 @@ def _top_level(xar: XarArchive) -> Iterable[XarMember]:
 
 
 def _xml_member(xar: XarArchive, name: str) -> Element:
-    return parse_xml(xar.read(name, limit=_MAX_XML), member=name)
+    # Its checksum is verify()'s to compare: an altered PackageInfo is a failed verification of
+    # a package that still reads, not an unreadable file.
+    return parse_xml(xar.read(name, limit=_MAX_XML, verify=False), member=name)
 
 
 # -- Distribution --------------------------------------------------------------------------------

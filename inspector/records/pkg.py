@@ -70,7 +70,7 @@ class App:
 class PkgSignature:
     """The installer signature(s) in the xar TOC: ``styles`` lists what is present (``RSA`` for
     ``<signature>``, ``CMS`` for ``<x-signature>``); ``chain`` is the certificate chain, leaf
-    first. Presence and certificates only: the signature bytes are not verified."""
+    first. The signatures' verdict is the record's ``verification`` (inspector.verify.xar)."""
 
     styles: tuple[str, ...]
     chain: tuple[Certificate, ...]
@@ -112,3 +112,6 @@ class Pkg:
     warnings: tuple[str, ...] = ()
     #: Whether the signatures verified (None: not checked, and why). See records/verification.py.
     verification: Verification | None = None
+    #: What verification covered, as the report lists it (``TOC checksum (sha1)``, ``3 archived
+    #: checksums``, ``RSA signature``...); empty when it did not run.
+    checked: tuple[str, ...] = ()

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import importlib
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from inspector.errors import InspectorError
 from inspector.records.base import jsonable
+from inspector.report import escape
 from inspector.report.text import Block, human_size
 
 __all__ = ["SCHEMA", "error_json", "render_json", "render_text", "to_json"]
@@ -87,6 +87,6 @@ def render_json(results: Sequence[dict[str, Any]], now: datetime | None) -> str:
     if now is not None:
         doc["now"] = jsonable(now)
     doc["results"] = list(results)
-    # allow_nan=False: jsonable already turned non-finite floats into strings; should one slip
-    # through, failing here beats printing JSON that strict parsers refuse.
-    return json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=False, allow_nan=False)
+    # allow_nan=False (in json_text): jsonable already turned non-finite floats into strings;
+    # should one slip through, failing here beats printing JSON that strict parsers refuse.
+    return escape.json_text(doc)

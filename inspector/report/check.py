@@ -3,7 +3,6 @@ JUnit XML. Pure: each function returns text; the command decides where it goes."
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,8 +12,7 @@ from xml.etree import ElementTree as ET
 from inspector.checks import CheckResult, Finding
 from inspector.errors import InspectorError
 from inspector.records.base import jsonable
-from inspector.report import error_json
-from inspector.report.text import printable
+from inspector.report import error_json, escape
 
 __all__ = [
     "CHECK_SCHEMA",
@@ -50,7 +48,7 @@ def _problem(error: InspectorError | None) -> str:
     """The error without the file name the line already starts with."""
     member = getattr(error, "member", None)
     problem = getattr(error, "problem", str(error))
-    return printable(f"{member}: {problem}" if member else str(problem))
+    return escape.text(f"{member}: {problem}" if member else str(problem))
 
 
 def _counts(result: CheckResult) -> str:
@@ -78,10 +76,13 @@ def unverified_note(result: CheckResult) -> str | None:
 
 
 def render_check_text(verdicts: Sequence[FileVerdict], *, colour: bool = False) -> str:
-    """Grouped by file: a verdict line with the facts, then one line per finding, worst first."""
+    """Grouped by file: a verdict line with the facts, then one line per finding, worst first.
+
+    Every value is escaped (:func:`escape.text`) and no line can start as a workflow command
+    (:func:`escape.lines`): the file name starts a line."""
     lines: list[str] = []
     for v in verdicts:
-        name = printable(v.path)
+        name = escape.text(v.path)
         if v.result is None:
             lines.append(f"{name}: {_paint('UNREADABLE', 'failed', colour)}: {_problem(v.error)}")
             continue
@@ -91,17 +92,17 @@ def render_check_text(verdicts: Sequence[FileVerdict], *, colour: bool = False) 
             verdict = _paint("PASSED", "passed", colour) + (f" with {counts}" if counts else "")
         else:
             verdict = _paint("FAILED", "failed", colour) + f": {counts}"
-        lines.append(f"{name}  {printable(_facts(r))}  {verdict}")
+        lines.append(f"{name}  {escape.text(_facts(r))}  {verdict}")
         for f in r.findings:
             severity = _paint(f.severity.ljust(7), f.severity, colour)
-            lines.append(f"  {severity}  {f.code}  {printable(f.message)}")
+            lines.append(f"  {severity}  {escape.text(f.code)}  {escape.text(f.message)}")
         note = unverified_note(r)
         if note:
-            lines.append(f"  {'note'.ljust(7)}  {printable(note)}")
+            lines.append(f"  {'note'.ljust(7)}  {escape.text(note)}")
     failed = sum(1 for v in verdicts if v.result is None or not v.result.passed)
     if len(verdicts) > 1:
         lines.append(f"{len(verdicts) - failed} of {len(verdicts)} files passed")
-    return "\n".join(lines)
+    return escape.lines("\n".join(lines))
 
 
 def _finding_json(f: Finding, result: CheckResult) -> dict[str, Any]:
@@ -133,36 +134,30 @@ def render_check_json(verdicts: Sequence[FileVerdict], now: datetime) -> str:
     doc = {"schema": CHECK_SCHEMA, "now": jsonable(now),
            "passed": all(v.result is not None and v.result.passed for v in verdicts),
            "results": results}
-    return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False)
-
-
-def _gh_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _gh_property(text: str) -> str:
-    return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
+    return escape.json_text(doc)
 
 
 _GH_LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
 
 
 def render_check_github(verdicts: Sequence[FileVerdict]) -> str:
-    """GitHub Actions workflow commands: ``::error file=PATH,title=CODE::message`` per finding."""
+    """GitHub Actions workflow commands: ``::error file=PATH,title=CODE::message`` per finding;
+    properties and messages escaped as GitHub documents, with no raw control character."""
     lines = []
     for v in verdicts:
-        file = _gh_property(v.path)
+        file = escape.github_property(v.path)
         if v.result is None:
-            lines.append(f"::error file={file},title=unreadable::{_gh_data(str(v.error))}")
+            lines.append(f"::error file={file},title=unreadable::{escape.github_data(v.error)}")
             continue
         for f in v.result.findings:
             level = "error" if v.result.failed_by(f) else _GH_LEVEL[f.severity]
-            lines.append(f"::{level} file={file},title={_gh_property(f.code)}::{_gh_data(f.message)}")
+            lines.append(f"::{level} file={file},title={escape.github_property(f.code)}::"
+                         f"{escape.github_data(f.message)}")
     return "\n".join(lines)
 
 
 def _md(text: object) -> str:
-    return printable(str(text)).replace("|", "\\|")
+    return escape.markdown(text)
 
 
 def render_step_summary(verdicts: Sequence[FileVerdict], now: datetime) -> str:
@@ -170,11 +165,11 @@ def render_step_summary(verdicts: Sequence[FileVerdict], now: datetime) -> str:
     out = ["## inspector check", ""]
     for v in verdicts:
         if v.result is None:
-            out += [f"### ❌ `{_md(v.path)}`: unreadable", "", _md(v.error), ""]
+            out += [f"### ❌ <code>{_md(v.path)}</code>: unreadable", "", _md(v.error), ""]
             continue
         r, s = v.result, v.result.summary
         mark = "✅" if r.passed else "❌"
-        out += [f"### {mark} `{_md(v.path)}`: {'passed' if r.passed else 'failed'}", "",
+        out += [f"### {mark} <code>{_md(v.path)}</code>: {'passed' if r.passed else 'failed'}", "",
                 "| fact | value |", "|---|---|"]
         soonest = s.expiries[0] if s.expiries else None
         facts = [
@@ -189,7 +184,7 @@ def render_step_summary(verdicts: Sequence[FileVerdict], now: datetime) -> str:
         out.append("")
         if r.findings:
             out += ["| severity | code | message |", "|---|---|---|"]
-            out += [f"| {f.severity} | {f.code} | {_md(f.message)} |" for f in r.findings]
+            out += [f"| {f.severity} | {_md(f.code)} | {_md(f.message)} |" for f in r.findings]
             out.append("")
     return "\n".join(out) + "\n"
 
@@ -200,7 +195,7 @@ def render_check_junit(verdicts: Sequence[FileVerdict], now: datetime) -> str:
     root = ET.Element("testsuites", name="inspector check")
     total = failures = errors = 0
     for v in verdicts:
-        suite = ET.SubElement(root, "testsuite", name=v.path, timestamp=jsonable(now))
+        suite = ET.SubElement(root, "testsuite", name=_xml(v.path), timestamp=jsonable(now))
         if v.result is None:
             case = ET.SubElement(suite, "testcase", classname="inspector.check", name="inspect")
             ET.SubElement(case, "error", type=type(v.error).__name__,
@@ -215,18 +210,20 @@ def render_check_junit(verdicts: Sequence[FileVerdict], now: datetime) -> str:
         suite_failures = 0
         for rule in r.rules:
             case = ET.SubElement(suite, "testcase", classname="inspector.check",
-                                 name=f"{rule.code} {rule.title}", file=v.path)
+                                 name=_xml(f"{rule.code} {rule.title}"), file=_xml(v.path))
             found = [f for f in r.findings if f.code == rule.code]
             failing = [f for f in found if r.failed_by(f)]
             if failing:
-                ET.SubElement(case, "failure", type=failing[0].severity,
-                              message=_xml(failing[0].message)).text = _xml(
-                    "\n".join(f"{f.severity}: {f.message}" for f in failing))
+                # One line per finding: a newline from an artifact is spelled out (escape.text),
+                # so no text of the file can start a line of its own (a forged "::error").
+                ET.SubElement(case, "failure", type=_xml(failing[0].severity),
+                              message=_xml(escape.text(failing[0].message))).text = _xml(
+                    "\n".join(f"{f.severity}: {escape.text(f.message)}" for f in failing))
                 suite_failures += 1
             rest = [f for f in found if not r.failed_by(f)]
             if rest:
                 ET.SubElement(case, "system-out").text = _xml(
-                    "\n".join(f"{f.severity}: {f.message}" for f in rest))
+                    "\n".join(f"{f.severity}: {escape.text(f.message)}" for f in rest))
         suite.set("tests", str(len(r.rules)))
         suite.set("failures", str(suite_failures))
         suite.set("errors", "0")
@@ -240,5 +237,5 @@ def render_check_junit(verdicts: Sequence[FileVerdict], now: datetime) -> str:
 
 
 def _xml(text: str) -> str:
-    """XML 1.0 cannot hold most control characters, even escaped: spell them out instead."""
-    return "".join(c if c in "\t\n" or c.isprintable() else repr(c)[1:-1] for c in text)
+    """XML 1.0 cannot hold most control characters, even escaped: :func:`escape.xml` spells them out."""
+    return escape.xml(text)

@@ -10,7 +10,8 @@ from typing import Any
 
 from inspector.diff import Diff, Section, SizeChange, SizeSection
 from inspector.records.base import jsonable
-from inspector.report.text import human_size, printable
+from inspector.report import escape
+from inspector.report.text import human_size
 
 __all__ = ["DIFF_SCHEMA", "render_diff_github", "render_diff_json", "render_diff_markdown",
            "render_diff_text"]
@@ -77,14 +78,14 @@ def _rows(name: str, section: Section | SizeSection, diff: Diff) -> list[tuple[s
 
 def render_diff_text(diff: Diff) -> str:
     """The verdict line, then each section that changed with its changes (nothing unchanged)."""
-    lines = [printable(diff.verdict)]
+    lines = [escape.text(diff.verdict)]
     for name, section in diff.sections():
         lines.append(name)
         rows = _rows(name, section, diff)
-        width = min(28, max((len(printable(what)) for _, what, _ in rows), default=0))
+        width = min(28, max((len(escape.text(what)) for _, what, _ in rows), default=0))
         for mark, what, value in rows:
-            lines.append(f"  {mark} {printable(what).ljust(width)}  {printable(value)}")
-    return "\n".join(lines)
+            lines.append(f"  {mark} {escape.text(what).ljust(width)}  {escape.text(value)}")
+    return escape.lines("\n".join(lines))
 
 
 def render_diff_json(diff: Diff, now: datetime | None = None) -> str:
@@ -96,7 +97,7 @@ def render_diff_json(diff: Diff, now: datetime | None = None) -> str:
 def _code(value: str) -> str:
     """``value`` as a Markdown code span inside a table cell: control characters escaped, the
     fence longer than any run of backticks in it, pipes escaped (GFM splits cells on them)."""
-    text = printable(value).replace("|", "\\|")
+    text = escape.text(value).replace("|", "\\|")
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") or not text else ""
@@ -126,13 +127,9 @@ def render_diff_markdown(diff: Diff) -> str:
     return "\n".join(out) + "\n"
 
 
-def _gh_data(text: str) -> str:
-    return printable(text).replace("%", "%25")
-
-
 def render_diff_github(diff: Diff) -> str:
     """Workflow commands: ``::error`` for each problem that breaks updates, then a ``::notice``
     with the verdict; the step summary (Markdown) is written separately."""
-    lines = [f"::error title=inspector diff::{_gh_data(p)}" for p in diff.problems]
-    lines.append(f"::notice title=inspector diff::{_gh_data(diff.verdict)}")
+    lines = [f"::error title=inspector diff::{escape.github_data(p)}" for p in diff.problems]
+    lines.append(f"::notice title=inspector diff::{escape.github_data(diff.verdict)}")
     return "\n".join(lines)

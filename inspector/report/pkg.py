@@ -38,7 +38,7 @@ def render(record: Pkg, now: datetime | None, *, verbose: bool = False) -> Block
     sig = record.signature
     if sig.signed and sig.leaf is not None:
         leaf = sig.leaf
-        block.add("Signature", f"{' + '.join(sig.styles)} (not verified)")
+        block.add("Signature", " + ".join(sig.styles))
         block.add("Signed by", leaf.subject)
         block.add("Team id", sig.team_id)
         block.add("SHA-256", leaf.sha256)
@@ -49,6 +49,7 @@ def render(record: Pkg, now: datetime | None, *, verbose: bool = False) -> Block
         block.add("Signature", f"{' + '.join(sig.styles)}, no certificate")
     else:
         block.add("Signature", "unsigned")
+    _verification(block, record)
     for component in record.components:
         child = block.child(f"Component {component.identifier or component.folder or '?'}")
         child.add("Folder", component.folder)
@@ -63,3 +64,21 @@ def render(record: Pkg, now: datetime | None, *, verbose: bool = False) -> Block
                                               bundle.CFBundleVersion) if v)
             child.add("Bundle", f"{bundle.path}  {bundle.id or '?'}  {versions}".rstrip())
     return block
+
+
+def _verification(block: Block, record: Pkg) -> None:
+    verification = record.verification
+    if verification is None:
+        return
+    if verification.verified is None:
+        block.add("Verified", f"not checked ({verification.reason})")
+        return
+    checked = ", ".join(record.checked)
+    if verification.verified:
+        block.add("Verified", f"yes: {checked}" + ("" if record.signature.signed
+                                                     else " (no signature to verify)"))
+        return
+    count = len(verification.failures)
+    block.add("Verified", [f"NO: {count} failure{'s' if count > 1 else ''}",
+                           *(f"- {f.describe()}" for f in verification.failures),
+                           f"checked: {checked}"])

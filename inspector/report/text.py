@@ -2,33 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from inspector.records.base import days_left, expired
+from inspector.report.escape import line
+from inspector.report.escape import text as printable
 
 __all__ = ["LABEL_WIDTH", "Block", "human_size", "printable", "when"]
 
 #: The label column of a report's first block, in every format (its longest label is
 #: "Certificate in profile").
 LABEL_WIDTH = 22
-
-# C0 and C1 controls, DEL, and the Unicode marks that reorder or hide text (bidi overrides and
-# isolates, zero-width and line/paragraph separators): a hostile label must not move the cursor,
-# clear the screen, retitle the terminal or start a line of its own.
-_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
-
-
-def _escape_one(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return {0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t"}.get(
-        code, f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
-
-
-def printable(text: str) -> str:
-    """``text`` with every control character written as an escape (``\\n``, ``\\x1b``...)."""
-    return _CONTROLS.sub(_escape_one, text)
 
 
 class Block:
@@ -74,7 +59,9 @@ class Block:
             lines.extend(" " * len(head) + extra for extra in value_lines[1:])
         for child in self.children:
             lines.extend(child.render(indent + 2))
-        return lines
+        # A title or key may be artifact text at the start of a line (after the indent, which
+        # the GitHub runner trims): none may read as a workflow command.
+        return [line(text) for text in lines]
 
 
 def human_size(size: int) -> str:

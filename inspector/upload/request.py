@@ -7,9 +7,7 @@ The field names and rules are those of ``spec/upload-api.md``.
 
 from __future__ import annotations
 
-import json
 import re
-import shlex
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -17,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote, urlencode
 
 from inspector.errors import UsageError
+from inspector.report import escape
 
 if TYPE_CHECKING:
     from inspector.summary import Summary
@@ -29,13 +28,17 @@ __all__ = [
     "ICON_MAX_BYTES",
     "NOTIFY_LANGUAGES",
     "REDACTED",
+    "WINDOWS_PLATFORMS",
+    "XBOX_PLATFORMS",
     "ApiRequest",
     "Deployer",
     "FilePart",
+    "FromEnvironment",
     "Secret",
     "Target",
     "UploadFields",
     "UploadRequest",
+    "api_url_for",
     "base_urls",
     "build_details_request",
     "build_request",
@@ -44,6 +47,8 @@ __all__ = [
     "list_builds_request",
     "parse_filter",
     "parse_tags",
+    "platform_problem",
+    "without_credentials",
 ]
 
 DEFAULT_UPLOAD_URL = "https://upload.applivery.io"
@@ -59,11 +64,31 @@ BUILD_EXTENSIONS = ("ipa", "apk", "aab", "pkg", "dmg", "exe", "msi", "msix", "ms
                     "appxbundle", "nsp", "zip", "tar.gz")
 #: The formats the service processes by itself; any other build is a custom build platform.
 AUTOMATIC_FORMATS = ("ipa", "apk", "aab")
+#: The ``buildPlatform`` values that fit a Windows package, by extension. The contract's platform list
+#: has no Windows: an installer (``.exe``, ``.msi``) fits none, so it can never be uploaded; an app
+#: package (``.msix``, ``.appx`` and their bundles) is how UWP apps ship to Xbox consoles, so it fits
+#: the two Xbox platforms only (our reading of the contract, which lists both formats and platforms).
+XBOX_PLATFORMS = ("xbox-one", "xbox-series")
+WINDOWS_PLATFORMS: dict[str, tuple[str, ...]] = {
+    "exe": (), "msi": (),
+    **dict.fromkeys(("msix", "msixbundle", "appx", "appxbundle"), XBOX_PLATFORMS),
+}
 #: A ``packageIcon`` larger than this is refused before anything is sent.
 ICON_MAX_BYTES = 5 * 1024 * 1024
 
 _DEPLOYER_INFO = ("commitMessage", "commit", "branch", "tag", "triggerTimestamp", "buildUrl", "ciUrl",
                   "repositoryUrl", "buildNumber")
+
+
+class FromEnvironment(str):
+    """The ``Authorization`` value of a target without a token (a dry run): ``Bearer $VARIABLE``,
+    the variable the token would be read from. Not a credential: a request carrying it is refused
+    by the service, never sent by the command line."""
+
+    __slots__ = ()
+
+    def __new__(cls, variable: str) -> FromEnvironment:
+        return super().__new__(cls, f"Bearer ${variable}")
 
 
 class Secret:
@@ -101,11 +126,14 @@ class Secret:
 
 
 def base_urls(tenant: str | None = None, upload_url: str | None = None,
-              api_url: str | None = None) -> tuple[str, str]:
+              api_url: str | None = None, *, allow_http: bool = False) -> tuple[str, str]:
     """The upload and API base URLs: explicit overrides, else the tenant's, else Applivery's.
 
     A tenant ``acme`` maps to ``https://upload.acme.applivery.io``; one with a dot
-    (``apps.acme.com``) to ``https://upload.apps.acme.com``; likewise ``api.``.
+    (``apps.acme.com``) to ``https://upload.apps.acme.com``; likewise ``api.``. With only an upload URL
+    (no API URL, no tenant), reads go to the API host of that upload host (:func:`api_url_for`):
+    after a build was created there, its status is read there too. A plain ``http://`` URL
+    (loopback included) sends the token in clear: refused unless ``allow_http``.
     """
     upload, api = DEFAULT_UPLOAD_URL, DEFAULT_API_URL
     if tenant is not None:
@@ -118,13 +146,25 @@ def base_urls(tenant: str | None = None, upload_url: str | None = None,
         if url is not None and re.match(r"[a-z]+://[^/]*@", url, re.IGNORECASE):
             # never echoed: the part before @ is a secret
             raise UsageError(f"{name}: a URL with credentials in it is refused; the token authenticates")
-        if url is not None and not re.match(r"https?://[^/\s]+", url):
+        if url is not None and not re.match(r"https?://[^/\s]+", url, re.IGNORECASE):
             raise UsageError(f"{name}: not an http(s) URL: {url!r}")
+        if url is not None and url[:7].lower() == "http://" and not allow_http:
+            raise UsageError(f"{name}: a plain http:// URL would send the token unencrypted; use "
+                             "https://, or pass --allow-http (or INSPECTOR_ALLOW_HTTP=1) for a test server")
     upload = (upload_url or upload).rstrip("/")
     if re.fullmatch(r"https?://api\.applivery\.io", upload):
         raise UsageError("--upload-url: api.applivery.io no longer takes uploads; "
                          "use https://upload.applivery.io")
+    if api_url is None and upload_url is not None and tenant is None:
+        api = api_url_for(upload)
     return upload, (api_url or api).rstrip("/")
+
+
+def api_url_for(upload_url: str) -> str:
+    """The API base URL that goes with an upload base URL: ``upload.`` -> ``api.`` in the host
+    (``https://upload.acme.applivery.io`` -> ``https://api.acme.applivery.io``); a host without that
+    prefix (a proxy, a test server) serves both."""
+    return re.sub(r"^(https?://)upload\.", r"\1api.", upload_url.rstrip("/"), count=1, flags=re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,21 +175,23 @@ class Target:
     and an app id. ``upload_url`` and ``api_url`` are base URLs (see :func:`base_urls`).
     """
 
-    token: Secret
+    token: Secret | None
     organization: str | None = None
     app: str | None = None
     upload_url: str = DEFAULT_UPLOAD_URL
     api_url: str = DEFAULT_API_URL
 
     def __post_init__(self) -> None:
-        if not isinstance(self.token, Secret):
+        if self.token is not None and not isinstance(self.token, Secret):
             object.__setattr__(self, "token", Secret(str(self.token)))
-        if not self.token:
+        # None: a dry run's target, whose requests name the variable the token would come from.
+        if self.token is not None and not self.token:
             raise UsageError("no token: pass --token (or APPLIVERY_APP_TOKEN), or "
                              "--service-account-token with --organization and --app")
-        if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in self.token.reveal()):
-            # requests would quote such a header value in its error message
-            raise UsageError("the token holds whitespace or control characters")
+        if self.token is not None and not all("!" <= c <= "~" for c in self.token.reveal()):
+            # Printable ASCII only: requests would quote another header value in its error message,
+            # and a non-ASCII one fails in the encoder. The token itself is never echoed.
+            raise UsageError("the token holds whitespace, control or non-ASCII characters")
         if (self.organization is None) != (self.app is None):
             raise UsageError("the Workspace API needs both --organization and --app")
         for name, value in (("--organization", self.organization), ("--app", self.app)):
@@ -179,12 +221,48 @@ class Target:
         return self.api_url + self._builds_path()
 
     def headers(self) -> tuple[tuple[str, str | Secret], ...]:
+        if self.token is None:
+            return (("Authorization", FromEnvironment(self.token_variable)), ("Accept", "application/json"))
         return (("Authorization", Secret(f"Bearer {self.token.reveal()}")), ("Accept", "application/json"))
+
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def without_credentials(url: str | None) -> str | None:
+    """``url`` without the ``user:password@`` part, whatever the scheme's case and however many
+    ``@`` the password holds (``HTTPS://bot:p@ss@host/x`` -> ``HTTPS://host/x``); an scp-style
+    remote (``bot:pw@host:org/repo``) likewise. A remote URL may carry a secret."""
+    if not url:
+        return url
+    scheme = _SCHEME.match(url)
+    start = scheme.end() if scheme else 0
+    rest = url[start:]
+    # The authority ends at the first /, ? or #; its userinfo at the authority's last @.
+    end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
+    at = rest.rfind("@", 0, end)
+    return url[:start] + rest[at + 1:] if at >= 0 else url
+
+
+def _remote_url(url: str | None) -> str | None:
+    """A repository URL worth sending: credentials stripped; a local path (``/srv/x.git``,
+    ``../x``, ``file://``, ``C:\\x``) is nobody else's business and is dropped."""
+    url = without_credentials(url)
+    if not url:
+        return None
+    if url.lower().startswith("file:") or url.startswith(("/", ".", "~", "\\")) or re.match(
+            r"[A-Za-z]:[\\/]", url) or not (_SCHEME.match(url) or re.match(r"[^/\s]+:", url)):
+        return None
+    return url
 
 
 @dataclass(frozen=True, slots=True)
 class Deployer:
-    """``deployer.name`` and ``deployer.info.*``: who built it, from which commit. None = not sent."""
+    """``deployer.name`` and ``deployer.info.*``: who built it, from which commit. None = not sent.
+
+    URLs are kept without credentials whoever built the value (a CI variable, git, an override),
+    and ``repositoryUrl`` never names a local path.
+    """
 
     name: str | None = None
     commitMessage: str | None = None
@@ -196,6 +274,11 @@ class Deployer:
     ciUrl: str | None = None
     repositoryUrl: str | None = None
     buildNumber: str | None = None
+
+    def __post_init__(self) -> None:
+        for key in ("buildUrl", "ciUrl"):
+            object.__setattr__(self, key, without_credentials(getattr(self, key)))
+        object.__setattr__(self, "repositoryUrl", _remote_url(self.repositoryUrl))
 
     def form_fields(self) -> list[tuple[str, str]]:
         out = [("deployer.name", self.name)] if self.name else []
@@ -301,6 +384,23 @@ def icon_content_type(data: bytes) -> str:
     raise UsageError("--package-icon: not a PNG or JPEG image (checked by content)")
 
 
+def platform_problem(filename: str, build_platform: str | None) -> str | None:
+    """Why a Windows build named ``filename`` cannot go up with ``build_platform``, or None when it
+    can (or is no Windows build). Decided from the name alone, before the file is read."""
+    ext = _extension(filename)
+    if ext not in WINDOWS_PLATFORMS:
+        return None
+    fits = WINDOWS_PLATFORMS[ext]
+    if not fits:
+        return (f"{filename}: a Windows installer (.{ext}) fits none of the service's build platforms "
+                f"({' '.join(BUILD_PLATFORMS)}): it cannot be uploaded to Applivery")
+    if build_platform not in fits:
+        given = f"--build-platform {build_platform} does not fit" if build_platform else "needs"
+        return (f"{filename}: a .{ext} app package is uploaded as an Xbox build: it {given} "
+                f"--build-platform {' or '.join(fits)}")
+    return None
+
+
 def _extension(filename: str) -> str | None:
     lower = filename.lower()
     for ext in sorted(BUILD_EXTENSIONS, key=len, reverse=True):
@@ -342,19 +442,24 @@ class UploadRequest:
         """A copy-pasteable ``curl`` command doing the same upload; the token is the environment
         variable the vendor's clients read (``$APPLIVERY_APP_TOKEN`` or
         ``$APPLIVERY_SERVICE_ACCOUNT_TOKEN``)."""
-        lines = [f"curl --fail-with-body -X {self.method} {shlex.quote(self.url)}"]
+        lines = [f"curl --fail-with-body -X {self.method} {escape.shell(self.url)}"]
         for name, value in self.headers:
-            if isinstance(value, Secret):
+            if isinstance(value, Secret | FromEnvironment):
                 lines.append(f'-H "{name}: Bearer ${self.token_variable}"')
             else:
-                lines.append("-H " + shlex.quote(f"{name}: {value}"))
+                lines.append("-H " + escape.shell(f"{name}: {value}"))
         for name, value in self.fields:
             # --form-string: a value starting with @ or < is sent as text, never read as a file.
-            lines.append("--form-string " + shlex.quote(f"{name}={value}"))
+            lines.append("--form-string " + escape.shell(f"{name}={value}"))
         for part in self.files:
-            source = part.path or part.source or f"<{len(part.data or b'')} bytes extracted from the build>"
-            lines.append("-F " + shlex.quote(
-                f"{part.name}=@{source};type={part.content_type};filename={part.filename}"))
+            source = part.path or part.source
+            if source is None:
+                # curl reads every part from a file: one held in memory must be written first.
+                raise UsageError(f"{part.name}: {len(part.data or b'')} bytes with no file to read them "
+                                 "from; write them to a file and give it as the part's source")
+            lines.append("-F " + escape.shell(
+                f"{part.name}=@{escape.curl_form_value(source)};type={part.content_type};"
+                f"filename={escape.curl_form_value(part.filename)}"))
         return " \\\n  ".join(lines)
 
 
@@ -391,9 +496,14 @@ def build_request(file: str | PurePath, fields: UploadFields, target: Target,
     platform, name, version, icon = _custom_values(summary, fields, automatic, inspected_icon)
     if platform is not None and platform not in BUILD_PLATFORMS:
         raise UsageError(f"buildPlatform {platform!r} is not one of {', '.join(BUILD_PLATFORMS)}")
+    problem = platform_problem(path.name, platform)
+    if problem:
+        raise UsageError(problem)
     if not automatic:
+        # The service cannot process such a build: it shows what these four say, icon included.
         missing = [flag for flag, value in (("--build-platform", platform), ("--package-name", name),
-                                            ("--package-version", version)) if not value]
+                                            ("--package-version", version), ("--package-icon", icon))
+                   if not value]
         if missing:
             raise UsageError(f"{path.name}: a {kind} build is uploaded as a custom build platform and "
                              f"needs {', '.join(missing)} (not found by inspection)")
@@ -465,4 +575,5 @@ def list_builds_request(target: Target, *, version_name: str | None = None, stat
 
 
 def dump_json(value: Any) -> str:
-    return json.dumps(value, indent=2, ensure_ascii=False)
+    """JSON for standard output, valid UTF-8 whatever the values hold (:func:`escape.json_text`)."""
+    return escape.json_text(value)

@@ -7,6 +7,7 @@ transport only loops and the rules are tested without a socket.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -16,6 +17,10 @@ from inspector.upload.errors import ApiError, NetworkError, ProcessingError, Tok
 from inspector.versions import version_tuple
 
 __all__ = [
+    "DONE_STATUSES",
+    "MAX_ANSWER_BYTES",
+    "MAX_ANSWER_DEPTH",
+    "MAX_NUMBER_DIGITS",
     "RETRY_STATUSES",
     "TERMINAL_STATUSES",
     "TOKEN_CODES",
@@ -23,6 +28,7 @@ __all__ = [
     "backoff_delay",
     "newer_than_uploaded",
     "parse_body",
+    "parse_json",
     "parse_retry_after",
     "processing_error",
     "uploaded_build_number",
@@ -32,8 +38,27 @@ __all__ = [
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 #: Error codes that mean the token itself was refused.
 TOKEN_CODES = {4002: "app token empty", 4004: "app token invalid", 3002: "token expired"}
-TERMINAL_STATUSES = ("processed", "error")
+#: Processing ended well: the contract says ``success``; builds have been seen as ``processed``.
+DONE_STATUSES = ("success", "processed")
+TERMINAL_STATUSES = (*DONE_STATUSES, "error")
 _PREVIEW = 120
+
+#: Bytes of one answer read before the transport stops reading. A build object is a few KB and
+#: a page of 50 of them well under 1 MB; a proxy's error page is KB.
+MAX_ANSWER_BYTES = 8 << 20
+#: Nesting of a JSON answer: a build object is 5 levels deep.
+MAX_ANSWER_DEPTH = 64
+#: Digits of a number in an answer (a version code, a size): 64-bit values have 20.
+MAX_NUMBER_DIGITS = 40
+#: What a value from the service may hold before it reaches our output: ids and statuses go into
+#: URLs, ``$GITHUB_OUTPUT`` lines and file names, so they are tokens of safe characters.
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.~-]{0,127}")
+_STATUS = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
+#: Characters kept of a free-text value (a message, a version name, one log line), and log lines kept.
+_MAX_TEXT = 2000
+_MAX_LOG_LINES = 1000
+_SURROGATES = re.compile("[\ud800-\udfff]")
+_BUILD_NUMBER = re.compile(rf"[A-Za-z0-9._-]{{1,{MAX_NUMBER_DIGITS}}}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,26 +77,42 @@ class Build:
 
     @classmethod
     def from_json(cls, data: Any) -> Build:
-        if not isinstance(data, dict) or not data.get("id"):
-            raise NetworkError(f"the answer has no build id: {_preview(json.dumps(data).encode())}",
-                               retryable=False)
+        """The build in ``data``, its values checked: an id or a status that is not a plain token
+        (a newline, a surrogate, a space...) is refused as a service error, free text is bounded
+        and made valid Unicode, a number has at most :data:`MAX_NUMBER_DIGITS` digits."""
+        if not isinstance(data, dict) or data.get("id") in (None, ""):
+            raise NetworkError(f"the answer has no build id: {_preview(_dumps(data))}", retryable=False)
+        build_id = data["id"]
+        if isinstance(build_id, int) and not isinstance(build_id, bool):
+            build_id = str(build_id)
+        if not isinstance(build_id, str) or not _ID.fullmatch(build_id):
+            raise NetworkError("the service answered a build id that is not one: "
+                               f"{_preview(_dumps(build_id))}", retryable=False)
+        status = data.get("status")
+        if status is not None and (not isinstance(status, str) or not _STATUS.fullmatch(status)):
+            raise NetworkError(f"build {build_id}: the service answered a status that is not one: "
+                               f"{_preview(_dumps(status))}", retryable=False)
         logs = data.get("processLogs") or ()
         if isinstance(logs, str):
             logs = logs.splitlines()
-        elif isinstance(logs, list):
-            logs = [line if isinstance(line, str) else json.dumps(line) for line in logs]
-        code = data.get("errorCode")
-        version_code = data.get("versionCode")
+        elif not isinstance(logs, list):
+            logs = [logs]
+        lines = [_text(line) for line in logs if line is not None][-_MAX_LOG_LINES:]
         return cls(
-            id=str(data["id"]), status=data.get("status"), version_name=data.get("versionName"),
-            version_code=None if version_code is None else str(version_code), os=data.get("os"),
-            error=data.get("error") or None, error_code=None if code in (None, "") else str(code),
-            process_logs=tuple(logs), raw=data,
+            id=build_id, status=status, version_name=_text(data.get("versionName")),
+            version_code=_text(data.get("versionCode")), os=_text(data.get("os")),
+            error=_text(data.get("error")) or None, error_code=_text(data.get("errorCode")) or None,
+            process_logs=tuple(line for line in lines if line is not None), raw=data,
         )
 
     @property
     def terminal(self) -> bool:
         return self.status in TERMINAL_STATUSES
+
+    @property
+    def done(self) -> bool:
+        """Processing ended well (``success`` or ``processed``)."""
+        return self.status in DONE_STATUSES
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"build_id": self.id, "build_status": self.status}
@@ -90,20 +131,102 @@ def _preview(body: bytes) -> str:
     return repr(text + ("…" if len(body) > _PREVIEW else ""))
 
 
+def _dumps(value: Any) -> bytes:
+    """``value`` as JSON bytes for a preview (lone surrogates escaped, as the JSON had them)."""
+    return json.dumps(value, ensure_ascii=True).encode()
+
+
+def _text(value: Any) -> str | None:
+    """A free-text value from the service as a bounded, valid string (None stays None): a number
+    as its digits, a list or object as its JSON, lone surrogates replaced."""
+    if value is None or value == "":
+        return None if value is None else ""
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, int | float):
+        text = repr(value)
+    else:
+        text = json.dumps(value, ensure_ascii=False)
+    if len(text) > _MAX_TEXT:
+        text = text[:_MAX_TEXT] + "…"
+    return _SURROGATES.sub("\ufffd", text)
+
+
+def _bounded_int(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > MAX_NUMBER_DIGITS:
+        raise _Refused(f"it holds a number of {digits} digits")
+    return int(text)
+
+
+def _constant(name: str) -> Any:
+    raise _Refused(f"it holds {name}, which JSON does not allow")
+
+
+class _Refused(ValueError):
+    """An answer that parses but that we do not take (too deep, a number too long)."""
+
+
+def _depth(doc: Any) -> int:
+    """How deeply ``doc`` nests, walked without recursion, stopping past :data:`MAX_ANSWER_DEPTH`."""
+    deepest = 0
+    todo: list[tuple[Any, int]] = [(doc, 1)]
+    while todo:
+        value, level = todo.pop()
+        if level > deepest:
+            deepest = level
+            if deepest > MAX_ANSWER_DEPTH:
+                break
+        if isinstance(value, dict):
+            todo += [(v, level + 1) for v in value.values() if isinstance(v, dict | list)]
+        elif isinstance(value, list):
+            todo += [(v, level + 1) for v in value if isinstance(v, dict | list)]
+    return deepest
+
+
+def parse_json(http_status: int, body: bytes, retry_after: float | None = None) -> Any:
+    """The JSON document of an answer, or a :class:`NetworkError` (exit 7) saying why not: not
+    JSON (with the status and the first bytes), nested deeper than :data:`MAX_ANSWER_DEPTH`, a
+    number longer than :data:`MAX_NUMBER_DIGITS` digits, ``NaN`` or ``Infinity``."""
+    retryable = http_status in RETRY_STATUSES
+    try:
+        doc = json.loads(body, parse_int=_bounded_int, parse_constant=_constant)
+    except RecursionError:
+        raise NetworkError(f"HTTP {http_status}: the answer nests deeper than {MAX_ANSWER_DEPTH} levels; "
+                           "not read", http_status=http_status, retryable=False) from None
+    except _Refused as exc:
+        raise NetworkError(f"HTTP {http_status}: the answer is refused: {exc}", http_status=http_status,
+                           retryable=False) from None
+    except (ValueError, UnicodeDecodeError):
+        raise NetworkError(f"HTTP {http_status} with a body that is not JSON: {_preview(body)}",
+                           http_status=http_status, retryable=retryable, retry_after=retry_after) from None
+    if _depth(doc) > MAX_ANSWER_DEPTH:
+        raise NetworkError(f"HTTP {http_status}: the answer nests deeper than {MAX_ANSWER_DEPTH} levels; "
+                           "not read", http_status=http_status, retryable=False)
+    return doc
+
+
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """``Retry-After`` as seconds: a number of seconds, or an HTTP date (then relative to ``now``)."""
+    """``Retry-After`` as seconds: ASCII digits, or an HTTP date (then relative to ``now``).
+
+    Anything else (``²``, ``-5``, ``1e999``, a date that is not one) is None: our own backoff applies.
+    """
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if re.fullmatch(r"[0-9]{1,12}", value, re.ASCII):
         return float(value)
+    if len(value) > 64 or not value.isascii():
+        return None
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def backoff_delay(attempt: int, *, base: float = 1.0, cap: float = 60.0,
@@ -125,20 +248,19 @@ def parse_body(http_status: int, body: bytes, retry_after: str | None = None) ->
     JSON is reported with the status and its first bytes.
     """
     delay = parse_retry_after(retry_after)
-    try:
-        doc = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise NetworkError(f"HTTP {http_status} with a body that is not JSON: {_preview(body)}",
-                           http_status=http_status, retryable=http_status in RETRY_STATUSES,
-                           retry_after=delay) from None
+    doc = parse_json(http_status, body, delay)
     if isinstance(doc, dict) and doc.get("status") is True and http_status < 400:
         return doc.get("data")
     error = doc.get("error") if isinstance(doc, dict) else None
     if not isinstance(error, dict):
         error = {}
     code = error.get("code")
-    message = error.get("message") or error.get("msg") or (None if error else _preview(body))
-    field_name = error.get("field")
+    if isinstance(code, bool) or not isinstance(code, int | str):
+        code = None
+    elif isinstance(code, str):
+        code = _text(code)
+    message = _text(error.get("message") or error.get("msg")) or (None if error else _preview(body))
+    field_name = _text(error.get("field"))
     text = f"HTTP {http_status}"
     if code is not None:
         text += f", error {code}"
@@ -166,7 +288,11 @@ def processing_error(build: Build, last_lines: int = 20) -> ProcessingError:
 
 
 def uploaded_build_number(build: Build) -> str | None:
-    """The build number the service read: versionCode (Android) or CFBundleVersion (iOS, macOS)."""
+    """The build number the service read: versionCode (Android) or CFBundleVersion (iOS, macOS).
+
+    A value that is no build number (longer than :data:`MAX_NUMBER_DIGITS`, or holding anything but
+    letters, digits and ``._-``) raises :class:`NetworkError`: it is compared number by number.
+    """
     info = build.raw.get("info") if isinstance(build.raw.get("info"), dict) else {}
     android = info.get("android") if isinstance(info.get("android"), dict) else {}
     ios = info.get("ios") if isinstance(info.get("ios"), dict) else {}
@@ -174,8 +300,13 @@ def uploaded_build_number(build: Build) -> str | None:
     pkg = info.get("pkg") if isinstance(info.get("pkg"), dict) else {}
     for value in (android.get("versionCode"), plist.get("CFBundleVersion"), pkg.get("CFBundleVersion"),
                   build.version_code):
-        if value not in (None, ""):
-            return str(value)
+        if value in (None, ""):
+            continue
+        text = _text(value) or ""
+        if not _BUILD_NUMBER.fullmatch(text):
+            raise NetworkError(f"build {build.id}: the service shows a build number that is not one: "
+                               f"{_preview(text.encode())}", retryable=False)
+        return text
     return None
 
 

@@ -43,6 +43,7 @@ def zip_access(data: bytes) -> None:
 
 def xar(data: bytes) -> None:
     from inspector.containers.xar import XarArchive
+    from inspector.verify.xar import verify_xar
 
     with XarArchive(_scratch(data)) as archive:
         for member in list(archive.files())[:8]:
@@ -50,6 +51,9 @@ def xar(data: bytes) -> None:
                 continue
             with contextlib.suppress(ArtifactError):
                 archive.read(member.name, limit=_READ)
+        # Checksums and signatures: a mismatch is a Failure, only unreadable data an error.
+        with contextlib.suppress(ArtifactError):
+            verify_xar(archive)
 
 
 def cpio(data: bytes) -> None:
@@ -174,7 +178,7 @@ SEEDS: dict[str, Callable[[], list[bytes]]] = {
     "zip": lambda: [(FIXTURES / "ios" / n).read_bytes() for n in ("no-profile.ipa", "no-info-plist.ipa")]
     + [(FIXTURES / "aab" / "minimal-ec-signed.aab").read_bytes()],
     "xar": lambda: [(FIXTURES / "pkg" / n).read_bytes()
-                    for n in ("component.pkg", "bzip2.pkg", "signed.pkg")],
+                    for n in ("component.pkg", "bzip2.pkg", "signed.pkg", "signed-sha256.pkg")],
     "cpio": lambda: [(FIXTURES / "pkg" / "newc.cpio").read_bytes()],
     "pbzx": _pbzx,
     "macho": lambda: [(FIXTURES / "macho" / n).read_bytes()

@@ -7,6 +7,8 @@
 #   <pkg>[.<folder>].payload.txt    cpio -itv of the decompressed Payload
 #   <pkg>.Info.plist.xml            the app's Info.plist from the payload, as XML (plistutil)
 #   <pkg>.certs.txt                 openssl x509 of each X509Certificate in the TOC's signatures
+#   tampered.<name>.tvf.txt         bsdtar -tvf of fixtures/pkg/tampered/<name>.pkg (and its exit)
+# (<pkg>.checksums.txt are record_checksums.py's.)
 # pbzx has no packaged decoder: its chunks are cut by a few lines of Python (struct only) and
 # each xz chunk is decoded by `xz -dc`.
 set -euo pipefail
@@ -14,7 +16,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 fixtures=$(cd "$here/../../../fixtures/pkg" && pwd)
 corpus=$(cd "$here/../../.." && pwd)/../shared/corpus/macos
 cd "$here"
-rm -f ./*.txt ./*.xml
+rm -f ./*.tvf.txt ./*.payload.txt ./*.certs.txt ./newc.cpio.txt ./*.xml
 
 # decompress: gzip, pbzx or plain cpio on stdin -> cpio on stdout
 decompress() {
@@ -75,6 +77,12 @@ done
 # The hostile copies: what bsdtar says about them (it checks the TOC checksum too).
 for pkg in corrupt-toc bad-checksum; do
     bsdtar -tvf "$fixtures/$pkg.pkg" > "$pkg.tvf.txt" 2>&1 || echo "exit $?" >> "$pkg.tvf.txt"
+done
+# The tampered copies (fixtures/pkg/make_tampered.py); their checksums and signatures are
+# judged by record_checksums.py.
+for pkg in "$fixtures"/tampered/*.pkg; do
+    base=tampered.$(basename "$pkg" .pkg)
+    bsdtar -tvf "$pkg" > "$base.tvf.txt" 2>&1 || echo "exit $?" >> "$base.tvf.txt"
 done
 
 # The signed fixture's certificate chain, as openssl reads it from the TOC's KeyInfo.
