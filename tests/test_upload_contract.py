@@ -98,7 +98,8 @@ def test_progress_lines_in_a_log(server, tmp_path) -> None:
     with big.open("wb") as f:
         for chunk in iter_chunks(3_000_000):
             f.write(chunk)
-    argv = (str(big), "--build-platform", "ps5", "--package-name", "a", "--package-version", "1")
+    argv = (str(big), "--build-platform", "ps5", "--package-name", "a", "--package-version", "1",
+            "--package-icon", str(FIXTURES / "macho" / "icon-rgb.png"))
     r = upload(*argv)  # standard error is not a terminal here
     assert r.code == 0, r.err
     lines = [line for line in r.err.splitlines() if line.startswith("inspector: uploading big.zip: ")]
