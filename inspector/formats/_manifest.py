@@ -190,11 +190,11 @@ class ManifestFacts(NamedTuple):
     allow_backup: bool | None
     install_location: str | None
     uses_libraries: tuple[UsesLibrary, ...]
+    uses_permissions: tuple[UsesPermission, ...]
+    gl_es_version: str | None
     queries: Queries
     supports_screens: dict[str, bool | int]
     warnings: tuple[str, ...]
-    uses_permissions: tuple[UsesPermission, ...] = ()
-    gl_es_version: str | None = None
 
     def record_fields(self) -> dict[str, Any]:
         """The facts as keyword arguments of AndroidApp (warnings are the caller's to merge)."""
@@ -509,11 +509,11 @@ def manifest_facts(root: Element, resources: Resources | None) -> ManifestFacts:
         allow_backup=_optional_flag(r, app_attrs.get("android:allowBackup"), "allowBackup"),
         install_location=_install_location(r, a.get("android:installLocation")),
         uses_libraries=tuple(libraries),
+        uses_permissions=_uses_permissions(r, root),
+        gl_es_version=_gl_es_version(r, root),
         queries=_queries(r, root),
         supports_screens=_supports_screens(r, root),
         warnings=tuple(r.warnings),
-        uses_permissions=_uses_permissions(r, root),
-        gl_es_version=_gl_es_version(r, root),
     )
 
 

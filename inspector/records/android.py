@@ -390,14 +390,14 @@ class AndroidApp:
     allow_backup: bool | None = None
     install_location: str | None = None
     uses_libraries: tuple[UsesLibrary, ...] = ()
-    queries: Queries = field(default_factory=Queries)
-    supports_screens: Mapping[str, bool | int] = field(default_factory=dict)
-    warnings: tuple[str, ...] = ()
-    #: Whether the signatures verified (None: not checked, and why). See records/verification.py.
-    verification: Verification | None = None
     #: Every requested permission with its maxSdkVersion and element (``permissions`` has the names).
     uses_permissions: tuple[UsesPermission, ...] = ()
     #: The OpenGL ES version the app requires (``<uses-feature android:glEsVersion>``), ``3.1``.
     gl_es_version: str | None = None
     #: Members by size category and the icon's digest (None: not measured). records/contents.py.
     contents: Contents | None = None
+    queries: Queries = field(default_factory=Queries)
+    supports_screens: Mapping[str, bool | int] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    #: Whether the signatures verified (None: not checked, and why). See records/verification.py.
+    verification: Verification | None = None
