@@ -36,7 +36,7 @@ def _size_rows(size: SizeSection) -> list[tuple[str, str]]:
     f = size.file
     rows = [("file", f"{_size(f.old_compressed)} -> {_size(f.new_compressed)} "
                      f"({_signed(f.compressed_delta)}{_percent(f.old_compressed, f.compressed_delta)})")]
-    if f.old_uncompressed is not None or f.new_uncompressed is not None:
+    if f.old_uncompressed != f.new_uncompressed:
         rows.append(("uncompressed", f"{_size(f.old_uncompressed)} -> {_size(f.new_uncompressed)} "
                                      f"({_signed(f.uncompressed_delta)})"))
     for c in size.categories:
