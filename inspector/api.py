@@ -66,6 +66,10 @@ def _parse(p: Path, digest: bool, verify: bool) -> Record:
             reason = ("verification was turned off" if not verify
                       else "inspector does not verify this format's signatures yet")
             record = dataclasses.replace(record, verification=not_checked(reason))
+        if archive is not None and hasattr(record, "contents"):
+            from inspector.formats._contents import measure
+
+            record = dataclasses.replace(record, contents=measure(archive, record))
         if archive is not None and archive.warnings:
             # What the zip reader met on the way (odd names, a member read as Android reads it)
             # comes first, whichever members the parser read.
