@@ -197,6 +197,22 @@ def test_dag_artifacts_end_as_one_error(tmp_path: Path, maker) -> None:
     assert "more than 200000 values" in str(result)
 
 
+def test_plist_entity_declarations_are_refused_before_expansion() -> None:
+    # plistlib refuses entity declarations itself (its expat EntityDeclHandler raises), so the
+    # billion laughs never expand: 10**9 "lol"s would be gigabytes. The declarations come after
+    # 8 KiB of comment, where a scan of the file's head would not have looked.
+    laughs = b'<!ENTITY lol0 "lol">' + b"".join(
+        b'<!ENTITY lol%d "%s">' % (i, b"&lol%d;" % (i - 1) * 10) for i in range(1, 10))
+    bomb = (b'<?xml version="1.0"?><!--' + b" " * 8192 + b'--><!DOCTYPE plist [' + laughs
+            + b']><plist version="1.0"><dict><key>a</key><string>&lol9;</string></dict></plist>')
+    with pytest.raises(ArtifactError, match="XML entity declarations are not supported") as info:
+        load_plist(bomb, member="Info.plist")
+    assert info.value.member == "Info.plist"
+    one = b'<!DOCTYPE plist [<!ENTITY a "b">]><plist><string>&a;</string></plist>'
+    with pytest.raises(ArtifactError, match="XML entity declarations are not supported"):
+        load_plist(one)
+
+
 def test_plist_opening_with_its_doctype_is_read() -> None:
     data = (b'<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" '
             b'"http://www.apple.com/DTDs/PropertyList-1.0.dtd">\n'
