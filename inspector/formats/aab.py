@@ -308,12 +308,12 @@ def parse(source: Source) -> AndroidApp:
     if not signers:
         warnings.append("unsigned: no JAR signature (Google Play requires an upload-key signature)")
     # After the signatures: the icon headers must not spend the archive's read budget first.
-    facts = facts._replace(icon=measure_icon(archive, facts.icon, warnings, prefix=f"{BASE}/"))
+    facts.fields["icon"] = measure_icon(archive, facts.fields["icon"], warnings, prefix=f"{BASE}/")
     libraries = native_libraries(archive, BUNDLE_LIBS, warnings)
     return AndroidApp(
         format="aab",
         file=source.file,
-        **facts.record_fields(),
+        **facts.fields,
         abis=abis,
         signing=signing,
         native_libraries=libraries,
