@@ -10,9 +10,11 @@ from typing import Any
 from inspector.cli.upload import (
     _github_output,
     _on_status,
+    add_link_arguments,
     add_target_arguments,
     announce_destination,
     apply_environment,
+    build_link,
     json_errors,
     load_upload_config,
     print_build,
@@ -32,6 +34,7 @@ def add_parser(sub: Any) -> None:
                        description="Show an uploaded build's status (the build-details endpoint).")
     p.add_argument("build_id", metavar="BUILD_ID")
     add_target_arguments(p)
+    add_link_arguments(p)
     p.add_argument("--config", metavar="PATH", help="config file with an [upload] section")
     p.add_argument("--wait", action="store_true", default=None, help="poll until processed or error")
     p.add_argument("--wait-timeout", type=float, metavar="S", help="give up waiting after S (default 1800)")
@@ -48,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
     config = load_upload_config(args)
     apply_environment(args, env)  # APPLIVERY_TIMEOUT / INSPECTOR_TIMEOUT
     target = target_from(args, env, config)
+    link = build_link(args, env, config, target)
     options = transport_options(args, config)
     announce_destination(target, upload=False)
     try:
@@ -60,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
                 raise processing_error(build)
     except (ProcessingError, WaitTimeoutError) as exc:
         return report_unfinished(exc, env, args.json)
+    build = link(build)
     _github_output(env, build)
     print_build(build, args.json, "")
     return 0

@@ -64,7 +64,7 @@ UPLOAD_CONFIG_KEYS: dict[str, type | tuple[type, ...]] = {
     "build-platform": str, "package-name": str, "package-version": str, "package-icon": str,
     "retries": int, "retry-delay": (int, float), "timeout": (int, float), "connect-timeout": (int, float),
     "wait": bool, "wait-timeout": (int, float), "wait-interval": (int, float), "progress": bool,
-    "git": bool,
+    "git": bool, "app-slug": str, "dashboard-url": str,
 }
 
 
@@ -126,6 +126,17 @@ def upload_settings(section: Mapping[str, Any], source: str = "[upload]",
             raise UsageError(f"{source}: {raw_key}: wrong type {type(value).__name__}")
         out[key] = value
     return out
+
+
+def add_link_arguments(p: argparse.ArgumentParser) -> None:
+    """The build's dashboard page (``upload``, ``status``): see :func:`build_link`."""
+    g = p.add_argument_group("the build's dashboard page")
+    g.add_argument("--app-slug", metavar="SLUG",
+                   help="the app's slug on the dashboard (env APPLIVERY_APP_SLUG): the build's page is "
+                        "printed and exported as build_url")
+    g.add_argument("--dashboard-url", metavar="URL",
+                   help="the dashboard's base URL (env APPLIVERY_DASHBOARD_URL; default: Applivery's, "
+                        "for the public service)")
 
 
 def add_target_arguments(p: argparse.ArgumentParser) -> None:
@@ -297,6 +308,7 @@ def add_parser(sub: Any) -> None:
                         "before any is uploaded (none: see README 'Which build')")
     _add_check_arguments(p)
     add_target_arguments(p)
+    add_link_arguments(p)
     f = p.add_argument_group("form fields (unset ones are not sent)")
     f.add_argument("--version-name", metavar="V", help="human label, e.g. v2.4.0-rc1")
     f.add_argument("--tags", action="append", metavar="T1,T2", help="comma-separated tags (repeatable)")
@@ -453,9 +465,11 @@ def _github_output(env: Mapping[str, str], build: Build) -> None:
         return
     # A value from the service never adds a key: escape.github_output uses the heredoc form,
     # with a delimiter the value does not hold, for anything but one plain line.
+    text = escape.github_output("build_id", build.id) + escape.github_output("build_status", build.status)
+    if build.url is not None:
+        text += escape.github_output("build_url", build.url)
     with open(target, "a", encoding="utf-8") as handle:
-        handle.write(escape.github_output("build_id", build.id)
-                     + escape.github_output("build_status", build.status))
+        handle.write(text)
 
 
 def print_build(build: Build, as_json: bool, verb: str = "uploaded") -> None:
@@ -463,6 +477,36 @@ def print_build(build: Build, as_json: bool, verb: str = "uploaded") -> None:
         print(dump_json(build.to_json()))
     else:
         print(escape.line(f"{verb} build {escape.text(build.id)}: {escape.text(build.status)}".lstrip()))
+        if build.url is not None:
+            print(escape.line(f"  {escape.text(build.url)}"))
+
+
+def build_link(args: argparse.Namespace, env: Mapping[str, str], config: Mapping[str, Any],
+               target: Target) -> Callable[[Build], Build]:
+    """What gives a build its dashboard page (``Build.url``): with the app's slug known
+    (``--app-slug``, APPLIVERY_APP_SLUG, ``app-slug``), the page on ``--dashboard-url`` (or
+    APPLIVERY_DASHBOARD_URL, ``dashboard-url``), which defaults to Applivery's dashboard only for
+    the public service: a private tenant's dashboard is not known. Without a slug, no link."""
+    import dataclasses
+
+    from inspector.upload.request import DEFAULT_UPLOAD_URL
+    from inspector.upload.response import DEFAULT_DASHBOARD_URL, dashboard_url
+
+    slug = _pick(args, "app_slug", env, "APPLIVERY_APP_SLUG", config)
+    base = _pick(args, "dashboard_url", env, "APPLIVERY_DASHBOARD_URL", config)
+    if not slug:
+        return lambda build: build
+    if base is None:
+        if target.upload_url.rstrip("/") != DEFAULT_UPLOAD_URL:
+            raise UsageError("--app-slug: the dashboard of a private tenant or another upload URL is not "
+                             "known: give --dashboard-url (or APPLIVERY_DASHBOARD_URL)")
+        base = DEFAULT_DASHBOARD_URL
+    try:
+        dashboard_url(str(base), str(slug), "0")  # both checked before anything is sent
+    except ValueError as exc:
+        raise UsageError(str(exc).replace("appSlug", "--app-slug")
+                         .replace("dashboardUrl", "--dashboard-url")) from None
+    return lambda build: dataclasses.replace(build, url=dashboard_url(str(base), str(slug), build.id))
 
 
 def wait_options(args: argparse.Namespace, config: Mapping[str, Any]) -> dict[str, float]:
@@ -553,6 +597,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"inspector: no token set: the dry run shows the Authorization header as "
               f"${target.token_variable}", file=sys.stderr)
     fields = fields_from(args, env, config)
+    link = build_link(args, env, config, target)
     # Every option is checked before any build is read: a bad --retries is refused at once.
     options = transport_options(args, config)
     if _setting(args, config, "wait", False):
@@ -561,8 +606,8 @@ def run(args: argparse.Namespace) -> int:
     single = len(builds) == 1
     verdicts: list[Any] | None = None if single else []  # several: one JUnit report for all
     for build in builds:
-        _guarded(single, build, lambda build=build: _gate(args, env, target, fields, build, options, single,
-                                                          verdicts), verdicts)
+        _guarded(single, build, lambda build=build: _gate(args, env, target, fields, build, options, link,
+                                                          single, verdicts), verdicts)
     if verdicts and getattr(args, "junit_xml", None) is not None:
         from inspector.cli.inspect import parse_now
         from inspector.report.check import render_check_junit
@@ -589,7 +634,7 @@ def run(args: argparse.Namespace) -> int:
     for build in builds:
         if not build.skipped:
             _guarded(single, build,
-                     lambda build=build: _send(args, env, config, target, build, options, single))
+                     lambda build=build: _send(args, env, config, target, build, options, link, single))
     return _summary(builds, args.json and not single)
 
 
@@ -615,7 +660,8 @@ def _guarded(single: bool, build: _Build, action: Callable[[], None],
 
 
 def _gate(args: argparse.Namespace, env: Mapping[str, str], target: Target, fields: UploadFields,
-          build: _Build, options: dict[str, Any], single: bool, verdicts: list[Any] | None) -> None:
+          build: _Build, options: dict[str, Any], link: Callable[[Build], Build], single: bool,
+          verdicts: list[Any] | None) -> None:
     """Read the build, build its request and check it; the outcome is set when it must not go up."""
     from inspector.upload import transport
 
@@ -638,6 +684,7 @@ def _gate(args: argparse.Namespace, env: Mapping[str, str], target: Target, fiel
         found = already_latest(summary, target, options)
         if found is not None:
             message, latest = found
+            latest = link(latest)
             build.skipped, build.outcome = True, message
             build.json_doc = {**latest.to_json(), "skipped": message}
             _github_output(env, latest)  # the build the service already has
@@ -674,7 +721,7 @@ def already_latest(summary: Any, target: Target, options: dict[str, Any]) -> tup
 
 
 def _send(args: argparse.Namespace, env: Mapping[str, str], config: Mapping[str, Any], target: Target,
-          item: _Build, options: dict[str, Any], single: bool) -> None:
+          item: _Build, options: dict[str, Any], link: Callable[[Build], Build], single: bool) -> None:
     from inspector.upload import transport
 
     assert item.request is not None
@@ -689,15 +736,15 @@ def _send(args: argparse.Namespace, env: Mapping[str, str], config: Mapping[str,
     def on_retry(n: int, delay: float, exc: UploadError) -> None:
         print(f"inspector: try {n} failed ({escape.text(exc)}); retrying in {delay:g} s", file=sys.stderr)
 
-    build = transport.send(item.request, progress=progress, on_retry=on_retry, **options)
+    build = link(transport.send(item.request, progress=progress, on_retry=on_retry, **options))
     _github_output(env, build)
     item.outcome, item.json_doc = f"uploaded build {build.id} ({build.status})", build.to_json()
     if _setting(args, config, "wait", False):
         if not args.json:
             print_build(build, False, "uploaded")
         try:
-            build = transport.wait_for_build(target, build.id, policy=options["policy"], on_status=_on_status,
-                                             **wait_options(args, config))
+            build = link(transport.wait_for_build(target, build.id, policy=options["policy"],
+                                                  on_status=_on_status, **wait_options(args, config)))
         except (ProcessingError, WaitTimeoutError) as exc:
             item.code = report_unfinished(exc, env, as_json)
             if isinstance(exc.build, Build):
