@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 from inspector.detect import detect
 from inspector.errors import ArtifactError
 from inspector.formats import Source, icon_extractor, icon_searcher, parser_for, verifier_for
-from inspector.records.base import FileInfo, file_sha256
+from inspector.limits import artifact_budget
+from inspector.records.base import FileInfo
 from inspector.records.verification import not_checked
 
 if TYPE_CHECKING:
@@ -30,9 +31,29 @@ def inspect(path: str | os.PathLike[str], *, digest: bool = True, verify: bool =
     Raises :class:`inspector.errors.ArtifactError` (or a subclass) when the file cannot be read.
     """
     p = Path(path)
+    with artifact_budget() as budget:
+        record = _parse(p, digest, verify)
+    if budget.exceeded is not None:
+        raise budget.exceeded.at(p)
+    if digest and record.file.sha256 is None:
+        # The verifier of an APK computes the SHA-256 in the same read as its content digests;
+        # every other file gets the same mapped read here (the hash reads the page cache without
+        # a copy).
+        from inspector.verify.content_digest import digest_file
+
+        try:
+            sha = digest_file(p, None, (), whole_sha256=True)[1]
+        except OSError as exc:
+            raise ArtifactError(f"cannot read ({exc.strerror or exc})", path=str(p)) from exc
+        record = dataclasses.replace(record, file=dataclasses.replace(record.file, sha256=sha))
+    return record
+
+
+def _parse(p: Path, digest: bool, verify: bool) -> Record:
+    """Parse (and verify) one artifact: the work its budget counts."""
     kind, archive = detect(p)
     try:
-        source = Source(path=p, file=FileInfo.of(p), archive=archive)
+        source = Source(path=p, file=FileInfo.of(p), archive=archive, digest=digest)
         parse = parser_for(kind, p)
         verifier = verifier_for(kind, p) if verify else None
         try:
@@ -52,12 +73,6 @@ def inspect(path: str | os.PathLike[str], *, digest: bool = True, verify: bool =
     finally:
         if archive is not None:
             archive.close()
-    if digest:
-        try:
-            sha = file_sha256(p)
-        except OSError as exc:
-            raise ArtifactError(f"cannot read ({exc.strerror or exc})", path=str(p)) from exc
-        record = dataclasses.replace(record, file=dataclasses.replace(record.file, sha256=sha))
     return record  # type: ignore[no-any-return]
 
 
@@ -80,11 +95,15 @@ def find_icon(path: str | os.PathLike[str], record: Record) -> tuple[str, bytes]
     names, ... is not in Payload``)."""
     p = Path(path)
     try:
-        search = icon_searcher(record.format, p)
-        if search is not None:
-            return search(p, record)
-        extractor = icon_extractor(record.format, p)
-        found = extractor(p, record) if extractor is not None else None
+        with artifact_budget() as budget:
+            search = icon_searcher(record.format, p)
+            if search is not None:
+                found = search(p, record)
+            else:
+                extractor = icon_extractor(record.format, p)
+                found = extractor(p, record) if extractor is not None else None
+        if budget.exceeded is not None:
+            raise budget.exceeded
     except ArtifactError as exc:
         raise exc.at(p) from exc.__cause__
     return found if found is not None else _no_icon_reason(record)

@@ -9,6 +9,7 @@ from datetime import datetime
 from inspector.containers import cms, der
 from inspector.containers.der import Node
 from inspector.errors import ArtifactError
+from inspector.limits import MAX_INT_DIGITS, MAX_NAME_ATTRIBUTES, charge
 from inspector.records.base import days_left, expired
 
 __all__ = [
@@ -165,9 +166,17 @@ _SIGNATURE_ALGORITHMS = {
 def _attributes(name: Node) -> list[list[tuple[str, str]]]:
     """The RDNs of a Name, most significant first, each a list of (type OID, value text)."""
     rdns = []
-    for rdn in name.expect(der.SEQUENCE, "a Name (SEQUENCE)").children():
+    left = MAX_NAME_ATTRIBUTES  # a real name has a handful; each costs a decode
+    name_seq = name.expect(der.SEQUENCE, "a Name (SEQUENCE)")
+    rdn_nodes = name_seq.children(MAX_NAME_ATTRIBUTES, "name attributes")
+    for rdn in rdn_nodes:
         atvs = []
-        for atv in rdn.expect(der.SET, "a relative distinguished name (SET)").children():
+        set_ = rdn.expect(der.SET, "a relative distinguished name (SET)")
+        for atv in set_.children(MAX_NAME_ATTRIBUTES, "name attributes"):
+            left -= 1
+            if left < 0:
+                raise ArtifactError(f"ASN.1: more than {MAX_NAME_ATTRIBUTES} name attributes in the "
+                                    f"Name at offset {name.start}")
             parts = atv.expect(der.SEQUENCE, "an attribute (SEQUENCE)").children()
             if len(parts) != 2:
                 raise ArtifactError(f"ASN.1: attribute at offset {atv.start} is not a type and a value")
@@ -177,7 +186,8 @@ def _attributes(name: Node) -> list[list[tuple[str, str]]]:
 
 
 def _value_text(node: Node) -> str:
-    if node.is_(der.INTEGER):
+    # A long INTEGER takes the '#hex' form: decimal text costs the square of its length.
+    if node.is_(der.INTEGER) and node.end - node.start <= 2 + MAX_INT_DIGITS // 2:
         return str(der.decode_integer(node))
     try:
         return der.decode_string(node)
@@ -244,7 +254,30 @@ def _whole_bytes(bit_length: int) -> int:
 
 
 def certificate_from_der(data: bytes) -> Certificate:
-    """Read one DER certificate; raise ArtifactError if it is not one."""
+    """Read one DER certificate; raise ArtifactError if it is not one.
+
+    Each call counts against the artifact's certificate budget; a certificate met again (a profile
+    or signing block naming one certificate many times) is read once, found by its SHA-256.
+    """
+    charge("certificates")
+    sha256 = hashlib.sha256(data)
+    found = _SEEN.get(sha256.digest())
+    if found is not None:
+        return found
+    cert = _read_certificate(data, sha256.hexdigest())
+    if len(_SEEN) >= _SEEN_SIZE:
+        del _SEEN[next(iter(_SEEN))]
+    _SEEN[sha256.digest()] = cert
+    return cert
+
+
+# Certificates read lately, by the SHA-256 of their DER: records are frozen, so sharing is safe;
+# a few hundred cover every certificate of one artifact.
+_SEEN: dict[bytes, Certificate] = {}
+_SEEN_SIZE = 512
+
+
+def _read_certificate(data: bytes, sha256: str) -> Certificate:
     try:
         cert = der.read(data).expect(der.SEQUENCE, "a certificate (SEQUENCE)").children()
         if len(cert) != 3:
@@ -275,7 +308,7 @@ def certificate_from_der(data: bytes) -> Certificate:
         common_name=_first(subject, _COMMON_NAME),
         organizational_unit=_first(subject, _ORGANIZATIONAL_UNIT),
         serial=format(serial_number, "x"),
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=sha256,
         sha1=hashlib.sha1(data).hexdigest(),
         not_before=not_before,
         not_after=not_after,

@@ -7,24 +7,40 @@ clear error, within seconds and a few hundred MB. The readers import their limit
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
+
+from inspector.errors import ArtifactError
+
 __all__ = [
+    "BUDGET",
     "DEFAULT_MEMBER_LIMIT",
     "MAX_ARCHS",
     "MAX_BLOBS",
     "MAX_CGBI_PIXELS",
     "MAX_CMS_BLOB_BYTES",
+    "MAX_CMS_CERTIFICATES",
     "MAX_CPIO_NAME",
+    "MAX_DEEP_LINKS",
+    "MAX_DER_CHILDREN",
     "MAX_DIGESTED_BYTES",
     "MAX_FRAMEWORKS",
     "MAX_FRAMEWORK_SIGNATURE_BYTES",
     "MAX_ICONS_MEASURED",
     "MAX_ICON_BYTES",
     "MAX_INFLATED_BYTES",
+    "MAX_INT_DIGITS",
     "MAX_KEPT_STRING",
     "MAX_MEMBERS",
+    "MAX_NAME_ATTRIBUTES",
     "MAX_NCMDS",
     "MAX_NESTED_BUNDLES",
+    "MAX_OID_ARC_OCTETS",
+    "MAX_OID_BYTES",
     "MAX_PBZX_CHUNK",
+    "MAX_PKG_COMPONENTS",
+    "MAX_PKG_SIGNATURES",
     "MAX_PKG_SIGNATURE_BYTES",
     "MAX_PKG_XML_BYTES",
     "MAX_PLIST_BYTES",
@@ -34,11 +50,19 @@ __all__ = [
     "MAX_PROTOBUF_DEPTH",
     "MAX_RATIO",
     "MAX_READ_BYTES",
+    "MAX_SHARED_LOCAL_HEADERS",
     "MAX_SIGNATURE",
     "MAX_SIGNATURE_BYTES_TOTAL",
     "MAX_SIGNING_BLOCK_BYTES",
     "MAX_SIZEOFCMDS",
     "MAX_TOC_BYTES",
+    "MAX_XML_ELEMENTS",
+    "MAX_XZ_MEMORY",
+    "Budget",
+    "BudgetExceeded",
+    "artifact_budget",
+    "charge",
+    "parse_int",
 ]
 
 #: Bytes inflated from one zip artifact in all (whole members read plus streamed executables),
@@ -49,6 +73,9 @@ MAX_INFLATED_BYTES = 1 << 30
 MAX_READ_BYTES = 256 << 20
 #: Central-directory entries of one zip. Large games have tens of thousands of files.
 MAX_MEMBERS = 500_000
+#: Zip entries that point at a local header another entry already names (a zip tool writes none;
+#: a zip bomb repeats one deflated member many times under many names).
+MAX_SHARED_LOCAL_HEADERS = 1_000
 #: Nested bundles (extensions, watch and nested apps) of one IPA; real apps have a few dozen.
 MAX_NESTED_BUNDLES = 64
 #: One plist, in bytes. Info.plist and profiles are kilobytes.
@@ -73,8 +100,18 @@ MAX_TOC_BYTES = 16 << 20
 MAX_PKG_XML_BYTES = 4 << 20
 #: A PKG's CMS installer signature with its chain: a few KB.
 MAX_PKG_SIGNATURE_BYTES = 1 << 20
+#: Signatures in one xar TOC (Apple writes one, or a <signature> and an <x-signature>).
+MAX_PKG_SIGNATURES = 16
+#: Component packages of one product archive (each parses its PackageInfo and opens its payload):
+#: real installers have one to a few dozen.
+MAX_PKG_COMPONENTS = 256
+#: Elements of one XML document (xar TOC, Distribution, PackageInfo), counted while it is parsed.
+MAX_XML_ELEMENTS = 200_000
 #: A pbzx chunk: Apple writes 16 MiB chunks.
 MAX_PBZX_CHUNK = 64 << 20
+#: Memory the xz decoder of one pbzx chunk may use: Apple's encoder uses an 8 MiB dictionary
+#: (about 9 MiB to decode); xz -9 needs 65 MiB.
+MAX_XZ_MEMORY = 128 << 20
 #: A cpio path: PATH_MAX is 1024 on macOS; some room left.
 MAX_CPIO_NAME = 4096
 #: The APK Signing Block: real ones are kilobytes (padded to 4 KiB).
@@ -107,3 +144,121 @@ MAX_ICONS_MEASURED = 64
 #: entry, so verifying one reads the archive once, by declared sizes; each entry's compression
 #: ratio is checked first): above the 4 GiB a zip without zip64 can hold.
 MAX_DIGESTED_BYTES = 8 << 30
+
+#: Deep links listed for one Android manifest (scheme x host x path of each browsable filter);
+#: apps with many have hundreds. More are a warning, and the first ones are kept.
+MAX_DEEP_LINKS = 10_000
+#: Values inside one ASN.1 SEQUENCE or SET (a certificate's extensions, a CMS certificate set, a
+#: name's RDNs: dozens at most), refused as they are read.
+MAX_DER_CHILDREN = 10_000
+#: Attributes (CN, O, OU...) of one X.509 name: real ones have under ten.
+MAX_NAME_ATTRIBUTES = 256
+#: Certificates in one CMS SignedData (a signer's chain: two to four).
+MAX_CMS_CERTIFICATES = 1_000
+#: An OBJECT IDENTIFIER: its bytes, and the octets of one arc (a UUID arc takes 19).
+MAX_OID_BYTES = 256
+MAX_OID_ARC_OCTETS = 20
+
+#: Digits of an integer parsed from text a file holds (versions, version codes, OIDs, sizes): a
+#: 64-bit number has at most 20. Longer runs are refused before ``int()``, whose cost grows with
+#: the square of the length (and which refuses 4300 digits with a ValueError, not ours).
+MAX_INT_DIGITS = 20
+
+
+def parse_int(text: str, base: int = 10) -> int:
+    """``int(text, base)`` for plain ASCII text of at most :data:`MAX_INT_DIGITS` digits.
+
+    Surrounding spaces and a sign are allowed; base 0 also takes a ``0x``/``0o``/``0b`` prefix, as
+    ``int`` does. Underscores, non-ASCII digits (superscripts, Arabic-Indic) and longer numbers
+    raise ValueError, like any other text that is not a number, so callers keep their one
+    ``except ValueError``.
+    """
+    body = text.strip()
+    if body[:1] in ("+", "-"):
+        body = body[1:]
+    digits = body
+    if (base in (0, 16) and body[:2].lower() == "0x") or (base == 0 and body[:2].lower() in ("0o", "0b")):
+        digits = body[2:]
+    if not digits or not digits.isascii() or not digits.isalnum() or len(digits) > MAX_INT_DIGITS:
+        raise ValueError(f"not a number of at most {MAX_INT_DIGITS} digits: {text[:40]!r}")
+    return int(text, base)
+
+
+# -- the work budget of one artifact ------------------------------------------------------------
+#: Work one artifact may cost, counted by the readers while they parse (not after): each kind is
+#: far above what a real build needs and low enough that the slowest file allowed ends in a couple
+#: of seconds. The message names the kind: "too many ASN.1 elements (limit 1000000)".
+BUDGET: dict[str, int] = {
+    # DER/BER tag-length-values read (certificates, CMS blobs, signing blocks): a certificate has
+    # about 150, a profile's CMS a few hundred; identical certificates are parsed once.
+    "ASN.1 elements": 100_000,
+    # X.509 certificates read from one artifact (every signer, chain, profile, framework).
+    "certificates": 10_000,
+    # elements of binary XML (manifests) and of XML text (xar TOC, Distribution, PackageInfo,
+    # XML plists), counted as the parser meets them.
+    "XML elements": 1_000_000,
+    # resource-table entries decoded and references followed while resolving manifest values.
+    "resource entries": 1_000_000,
+    # entries of PKG payloads (cpio) listed, empty ones included: an app has thousands; the walk
+    # stops at the app's Info.plist.
+    "payload entries": 250_000,
+    # bytes decoded from the gzip and pbzx (xz) payload streams of a PKG while they are walked.
+    "bytes inflated": 2 << 30,
+}
+
+
+class BudgetExceeded(ArtifactError):
+    """One kind of work ran out for this artifact: the whole artifact fails, not just the member
+    being read (a reader that turns a bad member into a warning lets this one through)."""
+
+
+class Budget:
+    """What is left of each kind of work for one artifact; :meth:`charge` raises when one runs out."""
+
+    __slots__ = ("_left", "exceeded")
+
+    def __init__(self, limits: dict[str, int] | None = None) -> None:
+        self._left = dict(BUDGET if limits is None else limits)
+        #: The first error raised, kept so that the entry point can raise it even if a reader
+        #: turned it into a warning and went on.
+        self.exceeded: BudgetExceeded | None = None
+
+    def charge(self, kind: str, n: int = 1) -> None:
+        left = self._left[kind] - n
+        self._left[kind] = left
+        if left < 0:
+            error = BudgetExceeded(f"too many {kind} (limit {BUDGET.get(kind, 0)}): "
+                                   "more work than a real build needs")
+            if self.exceeded is None:
+                self.exceeded = error
+            raise error
+
+    def left(self, kind: str) -> int:
+        return self._left[kind]
+
+
+# A context variable rather than a parameter: the readers that count sit deep under containers/
+# and formats/, several calls below the one place (api.inspect) that knows where an artifact starts.
+_CURRENT: ContextVar[Budget | None] = ContextVar("inspector_budget", default=None)
+
+
+@contextlib.contextmanager
+def artifact_budget(limits: dict[str, int] | None = None) -> Iterator[Budget]:
+    """A fresh :class:`Budget` for the readers called inside the ``with`` (one artifact)."""
+    budget = Budget(limits)
+    token = _CURRENT.set(budget)
+    try:
+        yield budget
+    finally:
+        _CURRENT.reset(token)
+
+
+def charge(kind: str, n: int = 1) -> None:
+    """Count ``n`` units of ``kind`` against the current artifact's budget.
+
+    Outside :func:`artifact_budget` (a reader called on its own) nothing is counted: the readers'
+    structural caps still hold, and every entry point that opens an artifact sets a budget.
+    """
+    budget = _CURRENT.get()
+    if budget is not None:
+        budget.charge(kind, n)

@@ -23,7 +23,6 @@ a file that is committed: a key that names a token is refused wherever it appear
 from __future__ import annotations
 
 import os
-import re
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from inspector.errors import UsageError
+from inspector.limits import MAX_INT_DIGITS, parse_int
 
 if TYPE_CHECKING:
     from inspector.checks.expectations import Expectations, Strictness
@@ -76,7 +76,8 @@ CHANGELOG_MAX_BYTES = 64 * 1024
 _SYSTEM_TREES = (Path("/proc"), Path("/sys"), Path("/dev"))
 PLATFORM_SECTIONS = ("android", "ios", "macos")
 Kind = Literal["str", "int", "bool", "list", "size"]
-_SIZE = re.compile(r"^\s*(\d+)\s*([kmgt]i?b?|b)?\s*$", re.IGNORECASE)
+#: What may follow a size's digits: b, k, kb, ki, kib, m... (the case is ignored).
+_SIZE_UNITS = frozenset({"", "b"} | {p + s for p in "kmgt" for s in ("", "b", "i", "ib")})
 _UNITS = {"": 1, "b": 1, "k": 1000, "m": 1000**2, "g": 1000**3, "t": 1000**4,
           "ki": 1024, "mi": 1024**2, "gi": 1024**3, "ti": 1024**4}
 
@@ -280,6 +281,9 @@ def load_config(config_path: str | os.PathLike[str] | None, cwd: Path) -> Config
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise UsageError(f"config {path}: not valid TOML ({exc})") from None
+    except RecursionError:
+        # tomllib recurses once per nested array or inline table
+        raise UsageError(f"config {path}: not valid TOML (nested too deep)") from None
     if path.name == "pyproject.toml":
         data = data.get("tool", {}).get("inspector", {})
         where = "[tool.inspector]"
@@ -299,6 +303,19 @@ def load_config(config_path: str | os.PathLike[str] | None, cwd: Path) -> Config
     _validate_keys(check, path, "check")
     upload = _table(data.get("upload", {}), path, "upload")
     return Config(path=path, check=check, platforms=platforms, upload=upload)
+
+
+def _size(text: str) -> int:
+    """``150000000``, ``200M``, ``2G``, ``512Mi``, ``1 GiB``: decimal or binary units, any case.
+
+    Read by hand: the regular expression it replaces backtracked on a long run of spaces.
+    """
+    body = text.strip()
+    digits = body[:len(body) - len(body.lstrip("0123456789"))]
+    unit = body[len(digits):].strip().lower()
+    if not digits or len(digits) > MAX_INT_DIGITS or unit not in _SIZE_UNITS:
+        raise ValueError("expected a size such as 150000000, 200M or 2G")
+    return int(digits) * _UNITS[unit.removesuffix("b")]
 
 
 def _table(value: Any, path: Path, section: str) -> dict[str, Any]:
@@ -342,18 +359,14 @@ def _convert(option: Option, value: Any, source: str) -> Any:
         if kind == "int":
             if isinstance(value, bool) or not isinstance(value, int | str):
                 raise ValueError("expected a whole number")
-            number = int(value)
+            number = value if isinstance(value, int) else parse_int(value)
             if number < 0:
                 raise ValueError("expected a whole number >= 0")
             return number
         if kind == "size":
             if isinstance(value, int) and not isinstance(value, bool):
                 return value
-            match = _SIZE.match(str(value))
-            if not match:
-                raise ValueError("expected a size such as 150000000, 200M or 2G")
-            unit = (match.group(2) or "").lower().removesuffix("b")
-            return int(match.group(1)) * _UNITS[unit]
+            return _size(str(value))
         if kind == "list":
             items = value if isinstance(value, list) else [value]
             out: list[str] = []

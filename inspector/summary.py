@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
+from inspector.limits import MAX_INT_DIGITS
 from inspector.records.base import FileInfo, days_left, expired
 
 if TYPE_CHECKING:
@@ -162,7 +163,9 @@ def __getattr__(name: str) -> Any:
 
 
 def _number(text: str | None) -> int | None:
-    return int(text) if text is not None and text.isascii() and text.isdigit() else None
+    # More than 20 digits is not a build number (and int() of thousands of digits raises).
+    plain = text is not None and text.isascii() and text.isdigit() and len(text) <= MAX_INT_DIGITS
+    return int(text) if plain and text is not None else None
 
 
 def _sorted(expiries: list[Expiry]) -> tuple[Expiry, ...]:

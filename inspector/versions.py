@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from inspector.limits import MAX_INT_DIGITS
+
 __all__ = ["version_tuple"]
 
 
@@ -11,7 +13,8 @@ def version_tuple(text: str | None) -> tuple[int, ...] | None:
     if not text:
         return None
     parts = text.strip().split(".")
-    if not all(p.isascii() and p.isdigit() for p in parts):
+    # Bounded: int() of a part of thousands of digits costs its square, and raises past 4300.
+    if len(parts) > 64 or not all(p.isascii() and p.isdigit() and len(p) <= MAX_INT_DIGITS for p in parts):
         return None
     numbers = [int(p) for p in parts]
     while len(numbers) > 1 and numbers[-1] == 0:

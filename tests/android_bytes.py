@@ -79,14 +79,15 @@ class Table:
 
     def build(self, *, flags: int = 0, compact: bool = False) -> bytes:
         type_names = list(self.types)
-        chunks = b""
+        parts = []  # joined once: tables of tens of thousands of chunks are built too
         for type_index, name in enumerate(type_names, start=1):
             configs = self.types[name]
             count = max(len(v) for v in configs.values())
-            chunks += struct.pack("<HHIBBHI", 0x0202, 16, 16 + 4 * count, type_index, 0, 0, count)
-            chunks += b"\0" * (4 * count)
+            parts.append(struct.pack("<HHIBBHI", 0x0202, 16, 16 + 4 * count, type_index, 0, 0, count))
+            parts.append(b"\0" * (4 * count))
             for cfg, entries in configs.items():
-                chunks += _type_chunk(type_index, cfg, entries, flags, compact)
+                parts.append(_type_chunk(type_index, cfg, entries, flags, compact))
+        chunks = b"".join(parts)
         type_pool, key_pool = string_pool(type_names), string_pool(self.keys)
         header_size = 288
         name = "com.example".encode("utf-16-le").ljust(256, b"\0")
@@ -151,3 +152,47 @@ def document(pool: bytes, resource_ids: list[int], nodes: bytes) -> bytes:
         f"<{len(resource_ids)}I", *resource_ids)
     body = pool + res_map + nodes
     return struct.pack("<HHI", 0x0003, 8, 8 + len(body)) + body
+
+
+ANDROID_NS = "http://schemas.android.com/apk/res/android"
+
+
+def deep_link_manifest(schemes: int, hosts: int, paths: int, *, permissions: int = 0) -> bytes:
+    """A binary manifest whose one browsable filter lists ``schemes`` schemes, ``hosts`` hosts and
+    ``paths`` paths in separate ``<data>`` elements (Android matches every combination: a product
+    of them), and ``permissions`` uses-permission elements, each name twice in a row
+    (``android.permission.P0``, ``P0``, ``P1``, ``P1``...)."""
+    fixed = ["manifest", "application", "activity", "intent-filter", "action", "category", "data",
+             ANDROID_NS, "name", "scheme", "host", "path", "android.intent.action.VIEW",
+             "android.intent.category.BROWSABLE", ".Main", "package", "com.example.links",
+             "uses-permission"]
+    values = ([f"s{i}" for i in range(schemes)] + [f"h{i}.example" for i in range(hosts)]
+              + [f"/p{i}" for i in range(paths)])
+    names = [f"android.permission.P{i}" for i in range((permissions + 1) // 2)]
+    strings = fixed + values + names
+    index = {s: i for i, s in enumerate(fixed)}
+    ns, none = index[ANDROID_NS], 0xFFFFFFFF
+
+    def attr(name: str, value: int, namespace: int = ns) -> tuple[int, int, int, int, int]:
+        return (namespace, index[name], value, T_STRING, value)
+
+    def leaf(tag: str, *attrs: tuple[int, int, int, int, int]) -> bytes:
+        return start_element(index[tag], list(attrs)) + end_element(index[tag])
+
+    datas = b""
+    for n in range(len(values)):
+        kind = "scheme" if n < schemes else "host" if n < schemes + hosts else "path"
+        datas += leaf("data", attr(kind, len(fixed) + n))
+    first_name = len(fixed) + len(values)
+    nodes = (start_element(index["manifest"], [attr("package", index["com.example.links"], none)])
+             + b"".join(leaf("uses-permission", attr("name", first_name + i // 2))
+                        for i in range(permissions))
+             + start_element(index["application"])
+             + start_element(index["activity"], [attr("name", index[".Main"])])
+             + start_element(index["intent-filter"])
+             + leaf("action", attr("name", index["android.intent.action.VIEW"]))
+             + leaf("category", attr("name", index["android.intent.category.BROWSABLE"]))
+             + datas
+             + end_element(index["intent-filter"]) + end_element(index["activity"])
+             + end_element(index["application"]) + end_element(index["manifest"]))
+    return document(string_pool(strings), [], nodes)

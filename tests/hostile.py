@@ -100,8 +100,8 @@ def _shared_member_zip(path: Path, first: tuple[str, bytes], names: list[str], d
     cd = b"".join(central)
     body = raw[: _cd_offset(raw)]
     assert local_end < len(body)
-    eocd = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, len(central), len(central), len(cd),
-                       len(body), 0)
+    count = len(central) & 0xFFFF  # the 16-bit count wraps, as zip tools write it; zipfile reads the bytes
+    eocd = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, count, count, len(cd), len(body), 0)
     path.write_bytes(body + cd + eocd)
     return path
 
@@ -387,3 +387,179 @@ def _central_entry64(info: zipfile.ZipInfo) -> bytes:
 
 
 CASES["big-executable-ipa"] = big_executable_ipa
+
+
+# -- issue 21: work budgets ----------------------------------------------------------------------
+_ED25519 = tlv(0x30, tlv(0x06, bytes.fromhex("2b6570")))
+
+
+def certificate_with_name(name: bytes) -> bytes:
+    """An Ed25519 certificate (signature not real) whose subject and issuer are ``name``, the
+    encoded Name (a SEQUENCE): the place a hostile certificate hides millions of tiny values."""
+    validity = tlv(0x30, tlv(0x18, b"20250101000000Z") + tlv(0x18, b"20400101000000Z"))
+    key = tlv(0x30, _ED25519 + tlv(0x03, b"\0" + b"\1" * 32))
+    tbs = tlv(0x30, tlv(0xA0, tlv(0x02, b"\2")) + tlv(0x02, b"\x0c") + _ED25519 + name + validity
+              + name + key)
+    return tlv(0x30, tbs + _ED25519 + tlv(0x03, b"\0" + b"\0" * 64))
+
+
+def wide_name(rdns: int, per_rdn: int) -> bytes:
+    """A Name of ``rdns`` RDNs of ``per_rdn`` common names each: rdns * per_rdn * 4 values."""
+    atv = tlv(0x30, tlv(0x06, bytes.fromhex("550403")) + tlv(0x0C, b"x"))
+    return tlv(0x30, tlv(0x31, atv * per_rdn) * rdns)
+
+
+def cms_of(certificates: list[bytes], content: bytes | None = None) -> bytes:
+    """A CMS SignedData carrying ``certificates`` (raw bytes each) and ``content`` (detached when
+    None), with an empty signer-info set."""
+    signed_data_oid = bytes.fromhex("06092a864886f70d010702")
+    data_oid = bytes.fromhex("06092a864886f70d010701")
+    encapsulated = data_oid if content is None else data_oid + tlv(0xA0, tlv(0x04, content))
+    signed = tlv(0x30, tlv(0x02, b"\x01") + tlv(0x31, b"") + tlv(0x30, encapsulated)
+                 + tlv(0xA0, b"".join(certificates)) + tlv(0x31, b""))
+    return tlv(0x30, signed_data_oid + tlv(0xA0, signed))
+
+
+def apk_v1(path: Path, block: bytes, *, name: str = "CERT") -> Path:
+    """A minimal APK (the signed fixture's manifest) whose v1 signature block is ``block``."""
+    from tests.conftest import FIXTURES
+
+    with zipfile.ZipFile(FIXTURES / "apk" / "signed-v1v2v3.apk") as z:
+        manifest = z.read("AndroidManifest.xml")
+    return write_zip(path, [("AndroidManifest.xml", manifest), ("classes.dex", b"dex\n035\0"),
+                            (f"META-INF/{name}.SF", b"Signature-Version: 1.0\r\n\r\n"),
+                            (f"META-INF/{name}.RSA", block)])
+
+
+def null_flood_apk(folder: Path, count: int = 500_000) -> Path:
+    """A v1 signature block whose certificate set holds ``count`` NULLs (1 MB deflating to ~1 KB):
+    the DER reader built the whole list of children before any count was checked."""
+    return apk_v1(folder / "null-flood.apk", cms_of([b"\x05\x00" * count]))
+
+
+def wide_name_profile(folder: Path, rdns: int = 1000, per_rdn: int = 250) -> Path:
+    """A CMS profile (5 MB by default) whose certificate's names hold ``rdns`` RDNs of ``per_rdn``
+    values: each list is under the per-SEQUENCE cap, not the attributes of one name."""
+    cert = certificate_with_name(wide_name(rdns, per_rdn))
+    content = plistlib.dumps({"Name": "p", "UUID": "u", "TeamIdentifier": ["T"],
+                              "DeveloperCertificates": [cert]}, fmt=plistlib.FMT_BINARY)
+    path = folder / "wide-name.mobileprovision"
+    path.write_bytes(cms_of([cert], content))
+    return path
+
+
+def junk_certificate(serial: int, values: int = 9_999) -> bytes:
+    """A certificate whose to-be-signed SEQUENCE holds ``values`` NULLs (under the per-SEQUENCE
+    cap) before a serial that makes each one distinct: read whole, it fails at its end."""
+    return tlv(0x30, tlv(0x30, b"\x05\x00" * values + tlv(0x02, serial.to_bytes(4, "big")))
+               + _ED25519 + tlv(0x03, b"\0"))
+
+
+def junk_certificates_profile(folder: Path, count: int = 100) -> Path:
+    """A CMS profile whose DeveloperCertificates are ``count`` distinct junk certificates: each is a
+    warning, and together they are a million DER values, ten times the artifact's budget."""
+    content = plistlib.dumps({"Name": "p", "UUID": "u", "TeamIdentifier": ["T"],
+                              "DeveloperCertificates": [junk_certificate(n) for n in range(count)]},
+                             fmt=plistlib.FMT_BINARY)
+    path = folder / "junk-certificates.mobileprovision"
+    path.write_bytes(cms_of([certificate_der()], content))
+    return path
+
+
+def repeated_certificate_profile(folder: Path, copies: int = 150_000) -> Path:
+    """A binary-plist profile whose DeveloperCertificates array names one certificate ``copies``
+    times (a binary plist stores it once): read once per reference before the cache."""
+    import plistlib
+
+    cert = certificate_der()
+    data = plistlib.dumps({"Name": "p", "UUID": "u", "TeamIdentifier": ["T"],
+                           "DeveloperCertificates": [cert] * copies}, fmt=plistlib.FMT_BINARY)
+    path = folder / "repeated-certificate.mobileprovision"
+    path.write_bytes(data)
+    return path
+
+
+def deep_links_apk(folder: Path, each: int = 100) -> Path:
+    """A 20 KB manifest whose one intent filter names ``each`` schemes, hosts and paths:
+    ``each ** 3`` deep links (a million by default)."""
+    from tests.android_bytes import deep_link_manifest
+
+    manifest = deep_link_manifest(each, each, each)
+    return write_zip(folder / "deep-links.apk", [("AndroidManifest.xml", manifest),
+                                                 ("classes.dex", b"dex\n035\0")])
+
+
+def many_permissions_apk(folder: Path, count: int = 36_000) -> Path:
+    """A 4 MB manifest of ``count`` uses-permission elements, each name twice: deduplicating
+    them on a list compared each with every one kept (324 million comparisons)."""
+    from tests.android_bytes import deep_link_manifest
+
+    return write_zip(folder / "permissions.apk", [("AndroidManifest.xml",
+                                                   deep_link_manifest(1, 1, 1, permissions=count)),
+                                                  ("classes.dex", b"dex\n035\0")])
+
+
+def flat_xml_plist(values: int = 2_000_000) -> bytes:
+    """An XML plist of one array of ``values`` empty dictionaries (14 MB for two million)."""
+    return (b'<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0"><array>'
+            + b"<dict/>" * values + b"</array></plist>")
+
+
+def flat_binary_plist(refs: int = 4_000_000) -> bytes:
+    """A binary plist whose top array holds ``refs`` references to one empty dictionary (12 MB for
+    four million, 4-byte references): two objects, millions of values."""
+    ref_size, count = 4, 2
+    array = bytes([0xAF, 0x12]) + refs.to_bytes(4, "big") + (1).to_bytes(ref_size, "big") * refs
+    body = b"bplist00" + array + b"\xd0"  # object 0: the array; object 1: an empty dict
+    offsets = struct.pack(">II", 8, 8 + len(array))
+    trailer = struct.pack(">6xBBQQQ", 4, ref_size, count, 0, len(body))
+    return body + offsets + trailer
+
+
+def empty_cpio_entries(count: int) -> bytes:
+    """A gzip-compressed newc cpio stream of ``count`` empty files named ``e``, then its trailer:
+    ~110 bytes an entry, deflating ~1000:1."""
+    import gzip
+
+    def header(name: bytes) -> bytes:
+        fields = [0, 0o100644, 0, 0, 1, 0, 0, 0, 0, 0, 0, len(name) + 1, 0]
+        raw = b"070701" + b"".join(b"%08x" % f for f in fields) + name + b"\0"
+        return raw + b"\0" * (-len(raw) % 4)
+
+    return gzip.compress(header(b"e") * count + header(b"TRAILER!!!"), compresslevel=9, mtime=0)
+
+
+def pbzx_big_dictionary(dict_byte: int = 40) -> bytes:
+    """A pbzx stream of one xz chunk whose LZMA2 filter declares a dictionary of code ``dict_byte``
+    (40: 4 GiB - 1; the block header's CRC recomputed, the data encoded with a small one)."""
+    import lzma
+
+    data = b"hello" * 1000
+    xz = bytearray(lzma.compress(data, format=lzma.FORMAT_XZ, check=lzma.CHECK_CRC64,
+                                 filters=[{"id": lzma.FILTER_LZMA2, "dict_size": 1 << 20}]))
+    size = (xz[12] + 1) * 4  # the block header follows the 12-byte stream header
+    assert xz[14:16] == b"\x21\x01"  # one filter: LZMA2, one property byte
+    xz[16] = dict_byte
+    xz[12 + size - 4:12 + size] = struct.pack("<I", zlib.crc32(bytes(xz[12:12 + size - 4])))
+    return b"pbzx" + struct.pack(">QQQ", 16 << 20, len(data), len(xz)) + bytes(xz)
+
+
+def shared_header_apk(folder: Path, names: int = 300_000) -> Path:
+    """``names`` central-directory entries naming one local header (21 MB of directory)."""
+    from tests.conftest import FIXTURES
+
+    with zipfile.ZipFile(FIXTURES / "apk" / "signed-v1v2v3.apk") as z:
+        manifest = z.read("AndroidManifest.xml")
+    return _shared_member_zip(folder / "shared-header.apk", ("AndroidManifest.xml", manifest),
+                              [f"lib/arm64-v8a/lib{i}.so" for i in range(names)], b"x" * 100)
+
+
+CASES.update({
+    "null-flood-apk": null_flood_apk,
+    "wide-name-profile": wide_name_profile,
+    "junk-certificates-profile": junk_certificates_profile,
+    "repeated-certificate-profile": repeated_certificate_profile,
+    "deep-links-apk": deep_links_apk,
+    "many-permissions-apk": many_permissions_apk,
+    "shared-header-apk": shared_header_apk,
+})

@@ -48,13 +48,46 @@ def test_v3_lineage_matches_apksigner_lineage() -> None:
     block = parse_signing_block(_block(FIXTURES / "apk" / "rotated-v3-lineage.apk"))
     v3 = [s for s in block.signers if s.scheme == "v3"]
     assert len(v3) == 1
-    lineage = [certificate_from_der(d) for d in v3[0].lineage]
+    lineage = [certificate_from_der(n.certificate) for n in v3[0].lineage]
     assert len(lineage) == 2
     recorded = read_recorded(REFERENCE / "apk" / "rotated-v3-lineage.lineage.txt").body
     for cert in lineage:
         assert cert.sha256 in recorded
     # the newest certificate of the lineage is the one that signs v3
     assert certificate_from_der(v3[0].certificates[0]).sha256 == lineage[-1].sha256
+
+
+def _recorded_capabilities(text: str) -> list[tuple[str, tuple[str, ...]]]:
+    """(certificate SHA-256, capability names) per node, as ``apksigner lineage -v`` prints them."""
+    names = {"installed data": "installed-data", "shared UID": "shared-uid",
+             "permission": "permission", "rollback": "rollback", "auth": "auth"}
+    nodes: list[tuple[str, list[str]]] = []
+    for line in text.splitlines():
+        if "in lineage certificate SHA-256 digest:" in line:
+            nodes.append((line.rsplit(" ", 1)[1], []))
+        elif line.startswith("Has ") and line.rstrip().endswith("true"):
+            label = line[len("Has "):line.index(" capability")]
+            nodes[-1][1].append(names[label])
+    return [(sha, tuple(caps)) for sha, caps in nodes]
+
+
+@pytest.mark.parametrize("path", [
+    FIXTURES / "apk" / "rotated-v3-lineage.apk",
+    "corpus:golden-aligned-v1v2v3-lineage-out.apk",
+])
+def test_lineage_capabilities_match_apksigner_lineage(path: Path | str) -> None:
+    from inspector import inspect
+    if isinstance(path, str):
+        name = path.split(":", 1)[1]
+        path = corpus("android", name)
+        reference = REFERENCE / "apk" / f"corpus-{Path(name).stem}.lineage.txt"
+    else:
+        reference = REFERENCE / "apk" / f"{path.stem}.lineage.txt"
+    record = inspect(path, digest=False, verify=False)
+    (v3,) = [s for s in record.signing.signers if s.scheme == "v3"]
+    ours = [(n.certificate.sha256, n.capabilities) for n in v3.lineage]
+    assert ours == _recorded_capabilities(read_recorded(reference).body)
+    assert v3.lineage_certificates == tuple(n.certificate for n in v3.lineage)
 
 
 def test_v31_is_the_v3_format_under_its_own_id() -> None:

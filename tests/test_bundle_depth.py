@@ -128,5 +128,5 @@ def test_text_report_shows_the_depth(rich) -> None:
     text = render_text(rich, NOW)
     assert "URL schemes             fixture, fixture-beta, fb123456789" in text
     assert "arbitrary loads ALLOWED; exceptions: legacy.example.com" in text
-    assert "Frameworks/VendorSDK.framework 5.0.1  (team OTHER98765)" in text
+    assert "Frameworks/VendorSDK.framework 5.0.1  (team OTHER98765, verified)" in text
     assert "Privacy manifest        yes" in text

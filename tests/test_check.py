@@ -93,9 +93,12 @@ CASES = [
      [("EXP001", "error")] * 3, False),
     ("wildcard app id covers the bundle", "ios/wildcard.ipa", {"expect_id": "com.fixture.app"},
      NOW, [], True),
-    ("bundle id not covered", "ios/mismatch-bundle-id.ipa", {}, NOW, [("IOS003", "error")], False),
+    # The signed application-identifier (of com.fixture.other) is outside the profile too: SIG003.
+    ("bundle id not covered", "ios/mismatch-bundle-id.ipa", {}, NOW,
+     [("IOS003", "error"), ("SIG003", "error")], False),
+    # Signed for team OTHER98765: its app id, team and keychain group are not the profile's.
     ("signing certificate not in the profile", "ios/wrong-certificate.ipa", {}, NOW,
-     [("IOS004", "error")], False),
+     [("IOS004", "error")] + [("SIG003", "error")] * 3, False),
     ("no profile, ad-hoc signature", "ios/no-profile.ipa", {}, NOW,
      [("IOS001", "error"), ("IOS009", "error")], False),
     ("App Store copy", "ios/appstore-encrypted.ipa", {}, NOW, [("IOS010", "error")], False),
@@ -191,7 +194,7 @@ def test_ignore_drops_a_rule() -> None:
 
 def test_every_finding_carries_field_expected_actual() -> None:
     result = check(record("ios/mismatch-bundle-id.ipa"), Expectations(), NOW)
-    (f,) = result.findings
+    f = result.findings[0]
     assert f.field == "CFBundleIdentifier (app)"
     assert (f.expected, f.actual) == ("TEAMID1234.com.fixture.app", "com.fixture.other")
 

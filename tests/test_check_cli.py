@@ -44,7 +44,7 @@ def test_pass_and_fail_exit_codes() -> None:
     assert check(APK).code == 0
     failed = check(WRONG_CERT)
     assert failed.code == 1
-    assert "IOS004" in failed.out and "FAILED: 1 error" in failed.out
+    assert "IOS004" in failed.out and "FAILED: 4 errors" in failed.out  # and SIG003 three times
 
 
 def test_unreadable_and_unknown_files_keep_their_exit_codes(tmp_path: Path) -> None:
@@ -166,7 +166,8 @@ def test_json_format() -> None:
     assert debug["summary"]["identifier"] == "com.applivery.inspector.fixture.debug"
     assert debug["file"]["path"] == DEBUG_APK
     assert "AND001" in debug["rules"] and "IOS001" not in debug["rules"]
-    (finding,) = wrong["findings"]
+    finding = wrong["findings"][0]
+    assert [f["code"] for f in wrong["findings"]] == ["IOS004"] + ["SIG003"] * 3
     assert set(finding) == {"code", "severity", "field", "expected", "actual", "message",
                             "fails_gate"}
     assert finding["code"] == "IOS004" and finding["fails_gate"] is True
@@ -194,6 +195,14 @@ def test_github_format_lines_exact(clean: Path, monkeypatch: pytest.MonkeyPatch)
         f"::error file={WRONG_CERT},title=IOS004::app is signed by 'Apple Distribution: Someone "
         "Else (OTHER98765)' (SHA-1 3c080a84592f1abb1606a13c7f663974d743fb3b), which is not among "
         "the profile's DeveloperCertificates: devices refuse it",
+        f"::error file={WRONG_CERT},title=SIG003::app: application-identifier "
+        "OTHER98765.com.fixture.app is not allowed by the profile's TEAMID1234.com.fixture.app: "
+        "a device refuses to install it",
+        f"::error file={WRONG_CERT},title=SIG003::app: com.apple.developer.team-identifier "
+        "OTHER98765 is not allowed by the profile's TEAMID1234: a device refuses to install it",
+        f"::error file={WRONG_CERT},title=SIG003::app: keychain-access-groups "
+        "OTHER98765.com.fixture.app not allowed by the profile's [TEAMID1234.*]: a device "
+        "refuses to install it",
     ]
     md = summary.read_text()
     assert md.startswith("## inspector check")
@@ -221,7 +230,7 @@ def test_junit_format_parses() -> None:
     failure = {c.get("name").split()[0]: c for c in wrong.findall("testcase")}["IOS004"].find(
         "failure")
     assert "not among the profile's DeveloperCertificates" in failure.get("message")
-    assert int(root.get("failures")) == 3
+    assert int(root.get("failures")) == 4  # 2 warnings, IOS004, SIG003 (one case per rule)
 
 
 def test_junit_without_strict_keeps_warnings_out_of_failures() -> None:
@@ -255,8 +264,10 @@ def test_every_corpus_file_gets_a_verdict_or_a_clear_error() -> None:
         if "error" in entry:
             assert entry["error"]["exit_code"] in (3, 4) and entry["error"]["message"]
     by_name = {Path(e["file"]["path"]).name: e for e in results}
-    # Corpus apps signed in 2016-2021: their profiles and certificates have expired.
-    assert [f["code"] for f in by_name["embedded.ipa"]["findings"]] == ["EXP001"] * 3
+    # Corpus apps signed in 2016-2021: their profiles and certificates have expired. embedded.ipa
+    # holds an empty Frameworks/CarPlay.framework/ folder (no binary, no seal: `unzip -l` lists
+    # the folder and nothing in it; tests/test_verify_apple.py): SIG002.
+    assert [f["code"] for f in by_name["embedded.ipa"]["findings"]] == ["EXP001"] * 3 + ["SIG002"]
     assert by_name["android.apk"]["passed"] is True
 
 

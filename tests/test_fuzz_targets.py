@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from tests.fuzz.targets import TARGETS, run_one, seeds
+from tests.fuzz.targets import NAMES, TARGETS, run_one, seeds
 
 CRASHES = ROOT / "tests" / "fuzz" / "crashes"
 
@@ -29,11 +29,10 @@ def test_seeds_and_kept_crashes(target: str) -> None:
 
 def test_kept_crashes_of_the_combined_run() -> None:
     # tests/fuzz/run.py all: the first byte picked the reader.
-    names = sorted(TARGETS)
     for path in sorted((CRASHES / "all").glob("*")):
         data = path.read_bytes()
         if data:
-            run_one(names[data[0] % len(names)], data[1:])
+            run_one(NAMES[data[0] % len(NAMES)], data[1:])
 
 
 @pytest.mark.parametrize("target", sorted(TARGETS))

@@ -20,7 +20,7 @@ def test_one_key_for_three_schemes_is_shown_once() -> None:
     text = _text("signed-v1v2v3.apk")
     assert text.count("Signer ") == 1
     assert "Signer 1 (v1 RELEASE, v2, v3 SDK 24-any)" in text
-    assert "Signed".ljust(LABEL_WIDTH) + "  v1, v2, v3  (not verified)" in text
+    assert "Signed".ljust(LABEL_WIDTH) + "  v1, v2, v3  verified" in text
 
 
 def test_rotated_key_shows_its_lineage_under_the_v3_signer() -> None:
@@ -77,9 +77,9 @@ def test_a_bundle_that_does_not_verify_says_what_and_where() -> None:
 
     record = inspector.inspect(FIXTURES / "aab" / "tampered" / "jar-entry-changed.aab", digest=False)
     text = "\n".join(render(record, None).render())
-    assert "Signed".ljust(LABEL_WIDTH) + "  v1  (DOES NOT VERIFY)" in text
-    assert "v1: pack/assets/levels.txt: slot SHA256: digest mismatch" in text
-    assert "Signer 1 (v1 UPLOAD NOT VERIFIED)" in text
+    failure = "v1: pack/assets/levels.txt: slot SHA256: digest mismatch"
+    assert "Signed".ljust(LABEL_WIDTH) + f"  v1  DOES NOT VERIFY: {failure}" in text
+    assert f"    v1 UPLOAD    DOES NOT VERIFY: {failure}" in text
     good = inspector.inspect(FIXTURES / "aab" / "bundle-signed.aab", digest=False)
     good_text = "\n".join(render(good, None).render())
-    assert "v1  (verified)" in good_text and "Signer 1 (v1 UPLOAD verified)" in good_text
+    assert "  v1  verified" in good_text and "    v1 UPLOAD    verified" in good_text

@@ -445,3 +445,11 @@ def test_a_pull_request_run_uploads_the_head_commit_and_its_message(tmp_path, mo
     assert fields["deployer.info.branch"] == "feature/x"
     assert fields["deployer.info.triggerTimestamp"] == NOW_MS
     assert "deployer.info.commitMessage" not in fields  # git's HEAD (this checkout) is another commit
+
+
+@pytest.mark.parametrize("value", ["²", "1" * 5000, "17e9", "-5"])
+def test_a_trigger_time_that_is_no_number_is_not_sent(value: str) -> None:
+    # str.isdigit() is true for "²", and int() of thousands of digits raises: neither may crash.
+    deployer = from_environment({"BITRISE_IO": "true", "BITRISE_BUILD_TRIGGER_TIMESTAMP": value})
+    assert deployer is not None and deployer.name == "Bitrise"
+    assert deployer.triggerTimestamp is None

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from inspector.checks import android, apple, common
+from inspector.checks import android, apple, common, signatures
 from inspector.checks._rule import Rule
 from inspector.checks.expectations import DEFAULT_SIGNING_TYPES, Expectations, Strictness, UploadedBuild
 from inspector.checks.findings import SEVERITIES, Finding, Severity
+from inspector.records.verification import Verification
 from inspector.summary import Summary, summarize
 
 __all__ = [
@@ -31,7 +32,7 @@ __all__ = [
 ]
 
 #: Every rule, in report order; codes are unique and stable.
-RULES: tuple[Rule, ...] = (*common.RULES, *android.RULES, *apple.RULES)
+RULES: tuple[Rule, ...] = (*common.RULES, *signatures.RULES, *android.RULES, *apple.RULES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +49,9 @@ class CheckResult:
     #: The rules of ``rules`` that had nothing to check (none of the expectations they need was
     #: stated: :meth:`Rule.idle`); they did not run.
     skipped: tuple[Rule, ...] = ()
+    #: The record's verification verdict (None: the record has none), so reports can say when
+    #: signatures were not verified and why.
+    verification: Verification | None = None
 
     @property
     def strict(self) -> bool:
@@ -80,4 +84,5 @@ def check(record: Any, expectations: Expectations, now: datetime,
             findings.extend(rule.check(summary, record, expectations, now))
     order = {s: i for i, s in enumerate(SEVERITIES)}
     findings.sort(key=lambda f: order[f.severity])  # stable: rule order within a severity
-    return CheckResult(summary, rules, tuple(findings), expectations.strictness(), skipped)
+    return CheckResult(summary, rules, tuple(findings), expectations.strictness(), skipped,
+                       getattr(record, "verification", None))

@@ -12,6 +12,7 @@ from inspector.checks.expectations import DEFAULT_SIGNING_TYPES, Expectations
 from inspector.checks.findings import Finding
 from inspector.records.apple import IpaApp, ProvisioningProfile
 from inspector.records.pkg import Pkg
+from inspector.records.verification import Verification
 from inspector.summary import Summary, bundle_owner
 
 __all__ = ["RULES"]
@@ -179,6 +180,74 @@ def _framework_team(r: Rule, s: Summary, ipa: IpaApp, e: Expectations, now: date
                                 "devices refuse it (re-sign it when exporting)", team, fw.team_id)
 
 
+#: Failure schemes of an Apple code signature and its seals (inspector/verify/), SIG002's.
+_CODE_SCHEMES = frozenset({"code-signature", "resource-seal"})
+_SHOWN_FAILURES = 3
+
+
+def _verified_units(ipa: IpaApp) -> Iterator[tuple[str, Verification]]:
+    """(owner, verification) of every bundle, then of each of its frameworks and dylibs."""
+    for bundle in ipa.bundles:
+        owner = bundle_owner(ipa, bundle)
+        if bundle.verification is not None:
+            yield owner, bundle.verification
+        for fw in bundle.frameworks:
+            if fw.verification is not None:
+                yield (f"{owner}: {fw.path}" if owner != "app" else fw.path), fw.verification
+
+
+@rule(RULES, "SIG002", "the code signatures, page hashes, special slots and resource seals "
+      "verify", ("ipa",))
+def _code_verified(r: Rule, s: Summary, ipa: IpaApp, e: Expectations, now: datetime
+                   ) -> Iterator[Finding]:
+    for owner, verification in _verified_units(ipa):
+        failed = [f for f in verification.failures if f.scheme in _CODE_SCHEMES]
+        if not failed:
+            continue
+        shown = "; ".join(f.describe() for f in failed[:_SHOWN_FAILURES])
+        more = f"; and {len(failed) - _SHOWN_FAILURES} more" if len(failed) > _SHOWN_FAILURES else ""
+        yield r.finding("error", f"code signature ({owner})",
+                        f"{owner}: {len(failed)} check{'s' if len(failed) > 1 else ''} of its "
+                        f"code signature or resource seals failed (a device refuses to install "
+                        f"it): {shown}{more}", "verified", "failed")
+
+
+@rule(RULES, "SIG003", "the signed entitlements are allowed by the profile", ("ipa",))
+def _entitlements_allowed(r: Rule, s: Summary, ipa: IpaApp, e: Expectations, now: datetime
+                          ) -> Iterator[Finding]:
+    for owner, verification in _verified_units(ipa):
+        for failure in verification.failures:
+            if failure.scheme == "entitlements":
+                yield r.finding("error", f"entitlements ({owner}): {failure.slot}",
+                                f"{owner}: {failure.message}: a device refuses to install it",
+                                "allowed by the profile", failure.slot)
+
+
+@rule(RULES, "SIG004", "the profiles' signatures and the installer package's checksums and "
+      "signature verify", ("ipa", "profile", "pkg"))
+def _profile_or_pkg_verified(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
+                             ) -> Iterator[Finding]:
+    # Not checked (--no-verify) is no finding.
+    if isinstance(record, Pkg):
+        # One finding per failure, each naming the member: the TOC checksum, a member's archived
+        # or extracted checksum, or a signature.
+        verification = record.verification
+        if verification is None or verification.verified is not False:
+            return
+        for failure in verification.failures:
+            yield r.finding("error", failure.member or "verification",
+                            failure.describe(), "verifies", "does not verify")
+        return
+    for owner, profile in _profiles(record):
+        verification = profile.verification
+        if verification is None or verification.verified is not False:
+            continue
+        shown = "; ".join(f.describe() for f in verification.failures[:_SHOWN_FAILURES])
+        yield r.finding("error", f"profile signature ({owner})",
+                        f"profile {profile.Name!r} ({owner}): its CMS signature does not verify "
+                        f"(changed after signing?): {shown}", "verified", "failed")
+
+
 @rule(RULES, "PKG001", "the installer package is signed", ("pkg",))
 def _pkg_signed(r: Rule, s: Summary, pkg: Pkg, e: Expectations, now: datetime
                 ) -> Iterator[Finding]:
@@ -186,19 +255,6 @@ def _pkg_signed(r: Rule, s: Summary, pkg: Pkg, e: Expectations, now: datetime
         yield r.finding("error" if e.require_signed else "warning", "signature",
                         "the package is not signed: Gatekeeper blocks it unless the user "
                         "overrides it", "Developer ID Installer", "unsigned")
-
-
-@rule(RULES, "SIG004", "the installer package's checksums and signature verify", ("pkg",))
-def _pkg_verified(r: Rule, s: Summary, pkg: Pkg, e: Expectations, now: datetime
-                  ) -> Iterator[Finding]:
-    # One finding per failure, each naming the member: the TOC checksum, a member's archived or
-    # extracted checksum, or a signature. Not checked (--no-verify) is no finding.
-    verification = pkg.verification
-    if verification is None or verification.verified is not False:
-        return
-    for failure in verification.failures:
-        yield r.finding("error", failure.member or "verification",
-                        failure.describe(), "verifies", "does not verify")
 
 
 @rule(RULES, "UPL001", "the upload can name the package", ("pkg",))

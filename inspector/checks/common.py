@@ -12,6 +12,7 @@ from inspector.checks._rule import Rule, rule
 from inspector.checks.expectations import Expectations
 from inspector.checks.findings import Finding
 from inspector.formats.profile import covers
+from inspector.records.verification import Verification, not_checked
 from inspector.summary import Summary, native_name
 from inspector.versions import version_tuple
 
@@ -100,6 +101,39 @@ def _pinned(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime) ->
             yield r.finding("error", "certificate SHA-256",
                             f"signing certificate {cert.common_name or cert.subject!r} "
                             f"(SHA-256 {cert.sha256}) is not a pinned certificate", pinned, cert.sha256)
+        else:
+            yield from _pin_confirmed(r, cert, _verdicts(record, cert.sha256))
+
+
+def _verdicts(record: Any, sha256: str) -> list[Verification]:
+    """The verdicts that vouch for a certificate: each Android signer it signs for, else the
+    record's own (one signature per IPA, PKG and profile)."""
+    whole = getattr(record, "verification", None) or not_checked("not verified")
+    signers = getattr(getattr(record, "signing", None), "signers", None)
+    if signers is not None:
+        found = [s.verification for s in signers
+                 if s.certificates and s.certificates[0].sha256 == sha256]
+        # A signer left unchecked (--no-verify) has the record's reason.
+        return [v if v is not None else whole for v in found]
+    return [whole]
+
+
+def _pin_confirmed(r: Rule, cert: Any, verdicts: list[Verification]) -> Iterator[Finding]:
+    """A pinned certificate counts only on a signature that verified: an attacker can copy a
+    certificate into anything, but cannot sign with its key."""
+    if any(v.verified is True for v in verdicts):
+        return
+    name = f"{cert.common_name or cert.subject!r} (SHA-256 {cert.sha256})"
+    failed = [f.describe() for v in verdicts if v.verified is False for f in v.failures]
+    if failed:
+        yield r.finding("error", "certificate SHA-256",
+                        f"pinned certificate {name} is on a signature that does not verify: "
+                        f"{failed[0]}", "a verified signature", "does not verify")
+        return
+    reason = next((v.reason for v in verdicts if v.reason), "not verified")
+    yield r.finding("warning", "certificate SHA-256",
+                    f"pinned certificate {name} cannot be confirmed: its signature was not "
+                    f"verified ({reason})", "a verified signature", "not verified")
 
 
 @rule(RULES, "GEN007", "file is not larger than the maximum", _BUILDS,

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from inspector.errors import ArtifactError
-from inspector.limits import MAX_PROTOBUF_DEPTH
+from inspector.limits import MAX_PROTOBUF_DEPTH, charge
 
 __all__ = [
     "Config",
@@ -283,6 +283,7 @@ def _attribute(buf: bytes, a: int, b: int) -> XmlAttribute:
 def _element(buf: bytes, a: int, b: int, depth: int) -> XmlElement:
     if depth > _MAX_DEPTH:
         raise _bad(f"XML elements nested deeper than {_MAX_DEPTH} levels")
+    charge("XML elements")
     # XmlElement: namespace_declaration = 1, namespace_uri = 2, name = 3, attribute = 4, child = 5
     ns = name = ""
     attrs: list[XmlAttribute] = []
@@ -418,6 +419,7 @@ class ResourceTable:
         self.packages: dict[int, str] = {}
         self._types: dict[tuple[int, int], _Type] = {}
         self._type_names: dict[tuple[int, str], int] = {}
+        self._decoded: dict[int, Entry | None] = {}
         # ResourceTable: source_pool = 1, package = 2 (overlayable, tool_fingerprint... skipped)
         for number, wire, a, b in _spans(data, 0, len(data)):
             if number == 2 and wire == _LEN:
@@ -475,20 +477,26 @@ class ResourceTable:
         t.entries, t.by_name = entries, by_name
 
     def _entry(self, pid: int, t: _Type, eid: int) -> Entry | None:
+        res_id = (pid << 24) | (t.id << 16) | eid
+        if res_id in self._decoded:  # a resource named many times is decoded once
+            return self._decoded[res_id]
         if t.entries is None:
             self._index(t)
         assert t.entries is not None
         found = t.entries.get(eid)
-        if found is None:
-            return None
-        name, (a, b) = found
-        buf = self._buf
-        values = tuple(
-            _config_value(buf, x, y)
-            for number, wire, x, y in _spans(buf, a, b)
-            if number == 6 and wire == _LEN
-        )
-        return Entry((pid << 24) | (t.id << 16) | eid, t.name, name, values)
+        entry = None
+        if found is not None:
+            name, (a, b) = found
+            buf = self._buf
+            values = tuple(
+                _config_value(buf, x, y)
+                for number, wire, x, y in _spans(buf, a, b)
+                if number == 6 and wire == _LEN
+            )
+            charge("resource entries", 1 + len(values))
+            entry = Entry(res_id, t.name, name, values)
+        self._decoded[res_id] = entry
+        return entry
 
     def entry(self, res_id: int) -> Entry | None:
         """The entry with id ``0xPPTTEEEE``, or None if the table has none."""

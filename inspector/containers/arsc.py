@@ -14,6 +14,7 @@ from typing import NamedTuple
 from inspector.containers.axml import RES_STRING_POOL_TYPE, T_REFERENCE, T_STRING, StringPool, chunk_header
 from inspector.containers.axml import format_value as _format_value
 from inspector.errors import ArtifactError
+from inspector.limits import charge
 
 __all__ = ["MEMBER", "Config", "Entry", "ResourceTable"]
 
@@ -318,7 +319,11 @@ class ResourceTable:
         type_id, index = (res_id >> 16) & 0xFF, res_id & 0xFFFF
         data, member = self._data, self.member
         out = []
-        for pos in package.types.get(type_id, ()):
+        chunks = package.types.get(type_id, ())
+        # Each id looks into every configuration's chunk of its type: tens in a real table, tens of
+        # thousands in a crafted one, for each id a manifest names.
+        charge("resource entries", len(chunks))
+        for pos in chunks:
             off = self._entry_offset(pos, index)
             if off is None:
                 continue

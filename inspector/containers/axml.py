@@ -12,6 +12,7 @@ import struct
 from typing import NamedTuple
 
 from inspector.errors import ArtifactError
+from inspector.limits import charge
 
 __all__ = [
     "RES_STRING_POOL_TYPE",
@@ -306,6 +307,7 @@ def read_xml(data: bytes, *, member: str = "AndroidManifest.xml") -> XmlElement:
         elif ctype == _XML_RESOURCE_MAP:
             doc.map_start, doc.map_count = pos + header_size, (size - header_size) // 4
         elif ctype == _XML_START_ELEMENT:
+            charge("XML elements")
             if header_size < 16:
                 raise ArtifactError(f"element node at {pos} has a {header_size}-byte header", member=member)
             ns, name = _NS_EXT.unpack_from(data, pos + header_size) if size - header_size >= 8 else (0, 0)

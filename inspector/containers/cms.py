@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 from inspector.containers import der
 from inspector.errors import ArtifactError
+from inspector.limits import MAX_CMS_CERTIFICATES
 
 __all__ = ["CONTENT_TYPES", "SignedData", "SignerInfo", "signed_data", "signer_infos"]
 
@@ -176,7 +177,8 @@ def _signed_data_parts(data: bytes) -> tuple[der.Node, list[der.Node], der.Node]
     signers: der.Node | None = None
     for field in fields[3:]:
         if field.is_(0, der.CONTEXT):
-            certificates.extend(c for c in field.children() if c.is_(der.SEQUENCE))
+            certificates.extend(c for c in field.children(MAX_CMS_CERTIFICATES, "certificates")
+                                if c.is_(der.SEQUENCE))
         elif field.is_(der.SET):
             signers = field
     if signers is None:

@@ -16,7 +16,7 @@ from typing import Any, BinaryIO
 from inspector.containers.pbzx import MAGIC as PBZX_MAGIC
 from inspector.containers.pbzx import PbzxReader
 from inspector.errors import ArtifactError
-from inspector.limits import MAX_CPIO_NAME
+from inspector.limits import MAX_CPIO_NAME, charge
 
 __all__ = ["CpioEntry", "CpioReader", "GzipReader", "payload_kind", "payload_stream"]
 
@@ -128,6 +128,9 @@ class CpioReader:
             name, size, mode, pad = self._header()
             if name == _TRAILER:
                 return
+            # Empty entries cost a header each and deflate to almost nothing: millions fit in a
+            # small payload.
+            charge("payload entries")
             self.entries_seen += 1
             self._current = CpioEntry(name, size, mode)
             self._left, self._pad = size, pad
@@ -182,6 +185,7 @@ class GzipReader(io.RawIOBase):
                 out = dec.decompress(data, len(view))
             except zlib.error as exc:
                 raise ArtifactError(f"gzip data is corrupt ({exc})", member=self._member) from exc
+            charge("bytes inflated", len(out))
             if dec.eof:
                 self._next_member()
             elif not data and not out:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from inspector.errors import ArtifactError
+from inspector.limits import MAX_DER_CHILDREN, MAX_OID_ARC_OCTETS, MAX_OID_BYTES, charge
 
 __all__ = [
     "BIT_STRING",
@@ -95,13 +96,16 @@ class Node:
             return self._data[self.body:self._inner_end]
         return b"".join(child.content for child in self.children())
 
-    def children(self) -> list[Node]:
-        """The nodes inside a constructed node, in order."""
+    def children(self, limit: int = MAX_DER_CHILDREN, what: str = "values") -> list[Node]:
+        """The nodes inside a constructed node, in order; more than ``limit`` of them (``what``
+        names them in the error) is refused as they are read, before the list grows past it."""
         if not self.constructed:
             raise ArtifactError(f"ASN.1: expected a constructed value at offset {self.start}")
         out = []
         pos = self.body
         while pos < self._inner_end:
+            if len(out) >= limit:
+                raise ArtifactError(f"ASN.1: more than {limit} {what} in the value at offset {self.start}")
             child = _read(self._data, pos, self._inner_end, self._depth + 1)
             out.append(child)
             pos = child.end
@@ -126,6 +130,9 @@ def read(data: bytes, *, whole: bool = True) -> Node:
 def _read(data: bytes, pos: int, limit: int, depth: int) -> Node:
     if depth > MAX_DEPTH:
         raise ArtifactError(f"ASN.1: nested deeper than {MAX_DEPTH} levels")
+    # Every header read counts, the ones skipped to find an indefinite length's end included: BER
+    # nested indefinitely is walked once per level, and only the budget bounds that.
+    charge("ASN.1 elements")
     start = pos
     if pos + 2 > limit:
         raise ArtifactError(f"ASN.1: truncated header at offset {start}")
@@ -183,13 +190,24 @@ def decode_oid(node: Node) -> str:
     content = node.expect(OID, "an OBJECT IDENTIFIER").content
     if not content or content[-1] & 0x80:
         raise ArtifactError(f"ASN.1: malformed OBJECT IDENTIFIER at offset {node.start}")
+    if len(content) > MAX_OID_BYTES:
+        raise ArtifactError(f"ASN.1: OBJECT IDENTIFIER of {len(content)} bytes at offset {node.start} "
+                            f"(limit {MAX_OID_BYTES})")
     arcs: list[int] = []
     value = 0
+    octets = 0
     for octet in content:
+        # Shifting an ever larger number makes a long arc cost the square of its length; a UUID
+        # arc (2.25.x, 128 bits) takes 19 octets.
+        octets += 1
+        if octets > MAX_OID_ARC_OCTETS:
+            raise ArtifactError(f"ASN.1: OBJECT IDENTIFIER arc of more than {MAX_OID_ARC_OCTETS} "
+                                f"octets at offset {node.start}")
         value = (value << 7) | (octet & 0x7F)
         if not octet & 0x80:
             arcs.append(value)
             value = 0
+            octets = 0
     head = arcs[0]
     first = min(head // 40, 2)
     return ".".join(map(str, [first, head - 40 * first, *arcs[1:]]))

@@ -29,8 +29,11 @@ from inspector.limits import (
 __all__ = [
     "CS_ADHOC",
     "CodeSignature",
+    "SignedSlice",
     "is_macho",
     "read_code_signatures",
+    "read_signed_slices",
+    "superblob_entries",
 ]
 
 # Mach-O and fat magics as the first four bytes appear on disk.
@@ -48,6 +51,8 @@ _FAT_MAGICS = {
 }
 
 _LC_CODE_SIGNATURE = 0x1D
+_LC_ENCRYPTION_INFO = 0x21
+_LC_ENCRYPTION_INFO_64 = 0x2C
 _LC_REQ_DYLD = 0x80000000
 
 # Code-signing blob magics (cs_blobs.h); every blob is big-endian, whatever the CPU.
@@ -139,6 +144,34 @@ def read_code_signatures(fh: BinaryIO, size: int) -> tuple[CodeSignature, ...]:
     record per signed architecture, in file order, and ``()`` for an unsigned file. Anything
     malformed raises :class:`ArtifactError` naming the problem.
     """
+    return tuple(_parse_superblob(s.signature, s.arch) for s in read_signed_slices(fh, size))
+
+
+@dataclass(frozen=True, slots=True)
+class SignedSlice:
+    """Where one architecture's slice lies in the file and its raw signature region.
+
+    ``signature`` is the region ``LC_CODE_SIGNATURE`` names (page-padded, SuperBlob first);
+    ``signature_offset`` is its offset from the slice's start, which is also where the code that
+    the CodeDirectory's page hashes cover ends for every signer Apple ships.
+    """
+
+    arch: str
+    offset: int
+    length: int
+    signature_offset: int
+    signature: bytes
+    #: ``(cryptoff, cryptsize)`` from the slice's start when ``LC_ENCRYPTION_INFO`` says the
+    #: range is FairPlay-encrypted (cryptid != 0), else None.
+    encrypted: tuple[int, int] | None = None
+
+
+def read_signed_slices(fh: BinaryIO, size: int) -> tuple[SignedSlice, ...]:
+    """The signature region of every signed slice of the Mach-O file ``fh``, in file order.
+
+    Same reading as :func:`read_code_signatures` (forward only, the same limits), but the
+    regions are returned raw for a verifier to take apart.
+    """
     reader = _Reader(fh, size)
     head = reader.read_at(0, 8, "Mach-O header")
     if head[:4] in _THIN_MAGICS:
@@ -147,16 +180,16 @@ def read_code_signatures(fh: BinaryIO, size: int) -> tuple[CodeSignature, ...]:
         slices = _fat_slices(reader, head)
     else:
         raise ArtifactError("not a Mach-O executable (unknown magic " + head[:4].hex() + ")")
-    signatures = []
+    signed = []
     for offset, length in slices:
-        signature = _slice_signature(reader, offset, length)
+        found = _signed_slice(reader, offset, length)
         if reader.signature_bytes > MAX_SIGNATURE_BYTES_TOTAL:
             raise ArtifactError(f"code signatures of {reader.signature_bytes} bytes over "
-                                f"{len(signatures) + 1} slices: more than the "
+                                f"{len(signed) + 1} slices: more than the "
                                 f"{MAX_SIGNATURE_BYTES_TOTAL >> 20} MiB read per executable")
-        if signature is not None:
-            signatures.append(signature)
-    return tuple(signatures)
+        if found is not None:
+            signed.append(found)
+    return tuple(signed)
 
 
 class _Reader:
@@ -225,7 +258,7 @@ def _fat_slices(reader: _Reader, head: bytes) -> list[tuple[int, int]]:
     return slices
 
 
-def _slice_signature(reader: _Reader, base: int, length: int) -> CodeSignature | None:
+def _signed_slice(reader: _Reader, base: int, length: int) -> SignedSlice | None:
     head = reader.read_at(base, 28, "Mach-O header")
     if head[:4] not in _THIN_MAGICS:
         raise ArtifactError(f"fat Mach-O slice at offset {base} is not a Mach-O (magic {head[:4].hex()})")
@@ -257,7 +290,22 @@ def _slice_signature(reader: _Reader, base: int, length: int) -> CodeSignature |
     if reader.signature_bytes > MAX_SIGNATURE_BYTES_TOTAL:
         return None  # the caller reports it, before anything is read
     blob = reader.read_at(base + dataoff, datasize, "code signature")
-    return _parse_superblob(blob, arch)
+    return SignedSlice(arch, base, length, dataoff, blob,
+                       _encrypted_range(commands, ncmds, endian))
+
+
+def _encrypted_range(commands: bytes, ncmds: int, endian: str) -> tuple[int, int] | None:
+    # _find_code_signature has checked every command's size already.
+    position = 0
+    for _ in range(ncmds):
+        cmd, cmdsize = struct.unpack_from(endian + "II", commands, position)
+        if cmd in (_LC_ENCRYPTION_INFO, _LC_ENCRYPTION_INFO_64) and cmdsize >= 20:
+            cryptoff, cryptsize, cryptid = struct.unpack_from(endian + "III", commands,
+                                                              position + 8)
+            if cryptid:
+                return cryptoff, cryptsize
+        position += cmdsize
+    return None
 
 
 def _find_code_signature(commands: bytes, ncmds: int, endian: str, arch: str) -> tuple[int, int] | None:
@@ -280,6 +328,15 @@ def _find_code_signature(commands: bytes, ncmds: int, endian: str, arch: str) ->
 
 
 def _parse_superblob(blob: bytes, arch: str) -> CodeSignature:
+    blobs = superblob_entries(blob, arch)
+    return _signature_of(blobs, arch)
+
+
+def superblob_entries(blob: bytes, arch: str) -> dict[int, tuple[int, bytes]]:
+    """The blobs of an embedded-signature SuperBlob: ``{slot: (magic, blob with its header)}``.
+
+    Raises ArtifactError when the SuperBlob or its index is malformed.
+    """
     if len(blob) < 12:
         raise ArtifactError(f"code signature ({arch}) is too short for a SuperBlob")
     magic, length, count = struct.unpack_from(">III", blob, 0)
@@ -309,7 +366,10 @@ def _parse_superblob(blob: bytes, arch: str) -> CodeSignature:
                 f"offset {offset}) runs past the SuperBlob"
             )
         blobs[slot] = (sub_magic, blob[offset : offset + sub_length])
+    return blobs
 
+
+def _signature_of(blobs: dict[int, tuple[int, bytes]], arch: str) -> CodeSignature:
     def payload(slot: int, expected: int) -> bytes | None:
         if slot not in blobs:
             return None

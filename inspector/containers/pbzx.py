@@ -13,7 +13,7 @@ import struct
 from typing import Any, BinaryIO
 
 from inspector.errors import ArtifactError
-from inspector.limits import MAX_PBZX_CHUNK
+from inspector.limits import MAX_PBZX_CHUNK, MAX_XZ_MEMORY, charge
 
 __all__ = ["MAGIC", "MAX_CHUNK", "PbzxReader"]
 
@@ -51,6 +51,12 @@ class PbzxReader(io.RawIOBase):
         error.__cause__ = cause
         return error
 
+    def _xz_error(self, exc: lzma.LZMAError) -> ArtifactError:
+        if "memory" in str(exc).lower():
+            return self._fail(f"pbzx chunk {self._chunks - 1}: its xz stream needs more than "
+                              f"{MAX_XZ_MEMORY >> 20} MiB to decode (limit)", exc)
+        return self._fail(f"pbzx chunk {self._chunks - 1}: corrupt xz data ({exc})", exc)
+
     def _exact(self, n: int, what: str) -> bytes:
         data = self._raw.read(n)
         if len(data) != n:
@@ -70,7 +76,10 @@ class PbzxReader(io.RawIOBase):
         self._chunks += 1
         self._left_in, self._left_out = csize, usize
         # Apple stores a chunk that xz could not shrink as is: same length in and out.
-        self._dec = None if csize == usize else lzma.LZMADecompressor(format=lzma.FORMAT_XZ)
+        # The memory limit refuses an xz block that declares a dictionary far beyond Apple's 8 MiB
+        # (liblzma would allocate up to 4 GiB for it before decoding a byte).
+        self._dec = None if csize == usize else lzma.LZMADecompressor(format=lzma.FORMAT_XZ,
+                                                                      memlimit=MAX_XZ_MEMORY)
         return True
 
     def _drain(self) -> None:
@@ -84,8 +93,7 @@ class PbzxReader(io.RawIOBase):
             try:
                 extra = dec.decompress(data, 1)
             except lzma.LZMAError as exc:
-                raise self._fail(f"pbzx chunk {self._chunks - 1}: corrupt xz data ({exc})",
-                                 exc) from exc
+                raise self._xz_error(exc) from exc
             if extra:
                 raise self._fail(f"pbzx chunk {self._chunks - 1} decodes to more than its "
                                  "declared length")
@@ -122,8 +130,8 @@ class PbzxReader(io.RawIOBase):
             try:
                 out = dec.decompress(data, min(want, self._left_out + 1))
             except lzma.LZMAError as exc:
-                raise self._fail(f"pbzx chunk {self._chunks - 1}: corrupt xz data ({exc})",
-                                 exc) from exc
+                raise self._xz_error(exc) from exc
+            charge("bytes inflated", len(out))
             if len(out) > self._left_out:
                 raise self._fail(f"pbzx chunk {self._chunks - 1} decodes to more than its "
                                  "declared length")

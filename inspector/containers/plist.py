@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import plistlib
 from typing import Any
 from xml.parsers.expat import ExpatError
 
 from inspector.errors import ArtifactError
-from inspector.limits import MAX_PLIST_BYTES, MAX_PLIST_DEPTH, MAX_PLIST_NODES
+from inspector.limits import MAX_PLIST_BYTES, MAX_PLIST_DEPTH, MAX_PLIST_NODES, charge
 
 __all__ = ["MAX_PLIST_BYTES", "MAX_PLIST_NODES", "load_plist", "load_plist_dict"]
 
@@ -50,6 +51,48 @@ def _check_tree(root: Any) -> None:
             todo.extend((child, depth + 1, False) for child in children)
 
 
+def _looks_xml(data: bytes) -> bool:
+    # plistlib recognises XML by "<?xml" or "<plist" (after a BOM, in UTF-8 or UTF-16); plistutil
+    # and Apple's parser also read a plist that opens with its DOCTYPE line.
+    doctype = data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<!DOCTYPE")
+    return doctype or plistlib._is_fmt_xml(data[:32])  # type: ignore[attr-defined]
+
+
+# plistlib's own parsers (private names, alike in Python 3.11 to 3.13), counting values as they are
+# read: a tree of millions of nodes is refused while it is being built, not after. The binary
+# reader reads a dictionary's keys like its values, so it allows twice the node limit; the walk
+# after the parse counts shared subtrees once per path, as later readers will see them.
+_MAX_READ = 2 * MAX_PLIST_NODES + 16
+
+
+def _too_many() -> ArtifactError:
+    return ArtifactError(f"plist holds more than {MAX_PLIST_NODES} values (counted as it is read)")
+
+
+class _CountingXml(plistlib._PlistParser):  # type: ignore[name-defined,misc]
+    counted = 0  # elements, for the artifact's budget
+    values = 0  # elements that are values (not <key>), for this plist's node limit
+
+    def handle_begin_element(self, element: str, attrs: dict[str, str]) -> None:
+        self.counted += 1
+        if element != "key":
+            self.values += 1
+            if self.values > MAX_PLIST_NODES + 1:  # <plist> itself is no value
+                raise _too_many()
+        super().handle_begin_element(element, attrs)
+
+
+class _CountingBinary(plistlib._BinaryPlistParser):  # type: ignore[name-defined,misc]
+    counted = 0
+
+    def _read_object(self, ref: int) -> Any:
+        # Called once per reference, a shared object's included (it returns from a cache then).
+        self.counted += 1
+        if self.counted > _MAX_READ:
+            raise _too_many()
+        return super()._read_object(ref)
+
+
 def load_plist(data: bytes, *, member: str | None = None) -> Any:
     """Parse an XML or binary plist; every failure is an ArtifactError naming ``member``."""
     if len(data) > MAX_PLIST_BYTES:
@@ -61,17 +104,21 @@ def load_plist(data: bytes, *, member: str | None = None) -> Any:
     if b"<!ENTITY" in head:
         # plistlib uses expat, which expands internal entities: refuse "billion laughs" outright.
         raise ArtifactError("plist declares XML entities (refused)", member=member)
-    # plistlib recognises XML by "<?xml" or "<plist" only; plistutil and Apple's parser also
-    # read a plist that opens with its DOCTYPE line.
-    fmt = plistlib.FMT_XML if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<!DOCTYPE") else None
+    binary = data[:8] == b"bplist00"
+    if not binary and not _looks_xml(data):
+        raise ArtifactError("not a readable plist (InvalidFileException: Invalid file)", member=member)
+    parser = _CountingBinary(dict) if binary else _CountingXml(dict)
     try:
-        value = plistlib.loads(data, fmt=fmt)
+        value = parser.parse(io.BytesIO(data))
     except (plistlib.InvalidFileException, ExpatError, ValueError, TypeError, KeyError,
             IndexError, OverflowError, RecursionError, UnicodeDecodeError, AttributeError,
             LookupError) as exc:
         # LookupError: an XML declaration naming an encoding Python does not know.
         raise ArtifactError(f"not a readable plist ({type(exc).__name__}: {exc})",
                             member=member) from exc
+    except ArtifactError as exc:
+        raise exc.in_member(member) if member else exc from None
+    charge("XML elements", parser.counted)
     try:
         _check_tree(value)
     except ArtifactError as exc:

@@ -20,14 +20,14 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
-from xml.etree.ElementTree import Element, ParseError
+from xml.etree.ElementTree import Element, ParseError, TreeBuilder
 
 import defusedxml
-import defusedxml.ElementTree as SafeET
+from defusedxml.ElementTree import DefusedXMLParser
 
 from inspector.containers._file import ArtifactFile
 from inspector.errors import ArtifactError
-from inspector.limits import MAX_TOC_BYTES
+from inspector.limits import MAX_PKG_SIGNATURES, MAX_TOC_BYTES, MAX_XML_ELEMENTS, charge, parse_int
 
 __all__ = [
     "CHECKSUM_ALGORITHMS",
@@ -58,17 +58,41 @@ def is_xar(head: bytes) -> bool:
     return head[:4] == MAGIC
 
 
+class _CountingBuilder(TreeBuilder):
+    """The tree builder, refusing the element past the limit while the tree is being built."""
+
+    def __init__(self, member: str | None) -> None:
+        super().__init__()
+        self.member = member
+        self.count = 0
+
+    def start(self, tag: str, attrs: dict[str, str]) -> Element:
+        self.count += 1
+        if self.count > MAX_XML_ELEMENTS:
+            raise ArtifactError(f"XML holds more than {MAX_XML_ELEMENTS} elements", member=self.member)
+        return super().start(tag, attrs)
+
+
 def parse_xml(data: bytes, *, member: str | None) -> Element:
-    """Parse untrusted XML with defusedxml: any DTD or entity is refused, failures are ArtifactErrors."""
+    """Parse untrusted XML with defusedxml: any DTD or entity is refused, failures are ArtifactErrors.
+
+    Elements are counted as they are built (:data:`MAX_XML_ELEMENTS` a document, and the
+    artifact's budget across documents).
+    """
+    builder = _CountingBuilder(member)
     try:
-        return SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True,
-                                 forbid_external=True)
+        parser = DefusedXMLParser(target=builder, forbid_dtd=True, forbid_entities=True,
+                                  forbid_external=True)
+        parser.feed(data)
+        root: Element = parser.close()
     except defusedxml.DefusedXmlException as exc:
         raise ArtifactError(f"XML declares a DTD or entities (refused: {exc})",
                             member=member) from exc
     except (ParseError, ValueError, UnicodeDecodeError, LookupError) as exc:
         # LookupError: an XML declaration naming an encoding Python does not know.
         raise ArtifactError(f"not well-formed XML ({exc})", member=member) from exc
+    charge("XML elements", builder.count)
+    return root
 
 
 def _local(tag: str) -> str:
@@ -97,7 +121,7 @@ def _int(elem: Element, name: str, what: str) -> int:
     if value is None:
         raise ArtifactError(f"TOC: {what} has no <{name}>", member="TOC")
     try:
-        number = int(value, 10)
+        number = parse_int(value, 10)
     except ValueError:
         raise ArtifactError(f"TOC: {what} <{name}> is not a number: {value[:40]!r}",
                             member="TOC") from None
@@ -311,10 +335,16 @@ class XarArchive(ArtifactFile):
                          _checksum(data, "extracted-checksum"), _checksum(data, "archived-checksum"))
 
     def _signatures(self, toc: Element) -> Iterator[XarSignature]:
+        count = 0
         for elem in toc:
             tag = _local(elem.tag)
             if tag not in ("signature", "x-signature"):
                 continue
+            count += 1
+            if count > MAX_PKG_SIGNATURES:
+                # Apple writes one, or two (<signature> and <x-signature>); each is read and its
+                # certificates decoded.
+                raise ArtifactError(f"TOC holds more than {MAX_PKG_SIGNATURES} signatures", member="TOC")
             style = elem.get("style") or "?"
             offset = _int(elem, "offset", f"<{tag}>")
             size = _int(elem, "size", f"<{tag}>")

@@ -23,6 +23,7 @@ from inspector.limits import (
     MAX_MEMBERS,
     MAX_RATIO,
     MAX_READ_BYTES,
+    MAX_SHARED_LOCAL_HEADERS,
 )
 
 __all__ = ["DEFAULT_MEMBER_LIMIT", "MAX_RATIO", "ZipArchive", "is_zip"]
@@ -36,6 +37,48 @@ def is_zip(head: bytes) -> bool:
     return head[:4] in _ZIP_MAGICS
 
 
+_CENTRAL = struct.Struct("<4s24xHHH8xI")  # signature, then name, extra and comment lengths, offset
+
+
+def _check_central_directory(fh: BinaryIO) -> None:
+    """Count the central directory's entries, and those that share a local header, before
+    zipfile builds an object for each (about 9 us and 700 bytes an entry): a crafted directory of
+    hundreds of thousands of entries naming one local header is refused here, in a fraction of
+    that. Anything this walk cannot follow is left for zipfile to report."""
+    try:
+        end = zipfile._EndRecData(fh)  # type: ignore[attr-defined]
+    except OSError:
+        return
+    if not end:
+        return
+    size, offset = end[zipfile._ECD_SIZE], end[zipfile._ECD_OFFSET]  # type: ignore[attr-defined]
+    start = end[zipfile._ECD_LOCATION] - size  # type: ignore[attr-defined]
+    if end[zipfile._ECD_SIGNATURE] == zipfile.stringEndArchive64:  # type: ignore[attr-defined]
+        start -= zipfile.sizeEndCentDir64 + zipfile.sizeEndCentDir64Locator  # type: ignore[attr-defined]
+    if start < 0 or offset < 0:
+        return
+    fh.seek(start)
+    data = fh.read(size)
+    seen: set[int] = set()
+    entries = shared = pos = 0
+    while pos + _CENTRAL.size <= len(data):
+        magic, name, extra, comment, local = _CENTRAL.unpack_from(data, pos)
+        if magic != b"PK\x01\x02":
+            return
+        entries += 1
+        if entries > MAX_MEMBERS:
+            raise ArtifactError(f"zip archive lists more than {MAX_MEMBERS} entries")
+        if local != 0xFFFFFFFF:  # zip64 keeps the real offset in an extra field
+            if local in seen:
+                shared += 1
+                if shared > MAX_SHARED_LOCAL_HEADERS:
+                    raise ArtifactError(
+                        f"more than {MAX_SHARED_LOCAL_HEADERS} zip entries share a local header "
+                        "with another entry (no zip tool writes that; a zip bomb does)")
+            seen.add(local)
+        pos += _CENTRAL.size + name + extra + comment
+
+
 class ZipArchive(ArtifactFile):
     """An open zip archive; use as a context manager. Names are as stored (``/`` separated)."""
 
@@ -44,6 +87,11 @@ class ZipArchive(ArtifactFile):
         self.inflated = 0  # bytes inflated so far, by declared size (MAX_INFLATED_BYTES)
         self.read_whole = 0  # of those, bytes read whole into memory (MAX_READ_BYTES)
         self.digested = 0  # bytes streamed to check their digests (MAX_DIGESTED_BYTES)
+        try:
+            _check_central_directory(self._fh)
+        except ArtifactError as exc:
+            self._fh.close()
+            raise exc.at(self.path) from None
         try:
             self._zip = zipfile.ZipFile(self._fh)
         except zipfile.BadZipFile as exc:

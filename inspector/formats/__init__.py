@@ -33,6 +33,9 @@ class Source(NamedTuple):
     path: Path
     file: FileInfo
     archive: ZipArchive | None = None
+    #: The caller wants the whole file's SHA-256: a verifier that reads the whole file anyway
+    #: fills ``record.file.sha256`` from that one read (inspect() computes it otherwise).
+    digest: bool = False
 
 
 def _module(kind: str, path: Path) -> Any:

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple, Protocol
 from inspector.containers.image import HEADER_BYTES, image_format, read_header
 from inspector.containers.zip import ZipArchive
 from inspector.errors import ArtifactError
-from inspector.limits import MAX_ICON_BYTES, MAX_ICONS_MEASURED
+from inspector.limits import MAX_DEEP_LINKS, MAX_ICON_BYTES, MAX_ICONS_MEASURED, parse_int
 from inspector.records.android import (
     Component,
     DeepLink,
@@ -236,7 +236,7 @@ class _Reader:
             return int(value)
         text = str(value).strip()
         try:
-            return int(text, 0)
+            return parse_int(text, 0)
         except ValueError:
             self.warnings.append(f"{what} is {text!r}, not a number")
             return None
@@ -365,8 +365,10 @@ def _launcher(components: list[Component], category: str) -> str | None:
     return None
 
 
-def _deep_links(components: list[Component]) -> list[DeepLink]:
-    links: list[DeepLink] = []
+def _deep_links(components: list[Component], warnings: list[str]) -> list[DeepLink]:
+    # A dict keeps the first of equal links in order; a filter multiplies its parts, so a few KB of
+    # <data> elements can name millions of links: the count is checked before each one is built.
+    links: dict[DeepLink, None] = {}
     for c in components:
         if c.kind not in ("activity", "activity-alias"):
             continue
@@ -382,8 +384,13 @@ def _deep_links(components: list[Component]) -> list[DeepLink]:
             for scheme in schemes:
                 for host, port in hosts:
                     for path in paths:
-                        links.append(DeepLink(c.name, scheme, host, port, path, f.auto_verify))
-    return list(dict.fromkeys(links))
+                        if len(links) >= MAX_DEEP_LINKS:
+                            warnings.append(f"more than {MAX_DEEP_LINKS} deep links (intent filters "
+                                            "multiply schemes, hosts and paths): the first "
+                                            f"{MAX_DEEP_LINKS} are listed")
+                            return list(links)
+                        links[DeepLink(c.name, scheme, host, port, path, f.auto_verify)] = None
+    return list(links)
 
 
 def _file_or_name(r: _Reader, value: Value | None) -> str | None:
@@ -450,12 +457,12 @@ def manifest_facts(root: Element, resources: Resources | None) -> ManifestFacts:
     if major and version_code is not None:
         version_code = (major << 32) | (version_code & 0xFFFFFFFF)
 
-    permissions: list[str] = []
+    permissions: dict[str, None] = {}  # in order, once each (a list's `in` made this quadratic)
     for tag in ("uses-permission", "uses-permission-sdk-23", "uses-permission-sdk-m"):
         for el in root.find_all(tag):
             name = r.text(el.attrs.get("android:name"), f"<{tag}> name")
-            if name and name not in permissions:
-                permissions.append(name)
+            if name:
+                permissions[name] = None
 
     features: list[Feature] = []
     for el in root.find_all("uses-feature"):
@@ -501,7 +508,7 @@ def manifest_facts(root: Element, resources: Resources | None) -> ManifestFacts:
         launcher_activity=_launcher(components, "android.intent.category.LAUNCHER"),
         leanback_launcher_activity=_launcher(components,
                                              "android.intent.category.LEANBACK_LAUNCHER"),
-        deep_links=tuple(_deep_links(components)),
+        deep_links=tuple(_deep_links(components, r.warnings)),
         uses_cleartext_traffic=_optional_flag(r, app_attrs.get("android:usesCleartextTraffic"),
                                               "usesCleartextTraffic"),
         network_security_config=_file_or_name(r, app_attrs.get("android:networkSecurityConfig")),

@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import re
 import struct
+from dataclasses import replace
 from typing import Any
 
 from inspector import certs as x509
 from inspector.containers import axml
 from inspector.containers.apk_signing import MEMBER as BLOCK_MEMBER
-from inspector.containers.apk_signing import parse_signing_block, read_signing_block
+from inspector.containers.apk_signing import (
+    algorithm_name,
+    parse_signing_block,
+    read_signing_block,
+)
 from inspector.containers.arsc import Config, ResourceTable
 from inspector.containers.axml import XmlAttribute, XmlElement
 from inspector.containers.zip import ZipArchive
@@ -32,9 +37,10 @@ from inspector.formats._manifest import (
     manifest_facts,
     measure_icon,
 )
-from inspector.records.android import AndroidApp, Signer, Signing
+from inspector.records.android import AndroidApp, LineageNode, Signer, Signing
+from inspector.records.verification import not_checked
 
-__all__ = ["MANIFEST_LIMIT", "RESOURCES_LIMIT", "abis", "icon_image", "parse", "read_binary_xml"]
+__all__ = ["MANIFEST_LIMIT", "RESOURCES_LIMIT", "abis", "icon_image", "parse", "read_binary_xml", "verify"]
 
 MANIFEST = "AndroidManifest.xml"
 RESOURCES = "resources.arsc"
@@ -161,7 +167,10 @@ def _signing(archive: ZipArchive, warnings: list[str]) -> Signing:
         for s in block.signers:
             try:
                 certs = tuple(x509.certificate_from_der(d) for d in s.certificates)
-                lineage = tuple(x509.certificate_from_der(d) for d in s.lineage)
+                lineage = tuple(
+                    LineageNode(x509.certificate_from_der(n.certificate), n.flags,
+                                algorithm_name(n.algorithm) if n.algorithm else None)
+                    for n in s.lineage)
             except ArtifactError as exc:
                 raise exc.in_member(f"{BLOCK_MEMBER} ({s.scheme})") from exc.__cause__
             signers.append(Signer(scheme=s.scheme, certificates=certs, min_sdk=s.min_sdk,
@@ -197,6 +206,53 @@ def parse(source: Source) -> AndroidApp:
         native_libraries=native_libraries(archive, APK_LIBS, warnings),
         warnings=tuple(warnings),
     )
+
+
+def verify(source: Source, record: AndroidApp) -> AndroidApp:
+    """Verify every signature (v1 through verify_jar, v2, v3, v3.1) and whether each API level of
+    the app's range has a verified one; fill each signer's ``verification`` and the record's.
+    With ``source.digest`` the file's SHA-256 comes from the same read."""
+    from inspector.verify.apk import verify_apk
+
+    archive = source.archive
+    assert archive is not None, "detect() opens the zip for zip formats"
+    has_v1 = any(s.scheme == "v1" for s in record.signing.signers)
+    result = verify_apk(archive, min_sdk=_level(record.min_sdk), max_sdk=_level(record.max_sdk),
+                        target_sdk=_level(record.target_sdk),
+                        whole_sha256=source.digest, has_v1=has_v1,
+                        v1_certificates=[s.certificates[0].sha256 for s in record.signing.signers
+                                         if s.scheme == "v1" and s.certificates],
+                        verify_v1=_v1(archive, _level(record.min_sdk)))
+    block = iter(zip(result.block_signers, result.lineages, strict=True))
+    signers = []
+    for signer in record.signing.signers:
+        if signer.scheme == "v1":
+            v = result.v1_signers.get(signer.name or "")
+            signers.append(replace(signer, verification=v or not_checked(
+                "the JAR verification did not report this signer")))
+        else:
+            verification, lineage = next(block)
+            signers.append(replace(signer, verification=verification,
+                                   lineage_verification=lineage))
+    file = record.file
+    if result.sha256 is not None:
+        file = replace(file, sha256=result.sha256)
+    return replace(record, file=file, verification=result.artifact,
+                   signing=replace(record.signing, signers=tuple(signers)))
+
+
+def _level(value: object) -> int | None:
+    return value if isinstance(value, int) else None
+
+
+def _v1(archive: ZipArchive, min_sdk: int | None) -> Any:
+    from inspector.verify.jar import verify_jar
+
+    def run(schemes: frozenset[int]) -> tuple[Any, Any]:
+        result = verify_jar(archive, apk_signature_schemes=schemes, min_sdk=min_sdk or 1)
+        return result.signers, result.verification
+
+    return run
 
 
 def icon_image(path: Any, record: AndroidApp) -> tuple[str, bytes] | None:

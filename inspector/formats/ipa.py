@@ -32,6 +32,7 @@ from inspector.limits import (
     MAX_FRAMEWORKS,
     MAX_ICON_BYTES,
     MAX_ICONS_MEASURED,
+    MAX_INT_DIGITS,
     MAX_NESTED_BUNDLES,
 )
 from inspector.records.apple import (
@@ -44,7 +45,7 @@ from inspector.records.apple import (
     ProvisioningProfile,
 )
 
-__all__ = ["DEVICE_FAMILIES", "icon_image", "parse"]
+__all__ = ["DEVICE_FAMILIES", "icon_image", "parse", "verify"]
 
 #: UIDeviceFamily numbers as Apple documents them (5 was never used).
 DEVICE_FAMILIES = {1: "iPhone", 2: "iPad", 3: "TV", 4: "Watch", 6: "CarPlay", 7: "Vision"}
@@ -54,7 +55,6 @@ _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 # Payload/ may sit under one top-level folder (zipped from Finder); __MACOSX/ holds resource forks.
 _APP_ROOT = re.compile(r"^((?:[^/]+/)?Payload/[^/]+\.app/)")
 _NESTED = re.compile(r"(?:^|/)([^/]+)/[^/]+\.(app|appex)/$")
-_ICON_SIZE = re.compile(r"(\d+(?:\.\d+)?)x\d+(?:\.\d+)?")
 _ICON_IDIOM = re.compile(r"~(?:ipad|iphone)$")
 _ICON_SCALE = re.compile(r"@(\d)x$")
 
@@ -299,7 +299,9 @@ def _device_families(value: Any, notes: list[str]) -> tuple[str, ...]:
     out = []
     for item in items:
         # Some build tools write the numbers as strings.
-        number = int(item) if isinstance(item, str) and item.isdigit() else item
+        # isdigit() alone takes "²" (which int() refuses) and any length (int() is quadratic).
+        plain = isinstance(item, str) and item.isascii() and item.isdigit()
+        number = int(item) if plain and len(item) <= MAX_INT_DIGITS else item
         if isinstance(number, int) and not isinstance(number, bool):
             out.append(DEVICE_FAMILIES.get(number, f"unknown ({number})"))
         else:
@@ -332,6 +334,33 @@ def _icon_names(plist: Mapping[str, Any]) -> tuple[str | None, tuple[str, ...]]:
     return icon_name, tuple(dict.fromkeys(names))
 
 
+_DIGITS = frozenset("0123456789")
+
+
+def _icon_points(stem: str) -> float:
+    """The points an icon name states: the number before the first ``x`` that has a digit after
+    it (``AppIcon60x60`` 60, ``AppIcon83.5x83.5`` 83.5), else 0.
+
+    A scan, not a regular expression: searching ``\\d+x\\d`` in a long run of digits retries at
+    every digit (a 20,000-character name took seconds).
+    """
+    for i, char in enumerate(stem):
+        if char != "x" or i + 1 >= len(stem) or stem[i + 1] not in _DIGITS:
+            continue
+        start = i
+        while start > 0 and stem[start - 1] in _DIGITS:
+            start -= 1
+        if start == i:
+            continue
+        if start >= 2 and stem[start - 1] == "." and stem[start - 2] in _DIGITS:
+            start -= 1
+            while start > 0 and stem[start - 1] in _DIGITS:
+                start -= 1
+        number = stem[start:i]
+        return float(number) if len(number) <= MAX_INT_DIGITS else 0.0
+    return 0.0
+
+
 def _largest_icon(archive: ZipArchive, top: Mapping[str, str], root: str, icon_files: tuple[str, ...],
                   notes: list[str]) -> tuple[str | None, bool, tuple[IconImage, ...]]:
     """The member of the largest icon, whether the icon lives only in Assets.car, and every icon
@@ -346,8 +375,7 @@ def _largest_icon(archive: ZipArchive, top: Mapping[str, str], root: str, icon_f
     stems: dict[str, float] = {}
     for icon_name in icon_files:
         stem = icon_name[:-4] if icon_name.lower().endswith(".png") else icon_name
-        points_match = _ICON_SIZE.search(stem)
-        stems[stem] = float(points_match.group(1)) if points_match else 0.0
+        stems[stem] = _icon_points(stem)
     named: dict[str, float] = {}
     for base, member in top.items():
         # A file matches an icon name when it is <stem>[@<n>x][~ipad|~iphone].png: undo the
@@ -500,6 +528,16 @@ def _compare_entitlements(profile: ProvisioningProfile, signature: CodeSignature
     if signed_debug is True and profile.Entitlements.get("get-task-allow") is not True:
         notes.append("the executable is signed with get-task-allow but the profile does not "
                      "allow it (a development signature with a distribution profile)")
+
+
+def verify(source: Source, record: IpaApp) -> IpaApp:
+    """The record with every bundle's code signature, seals and entitlements verified
+    (inspector/verify/bundles.py)."""
+    from inspector.verify.bundles import verify_ipa
+
+    if source.archive is None:
+        raise ArtifactError("not a zip archive, so not an IPA")
+    return verify_ipa(source.archive, record)
 
 
 def icon_image(path: Path, record: IpaApp) -> tuple[str, bytes] | None:

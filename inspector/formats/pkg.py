@@ -34,7 +34,14 @@ from inspector.containers.plist import MAX_PLIST_BYTES, load_plist_dict
 from inspector.containers.xar import XarArchive, XarMember, parse_xml
 from inspector.errors import ArtifactError
 from inspector.formats import Source
-from inspector.limits import MAX_ICON_BYTES, MAX_KEPT_STRING, MAX_PKG_SIGNATURE_BYTES, MAX_PKG_XML_BYTES
+from inspector.limits import (
+    MAX_ICON_BYTES,
+    MAX_KEPT_STRING,
+    MAX_PKG_COMPONENTS,
+    MAX_PKG_SIGNATURE_BYTES,
+    MAX_PKG_XML_BYTES,
+    parse_int,
+)
 from inspector.records.pkg import App, Bundle, Component, Pkg, PkgSignature
 from inspector.records.verification import Verification
 from inspector.verify.xar import archived_checksum_matches, verify_xar
@@ -97,6 +104,10 @@ def _parse(xar: XarArchive, source: Source) -> Pkg:
         kind = "product"
         distribution = _distribution(_xml_member(xar, "Distribution"))
         folders = [m.name for m in _top_level(xar) if m.is_dir and m.name.endswith(".pkg")]
+        if len(folders) > MAX_PKG_COMPONENTS:
+            # Each component parses its PackageInfo, and xar members may all share one.
+            raise ArtifactError(f"{len(folders)} component packages, over the limit of "
+                                f"{MAX_PKG_COMPONENTS}", member="TOC")
     elif "PackageInfo" in xar:
         kind = "component"
         folders = [""]
@@ -189,7 +200,7 @@ def _int_attr(elem: Element | None, name: str, warnings: list[str], where: str) 
     if value is None:
         return None
     try:
-        return int(value)
+        return parse_int(value)
     except ValueError:
         warnings.append(f"{where}: {name}={value[:40]!r} is not a number")
         return None

@@ -7,6 +7,7 @@ Used for standalone ``.mobileprovision`` / ``.provisionprofile`` files (:func:`p
 from __future__ import annotations
 
 import binascii
+import dataclasses
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -18,7 +19,7 @@ from inspector.containers import cms
 from inspector.containers.plist import load_plist_dict
 from inspector.errors import ArtifactError
 from inspector.formats import Source
-from inspector.limits import MAX_KEPT_STRING, MAX_PROFILE_BYTES
+from inspector.limits import MAX_KEPT_STRING, MAX_PROFILE_BYTES, BudgetExceeded
 from inspector.records.apple import ProvisioningProfile, SigningType, is_macos_platform
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "parse",
     "profile_from_bytes",
     "signing_type",
+    "verify",
 ]
 
 
@@ -47,6 +49,18 @@ def parse(source: Source) -> ProvisioningProfile:
     if len(data) > MAX_PROFILE_BYTES:
         raise ArtifactError(f"over {MAX_PROFILE_BYTES} bytes: too large to be a provisioning profile")
     return profile_from_bytes(data, kind="profile", file=source.file)
+
+
+def verify(source: Source, record: ProvisioningProfile) -> ProvisioningProfile:
+    """The record with its CMS signature over the plist verified (inspector/verify/profile.py)."""
+    from inspector.verify.profile import verify_profile_bytes
+
+    try:
+        with open(source.path, "rb") as fh:
+            data = fh.read(MAX_PROFILE_BYTES + 1)
+    except OSError as exc:
+        raise ArtifactError(f"cannot read ({exc.strerror or exc})") from exc
+    return dataclasses.replace(record, verification=verify_profile_bytes(data))
 
 
 def embedded_profile(data: bytes, member: str) -> ProvisioningProfile:
@@ -244,6 +258,8 @@ def _certificates(plist: Mapping[str, Any], warnings: list[str]) -> tuple[Certif
             continue
         try:
             certs.append(x509.certificate_from_der(der))
+        except BudgetExceeded:
+            raise
         except ArtifactError as exc:
             warnings.append(f"DeveloperCertificates[{i}] skipped: {_gist(exc.problem)}")
     return tuple(certs)

@@ -12,6 +12,7 @@ from inspector.records.base import FileInfo
 from inspector.records.verification import Verification
 
 __all__ = [
+    "LINEAGE_CAPABILITIES",
     "AndroidApp",
     "Component",
     "DeepLink",
@@ -22,6 +23,7 @@ __all__ = [
     "IntentData",
     "IntentFilter",
     "Label",
+    "LineageNode",
     "Module",
     "NativeLibrary",
     "Queries",
@@ -109,26 +111,98 @@ class Feature:
     required: bool = True
 
 
+#: The capability bits of a lineage node, as apksig's SigningCertificateLineage names them.
+LINEAGE_CAPABILITIES = {
+    "installed-data": 1,
+    "shared-uid": 2,
+    "permission": 4,
+    "rollback": 8,
+    "auth": 16,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class LineageNode:
+    """One certificate of a v3/v3.1 proof-of-rotation lineage (oldest first, the signing
+    certificate last) with the capabilities it keeps after the rotation.
+
+    ``flags`` are the node's capability bits as stored; the ``installed_data``...``auth``
+    properties read them (:data:`LINEAGE_CAPABILITIES`). A set bit grants the old certificate
+    that power over the new one: ``installed-data`` (an update signed by it keeps the app's
+    data), ``shared-uid``, ``permission`` (signature permissions it grants are honoured),
+    ``rollback`` (the platform may go back to it), ``auth`` (it may authenticate as the app).
+    ``signature_algorithm`` is the algorithm this node's key used to sign the next node
+    (apksig's name, e.g. ``RSA_PKCS1_V1_5_WITH_SHA256``), None for the last node.
+    """
+
+    certificate: Certificate
+    flags: int = 0
+    signature_algorithm: str | None = None
+
+    def has(self, capability: str) -> bool:
+        return bool(self.flags & LINEAGE_CAPABILITIES[capability])
+
+    @property
+    def capabilities(self) -> tuple[str, ...]:
+        """The capability names whose bit is set, in the order of :data:`LINEAGE_CAPABILITIES`."""
+        return tuple(name for name in LINEAGE_CAPABILITIES if self.has(name))
+
+    @property
+    def installed_data(self) -> bool:
+        return self.has("installed-data")
+
+    @property
+    def shared_uid(self) -> bool:
+        return self.has("shared-uid")
+
+    @property
+    def permission(self) -> bool:
+        return self.has("permission")
+
+    @property
+    def rollback(self) -> bool:
+        return self.has("rollback")
+
+    @property
+    def auth(self) -> bool:
+        return self.has("auth")
+
+    def json_extras(self, now: datetime | None) -> dict[str, object]:
+        return {"capabilities": list(self.capabilities)}
+
+
 @dataclass(frozen=True, slots=True)
 class Signer:
     """One signer of one scheme (``v1``, ``v2``, ``v3``, ``v3.1``). ``certificates[0]`` signs;
-    the rest is the chain it carries. ``lineage`` lists rotated-from certificates (v3 only).
-    ``min_sdk``/``max_sdk`` are the platform range a v3/v3.1 signer applies to."""
+    the rest is the chain it carries. ``lineage`` lists the proof-of-rotation nodes (v3/v3.1
+    only, oldest first; :attr:`lineage_certificates` gives their certificates).
+    ``min_sdk``/``max_sdk`` are the platform range a v3/v3.1 signer applies to.
+
+    ``verification`` is this signer's verdict (its signature, its digests over the content, its
+    public key against its certificate, its lineage); ``lineage_verification`` is the lineage's
+    own (each node signed by the one before), None when the signer has no lineage or nothing was
+    verified. Both are filled in by the format's ``verify`` and None straight out of ``parse``.
+    """
 
     scheme: str
     certificates: tuple[Certificate, ...]
     name: str | None = None
     min_sdk: int | None = None
     max_sdk: int | None = None
-    lineage: tuple[Certificate, ...] = ()
-    #: Whether this signer's signature verified (None: not checked, and why).
+    lineage: tuple[LineageNode, ...] = ()
     verification: Verification | None = None
+    lineage_verification: Verification | None = None
+
+    @property
+    def lineage_certificates(self) -> tuple[Certificate, ...]:
+        """The lineage's certificates, oldest first."""
+        return tuple(node.certificate for node in self.lineage)
 
 
 @dataclass(frozen=True, slots=True)
 class Signing:
-    """Which signature schemes are present and who signed. Presence, not cryptographic
-    verification: inspector reports what the signatures claim; apksigner verifies them."""
+    """Which signature schemes are present and who signed; each signer's ``verification`` says
+    whether its signature verified."""
 
     schemes: tuple[str, ...]
     signers: tuple[Signer, ...]

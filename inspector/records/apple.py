@@ -171,6 +171,8 @@ class EmbeddedCode:
     team_id: str | None
     signed_by: str | None
     adhoc: bool | None
+    #: Its code signature and seals verified (None: not checked, and why).
+    verification: Verification | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,6 +241,9 @@ class AppBundle:
     frameworks: tuple[EmbeddedCode, ...] = ()
     capabilities: tuple[str, ...] = ()
     info_plist: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    #: This bundle's code signature (every slice), resource seals and entitlements against its
+    #: profile verified (None: not checked, and why). Frameworks carry their own.
+    verification: Verification | None = None
 
 
 @dataclass(frozen=True, slots=True)

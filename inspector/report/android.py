@@ -7,6 +7,7 @@ from datetime import datetime
 from inspector.certs import Certificate
 from inspector.containers.image import NAMES
 from inspector.records.android import AndroidApp, IconFile, Signer
+from inspector.records.verification import Verification
 from inspector.report import header
 from inspector.report.text import Block, when
 
@@ -42,10 +43,22 @@ def certificate_block(parent: Block, title: str, cert: Certificate, now: datetim
     return block
 
 
+def _verdict_lines(v: Verification | None) -> list[str]:
+    """``verified``, ``DOES NOT VERIFY: <each failure>`` (one per line), or why nothing was."""
+    if v is None:
+        return ["not verified"]
+    if v.verified is True:
+        return ["verified"]
+    if v.verified is False:
+        lines = [f"DOES NOT VERIFY: {f.describe()}" for f in v.failures]
+        return [lines[0], *("  " + line[len("DOES NOT VERIFY: "):] for line in lines[1:])]
+    if v.reason == "verification was turned off":
+        return ["not verified (--no-verify)"]
+    return [f"not verified ({v.reason})"]
+
+
 def _signer_label(signer: Signer) -> str:
     label = signer.scheme + (f" {signer.name}" if signer.name else "")
-    if signer.verification is not None and signer.verification.verified is not None:
-        label += " verified" if signer.verification.verified else " NOT VERIFIED"
     if signer.min_sdk is not None:
         top = "any" if signer.max_sdk in (None, 0x7FFFFFFF) else signer.max_sdk
         label += f" SDK {signer.min_sdk}-{top}"
@@ -169,12 +182,11 @@ def render(app: AndroidApp, now: datetime | None, *, verbose: bool = False) -> B
     _settings(block, app)
     _layout(block, app, verbose)
     signing = app.signing
-    verified = app.verification.verified if app.verification is not None else None
-    verdict = {True: "verified", False: "DOES NOT VERIFY", None: "not verified"}[verified]
-    block.add("Signed", f"{', '.join(signing.schemes)}  ({verdict})" if signing.signed
-              else "NO (unsigned)")
-    if verified is False and app.verification is not None:
-        block.add("Verification", [f.describe() for f in app.verification.failures])
+    if signing.signed:
+        verdict = _verdict_lines(app.verification)
+        block.add("Signed", [f"{', '.join(signing.schemes)}  {verdict[0]}", *verdict[1:]])
+    else:
+        block.add("Signed", "NO (unsigned)")
     if app.format == "aab":
         block.add("Bundletool", app.bundletool_version)
     if app.modules:
@@ -215,9 +227,17 @@ def render(app: AndroidApp, now: datetime | None, *, verbose: bool = False) -> B
             block.child(f"{title}: no certificate")
             continue
         signer_block = certificate_block(block, title, first.certificates[0], now)
-        lineage = next((s.lineage for s in signers if s.lineage), ())
-        for j, old in enumerate(lineage, 1):
-            certificate_block(signer_block, f"Lineage {j} of {len(lineage)}", old, now)
+        for signer in signers:
+            signer_block.add(_signer_label(signer).split(" SDK ")[0],
+                             _verdict_lines(signer.verification))
+        with_lineage = next((s for s in signers if s.lineage), None)
+        lineage = with_lineage.lineage if with_lineage is not None else ()
+        if with_lineage is not None and with_lineage.lineage_verification is not None:
+            signer_block.add("Lineage", _verdict_lines(with_lineage.lineage_verification))
+        for j, node in enumerate(lineage, 1):
+            node_block = certificate_block(signer_block, f"Lineage {j} of {len(lineage)}",
+                                           node.certificate, now)
+            node_block.add("Capabilities", ", ".join(node.capabilities) or "none")
     return block
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from inspector.certs import Certificate
 from inspector.records.apple import AppBundle, IpaApp, ProvisioningProfile
+from inspector.records.verification import Verification
 from inspector.report import header
 from inspector.report.text import Block, when
 
@@ -33,6 +34,8 @@ def render(record: IpaApp | ProvisioningProfile, now: datetime | None, *,
         _rules(block, [record])
         return block
     block.add("Encrypted", "YES (App Store copy: SC_Info/)" if record.encrypted else "no")
+    if record.verification is not None:
+        block.add("Verified", _verified_summary(record))
     if record.itunes_metadata:
         block.add("iTunesMetadata", "present (an App Store download)")
     _bundle(block, record.app, now, verbose)
@@ -101,6 +104,10 @@ def _bundle(block: Block, bundle: AppBundle, now: datetime | None, verbose: bool
                                     f"SHA-1 {sig.certificate.sha1}"])
         block.add("Certificate in profile", _yes_no(bundle.certificate_in_profile))
         block.add("Architectures", ", ".join(sig.archs))
+    if bundle.verification is not None:
+        block.add("Signature verified", _verification_lines(
+            bundle.verification, "code signature, page hashes, special slots, resource seals, "
+                                 "entitlements"))
     _depth(block, bundle)
     if sig is not None:
         s = block.child("Code signature")
@@ -139,7 +146,10 @@ def _depth(block: Block, bundle: AppBundle) -> None:
             version = f" {fw.CFBundleShortVersionString}" if fw.CFBundleShortVersionString else ""
             team = ("ad-hoc" if fw.adhoc else f"team {fw.team_id}" if fw.team_id
                     else "signature not read")
-            lines.append(f"{fw.path}{version}  ({team})")
+            checked = fw.verification
+            verdict = ("" if checked is None or checked.verified is None
+                       else ", verified" if checked.verified else ", FAILED to verify")
+            lines.append(f"{fw.path}{version}  ({team}{verdict})")
         block.add(f"Frameworks ({len(bundle.frameworks)})", lines)
 
 
@@ -163,6 +173,40 @@ def _profile_facts(block: Block, profile: ProvisioningProfile, now: datetime | N
         block.add("Devices", f"{profile.device_count} provisioned")
     if profile.bare_plist:
         block.add("CMS signature", "NONE (bare plist)")
+    elif profile.verification is not None:
+        block.add("CMS signature", _verification_lines(profile.verification, "over the plist"))
+
+
+#: Failures listed per bundle or profile in the text report; JSON has them all.
+MAX_FAILURES_SHOWN = 10
+
+
+def _verification_lines(checked: Verification, what: str) -> str | list[str]:
+    """``verified (what)``, ``not checked: why``, or ``FAILED`` and one line per failure."""
+    if checked.verified is None:
+        return f"not checked: {checked.reason}"
+    if checked.verified:
+        return f"verified ({what})"
+    lines = [f"FAILED ({len(checked.failures)} problem{'s' if len(checked.failures) > 1 else ''})"]
+    lines += [f.describe() for f in checked.failures[:MAX_FAILURES_SHOWN]]
+    if len(checked.failures) > MAX_FAILURES_SHOWN:
+        lines.append(f"... and {len(checked.failures) - MAX_FAILURES_SHOWN} more (--json lists "
+                     "them all)")
+    return lines
+
+
+def _verified_summary(record: IpaApp) -> str:
+    checked = record.verification
+    assert checked is not None
+    if checked.verified is None:
+        return f"not checked: {checked.reason}"
+    if checked.verified:
+        return ("yes: every bundle's code signature, seals, profile and entitlements, and every "
+                "framework")
+    units = sum(1 for b in record.bundles if b.verification and b.verification.verified is False)
+    units += sum(1 for b in record.bundles for fw in b.frameworks
+                 if fw.verification and fw.verification.verified is False)
+    return f"FAILED: {len(checked.failures)} problems in {units} bundle(s) or framework(s), below"
 
 
 def _profile_details(parent: Block, profile: ProvisioningProfile, now: datetime | None,

@@ -65,6 +65,17 @@ def _facts(result: CheckResult) -> str:
     return f"{s.identifier or '?'} {s.version or '?'}{build}  {kind}".rstrip()
 
 
+def unverified_note(result: CheckResult) -> str | None:
+    """``signatures not verified (--no-verify)``: said whenever the gate judged a build whose
+    signatures were not checked, so a pass is never read as "the signature is good"."""
+    v = result.verification
+    if v is None or v.verified is not None:
+        return None
+    if v.reason == "verification was turned off":
+        return "signatures not verified (--no-verify)"
+    return f"signatures not verified: {v.reason}"
+
+
 def render_check_text(verdicts: Sequence[FileVerdict], *, colour: bool = False) -> str:
     """Grouped by file: a verdict line with the facts, then one line per finding, worst first.
 
@@ -89,6 +100,9 @@ def render_check_text(verdicts: Sequence[FileVerdict], *, colour: bool = False) 
         for f in r.findings:
             severity = _paint(f.severity.ljust(7), f.severity, colour)
             lines.append(f"  {severity}  {escape.text(f.code)}  {escape.text(f.message)}")
+        note = unverified_note(r)
+        if note:
+            lines.append(f"  {'note'.ljust(7)}  {escape.text(note)}")
     failed = sum(1 for v in verdicts if v.result is None or not v.result.passed)
     if len(verdicts) > 1:
         lines.append(f"{len(verdicts) - failed} of {len(verdicts)} files passed")

@@ -64,7 +64,10 @@ def _millis_from_iso(text: str | None) -> str | None:
 
 
 def _millis_from_seconds(text: str | None) -> str | None:
-    return str(int(text) * 1000) if text and text.isdigit() else None
+    # ASCII digits only, and few of them: a CI variable of "²" or of thousands of digits is no time.
+    if not text or not text.isascii() or not text.isdigit() or len(text) > 13:
+        return None
+    return str(int(text) * 1000)
 
 
 def _event_text(event: Event | None, *path: str) -> str | None:

@@ -26,6 +26,9 @@ with atheris.instrument_imports(include=["inspector"]):
     import inspector.certs
     import inspector.containers.aapt2_pb
     import inspector.containers.apk_signing
+    import inspector.containers.arsc
+    import inspector.containers.axml
+    import inspector.containers.cgbi
     import inspector.containers.cms
     import inspector.containers.cpio
     import inspector.containers.der
@@ -35,11 +38,14 @@ with atheris.instrument_imports(include=["inspector"]):
     import inspector.containers.plist
     import inspector.containers.xar
     import inspector.containers.zip
-    import inspector.records.base  # noqa: F401
+    import inspector.formats._manifest
+    import inspector.formats.apk
+    import inspector.records.base
+    import inspector.settings
+    import inspector.upload.response
+    import inspector.versions  # noqa: F401
 
-from tests.fuzz.targets import TARGETS, run_one, seeds  # noqa: E402
-
-NAMES = sorted(TARGETS)
+from tests.fuzz.targets import NAMES, TARGETS, run_one, seeds  # noqa: E402
 
 
 def _all(data: bytes) -> None:

@@ -16,9 +16,10 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-from inspector.errors import ArtifactError
+from inspector.errors import ArtifactError, InspectorError, UsageError
+from inspector.limits import artifact_budget
 
-__all__ = ["SEEDS", "TARGETS", "run_one", "seeds"]
+__all__ = ["NAMES", "SEEDS", "TARGETS", "run_one", "seeds"]
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures"
@@ -76,8 +77,11 @@ def pbzx(data: bytes) -> None:
 
 def macho(data: bytes) -> None:
     from inspector.containers.macho import read_code_signatures
+    from inspector.verify.codesign import verify_macho
 
     read_code_signatures(io.BytesIO(data), len(data))
+    # The verifier over the same bytes: CodeDirectories, page hashes, special slots, the CMS.
+    verify_macho(lambda: io.BytesIO(data), len(data), "X", {1: b"", 3: None})
 
 
 def apk_signing(data: bytes) -> None:
@@ -129,29 +133,125 @@ def image(data: bytes) -> None:
     assert header is None or (header.width > 0 and header.height > 0)
 
 
-# run.py's combined run picks a reader by the first byte, over the names sorted: adding a target
-# moves the others, so the kept crashes/all files get their first byte re-keyed (done when "image"
-# came, and again when "cms" came) and their name re-hashed.
+def axml(data: bytes) -> None:
+    from inspector.formats._manifest import manifest_facts
+    from inspector.formats.apk import read_binary_xml
+
+    # the reader, then the manifest facts drawn from its tree (components, intent filters, deep links)
+    manifest_facts(read_binary_xml(data), None).record_fields()
+
+
+def arsc(data: bytes) -> None:
+    from inspector.containers.arsc import ResourceTable
+
+    table = ResourceTable(data)
+    # the ids a manifest points at: the launcher icon and label of package 0x7f, and a few others
+    for res_id in (0x7F010000, 0x7F020000, 0x7F030000, 0x7F040000, 0x7F050000, 0x7F0A0000,
+                   0x7F0B0000, 0x7F0C0000, 0x7F0D0000, 0x7F0E0000, 0x7F100000, 0x7F110000):
+        for step in range(3):
+            table.name(res_id + step)
+            table.resolve(res_id + step)
+
+
+def cgbi(data: bytes) -> None:
+    from inspector.containers.cgbi import is_cgbi, png_size, to_standard_png
+
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        png_size(data)
+    out = to_standard_png(data)
+    if is_cgbi(data):
+        assert out[:8] == b"\x89PNG\r\n\x1a\n" and not is_cgbi(out)
+
+
+def config(data: bytes) -> None:
+    from inspector.settings import load_config
+
+    path = _scratch(data).rename(Path(tempfile.gettempdir()) / f"inspector-fuzz-{os.getpid()}.toml")
+    load_config(path, path.parent)
+
+
+def response(data: bytes) -> None:
+    from inspector.upload import response as r
+
+    # the first byte picks the HTTP status; a Retry-After header rides on the body's first line
+    status = (200, 201, 400, 401, 404, 429, 500, 503)[data[0] % 8] if data else 200
+    head, _, body = data[1:].partition(b"\n")
+    retry_after = head.decode("utf-8", "replace")
+    r.parse_retry_after(retry_after)
+    try:
+        payload = r.parse_body(status, body, retry_after)
+    except r.NetworkError as exc:
+        assert str(exc)
+        return
+    build = r.Build.from_json(payload)
+    build.to_json()
+    if build.status == "error":
+        r.processing_error(build)
+    number = r.uploaded_build_number(build)
+    r.newer_than_uploaded("1.2.3", build)
+    r.newer_than_uploaded(number, build)
+
+
+# run.py's combined run picks a reader by the first byte over NAMES, this dict's order: a new target
+# goes at the end, so the first byte of a kept crashes/all file still picks the reader it picked
+# (as long as it was below the old count). Before the order was fixed, adding "image" and "cms" to a
+# sorted list re-keyed the kept files.
 TARGETS: dict[str, Callable[[bytes], None]] = {
-    "zip": zip_access,
-    "xar": xar,
-    "cpio": cpio,
-    "pbzx": pbzx,
-    "macho": macho,
-    "apk_signing": apk_signing,
     "aapt2_pb": aapt2_pb,
-    "plist": plist,
-    "image": image,
+    "apk_signing": apk_signing,
     "cms": cms,
+    "cpio": cpio,
+    "image": image,
+    "macho": macho,
+    "pbzx": pbzx,
+    "plist": plist,
+    "xar": xar,
+    "zip": zip_access,
+    "axml": axml,
+    "arsc": arsc,
+    "cgbi": cgbi,
+    "config": config,
+    "response": response,
+}
+NAMES: tuple[str, ...] = tuple(TARGETS)
+
+# What a target may end with besides a result: the byte readers refuse with ArtifactError; the
+# config loader with UsageError (a bad file is a usage problem); the response parser with the upload
+# errors (the service answered nonsense).
+_EXPECTED: dict[str, type[Exception] | tuple[type[Exception], ...]] = {
+    "config": UsageError,
+    "response": InspectorError,
 }
 
 
 def run_one(target: str, data: bytes) -> None:
-    """Feed ``data`` to ``target``; only an ArtifactError is an expected ending."""
+    """Feed ``data`` to ``target`` as one artifact (with its work budget); only the target's
+    expected error is an expected ending."""
     try:
-        TARGETS[target](data)
-    except ArtifactError as exc:
+        with artifact_budget():
+            TARGETS[target](data)
+    except _EXPECTED.get(target, ArtifactError) as exc:
         assert str(exc)
+
+
+def _config_seeds() -> list[bytes]:
+    return [b'[check]\nmin-days = 14\nmax-size = "200M"\n[check.android]\nmin-target-sdk = 34\n'
+            b'require-scheme = ["v2", "v3"]\n[check.ios]\nexpect-team = "TEAMID1234"\n',
+            b'[upload]\nchangelog = "x"\nnotify = true\n[check.macos]\nmax-min-os = "12.0"\n']
+
+
+def _response_seeds() -> list[bytes]:
+    import json
+
+    build = {"id": "b1", "status": "processed", "versionName": "1.0", "versionCode": 7, "os": "android",
+             "info": {"android": {"versionCode": "7"}, "ios": {"plist": {"CFBundleVersion": "1.2"}}}}
+    failed = {"id": "b2", "status": "error", "error": "bad", "errorCode": 5, "processLogs": ["a", {"b": 1}]}
+    return [bytes([0]) + b"\n" + json.dumps({"status": True, "data": build}).encode(),
+            bytes([0]) + b"\n" + json.dumps({"status": True, "data": failed}).encode(),
+            bytes([2]) + b"\n" + json.dumps({"status": False,
+                                              "error": {"code": 4004, "message": "no"}}).encode(),
+            bytes([5]) + b"120\n" + b'{"status": false, "error": {"msg": "m", "field": "f"}}',
+            bytes([7]) + b"Wed, 21 Oct 2015 07:28:00 GMT\n<html>busy</html>"]
 
 
 def _members(path: Path, *names: str) -> list[bytes]:
@@ -200,6 +300,14 @@ SEEDS: dict[str, Callable[[], list[bytes]]] = {
     + [(FIXTURES / "ios" / n).read_bytes() for n in ("adhoc.mobileprovision", "adhoc-ber.mobileprovision")],
     "image": lambda: [p.read_bytes() for p in sorted((FIXTURES / "image").iterdir())
                       if p.suffix in (".png", ".webp", ".jpg")],
+    "axml": lambda: [m for name in ("components.apk", "adaptive-icon.apk", "signed-v1v2v3.apk")
+                     for m in _members(FIXTURES / "apk" / name, "AndroidManifest.xml")],
+    "arsc": lambda: [m for name in ("literal-label.apk", "adaptive-icon.apk")
+                     for m in _members(FIXTURES / "apk" / name, "resources.arsc")],
+    "cgbi": lambda: [(FIXTURES / "macho" / n).read_bytes()
+                     for n in ("icon-rgb-cgbi.png", "icon-rgba-cgbi.png", "icon-rgb.png")],
+    "config": _config_seeds,
+    "response": _response_seeds,
 }
 
 
