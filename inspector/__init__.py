@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from inspector._lazy import lazy_getattr
-from inspector.api import check, extract_icon, inspect
+from inspector.api import extract_icon, inspect
 from inspector.errors import (
     ArtifactError,
     InspectorError,
@@ -21,6 +21,7 @@ from inspector.errors import (
 
 if TYPE_CHECKING:
     from inspector.checks import CheckResult, Expectations, Finding, UploadedBuild
+    from inspector.gate import check
     from inspector.records.android import AndroidApp
     from inspector.records.apple import IpaApp, ProvisioningProfile
     from inspector.records.pkg import Pkg
@@ -56,6 +57,7 @@ __all__ = [
 ]
 
 _LAZY = {
+    "check": "inspector.gate",
     "CheckResult": "inspector.checks",
     "Expectations": "inspector.checks",
     "Finding": "inspector.checks",

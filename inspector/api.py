@@ -15,13 +15,9 @@ from inspector.records.base import FileInfo
 from inspector.records.verification import not_checked
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
-    from inspector.checks import CheckResult
-    from inspector.checks.expectations import Expectations
     from inspector.summary import Record
 
-__all__ = ["check", "extract_icon", "find_icon", "inspect"]
+__all__ = ["extract_icon", "find_icon", "inspect"]
 
 
 def inspect(path: str | os.PathLike[str], *, digest: bool = True, verify: bool = True) -> Record:
@@ -70,6 +66,10 @@ def _parse(p: Path, digest: bool, verify: bool) -> Record:
             reason = ("verification was turned off" if not verify
                       else "inspector does not verify this format's signatures yet")
             record = dataclasses.replace(record, verification=not_checked(reason))
+        if archive is not None and hasattr(record, "contents"):
+            from inspector.formats._contents import measure
+
+            record = dataclasses.replace(record, contents=measure(archive, record))
         if archive is not None and archive.warnings:
             # What the zip reader met on the way (odd names, a member read as Android reads it)
             # comes first, whichever members the parser read.
@@ -78,23 +78,6 @@ def _parse(p: Path, digest: bool, verify: bool) -> Record:
         if archive is not None:
             archive.close()
     return record  # type: ignore[no-any-return]
-
-
-def check(artifact: str | os.PathLike[str] | Record, expectations: Expectations, now: datetime, *,
-          verify: bool = True) -> CheckResult:
-    """The gate on one build: ``artifact`` is a path (inspected first, without the file digest;
-    ``verify`` as for :func:`inspect`) or a record :func:`inspect` returned. Every rule that
-    applies runs against ``expectations`` (a frozen :class:`inspector.Expectations`; its
-    ``uploaded_build`` is the service's latest processed build, :func:`inspector.upload.latest_upload`)
-    at ``now``; the :class:`inspector.CheckResult` holds the findings, the rules that ran and were
-    skipped, and the verdict (``passed``). Nothing is printed; a file that cannot be read raises
-    :class:`inspector.errors.ArtifactError`.
-    """
-    from inspector.checks import check as run_rules
-
-    record = inspect(artifact, digest=False, verify=verify) if isinstance(artifact, str | os.PathLike) \
-        else artifact
-    return run_rules(record, expectations, now)
 
 
 def extract_icon(path: str | os.PathLike[str], record: Record) -> tuple[str, bytes] | None:

@@ -201,7 +201,7 @@ BUDGET: dict[str, int] = {
     "resource entries": 1_000_000,
     # entries of PKG payloads (cpio) listed, empty ones included: an app has thousands; the walk
     # stops at the app's Info.plist.
-    "payload entries": 250_000,
+    "payload entries": 100_000,
     # bytes decoded from the gzip and pbzx (xz) payload streams of a PKG while they are walked.
     "bytes inflated": 2 << 30,
 }

@@ -75,7 +75,7 @@ CHANGELOG_MAX_BYTES = 64 * 1024
 # Pseudo-file systems: their "regular files" (/proc/self/environ) hold the process's secrets.
 _SYSTEM_TREES = (Path("/proc"), Path("/sys"), Path("/dev"))
 PLATFORM_SECTIONS = ("android", "ios", "macos")
-Kind = Literal["str", "int", "bool", "list", "size"]
+Kind = Literal["str", "int", "bool", "list", "size", "growth"]
 #: What may follow a size's digits: b, k, kb, ki, kib, m... (the case is ignored).
 _SIZE_UNITS = frozenset({"", "b"} | {p + s for p in "kmgt" for s in ("", "b", "i", "ib")})
 _UNITS = {"": 1, "b": 1, "k": 1000, "m": 1000**2, "g": 1000**3, "t": 1000**4,
@@ -158,6 +158,11 @@ OPTIONS: tuple[Option, ...] = (
            "a device UDID the profile must provision (repeatable)", metavar="UDID"),
     Option("strict", "strict", "bool", "warnings fail the gate too"),
     Option("ignore", "ignore", "list", "a rule code to skip (repeatable)", metavar="CODE"),
+    Option("baseline", "baseline", "str", "the previous release to compare with (a build or its "
+           "inspect --json): rules BAS001-BAS007", metavar="OLD"),
+    Option("max-size-increase", "max_size_increase", "growth",
+           "the growth allowed since the baseline (bytes, 5M, or a percentage: 10%)",
+           metavar="SIZE|N%"),
 )
 _BY_NAME = {o.name: o for o in OPTIONS}
 
@@ -367,6 +372,14 @@ def _convert(option: Option, value: Any, source: str) -> Any:
             if isinstance(value, int) and not isinstance(value, bool):
                 return value
             return _size(str(value))
+        if kind == "growth":
+            text = str(value).strip()
+            if text.endswith("%"):
+                percent = float(text[:-1])
+                if not percent >= 0 or percent == float("inf"):
+                    raise ValueError("expected a percentage >= 0")
+                return f"{percent:g}%"
+            return str(_size(text))
         if kind == "list":
             items = value if isinstance(value, list) else [value]
             out: list[str] = []

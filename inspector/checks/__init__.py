@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from inspector.checks import android, apple, common, signatures
+from inspector.checks import android, apple, baseline, common, signatures
 from inspector.checks._rule import Rule
 from inspector.checks.expectations import DEFAULT_SIGNING_TYPES, Expectations, Strictness, UploadedBuild
 from inspector.checks.findings import SEVERITIES, Finding, Severity
@@ -32,7 +32,8 @@ __all__ = [
 ]
 
 #: Every rule, in report order; codes are unique and stable.
-RULES: tuple[Rule, ...] = (*common.RULES, *signatures.RULES, *android.RULES, *apple.RULES)
+RULES: tuple[Rule, ...] = (*common.RULES, *signatures.RULES, *android.RULES, *apple.RULES,
+                           *baseline.RULES)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 __all__ = ["DEFAULT_SIGNING_TYPES", "Expectations", "InvalidExpectation", "Strictness", "UploadedBuild",
            "register_code"]
@@ -91,6 +91,11 @@ class Expectations:
     # Gate behaviour: None means "not stated", and then any stated expectation implies strictness
     strict: bool | None = None
     ignore: tuple[str, ...] = ()
+    # The previous release (--baseline: its path; the record the CLI loaded from it) and the
+    # growth allowed since (--max-size-increase: bytes as text, or a percentage such as "10%")
+    baseline: str | None = None
+    max_size_increase: str | None = None
+    baseline_record: Any = None
 
     def __post_init__(self) -> None:
         if isinstance(self.uploaded_build, str):
@@ -141,8 +146,9 @@ class Strictness:
     by: tuple[str, ...] = ()
 
 
+# A baseline alone states nothing about the build: its warnings (a new permission) stay warnings.
 _NOT_EXPECTATIONS = {"warn_days", "allow_debuggable", "allow_test_only", "allow_debug_certificate",
-                     "strict", "ignore"}
+                     "strict", "ignore", "baseline", "baseline_record"}
 _EXPECTATION_FIELDS = tuple(n for n in Expectations.__dataclass_fields__ if n not in _NOT_EXPECTATIONS)
 
 

@@ -191,6 +191,7 @@ def did_you_mean(parser: argparse.ArgumentParser, message: str) -> str | None:
 COMMANDS: dict[str, str] = {
     "inspect": "show every fact about one or more build files",
     "check": "check builds against expectations and the default policy (a CI gate)",
+    "diff": "show what changed between two builds of an app",
     "upload": "check a build and upload it to Applivery",
     "status": "show an uploaded build's processing status",
     "builds": "list the app's uploaded builds",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 from collections.abc import Callable, Mapping
@@ -148,7 +149,26 @@ def evaluate(record: Any, args: argparse.Namespace, env: Mapping[str, str], conf
     expectations = resolve(vars(args), env, config, platform_section(summary)).expectations
     if uploaded is not None:
         expectations = replace(expectations, uploaded_build=uploaded)
+    if expectations.baseline is not None:
+        expectations = replace(expectations, baseline_record=baseline_record(expectations.baseline))
     return check(record, expectations, now, summary, only=only)
+
+
+@functools.lru_cache(maxsize=4)
+def baseline_record(path: str) -> Any:
+    """The record of ``--baseline``, read once per run however many files are checked: a build
+    is inspected (not verified: the rules compare its facts, and it has shipped), a saved
+    ``inspect --json`` document rebuilt. Unreadable: an ArtifactError naming the baseline."""
+    from inspector.diff import load_side
+    from inspector.errors import ArtifactError
+
+    try:
+        return load_side(path)
+    except ArtifactError as exc:
+        # The file being checked is fine; say that it is the baseline that cannot be read.
+        exc.problem = f"the baseline {exc.path or path}: {exc.problem}"
+        exc.path = None
+        raise
 
 
 def uploaded_lookup(args: argparse.Namespace, env: Mapping[str, str], config: Config

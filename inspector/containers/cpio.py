@@ -71,6 +71,14 @@ class CpioReader:
             raise self._fail(f"cpio archive is truncated (in {what})")
         return data
 
+    def _exact_in_entry(self, n: int, part: str) -> bytes:
+        # The message is built only when it is needed: a payload may hold hundreds of thousands
+        # of headers, each read costing no more than the read itself.
+        data = self._stream.read(n)
+        if len(data) != n:
+            raise self._fail(f"cpio archive is truncated (in the {part} of entry {self.entries_seen})")
+        return data
+
     def _skip(self, n: int, what: str) -> None:
         view = memoryview(self._scratch)
         while n > 0:
@@ -81,8 +89,9 @@ class CpioReader:
 
     def _finish_current(self) -> None:
         if self._current is not None:
-            self._skip(self._left + self._pad, f"the body of {self._current.name!r}")
-            self._left = self._pad = 0
+            if self._left + self._pad:
+                self._skip(self._left + self._pad, f"the body of {self._current.name!r}")
+                self._left = self._pad = 0
             self._current = None
 
     @staticmethod
@@ -94,16 +103,20 @@ class CpioReader:
 
     def _header(self) -> tuple[str, int, int, int]:
         """(name, size, mode, padding after the body) of the next header."""
-        magic = self._exact(6, f"the header of entry {self.entries_seen}")
+        # One read for a whole odc header (76 bytes; newc's 110 start the same way).
+        head = self._stream.read(76)
+        magic = head[:6]
+        if len(head) < 6 or (len(head) < 76 and magic == _ODC):
+            raise self._fail(f"cpio archive is truncated (in the header of entry {self.entries_seen})")
         try:
             if magic == _ODC:
-                rest = self._exact(70, f"the header of entry {self.entries_seen}")
+                rest = head[6:]
                 mode = self._number(rest[12:18], 8)
                 namesize = self._number(rest[53:59], 8)
                 size = self._number(rest[59:70], 8)
                 name_pad = body_pad = 0
             elif magic in _NEWC:
-                rest = self._exact(104, f"the header of entry {self.entries_seen}")
+                rest = head[6:] + self._exact_in_entry(110 - len(head), "header")
                 mode = self._number(rest[8:16], 16)
                 size = self._number(rest[48:56], 16)
                 namesize = self._number(rest[88:96], 16)
@@ -118,7 +131,7 @@ class CpioReader:
         if not 1 <= namesize <= _MAX_NAME:
             raise self._fail(f"cpio entry {self.entries_seen} has an impossible name size "
                              f"{namesize}")
-        raw_name = self._exact(namesize + name_pad, f"the name of entry {self.entries_seen}")
+        raw_name = self._exact_in_entry(namesize + name_pad, "name")
         name = raw_name[:namesize].split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
         return name, size, mode, body_pad
 

@@ -27,6 +27,7 @@ from inspector.records.android import (
     Label,
     Queries,
     UsesLibrary,
+    UsesPermission,
 )
 
 __all__ = [
@@ -190,6 +191,8 @@ class ManifestFacts(NamedTuple):
     allow_backup: bool | None
     install_location: str | None
     uses_libraries: tuple[UsesLibrary, ...]
+    uses_permissions: tuple[UsesPermission, ...]
+    gl_es_version: str | None
     queries: Queries
     supports_screens: dict[str, bool | int]
     warnings: tuple[str, ...]
@@ -515,12 +518,43 @@ def manifest_facts(root: Element, resources: Resources | None) -> ManifestFacts:
         allow_backup=_optional_flag(r, app_attrs.get("android:allowBackup"), "allowBackup"),
         install_location=_install_location(r, a.get("android:installLocation")),
         uses_libraries=tuple(libraries),
+        uses_permissions=_uses_permissions(r, root),
+        gl_es_version=_gl_es_version(r, root),
         queries=_queries(r, root),
         supports_screens=_supports_screens(r, root),
         extract_native_libs=_optional_flag(r, app_attrs.get("android:extractNativeLibs"),
                                            "extractNativeLibs"),
         warnings=tuple(r.warnings),
     )
+
+
+def _uses_permissions(r: _Reader, root: Element) -> tuple[UsesPermission, ...]:
+    """Each permission once, in the order of ``permissions`` (a ``<uses-permission>`` wins over
+    an ``-sdk-23`` one of the same name), with its ``maxSdkVersion`` and element."""
+    out: dict[str, UsesPermission] = {}
+    for el in (el for tag in ("uses-permission", "uses-permission-sdk-23", "uses-permission-sdk-m")
+               for el in root.find_all(tag)):
+        name = r.text(el.attrs.get("android:name"), f"<{el.tag}> name")
+        if name and name not in out:
+            max_sdk = el.attrs.get("android:maxSdkVersion")
+            out[name] = UsesPermission(
+                name, None if max_sdk is None else r.integer(max_sdk, f"{name} maxSdkVersion"),
+                el.tag != "uses-permission")
+    return tuple(out.values())
+
+
+def _gl_es_version(r: _Reader, root: Element) -> str | None:
+    """The highest required ``glEsVersion`` (major in the high 16 bits, as PackageParser reads
+    it): ``0x00030001`` is ``3.1``. An optional one (``required="false"``) is no requirement."""
+    best = 0
+    for el in root.find_all("uses-feature"):
+        value = el.attrs.get("android:glEsVersion")
+        required = el.attrs.get("android:required")
+        if value is None or (required is not None and not r.flag(required, "glEsVersion required")):
+            continue
+        number = r.integer(value, "glEsVersion")
+        best = max(best, number or 0)
+    return f"{best >> 16}.{best & 0xFFFF}" if best else None
 
 
 def measure_icon(archive: ZipArchive, icon: Icon, warnings: list[str], prefix: str = "") -> Icon:

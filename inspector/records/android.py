@@ -9,6 +9,7 @@ from typing import Literal
 
 from inspector.certs import Certificate
 from inspector.records.base import FileInfo
+from inspector.records.contents import Contents
 from inspector.records.verification import Verification
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "Signer",
     "Signing",
     "UsesLibrary",
+    "UsesPermission",
 ]
 
 
@@ -312,6 +314,20 @@ class UsesLibrary:
 
 
 @dataclass(frozen=True, slots=True)
+class UsesPermission:
+    """A requested permission with the facts ``permissions`` (names only) leaves out.
+
+    ``max_sdk`` is ``android:maxSdkVersion``: the permission is requested only up to that API
+    level. ``sdk_23`` marks a ``<uses-permission-sdk-23>`` (or ``-sdk-m``): requested only from
+    API 23 on, where it is granted at run time.
+    """
+
+    name: str
+    max_sdk: int | None = None
+    sdk_23: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Queries:
     """``<queries>`` (API 30 package visibility): the packages, intents and providers the app
     declares it will look for."""
@@ -436,6 +452,12 @@ class AndroidApp:
     allow_backup: bool | None = None
     install_location: str | None = None
     uses_libraries: tuple[UsesLibrary, ...] = ()
+    #: Every requested permission with its maxSdkVersion and element (``permissions`` has the names).
+    uses_permissions: tuple[UsesPermission, ...] = ()
+    #: The OpenGL ES version the app requires (``<uses-feature android:glEsVersion>``), ``3.1``.
+    gl_es_version: str | None = None
+    #: Members by size category and the icon's digest (None: not measured). records/contents.py.
+    contents: Contents | None = None
     queries: Queries = field(default_factory=Queries)
     supports_screens: Mapping[str, bool | int] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from inspector.certs import Certificate
 from inspector.records.base import FileInfo, days_left, expired
+from inspector.records.contents import Contents
 from inspector.records.verification import Verification
 
 __all__ = [
@@ -263,6 +264,8 @@ class IpaApp:
     #: Whether the signatures verified (None: not checked, and why). See records/verification.py.
     verification: Verification | None = None
     itunes_metadata: bool = False
+    #: Members by size category and the icon's digest (None: not measured). records/contents.py.
+    contents: Contents | None = None
 
     @property
     def bundles(self) -> tuple[AppBundle, ...]:
