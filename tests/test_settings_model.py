@@ -208,3 +208,13 @@ def test_the_library_examples_do_not_need_the_cli() -> None:
     import inspector.settings
 
     assert "argparse" not in Path(inspector.settings.__file__).read_text()
+
+
+def test_check_explains_the_service_settings_it_reads(server, monkeypatch) -> None:
+    monkeypatch.setenv("APPLIVERY_APP_TOKEN", TOKEN)
+    r = run_cli("check", "--newer-than-uploaded", "--explain", "--retries", "2", APK)
+    assert r.code == 0, r.err
+    rows = _explained(r.err)
+    assert rows["retries"] == ("2", "flag --retries") and rows["token"][0] == "set"
+    assert "expect-id" in rows  # and the gate's own settings
+    assert TOKEN not in r.out + r.err

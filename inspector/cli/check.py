@@ -190,6 +190,10 @@ def uploaded_lookup(args: argparse.Namespace, env: Mapping[str, str], config: Co
 
     section = upload_settings(config.upload, source=f"config {config.path} [upload]", path=config.path)
     settings = service_settings(args, env, section, TARGET_OPTIONS)
+    if getattr(args, "explain", False):
+        from inspector.cli._service import explain_service_settings
+
+        explain_service_settings(settings, config.path)
     target = target_from(settings, env)
     announce_destination(target, upload=False)
     latest = latest_upload_lookup(target, transport_options(settings))

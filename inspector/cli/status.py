@@ -50,14 +50,16 @@ def run(args: argparse.Namespace) -> int:
 
     env = dict(os.environ)
     config = load_upload_config(args, env)
-    settings = service_settings(args, env, config, (*TARGET_OPTIONS, "wait", "wait-timeout", "wait-interval"))
+    # ``wait`` is this command's --wait alone: an [upload] wait = true means the upload's wait,
+    # and must not turn ``inspector status ID`` into a blocking poll.
+    settings = service_settings(args, env, config, (*TARGET_OPTIONS, "wait-timeout", "wait-interval"))
     if args.explain:
         explain_service_settings(settings, config.path)
     target = target_from(settings, env)
     options = transport_options(settings)
     announce_destination(target, upload=False)
     try:
-        if settings["wait"]:
+        if args.wait:
             build = transport.wait_for_build(target, args.build_id, policy=options["policy"],
                                              on_status=on_status, **wait_options(settings))
         else:
