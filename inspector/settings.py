@@ -523,6 +523,9 @@ SERVICE_OPTIONS: tuple[ServiceOption, ...] = (
     ServiceOption("package-name", "str", _own("package-name")),
     ServiceOption("package-version", "str", _own("package-version")),
     ServiceOption("package-icon", "str", _own("package-icon")),
+    # The build's dashboard page (upload, status): the vendor's plugin documents these names.
+    ServiceOption("app-slug", "str", ("APPLIVERY_APP_SLUG",)),
+    ServiceOption("dashboard-url", "str", ("APPLIVERY_DASHBOARD_URL",)),
 )
 SERVICE_BY_NAME = {o.name: o for o in SERVICE_OPTIONS}
 #: The commands that talk to the service read only these of :data:`SERVICE_OPTIONS`.

@@ -38,8 +38,10 @@ __all__ = [
     "ENV_ALIASES",
     "TRUST_DESTINATION_ENV",
     "UploadSection",
+    "add_link_arguments",
     "add_target_arguments",
     "announce_destination",
+    "build_link",
     "explain_service_settings",
     "github_output",
     "json_errors",
@@ -62,6 +64,42 @@ DESTINATION_KEYS: dict[str, tuple[str, str | None]] = {
 #: Options read from two variables: ours, then the one the vendor's fastlane plugin reads.
 ENV_ALIASES: dict[str, tuple[str, ...]] = {
     o.dest: o.env for o in SERVICE_OPTIONS if len(o.env) > 1}
+
+
+def add_link_arguments(p: argparse.ArgumentParser) -> None:
+    """The build's dashboard page (``upload``, ``status``): see :func:`build_link`."""
+    g = p.add_argument_group("the build's dashboard page")
+    g.add_argument("--app-slug", metavar="SLUG",
+                   help="the app's slug on the dashboard (env APPLIVERY_APP_SLUG): the build's page is "
+                        "printed and exported as build_url")
+    g.add_argument("--dashboard-url", metavar="URL",
+                   help="the dashboard's base URL (env APPLIVERY_DASHBOARD_URL; default: Applivery's, "
+                        "for the public service)")
+
+
+def build_link(settings: ServiceSettings, target: Target) -> Callable[[Build], Build]:
+    """What gives a build its dashboard page (``Build.url``): with the app's slug known
+    (``app-slug``), the page on ``dashboard-url``, which defaults to Applivery's dashboard only for
+    the public service: a private tenant's dashboard is not known. Without a slug, no link."""
+    import dataclasses
+
+    from inspector.upload.request import DEFAULT_UPLOAD_URL
+    from inspector.upload.response import DEFAULT_DASHBOARD_URL, dashboard_url
+
+    slug, base = settings["app-slug"], settings["dashboard-url"]
+    if not slug:
+        return lambda build: build
+    if base is None:
+        if target.upload_url.rstrip("/") != DEFAULT_UPLOAD_URL:
+            raise UsageError("--app-slug: the dashboard of a private tenant or another upload URL is not "
+                             "known: give --dashboard-url (or APPLIVERY_DASHBOARD_URL)")
+        base = DEFAULT_DASHBOARD_URL
+    try:
+        dashboard_url(str(base), str(slug), "0")  # both checked before anything is sent
+    except ValueError as exc:
+        raise UsageError(str(exc).replace("appSlug", "--app-slug")
+                         .replace("dashboardUrl", "--dashboard-url")) from None
+    return lambda build: dataclasses.replace(build, url=dashboard_url(str(base), str(slug), build.id))
 
 
 def add_target_arguments(p: argparse.ArgumentParser) -> None:
@@ -202,9 +240,11 @@ def github_output(env: Mapping[str, str], build: Build) -> None:
         return
     # A value from the service never adds a key: escape.github_output uses the heredoc form,
     # with a delimiter the value does not hold, for anything but one plain line.
+    text = escape.github_output("build_id", build.id) + escape.github_output("build_status", build.status)
+    if build.url is not None:
+        text += escape.github_output("build_url", build.url)
     with open(target, "a", encoding="utf-8") as handle:
-        handle.write(escape.github_output("build_id", build.id)
-                     + escape.github_output("build_status", build.status))
+        handle.write(text)
 
 
 def print_build(build: Build, as_json: bool, verb: str = "uploaded") -> None:
@@ -212,6 +252,8 @@ def print_build(build: Build, as_json: bool, verb: str = "uploaded") -> None:
         print(dump_json(build.to_json()))
     else:
         print(escape.line(f"{verb} build {escape.text(build.id)}: {escape.text(build.status)}".lstrip()))
+        if build.url is not None:
+            print(escape.line(f"  {escape.text(build.url)}"))
 
 
 def on_status(build: Build) -> None:

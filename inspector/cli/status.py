@@ -8,8 +8,10 @@ import os
 from typing import Any
 
 from inspector.cli._service import (
+    add_link_arguments,
     add_target_arguments,
     announce_destination,
+    build_link,
     explain_service_settings,
     github_output,
     json_errors,
@@ -34,6 +36,7 @@ def add_parser(sub: Any) -> None:
                        description="Show an uploaded build's status (the build-details endpoint).")
     p.add_argument("build_id", metavar="BUILD_ID")
     add_target_arguments(p)
+    add_link_arguments(p)
     p.add_argument("--config", metavar="PATH", help="config file with an [upload] section")
     p.add_argument("--wait", action="store_true", default=None, help="poll until processed or error")
     p.add_argument("--wait-timeout", type=float, metavar="S", help="give up waiting after S (default 1800)")
@@ -52,10 +55,12 @@ def run(args: argparse.Namespace) -> int:
     config = load_upload_config(args, env)
     # ``wait`` is this command's --wait alone: an [upload] wait = true means the upload's wait,
     # and must not turn ``inspector status ID`` into a blocking poll.
-    settings = service_settings(args, env, config, (*TARGET_OPTIONS, "wait-timeout", "wait-interval"))
+    settings = service_settings(args, env, config, (*TARGET_OPTIONS, "wait-timeout", "wait-interval",
+                                                    "app-slug", "dashboard-url"))
     if args.explain:
         explain_service_settings(settings, config.path)
     target = target_from(settings, env)
+    link = build_link(settings, target)
     options = transport_options(settings)
     announce_destination(target, upload=False)
     try:
@@ -68,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
                 raise processing_error(build)
     except (ProcessingError, WaitTimeoutError) as exc:
         return report_unfinished(exc, env, args.json)
+    build = link(build)
     github_output(env, build)
     print_build(build, args.json, "")
     return 0

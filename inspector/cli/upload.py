@@ -22,8 +22,10 @@ from inspector.cli._service import (
     ENV_ALIASES,
     TRUST_DESTINATION_ENV,
     UploadSection,
+    add_link_arguments,
     add_target_arguments,
     announce_destination,
+    build_link,
     explain_service_settings,
     github_output,
     json_errors,
@@ -89,6 +91,7 @@ def add_parser(sub: Any) -> None:
                         "before any is uploaded (none: see README 'Which build')")
     _add_check_arguments(p)
     add_target_arguments(p)
+    add_link_arguments(p)
     f = p.add_argument_group("form fields (unset ones are not sent)")
     f.add_argument("--version-name", metavar="V", help="human label, e.g. v2.4.0-rc1")
     f.add_argument("--tags", action="append", metavar="T1,T2", help="comma-separated tags (repeatable)")
@@ -292,6 +295,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"inspector: no token set: the dry run shows the Authorization header as "
               f"${target.token_variable}", file=sys.stderr)
     fields = fields_from(args, env, settings)
+    link = build_link(settings, target)
     # Every option was checked (service_settings) before any build is read.
     options = transport_options(settings)
     lookup = latest_upload_lookup(target, options)
@@ -299,8 +303,8 @@ def run(args: argparse.Namespace) -> int:
     single = len(builds) == 1
     verdicts: list[Any] | None = None if single else []  # several: one JUnit report for all
     for build in builds:
-        _guarded(single, build, lambda build=build: _gate(args, env, target, fields, build, lookup, single,
-                                                          verdicts), verdicts)
+        _guarded(single, build, lambda build=build: _gate(args, env, target, fields, build, lookup, link,
+                                                          single, verdicts), verdicts)
     if verdicts and getattr(args, "junit_xml", None) is not None:
         from inspector.cli.inspect import parse_now
         from inspector.report.check import render_check_junit
@@ -327,7 +331,7 @@ def run(args: argparse.Namespace) -> int:
     for build in builds:
         if not build.skipped:
             _guarded(single, build,
-                     lambda build=build: _send(args, env, settings, target, build, options, single))
+                     lambda build=build: _send(args, env, settings, target, build, options, link, single))
     return _summary(builds, args.json and not single)
 
 
@@ -353,8 +357,8 @@ def _guarded(single: bool, build: _Build, action: Callable[[], None],
 
 
 def _gate(args: argparse.Namespace, env: Mapping[str, str], target: Target, fields: UploadFields,
-          build: _Build, lookup: Callable[[str | None], Build | None], single: bool,
-          verdicts: list[Any] | None) -> None:
+          build: _Build, lookup: Callable[[str | None], Build | None], link: Callable[[Build], Build],
+          single: bool, verdicts: list[Any] | None) -> None:
     """Read the build, build its request and check it; the outcome is set when it must not go up.
 
     ``--newer-than-uploaded`` and ``--skip-existing`` read the service's latest processed build
@@ -383,6 +387,7 @@ def _gate(args: argparse.Namespace, env: Mapping[str, str], target: Target, fiel
         return
     if skip:
         assert latest is not None
+        latest = link(latest)
         message = (f"build number {summary.build} is already the app's latest processed build "
                    f"({latest.id}): skipped (--skip-existing)")
         build.skipped, build.outcome = True, message
@@ -405,7 +410,7 @@ def already_latest(summary: Any, latest: Build) -> bool:
 
 
 def _send(args: argparse.Namespace, env: Mapping[str, str], settings: ServiceSettings, target: Target,
-          item: _Build, options: dict[str, Any], single: bool) -> None:
+          item: _Build, options: dict[str, Any], link: Callable[[Build], Build], single: bool) -> None:
     from inspector.upload import transport
 
     assert item.request is not None
@@ -420,15 +425,15 @@ def _send(args: argparse.Namespace, env: Mapping[str, str], settings: ServiceSet
     def on_retry(n: int, delay: float, exc: UploadError) -> None:
         print(f"inspector: try {n} failed ({escape.text(exc)}); retrying in {delay:g} s", file=sys.stderr)
 
-    build = transport.send(item.request, progress=progress, on_retry=on_retry, **options)
+    build = link(transport.send(item.request, progress=progress, on_retry=on_retry, **options))
     github_output(env, build)
     item.outcome, item.json_doc = f"uploaded build {build.id} ({build.status})", build.to_json()
     if settings["wait"]:
         if not args.json:
             print_build(build, False, "uploaded")
         try:
-            build = transport.wait_for_build(target, build.id, policy=options["policy"], on_status=on_status,
-                                             **wait_options(settings))
+            build = link(transport.wait_for_build(target, build.id, policy=options["policy"],
+                                                  on_status=on_status, **wait_options(settings)))
         except (ProcessingError, WaitTimeoutError) as exc:
             item.code = report_unfinished(exc, env, as_json)
             if isinstance(exc.build, Build):

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlsplit
 
 from inspector.upload.errors import ApiError, NetworkError, ProcessingError, TokenRejectedError
 
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from inspector.checks.expectations import UploadedBuild
 
 __all__ = [
+    "DEFAULT_DASHBOARD_URL",
     "DONE_STATUSES",
     "MAX_ANSWER_BYTES",
     "MAX_ANSWER_DEPTH",
@@ -28,6 +30,7 @@ __all__ = [
     "TOKEN_CODES",
     "Build",
     "backoff_delay",
+    "dashboard_url",
     "parse_body",
     "parse_json",
     "parse_retry_after",
@@ -76,6 +79,9 @@ class Build:
     error_code: str | None = None
     process_logs: tuple[str, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    #: The build's page on the dashboard, when the caller knows the app's slug (the service's
+    #: answers do not carry it): see ``dashboard_url``.
+    url: str | None = None
 
     @classmethod
     def from_json(cls, data: Any) -> Build:
@@ -124,7 +130,28 @@ class Build:
                 out[key] = value
         if self.process_logs and self.status == "error":
             out["process_logs"] = list(self.process_logs)
+        if self.url is not None:
+            out["build_url"] = self.url
         return out
+
+
+#: The public service's dashboard. Its build pages are ``/apps/apps/<app slug>/builds?id=<build
+#: id>``, as the vendor's fastlane plugin documents for its APPLIVERY_BUILD_ID output.
+DEFAULT_DASHBOARD_URL = "https://dashboard.applivery.io"
+_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+
+
+def dashboard_url(base: str, slug: str, build_id: str) -> str:
+    """The dashboard page of build ``build_id`` of the app whose slug is ``slug``. Raises
+    ValueError naming the field for a slug that is not one or a base that is not an https URL."""
+    if not _SLUG.fullmatch(slug):
+        raise ValueError(f"appSlug: not an app slug (letters, digits, '.', '_', '-'): {slug[:40]!r}")
+    parts = urlsplit(base)
+    if parts.scheme != "https" or not parts.hostname or parts.username or parts.password \
+            or parts.query or parts.fragment:
+        raise ValueError(f"dashboardUrl: expected an https:// URL without credentials, query or "
+                         f"fragment: {base[:80]!r}")
+    return f"{base.rstrip('/')}/apps/apps/{slug}/builds?id={quote(build_id, safe='')}"
 
 
 def _preview(body: bytes) -> str:
