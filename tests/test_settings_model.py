@@ -179,10 +179,16 @@ def test_library_errors_name_the_field() -> None:
     assert caught.value.field == "upload_url" and "--" not in caught.value.message
 
 
-def test_the_cli_names_the_flag(monkeypatch) -> None:
+def test_the_cli_names_the_flag_or_where_the_value_came_from(monkeypatch, tmp_path) -> None:
+    r = run_cli("upload", "--dry-run", "--no-git", "--filter", "a||b", APK)
+    assert r.code == 2 and "inspector: error: --filter: an empty group in 'a||b'" in r.err
     monkeypatch.setenv("INSPECTOR_NOTIFY_LANGUAGE", "de")
     r = run_cli("upload", "--dry-run", "--no-git", APK)
-    assert r.code == 2 and "inspector: error: --notify-language: 'de' is not one of" in r.err
+    assert r.code == 2 and "inspector: error: INSPECTOR_NOTIFY_LANGUAGE: 'de' is not one of" in r.err
+    monkeypatch.delenv("INSPECTOR_NOTIFY_LANGUAGE")
+    (tmp_path / "inspector.toml").write_text('[upload]\nbuild-platform = "amiga"\n')
+    r = run_cli("upload", "--dry-run", "--no-git", APK)
+    assert r.code == 2 and "inspector.toml [upload]: 'amiga' is not one of" in r.err
     r = run_cli("upload", "--dry-run", "--upload-url", "http://127.0.0.1:1", APK)
     assert r.code == 2 and "--upload-url: a plain http:// URL" in r.err and "--allow-http" in r.err
 

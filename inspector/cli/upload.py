@@ -41,7 +41,7 @@ from inspector.cli._service import (
     upload_settings,
     wait_options,
 )
-from inspector.errors import InspectorError, UsageError
+from inspector.errors import InspectorError, InvalidField, UsageError
 from inspector.report import escape
 from inspector.settings import CHANGELOG_MAX_BYTES, ServiceSettings, read_named_file, source_rank
 from inspector.upload import inspect_for_upload, prepare
@@ -184,8 +184,26 @@ def _changelog(settings: ServiceSettings) -> str | None:
         raise UsageError(f"changelog file {escape.text(name)}: not UTF-8 text") from None
 
 
+#: The form fields the library names in :class:`InvalidField`, and the settings that set them.
+_FIELD_SETTINGS = {"notifyLanguage": "notify-language", "buildPlatform": "build-platform", "tags": "tags",
+                   "filter": "filter", "packageIcon": "package-icon"}
+
+
 def fields_from(args: argparse.Namespace, env: Mapping[str, str], settings: ServiceSettings) -> UploadFields:
-    """The user's form fields from the resolved settings; the deployer from ``env`` and git."""
+    """The user's form fields from the resolved settings; the deployer from ``env`` and git. A
+    value the library refuses (:class:`InvalidField`) is reported where it came from: the flag,
+    the variable or the config file."""
+    try:
+        return _fields(args, env, settings)
+    except InvalidField as exc:
+        name = _FIELD_SETTINGS.get(exc.field)
+        source = settings.sources.get(name, "") if name else ""
+        if source and not source.startswith("flag"):
+            raise UsageError(f"{source.removeprefix('environment ')}: {exc.message}") from None
+        raise  # a flag: the command line shows it as --notify-language
+
+
+def _fields(args: argparse.Namespace, env: Mapping[str, str], settings: ServiceSettings) -> UploadFields:
     tags_value = settings["tags"]
     filter_value = settings["filter"]
     if isinstance(filter_value, list):
