@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 from fnmatch import fnmatchcase
 from typing import Any
 
+from inspector.app_id import covers
 from inspector.checks._rule import Rule, rule
 from inspector.checks.expectations import Expectations
 from inspector.checks.findings import Finding
-from inspector.formats.profile import covers
 from inspector.records.verification import Verification, not_checked
 from inspector.summary import Summary, native_name
 from inspector.versions import version_tuple

@@ -18,9 +18,6 @@ from inspector.dates import days_left, expired  # re-exported: records.base was 
 
 __all__ = ["FileInfo", "days_left", "expired", "file_sha256", "jsonable"]
 
-_CHUNK = 1 << 20
-
-
 @dataclass(frozen=True, slots=True)
 class FileInfo:
     """The artifact on disk: its path as given, base name, size in bytes, SHA-256 (hex) if computed."""

@@ -138,7 +138,7 @@ def axml(data: bytes) -> None:
     from inspector.formats.apk import read_binary_xml
 
     # the reader, then the manifest facts drawn from its tree (components, intent filters, deep links)
-    manifest_facts(read_binary_xml(data), None).record_fields()
+    manifest_facts(read_binary_xml(data), None)
 
 
 def arsc(data: bytes) -> None:
