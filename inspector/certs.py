@@ -9,9 +9,9 @@ from datetime import datetime
 
 from inspector.containers import cms, der
 from inspector.containers.der import Node
+from inspector.dates import days_left, expired
 from inspector.errors import ArtifactError
 from inspector.limits import MAX_INT_DIGITS, MAX_NAME_ATTRIBUTES, charge
-from inspector.records.base import days_left, expired
 
 __all__ = [
     "Certificate",

@@ -7,22 +7,24 @@ import argparse
 import os
 from typing import Any
 
-from inspector.cli.upload import (
-    _github_output,
-    _on_status,
+from inspector.cli._service import (
     add_link_arguments,
     add_target_arguments,
     announce_destination,
-    apply_environment,
     build_link,
+    explain_service_settings,
+    github_output,
     json_errors,
     load_upload_config,
+    on_status,
     print_build,
     report_unfinished,
+    service_settings,
     target_from,
     transport_options,
     wait_options,
 )
+from inspector.settings import TARGET_OPTIONS
 from inspector.upload.errors import ProcessingError, WaitTimeoutError
 from inspector.upload.response import processing_error
 
@@ -40,6 +42,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--wait-timeout", type=float, metavar="S", help="give up waiting after S (default 1800)")
     p.add_argument("--wait-interval", type=float, metavar="S", help="seconds between polls (default 10)")
     p.add_argument("--json", action="store_true", help="print the build as JSON")
+    p.add_argument("--explain", action="store_true",
+                   help="print every setting's value and where it came from (stderr; tokens hidden)")
     p.set_defaults(run=run)
 
 
@@ -48,16 +52,21 @@ def run(args: argparse.Namespace) -> int:
     from inspector.upload import transport
 
     env = dict(os.environ)
-    config = load_upload_config(args)
-    apply_environment(args, env)  # APPLIVERY_TIMEOUT / INSPECTOR_TIMEOUT
-    target = target_from(args, env, config)
-    link = build_link(args, env, config, target)
-    options = transport_options(args, config)
+    config = load_upload_config(args, env)
+    # ``wait`` is this command's --wait alone: an [upload] wait = true means the upload's wait,
+    # and must not turn ``inspector status ID`` into a blocking poll.
+    settings = service_settings(args, env, config, (*TARGET_OPTIONS, "wait-timeout", "wait-interval",
+                                                    "app-slug", "dashboard-url"))
+    if args.explain:
+        explain_service_settings(settings, config.path)
+    target = target_from(settings, env)
+    link = build_link(settings, target)
+    options = transport_options(settings)
     announce_destination(target, upload=False)
     try:
         if args.wait:
             build = transport.wait_for_build(target, args.build_id, policy=options["policy"],
-                                             on_status=_on_status, **wait_options(args, config))
+                                             on_status=on_status, **wait_options(settings))
         else:
             build = transport.get_build(target, args.build_id, **options)
             if build.status == "error":
@@ -65,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     except (ProcessingError, WaitTimeoutError) as exc:
         return report_unfinished(exc, env, args.json)
     build = link(build)
-    _github_output(env, build)
+    github_output(env, build)
     print_build(build, args.json, "")
     return 0
 

@@ -11,11 +11,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from inspector.upload.errors import ApiError, NetworkError, ProcessingError, TokenRejectedError
-from inspector.versions import version_tuple
+
+if TYPE_CHECKING:
+    from inspector.checks.expectations import UploadedBuild
 
 __all__ = [
     "DEFAULT_DASHBOARD_URL",
@@ -29,11 +31,11 @@ __all__ = [
     "Build",
     "backoff_delay",
     "dashboard_url",
-    "newer_than_uploaded",
     "parse_body",
     "parse_json",
     "parse_retry_after",
     "processing_error",
+    "uploaded_build",
     "uploaded_build_number",
 ]
 
@@ -337,22 +339,9 @@ def uploaded_build_number(build: Build) -> str | None:
     return None
 
 
-def newer_than_uploaded(build_number: str | None, latest: Build | None) -> str | None:
-    """None when ``build_number`` is greater than the latest processed build's, else the problem.
+def uploaded_build(build: Build) -> UploadedBuild:
+    """``build`` (the app's latest processed one) as the expectation rule UPL002 compares with:
+    its id and build number (:func:`uploaded_build_number`)."""
+    from inspector.checks.expectations import UploadedBuild  # the rules load only when used
 
-    Dotted numbers (``1.2.10``) compare part by part. No processed build yet passes.
-    """
-    if latest is None:
-        return None
-    uploaded = uploaded_build_number(latest)
-    if build_number is None:
-        return "this build has no build number to compare with the uploaded one"
-    if uploaded is None:
-        return f"the latest processed build ({latest.id}) shows no build number to compare with"
-    mine, theirs = version_tuple(build_number), version_tuple(uploaded)
-    if mine is None or theirs is None:
-        return f"cannot compare build numbers {build_number!r} and {uploaded!r}"
-    if mine <= theirs:
-        return (f"build number {build_number} is not greater than {uploaded}, the latest processed build "
-                f"({latest.id}): devices would not update to it")
-    return None
+    return UploadedBuild(build.id, uploaded_build_number(build))

@@ -188,8 +188,13 @@ def response(data: bytes) -> None:
     if build.status == "error":
         r.processing_error(build)
     number = r.uploaded_build_number(build)
-    r.newer_than_uploaded("1.2.3", build)
-    r.newer_than_uploaded(number, build)
+    # What rule UPL002 compares with: the build as an UploadedBuild, its number parsed as versions are
+    uploaded = r.uploaded_build(build)
+    assert uploaded.build_number == number and uploaded.build_id == build.id
+    if number is not None:
+        from inspector.versions import version_tuple
+
+        version_tuple(number)
 
 
 # run.py's combined run picks a reader by the first byte over NAMES, this dict's order: a new target
