@@ -114,6 +114,10 @@ def _layout(block: Block, app: AndroidApp, verbose: bool) -> None:
     unknown = sum(1 for lib in wide if lib.ready_16k(mapped) is None)
     if not_ready:
         block.add("16 KB pages", "NOT READY: " + ", ".join(not_ready))
+    elif wide and unknown == len(wide):
+        # Nothing was judged: "ready" would claim what was not seen.
+        block.add("16 KB pages", f"not judged (no ELF LOAD segment in the {len(wide)} 64-bit "
+                                 f"librar{'y' if len(wide) == 1 else 'ies'})")
     elif wide:
         block.add("16 KB pages", "ready" + (f" ({unknown} of {len(wide)} 64-bit libraries not "
                                             "judged: no ELF LOAD segment)" if unknown else ""))
