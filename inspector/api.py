@@ -35,7 +35,7 @@ def inspect(path: str | os.PathLike[str], *, digest: bool = True, verify: bool =
         record = _parse(p, digest, verify)
     if budget.exceeded is not None:
         raise budget.exceeded.at(p)
-    if digest and record.file.sha256 is None:
+    if digest and record.file is not None and record.file.sha256 is None:
         # The verifier of an APK computes the SHA-256 in the same read as its content digests;
         # every other file gets the same mapped read here (the hash reads the page cache without
         # a copy).
@@ -101,6 +101,7 @@ def find_icon(path: str | os.PathLike[str], record: Record) -> tuple[str, bytes]
     try:
         with artifact_budget() as budget:
             search = icon_searcher(record.format, p)
+            found: tuple[str, bytes] | str | None
             if search is not None:
                 found = search(p, record)
             else:
@@ -115,14 +116,14 @@ def find_icon(path: str | os.PathLike[str], record: Record) -> tuple[str, bytes]
 
 def _no_icon_reason(record: Record) -> str:
     if record.format in ("apk", "aab"):
-        icon = record.icon  # type: ignore[union-attr]
+        icon = record.icon
         if icon.resource is None:
             return "the app declares no icon"
         if icon.adaptive:
             return f"{icon.resource} is an adaptive icon (XML) with no PNG, WebP or JPEG fallback"
         return f"no PNG, WebP or JPEG file behind {icon.resource}"
     if record.format == "ipa":
-        if getattr(record.app, "icon_only_in_assets_car", False):  # type: ignore[union-attr]
+        if getattr(record.app, "icon_only_in_assets_car", False):
             return "the app icon exists only in Assets.car, which inspector cannot render"
         return "no icon file in the app bundle"
     return "a provisioning profile has no icon"

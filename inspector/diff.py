@@ -13,10 +13,13 @@ import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from inspector.summary import Summary, native_name, summarize
 from inspector.versions import version_tuple
+
+if TYPE_CHECKING:
+    from inspector.records.android import UsesPermission
 
 __all__ = [
     "SECTIONS",
@@ -289,7 +292,7 @@ def effectively_exported(component: Any, target_sdk: int | None) -> bool:
     return bool(component.intent_filters) and target < 31
 
 
-def _permission(p: Any) -> str:
+def _permission(p: UsesPermission) -> str:
     notes = []
     if p.max_sdk is not None:
         notes.append(f"maxSdkVersion {p.max_sdk}")
@@ -379,10 +382,10 @@ def _android_signing(old: Any, new: Any) -> list[Change]:
         certs = [", ".join(sorted({s.certificates[0].sha256 for s in app.signing.signers
                                    if s.scheme == scheme and s.certificates})) or None
                  for app in (old, new)]
-        changes += _changes([(f"{scheme} certificate SHA-256", *certs)])
+        changes += _changes([(f"{scheme} certificate SHA-256", certs[0], certs[1])])
     lineages = [", ".join(n.certificate.sha256 for s in app.signing.signers for n in s.lineage)
                 or None for app in (old, new)]
-    changes += _changes([("v3 lineage", *lineages)])
+    changes += _changes([("v3 lineage", lineages[0], lineages[1])])
     return changes
 
 

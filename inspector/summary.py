@@ -7,6 +7,7 @@ This is the only module that maps format-specific records (``package_name``, ``C
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
@@ -384,5 +385,6 @@ def _pkg(record: Pkg) -> Summary:
     )
 
 
-_BY_FORMAT: dict[str, Any] = {"apk": _android, "aab": _android, "ipa": _ipa, "profile": _profile,
-                              "embedded-profile": _profile, "pkg": _pkg}
+_BY_FORMAT: dict[str, Callable[[Any], Summary]] = {
+    "apk": _android, "aab": _android, "ipa": _ipa, "profile": _profile, "embedded-profile": _profile,
+    "pkg": _pkg}
