@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -402,6 +402,12 @@ def _bundle_name(record: Any, bundle: Any) -> str:
     return "" if bundle is record.app else bundle.path.removeprefix(record.app.path).rstrip("/")
 
 
+def _plain(value: object) -> object:
+    # A record holds a plist's dictionaries read-only (records/frozen.py); json writes them as
+    # the dicts they were read from. Anything else (dates, data) as its text.
+    return dict(value) if isinstance(value, Mapping) else str(value)
+
+
 def _entitlements(record: Any) -> dict[str, str]:
     out: dict[str, str] = {}
     for bundle in record.bundles:
@@ -412,7 +418,7 @@ def _entitlements(record: Any) -> dict[str, str]:
                 else profile.Entitlements if profile is not None else {})
         for key, value in ents.items():
             name = f"{prefix}: {key}" if prefix else key
-            out[name] = json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)
+            out[name] = json.dumps(value, sort_keys=True, default=_plain, ensure_ascii=False)
     return out
 
 

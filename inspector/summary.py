@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
+# The package, for ``inspector.Record`` in the public hints: resolved on demand (see __getattr__).
+import inspector
+from inspector.certs import Certificate
 from inspector.limits import MAX_INT_DIGITS
 from inspector.records.base import FileInfo, days_left, expired
 
 if TYPE_CHECKING:
     # Only the record being summarized is loaded: an APK run never loads the Apple records.
-    from inspector.certs import Certificate
     from inspector.records.android import AndroidApp
     from inspector.records.apple import AppBundle, IpaApp, ProvisioningProfile
     from inspector.records.pkg import Pkg
@@ -140,7 +142,7 @@ def native_name(summary: Summary, field: str) -> str:
     return _NATIVE_NAMES.get(family, {}).get(field, field)
 
 
-def summarize(record: Record) -> Summary:
+def summarize(record: inspector.Record) -> Summary:
     """The :class:`Summary` of any record returned by :func:`inspector.inspect`."""
     make = _BY_FORMAT.get(getattr(record, "format", None))  # type: ignore[arg-type]
     if make is None:

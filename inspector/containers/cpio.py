@@ -11,7 +11,7 @@ import io
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from inspector.containers.pbzx import MAGIC as PBZX_MAGIC
 from inspector.containers.pbzx import PbzxReader
@@ -220,10 +220,11 @@ def payload_kind(head: bytes) -> str | None:
     return None
 
 
-def payload_stream(buffered: io.BufferedReader, *,
-                   member: str = "Payload") -> tuple[str, io.BufferedReader]:
-    """``(kind, stream of the cpio bytes)`` of a Payload (what ``XarArchive.open`` returns): gzip,
-    pbzx or plain cpio."""
+def payload_stream(raw: BinaryIO, *, member: str = "Payload") -> tuple[str, io.BufferedReader]:
+    """``(kind, stream of the cpio bytes)`` of a Payload: gzip, pbzx or plain cpio."""
+    # XarArchive.open gives a BufferedReader; anything else (a BytesIO) gets one, which needs only
+    # the readinto every binary stream has.
+    buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(cast(io.RawIOBase, raw))
     head = bytes(buffered.peek(6)[:6])
     kind = payload_kind(head)
     if kind == "gzip":
