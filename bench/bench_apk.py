@@ -116,10 +116,13 @@ def _cases(apk: Path) -> list[tuple[str, list[str]]]:
     return [*cases, *peer_cases(apk)]
 
 
+_READ = "inspector inspect --json --no-hash --no-verify"
 _PAIRS = [
-    ("inspector --no-hash / app-info-parser", "inspector inspect --json --no-hash", "app-info-parser (node)"),
-    ("inspector --no-hash / aapt2", "inspector inspect --json --no-hash", "aapt2 dump badging"),
-    ("inspector with SHA-256 / openssl dgst -sha256", "inspector inspect --json (with SHA-256)",
+    ("inspector reading (--no-hash --no-verify) / app-info-parser", _READ, "app-info-parser (node)"),
+    ("inspector reading (--no-hash --no-verify) / aapt2", _READ, "aapt2 dump badging"),
+    ("inspector verifying (--no-hash) / app-info-parser", "inspector inspect --json --no-hash",
+     "app-info-parser (node)"),
+    ("inspector default (SHA-256 + verify) / openssl dgst -sha256", "inspector inspect --json (with SHA-256)",
      "openssl dgst -sha256"),
 ]
 
@@ -159,7 +162,8 @@ def main() -> None:
                              _cases(CORPUS_APK), args.runs)
         _ratios(found, _PAIRS)
         parse, heavy = parse_time(CORPUS_APK, args.runs)
-        print(f"- in-process parse (inspector.inspect, digest=False), median: {parse * 1000:.1f} ms"
+        print(f"- in-process parse (inspector.inspect, digest=False, verify=False), median: "
+              f"{parse * 1000:.1f} ms"
               f"{' (imported ' + ', '.join(heavy) + ')' if heavy else ''}")
         old = _androguard_parse(CORPUS_APK, args.runs)
         if old is not None:
@@ -169,7 +173,7 @@ def main() -> None:
     print(f"\nbuilt {apk} ({apk.stat().st_size / 1e9:.2f} GB) in {time.perf_counter() - t0:.0f} s")
     found = _median_rows(f"generated {args.size_mb} MB APK", _cases(apk), args.runs)
     _ratios(found, _PAIRS)
-    print(f"- in-process parse (inspector.inspect, digest=False), median: "
+    print(f"- in-process parse (inspector.inspect, digest=False, verify=False), median: "
           f"{parse_time(apk, args.runs)[0] * 1000:.1f} ms")
     if not args.keep:
         apk.unlink()

@@ -13,12 +13,15 @@ from inspector.api import extract_icon, inspect
 from inspector.errors import (
     ArtifactError,
     InspectorError,
+    InvalidField,
     UnknownFormatError,
     UnsupportedFormatError,
     UsageError,
 )
 
 if TYPE_CHECKING:
+    from inspector.checks import CheckResult, Expectations, Finding, UploadedBuild
+    from inspector.gate import check
     from inspector.records.android import AndroidApp
     from inspector.records.apple import IpaApp, ProvisioningProfile
     from inspector.records.pkg import Pkg
@@ -30,8 +33,12 @@ __version__ = "0.1.0"
 __all__ = [
     "AndroidApp",
     "ArtifactError",
+    "CheckResult",
+    "Expectations",
     "Expiry",
+    "Finding",
     "InspectorError",
+    "InvalidField",
     "IpaApp",
     "Pkg",
     "ProvisioningProfile",
@@ -39,8 +46,10 @@ __all__ = [
     "Summary",
     "UnknownFormatError",
     "UnsupportedFormatError",
+    "UploadedBuild",
     "UsageError",
     "__version__",
+    "check",
     "extract_icon",
     "inspect",
     "summarize",
@@ -48,6 +57,11 @@ __all__ = [
 ]
 
 _LAZY = {
+    "check": "inspector.gate",
+    "CheckResult": "inspector.checks",
+    "Expectations": "inspector.checks",
+    "Finding": "inspector.checks",
+    "UploadedBuild": "inspector.checks",
     "AndroidApp": "inspector.records.android",
     "IpaApp": "inspector.records.apple",
     "ProvisioningProfile": "inspector.records.apple",

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
 from inspector.containers import cms, der
 from inspector.containers.der import Node
+from inspector.dates import days_left, expired
 from inspector.errors import ArtifactError
 from inspector.limits import MAX_INT_DIGITS, MAX_NAME_ATTRIBUTES, charge
-from inspector.records.base import days_left, expired
 
 __all__ = [
     "Certificate",
@@ -325,9 +326,19 @@ def _signer_first(data: bytes) -> list[tuple[Certificate, bytes]]:
     """Every certificate of a CMS SignedData with its DER, in the blob's order except that the
     certificates its signer infos name come first."""
     signed = cms.signed_data(data)
-    signers = {format(serial, "x") for serial in signed.signer_serials}
     pairs = [(certificate_from_der(der_bytes), der_bytes) for der_bytes in signed.certificates]
-    pairs.sort(key=lambda pair: pair[0].serial not in signers)
+    ids = []
+    for der_bytes in signed.certificates:
+        with contextlib.suppress(ArtifactError):
+            ids.append(cms.CertificateId.read(der_bytes))
+    named = set()
+    for signer in cms.signer_ids(data):
+        # Issuer AND serial, as RFC 5652 says: a serial alone is unique only per issuer.
+        with contextlib.suppress(ArtifactError):
+            found = cms.find_certificate(ids, signer)
+            if found is not None:
+                named.add(found.encoded)
+    pairs.sort(key=lambda pair: pair[1] not in named)
     return pairs
 
 

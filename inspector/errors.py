@@ -6,6 +6,7 @@ __all__ = [
     "ArtifactError",
     "InspectorError",
     "InternalError",
+    "InvalidField",
     "OutputError",
     "UnknownFormatError",
     "UnsupportedFormatError",
@@ -19,6 +20,17 @@ class InspectorError(Exception):
 
 class UsageError(InspectorError):
     """The caller asked for something that cannot be done (bad option, bad value)."""
+
+
+class InvalidField(UsageError):
+    """A value a library object cannot hold. ``field`` names it as the library or the service
+    spells it (``notifyLanguage``, ``upload_url``), never as a flag: the command line maps fields
+    to its flags. ``message`` says what was expected (as packaging's ``InvalidMetadata``)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
 
 
 class ArtifactError(InspectorError):

@@ -22,7 +22,6 @@ a file that is committed: a key that names a token is refused wherever it appear
 
 from __future__ import annotations
 
-import argparse
 import os
 import stat
 from collections.abc import Mapping
@@ -37,21 +36,35 @@ if TYPE_CHECKING:
     from inspector.checks.expectations import Expectations, Strictness
 
 __all__ = [
+    "ALLOW_HTTP_ENV",
     "CHANGELOG_MAX_BYTES",
     "CONFIG_MAX_BYTES",
     "ENV_PREFIX",
     "OPTIONS",
     "PLATFORM_SECTIONS",
+    "SERVICE_BY_NAME",
+    "SERVICE_OPTIONS",
+    "TARGET_OPTIONS",
+    "TRUST_DESTINATION_ENV",
     "Config",
     "Option",
     "Resolved",
-    "add_arguments",
+    "ServiceOption",
+    "ServiceSettings",
+    "UploadSection",
+    "check_service_values",
+    "env_value",
+    "explain_service",
     "find_config",
+    "is_secret_key",
     "load_config",
     "read_named_file",
     "resolve",
+    "resolve_service",
     "setting_names",
+    "source_rank",
     "strictness_text",
+    "upload_settings",
 ]
 
 ENV_PREFIX = "INSPECTOR_"
@@ -191,21 +204,6 @@ class Resolved:
     values: Mapping[str, Any]
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add every option of :data:`OPTIONS` (default None: "not given on the command line")."""
-    group = parser.add_argument_group("expectations (each also INSPECTOR_<NAME> and a config key)")
-    for o in OPTIONS:
-        flags = [f"--{o.name}", *(f"--{a}" for a in o.aliases)]
-        if o.kind == "bool":
-            group.add_argument(*flags, dest=o.dest, action=argparse.BooleanOptionalAction,
-                               default=None, help=o.help)
-        elif o.kind == "list":
-            group.add_argument(*flags, dest=o.dest, action="append", default=None,
-                               metavar=o.metavar, help=o.help)
-        else:
-            group.add_argument(*flags, dest=o.dest, default=None, metavar=o.metavar, help=o.help)
-
-
 def find_config(cwd: Path, home: Path | None = None) -> Path | None:
     """``inspector.toml``, else a ``pyproject.toml`` with ``[tool.inspector]``, in ``cwd`` or the
     nearest parent holding one.
@@ -343,7 +341,7 @@ def _validate_keys(table: Mapping[str, Any], path: Path, section: str) -> None:
 def _refuse_secrets(data: Mapping[str, Any], path: Path, where: str, trail: str = "") -> None:
     for key, value in data.items():
         here = f"{trail}.{key}" if trail else key
-        if "token" in key.lower() or "secret" in key.lower() or "password" in key.lower():
+        if is_secret_key(str(key)):
             raise UsageError(f"config {path}: {where}{here}: a secret does not belong in a config "
                              "file; pass it in the environment (APPLIVERY_APP_TOKEN...)")
         if isinstance(value, dict):
@@ -400,16 +398,16 @@ def _convert(option: Option, value: Any, source: str) -> Any:
         raise UsageError(f"{source}: {exc} (got {value!r})") from None
 
 
-def resolve(flags: argparse.Namespace | Mapping[str, Any], env: Mapping[str, str], config: Config,
+def resolve(flags: Mapping[str, Any], env: Mapping[str, str], config: Config,
             platform: str | None) -> Resolved:
     """The expectations for ``platform`` (android, ios, macos or None): flag > env > file > default.
 
     ``flags`` holds each option's ``dest`` (None when not given); list flags replace, never merge
-    with, lower sources.
+    with, lower sources. An empty environment variable is not set (:func:`env_value`).
     """
     from inspector.checks.expectations import Expectations
 
-    given = vars(flags) if isinstance(flags, argparse.Namespace) else dict(flags)
+    given = dict(flags)
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
     file = str(config.path) if config.path else None
@@ -419,7 +417,7 @@ def resolve(flags: argparse.Namespace | Mapping[str, Any], env: Mapping[str, str
         if flag_value is not None:
             raw = flag_value
             source = f"flag --{o.name}"
-        elif o.env in env:
+        elif env_value(env, o.env) is not None:
             raw = env[o.env]
             source = f"environment {o.env}"
         elif o.name in section:
@@ -446,3 +444,252 @@ def resolve(flags: argparse.Namespace | Mapping[str, Any], env: Mapping[str, str
     for o in OPTIONS:
         sources.setdefault(o.name, "default")
     return Resolved(expectations, sources, shown)
+
+
+# -- the service's options: upload, status, builds, and check --newer-than-uploaded ---------------
+
+#: ``list``: text or a list of text (a variable's text is one item); ``groups``: an employee-group
+#: filter, text (``g1,g2|g3``) or, in a config file, a list of lists.
+ServiceKind = Literal["str", "int", "float", "bool", "list", "groups"]
+
+#: The environment variable that trusts a config file's destination: its value must be the
+#: config's value itself (several separated by spaces or commas), never a blanket "yes".
+TRUST_DESTINATION_ENV = "INSPECTOR_TRUST_CONFIG_DESTINATION"
+#: ``--allow-http`` in the environment: a plain-http destination (a test server) is accepted.
+ALLOW_HTTP_ENV = "INSPECTOR_ALLOW_HTTP"
+_SECRET_WORDS = ("token", "secret", "password")
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceOption:
+    """One option of the commands that talk to the service. ``name`` is the flag without dashes
+    and the ``[upload]`` key; ``env`` the variables read, in order (ours first, then the name the
+    vendor's fastlane plugin reads, so that a migrating pipeline keeps its variables)."""
+
+    name: str
+    kind: ServiceKind
+    env: tuple[str, ...]
+    default: Any = None
+    #: Never in a config file, never shown (``--explain`` says only whether it is set).
+    secret: bool = False
+    #: Decides which host receives the token: a config file's value must be confirmed.
+    destination: bool = False
+    #: Accepted in ``[upload]``.
+    in_config: bool = True
+
+    @property
+    def dest(self) -> str:
+        return self.name.replace("-", "_")
+
+
+def _own(name: str, *aliases: str) -> tuple[str, ...]:
+    return (ENV_PREFIX + name.upper().replace("-", "_"), *aliases)
+
+
+#: Every option of ``upload``, ``status`` and ``builds`` (and of ``check --newer-than-uploaded``)
+#: that a flag, the environment or ``[upload]`` can set. ``upload`` also takes the check's
+#: :data:`OPTIONS`. Flags that only steer one run (``--dry-run``, ``--json``...) are not settings.
+SERVICE_OPTIONS: tuple[ServiceOption, ...] = (
+    ServiceOption("token", "str", ("APPLIVERY_APP_TOKEN",), secret=True, in_config=False),
+    ServiceOption("service-account-token", "str", ("APPLIVERY_SERVICE_ACCOUNT_TOKEN",), secret=True,
+                  in_config=False),
+    ServiceOption("organization", "str", ("APPLIVERY_ORGANIZATION_ID",)),
+    ServiceOption("app", "str", ("APPLIVERY_APP_ID",)),
+    ServiceOption("tenant", "str", ("APPLIVERY_TENANT",), destination=True),
+    ServiceOption("upload-url", "str", ("APPLIVERY_UPLOAD_URL",), destination=True),
+    ServiceOption("api-url", "str", ("APPLIVERY_API_URL",), destination=True),
+    ServiceOption("allow-http", "bool", (ALLOW_HTTP_ENV,), False, in_config=False),
+    ServiceOption("retries", "int", _own("retries"), 5),
+    ServiceOption("retry-delay", "float", _own("retry-delay"), 1.0),
+    ServiceOption("timeout", "float", _own("timeout", "APPLIVERY_TIMEOUT"), 600.0),
+    ServiceOption("connect-timeout", "float", _own("connect-timeout"), 60.0),
+    ServiceOption("wait", "bool", _own("wait"), False),
+    ServiceOption("wait-timeout", "float", _own("wait-timeout"), 1800.0),
+    ServiceOption("wait-interval", "float", _own("wait-interval"), 10.0),
+    ServiceOption("progress", "bool", _own("progress"), True),
+    ServiceOption("git", "bool", _own("git"), True),
+    ServiceOption("version-name", "str", _own("version-name", "APPLIVERY_BUILD_NAME"), in_config=False),
+    ServiceOption("tags", "list", _own("tags", "APPLIVERY_BUILD_TAGS")),
+    ServiceOption("changelog", "str", _own("changelog", "APPLIVERY_BUILD_CHANGELOG")),
+    ServiceOption("changelog-file", "str", _own("changelog-file")),
+    ServiceOption("notify-collaborators", "bool",
+                  _own("notify-collaborators", "APPLIVERY_NOTIFY_COLLABORATORS")),
+    ServiceOption("notify-employees", "bool", _own("notify-employees", "APPLIVERY_NOTIFY_EMPLOYEES")),
+    ServiceOption("notify-message", "str", _own("notify-message", "APPLIVERY_NOTIFY_MESSAGE")),
+    ServiceOption("notify-language", "str", _own("notify-language")),
+    ServiceOption("filter", "groups", _own("filter", "APPLIVERY_FILTER")),
+    ServiceOption("deployer-name", "str", _own("deployer-name")),
+    ServiceOption("build-platform", "str", _own("build-platform")),
+    ServiceOption("package-name", "str", _own("package-name")),
+    ServiceOption("package-version", "str", _own("package-version")),
+    ServiceOption("package-icon", "str", _own("package-icon")),
+    # The build's dashboard page (upload, status): the vendor's plugin documents these names.
+    ServiceOption("app-slug", "str", ("APPLIVERY_APP_SLUG",)),
+    ServiceOption("dashboard-url", "str", ("APPLIVERY_DASHBOARD_URL",)),
+)
+SERVICE_BY_NAME = {o.name: o for o in SERVICE_OPTIONS}
+#: The commands that talk to the service read only these of :data:`SERVICE_OPTIONS`.
+TARGET_OPTIONS = ("token", "service-account-token", "organization", "app", "tenant", "upload-url",
+                  "api-url", "allow-http", "retries", "retry-delay", "timeout", "connect-timeout")
+_CONFIG_TYPES: dict[ServiceKind, tuple[type, ...]] = {
+    "str": (str,), "list": (str, list), "groups": (str, list), "bool": (bool,), "int": (int,),
+    "float": (int, float)}
+
+
+class UploadSection(dict[str, Any]):
+    """The checked ``[upload]`` section, with the config file it came from (``path``, None when
+    built in code): files it names are read inside that file's folder only."""
+
+    path: Path | None = None
+
+
+def is_secret_key(key: str) -> bool:
+    """A config key naming a token, secret or password: refused wherever it appears, since the
+    config file is committed and secrets belong in the environment."""
+    lowered = key.lower()
+    return any(word in lowered for word in _SECRET_WORDS)
+
+
+def upload_settings(section: Mapping[str, Any], source: str = "[upload]",
+                    path: Path | None = None) -> UploadSection:
+    """The ``[upload]`` section, checked: known keys (``a-b`` or ``a_b``), right types, no secret
+    (:func:`is_secret_key`). Returns a dict keyed by the dashed option names."""
+    out = UploadSection()
+    out.path = path
+    known = [o.name for o in SERVICE_OPTIONS if o.in_config]
+    for raw_key, value in section.items():
+        key = str(raw_key).replace("_", "-")
+        if is_secret_key(key):
+            raise UsageError(f"{source}: {raw_key}: a secret does not belong in a config file; pass "
+                             "it in the environment (APPLIVERY_APP_TOKEN, APPLIVERY_SERVICE_ACCOUNT_TOKEN)")
+        option = SERVICE_BY_NAME.get(key)
+        if option is None or not option.in_config:
+            raise UsageError(f"{source}: unknown key {raw_key!r} (known: {', '.join(known)})")
+        if not isinstance(value, _CONFIG_TYPES[option.kind]) or (
+                isinstance(value, bool) and option.kind in ("int", "float")):
+            raise UsageError(f"{source}: {raw_key}: wrong type {type(value).__name__}")
+        out[key] = value
+    return out
+
+
+def env_value(env: Mapping[str, str], name: str) -> str | None:
+    """The value of variable ``name``, None when it is unset, empty or only blanks: an empty
+    variable is "not set" for every setting (a CI template's ``FOO: ""`` states nothing)."""
+    raw = env.get(name)
+    return raw if raw is not None and raw.strip() else None
+
+
+def _service_from_text(option: ServiceOption, raw: str, source: str) -> Any:
+    text = raw.strip()
+    try:
+        if option.kind == "bool":
+            if text.lower() in ("1", "true", "yes", "on"):
+                return True
+            if text.lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError("expected true or false")
+        if option.kind == "int":
+            return int(text)
+        if option.kind == "float":
+            return float(text)
+    except ValueError as exc:
+        message = str(exc) if option.kind == "bool" else (
+            "expected a whole number" if option.kind == "int" else "expected a number of seconds")
+        shown = raw if not option.secret else "(hidden)"
+        raise UsageError(f"{source}: {message} (got {shown!r})") from None
+    return [raw] if option.kind == "list" else raw
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceSettings:
+    """The resolved service settings: each option's value and where it came from (``flag --x``,
+    ``environment X``, ``config F [upload]``, ``default``), and the notes met on the way (both our
+    variable and the fastlane one set to different values)."""
+
+    values: Mapping[str, Any]
+    sources: Mapping[str, str]
+    config: UploadSection
+    notes: tuple[str, ...] = ()
+
+    def __getitem__(self, name: str) -> Any:
+        return self.values[name]
+
+
+def resolve_service(flags: Mapping[str, Any], env: Mapping[str, str], config: Mapping[str, Any],
+                    names: tuple[str, ...] | None = None) -> ServiceSettings:
+    """The service settings ``names`` (default: all): flag > environment > ``[upload]`` > default.
+
+    ``flags`` maps each option's ``dest`` (``upload_url``) to its value, None when not given.
+    The environment is read through :func:`env_value` (an empty variable is not set); when two
+    variables of one option are set to different values the first (ours) is used and a note says
+    so. A destination from ``config`` is used only when :data:`TRUST_DESTINATION_ENV` lists that
+    very value, else a :class:`UsageError` names file and key.
+    """
+    section = config if isinstance(config, UploadSection) else upload_settings(config)
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    notes: list[str] = []
+    where = f"config {getattr(section, 'path', None) or '(in code)'} [upload]"
+    for option in SERVICE_OPTIONS:
+        if names is not None and option.name not in names:
+            continue
+        flag = flags.get(option.dest)
+        given = [(n, v) for n in option.env if (v := env_value(env, n)) is not None]
+        if flag is not None:
+            values[option.name], sources[option.name] = flag, f"flag --{option.name}"
+        elif given:
+            name, raw = given[0]
+            if len(given) > 1 and given[1][1] != raw:
+                notes.append(f"{name} and {given[1][0]} are both set: {name} is used")
+            values[option.name] = _service_from_text(option, raw, name)
+            sources[option.name] = f"environment {name}"
+        elif option.name in section:
+            value = section[option.name]
+            if option.destination and str(value) not in env.get(
+                    TRUST_DESTINATION_ENV, "").replace(",", " ").split():
+                confirm = " or ".join((f"--{option.name}", *option.env))
+                raise UsageError(f"{where} {option.name}: a config file does not choose where the token "
+                                 f"goes; give the same value with {confirm}, or list it in "
+                                 f"{TRUST_DESTINATION_ENV}")
+            values[option.name], sources[option.name] = value, f"{where}"
+        else:
+            values[option.name], sources[option.name] = option.default, "default"
+    return ServiceSettings(values, sources, section, tuple(notes))
+
+
+def source_rank(source: str) -> int:
+    """How strong a source is: a flag 3, the environment 2, a config file 1, the default 0. Two
+    settings that say the same thing (``changelog``, ``changelog-file``) yield to the stronger."""
+    for rank, prefix in ((3, "flag"), (2, "environment"), (1, "config")):
+        if source.startswith(prefix):
+            return rank
+    return 0
+
+
+def check_service_values(settings: ServiceSettings) -> None:
+    """The numeric service settings in range, each refused by its name and source."""
+    at_least_zero = ("retries", "retry-delay")
+    for name in ("retries", "retry-delay", "timeout", "connect-timeout", "wait-timeout", "wait-interval"):
+        value = settings.values.get(name)
+        if value is None or (value >= 0 if name in at_least_zero else value > 0):
+            continue
+        message = "must be >= 0" if name in at_least_zero else "must be > 0"
+        source = settings.sources[name]
+        shown = source.removeprefix("flag ") if source.startswith("flag ") else f"{name} ({source})"
+        raise UsageError(f"{shown} {message} (got {value!r})")
+
+
+def explain_service(settings: ServiceSettings) -> list[str]:
+    """``--explain`` lines: each service setting's value (a secret only as "set") and source."""
+    width = max(len(n) for n in settings.values) if settings.values else 0
+    lines = []
+    for name, value in settings.values.items():
+        option = SERVICE_BY_NAME[name]
+        if option.secret:
+            shown = "set (hidden)" if value else "-"
+        elif isinstance(value, list | tuple):
+            shown = ", ".join(str(v) for v in value) or "-"
+        else:
+            shown = "-" if value in (None, "") else str(value)
+        lines.append(f"  {name.ljust(width)}  {shown.ljust(12)}  {settings.sources[name]}")
+    return lines

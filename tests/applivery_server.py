@@ -183,6 +183,11 @@ class ApplivServer:
         self.requests: list[Received] = []
         self.builds: dict[str, _Build] = {}
         self.listed: list[dict[str, Any]] = []
+        # The list's order: "newest" first (createdAt descending) or "oldest" first. The contract
+        # documents no order, so a client must read every page whichever the service uses.
+        self.list_order = "newest"
+        # A service that ignores ``page`` answers page 1 for every page.
+        self.ignore_page = False
         # Hostile answers (see the block "hostile answers" below): one mode per request, any method.
         self.hostile: list[str] = []
         self.hostile_body = b""
@@ -338,10 +343,13 @@ def _handler_for(server: ApplivServer) -> type[BaseHTTPRequestHandler]:
             for key in ("versionName", "status", "os"):
                 if key in query:
                     items = [i for i in items if str(i.get(key)) == query[key]]
-            items.sort(key=lambda i: str(i.get("createdAt", "")), reverse=True)
+            items.sort(key=lambda i: str(i.get("createdAt", "")), reverse=server.list_order == "newest")
+            total = len(items)
             if "limit" in query:
-                items = items[: int(query["limit"])]
-            self._json(200, {"status": True, "data": {"items": items, "totalDocs": len(items)}})
+                limit = int(query["limit"])
+                page = 1 if server.ignore_page else int(query.get("page", "1"))
+                items = items[(page - 1) * limit: page * limit]
+            self._json(200, {"status": True, "data": {"items": items, "totalDocs": total}})
 
         def do_POST(self) -> None:
             url = urlsplit(self.path)

@@ -311,6 +311,41 @@ CASES.update({
 })
 
 
+def _apk_with_table(folder: Path, name: str, table: bytes) -> Path:
+    """fixtures/apk/unsigned.apk with ``table`` as its resources.arsc."""
+    source = Path(__file__).resolve().parent.parent / "fixtures" / "apk" / "unsigned.apk"
+    out = folder / name
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, table if info.filename == "resources.arsc" else src.read(info))
+    return out
+
+
+def _fixture_table() -> bytes:
+    source = Path(__file__).resolve().parent.parent / "fixtures" / "apk" / "unsigned.apk"
+    with zipfile.ZipFile(source) as z:
+        return z.read("resources.arsc")
+
+
+def arsc_16m_entries_apk(folder: Path) -> Path:
+    """An APK whose resource table's first type chunk claims 16 Mi entries."""
+    data = bytearray(_fixture_table())
+    first_type = data.index(struct.pack("<HH", 0x0201, 84))
+    struct.pack_into("<I", data, first_type + 12, 16 << 20)
+    return _apk_with_table(folder, "entries.apk", bytes(data))
+
+
+def oversized_arsc_apk(folder: Path) -> Path:
+    """An APK whose resource table is 40 MiB of zeros past the real one (over the 32 MiB limit)."""
+    return _apk_with_table(folder, "oversized.apk", _fixture_table() + b"\0" * (40 << 20))
+
+
+CASES.update({
+    "arsc-16m-entries-apk": arsc_16m_entries_apk,
+    "oversized-arsc-apk": oversized_arsc_apk,
+})
+
+
 def named_pipe(folder: Path) -> Path:
     return fifo(folder)
 

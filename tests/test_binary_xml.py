@@ -57,11 +57,11 @@ def test_axml_corpus(name: str) -> None:
     assert root.tag == _first_element(body)
     if root.tag != "manifest":
         return
-    facts = manifest_facts(root, None)
-    assert facts.package_name == _root_attr(body, "package")
+    facts = manifest_facts(root, None).fields
+    assert facts["package_name"] == _root_attr(body, "package")
     code = _root_attr(body, "versionCode")
-    assert facts.version_code == (int(code) if code is not None else None)
-    assert facts.version_name == _root_attr(body, "versionName")
+    assert facts["version_code"] == (int(code) if code is not None else None)
+    assert facts["version_name"] == _root_attr(body, "versionName")
 
 
 def read_recorded_plain(name: str) -> tuple[int, str]:

@@ -166,6 +166,38 @@ def test_v1_signature_block_puts_the_signer_first() -> None:
     assert int(cert.serial, 16) in signed.signer_serials
 
 
+def test_the_signer_is_matched_by_issuer_and_serial() -> None:
+    # Two certificates with one serial number from two issuers, the signer's second in the blob:
+    # cryptography's PKCS7 builder signs with Leaf B, so Leaf B is the signer whatever the order.
+    # Fixed keys and Ed25519 issuers (deterministic signatures) fix the certificates' bytes, so
+    # their order in the blob's SET OF too.
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+    from cryptography.hazmat.primitives.serialization import pkcs7
+    from cryptography.x509.oid import NameOID
+
+    def name(text: str) -> x509.Name:
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, text)])
+
+    def issue(subject: str, issuer: str, key: ec.EllipticCurvePrivateKey, seed: int) -> x509.Certificate:
+        start = datetime(2024, 1, 1)
+        issuer_key = ed25519.Ed25519PrivateKey.from_private_bytes(bytes([seed]) * 32)
+        return (x509.CertificateBuilder().subject_name(name(subject)).issuer_name(name(issuer))
+                .public_key(key.public_key()).serial_number(7).not_valid_before(start)
+                .not_valid_after(start + timedelta(days=3650)).sign(issuer_key, None))
+
+    key_a, key_b = (ec.derive_private_key(n, ec.SECP256R1()) for n in (1001, 1002))
+    leaf_a, leaf_b = issue("Leaf A", "Issuer A", key_a, 1), issue("Leaf B", "Issuer B", key_b, 2)
+    blob = (pkcs7.PKCS7SignatureBuilder().set_data(b"content").add_signer(leaf_b, key_b, hashes.SHA256())
+            .add_certificate(leaf_a).sign(serialization.Encoding.DER, [pkcs7.PKCS7Options.NoCapabilities]))
+    in_blob = [x509.load_der_x509_certificate(c).subject for c in cms.signed_data(blob).certificates]
+    assert in_blob == [name("Leaf A"), name("Leaf B")]  # else the test could not tell
+    assert [c.subject for c in certificates_from_pkcs7(blob)] == ["CN=Leaf B", "CN=Leaf A"]
+    (signer,) = cms.signer_ids(blob)
+    assert signer.serial == 7 and signer.issuer == name("Issuer B").public_bytes()
+
+
 def test_profile_content_through_ber() -> None:
     signed = cms.signed_data((FIXTURES / "ios" / "adhoc-ber.mobileprovision").read_bytes())
     assert signed.content is not None and signed.content.lstrip().startswith(b"<?xml")

@@ -16,31 +16,10 @@ def _modules_after(code: str) -> set[str]:
     return set(out.stdout.split())
 
 
-def test_import_inspector_does_not_load_androguard() -> None:
-    mods = _modules_after("import inspector")
-    assert not any(m.startswith("androguard") for m in mods)
-    assert "requests" not in mods
-
-
-def test_inspecting_an_apk_imports_nothing_from_androguard() -> None:
-    # androguard is the test oracle only; the APK path runs on our own readers.
-    apk = ROOT / "fixtures" / "apk" / "signed-v1v2v3.apk"
-    mods = _modules_after(f"import inspector\ninspector.inspect({str(apk)!r}, digest=False)")
-    assert "inspector.containers.axml" in mods
-    assert "inspector.containers.arsc" in mods
-    assert not any(m.split(".")[0] in ("androguard", "loguru", "lxml") for m in mods)
-
-
-def test_no_format_imports_asn1crypto() -> None:
-    # asn1crypto is the test oracle of our DER, X.509 and CMS readers (test_der_oracle.py), not a
-    # runtime dependency: certificates and signatures of every format go through our own reader.
-    paths = [ROOT / "fixtures" / p for p in ("apk/signed-v1v2v3.apk", "aab/bundle-signed.aab",
-                                             "ios/rich.ipa", "ios/adhoc.mobileprovision",
-                                             "pkg/signed.pkg")]
-    mods = _modules_after("import inspector\n" + "".join(
-        f"inspector.inspect({str(p)!r}, digest=False)\n" for p in paths))
-    assert "inspector.containers.der" in mods and "inspector.containers.cms" in mods
-    assert not any(m.split(".")[0] == "asn1crypto" for m in mods)
+# That no module of inspector imports a test oracle (androguard, asn1crypto, protobuf) is ruff's
+# banned-api rule (TID251, pyproject.toml): what follows is about what loads lazily.
+def test_import_inspector_does_not_load_requests() -> None:
+    assert "requests" not in _modules_after("import inspector")
 
 
 def test_inspect_command_and_upload_request_do_not_load_requests() -> None:

@@ -10,7 +10,7 @@ import pytest
 from inspector.cli import EXIT_NETWORK, EXIT_PROCESSING, EXIT_REJECTED, EXIT_WAIT_TIMEOUT, build_parser
 from inspector.cli.upload import target_from, upload_settings
 from inspector.errors import UsageError
-from inspector.upload.response import Build, newer_than_uploaded
+from inspector.upload.response import Build, uploaded_build
 from tests.conftest import FIXTURES, run_cli
 
 APK = str(FIXTURES / "apk" / "signed-v1v2v3.apk")
@@ -73,11 +73,11 @@ def _build(**info) -> Build:
     return Build.from_json({"id": "b1", "status": "processed", "info": info})
 
 
-def test_newer_than_uploaded_rule() -> None:
-    assert newer_than_uploaded("42", None) is None
-    assert newer_than_uploaded("43", _build(android={"versionCode": 42})) is None
-    assert "not greater" in newer_than_uploaded("42", _build(android={"versionCode": 42}))
-    assert newer_than_uploaded("1.2.10", _build(ios={"plist": {"CFBundleVersion": "1.2.9"}})) is None
-    assert "not greater" in newer_than_uploaded("1.2.9", _build(ios={"plist": {"CFBundleVersion": "1.2.10"}}))
-    assert "no build number" in newer_than_uploaded(None, _build(android={"versionCode": 1}))
-    assert "cannot compare" in newer_than_uploaded("1.0b", _build(pkg={"CFBundleVersion": "1"}))
+def test_the_uploaded_build_as_the_rule_reads_it() -> None:
+    # One implementation of "newer than uploaded": the service's build becomes an UploadedBuild,
+    # rule UPL002 (test_check.py, test_newer_than_uploaded.py) compares with it.
+    assert uploaded_build(_build(android={"versionCode": 42})).build_number == "42"
+    assert uploaded_build(_build(ios={"plist": {"CFBundleVersion": "1.2.9"}})).build_number == "1.2.9"
+    assert uploaded_build(_build(pkg={"CFBundleVersion": "1"})).build_number == "1"
+    shown = uploaded_build(_build())
+    assert shown.build_id == "b1" and shown.build_number is None

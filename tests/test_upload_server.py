@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+from datetime import UTC, datetime
 
 import pytest
 import requests
@@ -16,6 +17,8 @@ from inspector.upload.errors import NetworkError, TokenRejectedError
 from inspector.upload.transport import ProgressBar, RetryPolicy, latest_build, list_builds, send
 from tests.applivery_server import ApplivServer, iter_chunks
 from tests.conftest import FIXTURES, CliResult, run_cli
+
+NOW = datetime(2026, 12, 1, tzinfo=UTC)
 
 APK = FIXTURES / "apk" / "signed-v1v2v3.apk"
 IPA = FIXTURES / "ios" / "adhoc.ipa"
@@ -347,7 +350,8 @@ def test_newer_than_uploaded(server) -> None:
                       "info": {"ios": {"plist": {"CFBundleVersion": "999"}}}}]
     r = upload(str(APK), "--no-check", "--token", APP_TOKEN, "--newer-than-uploaded")
     assert r.code == 1
-    assert "build number 42 is not greater than 42" in r.err
+    # --no-check still runs UPL002, the rule check --newer-than-uploaded runs
+    assert "UPL002" in r.err and "versionCode 42 is not greater than 42" in r.err
     assert server.uploads() == []
     server.listed[0]["info"]["android"]["versionCode"] = 41
     r = upload(str(APK), "--no-check", "--token", APP_TOKEN, "--newer-than-uploaded")
@@ -375,10 +379,10 @@ def test_check_newer_than_uploaded_is_a_finding(server) -> None:
     assert [(f["code"], f["expected"], f["actual"]) for f in apk["findings"]] == [
         ("UPL002", "> 42", "42")]
     assert "UPL002" not in [f["code"] for f in ipa["findings"]]  # 241 > 240
-    # One list request per platform, filtered by os, processed builds only.
+    # One list request per platform (one page each here), filtered by os, not by status.
     paths = sorted(req.path for req in server.requests)
-    assert any("status=processed" in p and "os=android" in p for p in paths)
-    assert any("os=ios" in p for p in paths)
+    assert paths == ["/v1/integrations/builds?os=android&page=1&limit=50",
+                     "/v1/integrations/builds?os=ios&page=1&limit=50"]
 
 
 def test_check_newer_than_uploaded_fails_loudly(server, monkeypatch) -> None:
@@ -519,21 +523,25 @@ def test_a_token_or_unknown_key_in_the_config_is_refused(server, tmp_path, text:
     assert server.requests == []
 
 
-def test_newer_than_uploaded_problem_library_for_an_ipa(server) -> None:
+def test_latest_upload_library_for_an_ipa(server) -> None:
     import inspector
-    from inspector.summary import summarize
-    from inspector.upload.transport import newer_than_uploaded_problem
+    from inspector.checks import Expectations, check
+    from inspector.upload.transport import latest_upload
 
-    summary = summarize(inspector.inspect(IPA, digest=False))  # CFBundleVersion 241
+    record = inspector.inspect(IPA, digest=False)  # CFBundleVersion 241
     target = Target(Secret(APP_TOKEN), api_url=server.url)
     server.listed = [{"id": "a1", "status": "processed", "os": "android", "createdAt": "2026-11-05T00:00:00Z",
                       "info": {"android": {"versionCode": 900}}}]
-    assert newer_than_uploaded_problem(summary, target) is None  # only iOS builds count
-    server.listed.append({"id": "i1", "status": "processed", "os": "ios", "createdAt": "2026-11-04T00:00:00Z",
+    assert latest_upload(target, "ios") is None  # only iOS builds count
+    server.listed.append({"id": "i1", "status": "success", "os": "ios", "createdAt": "2026-11-04T00:00:00Z",
                           "info": {"ios": {"plist": {"CFBundleVersion": "241"}}}})
-    problem = newer_than_uploaded_problem(summary, target)
-    assert problem is not None and "241 is not greater than 241" in problem and "(i1)" in problem
-    assert server.requests[-1].path == "/v1/integrations/builds?status=processed&os=ios&limit=50"
+    uploaded = latest_upload(target, "ios")
+    assert uploaded is not None and (uploaded.build_id, uploaded.build_number) == ("i1", "241")
+    result = check(record, Expectations(uploaded_build=uploaded), NOW)
+    [finding] = [f for f in result.findings if f.code == "UPL002"]
+    assert "241 is not greater than 241" in finding.message and "(i1)" in finding.message
+    assert not result.passed
+    assert server.requests[-1].path == "/v1/integrations/builds?os=ios&page=1&limit=50"
 
 
 def test_deployer_from_the_ci_environment_and_a_changelog_file(server, tmp_path, monkeypatch) -> None:

@@ -54,7 +54,8 @@ def test_the_latest_build_number_is_skipped(server, tmp_path, monkeypatch) -> No
             "(old8): skipped (--skip-existing)") in r.err
     assert r.out == ""
     [listing] = [q for q in server.requests if q.method == "GET"]
-    assert "status=processed" in listing.path and "os=android" in listing.path
+    # Every page, unfiltered by status: done builds are "success" or "processed".
+    assert listing.path == "/v1/integrations/builds?os=android&page=1&limit=50"
     assert "build_id=old8" in output.read_text()  # the build the service already has
 
 

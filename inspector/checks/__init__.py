@@ -13,7 +13,7 @@ from typing import Any
 
 from inspector.checks import android, apple, baseline, common, signatures
 from inspector.checks._rule import Rule
-from inspector.checks.expectations import DEFAULT_SIGNING_TYPES, Expectations, Strictness
+from inspector.checks.expectations import DEFAULT_SIGNING_TYPES, Expectations, Strictness, UploadedBuild
 from inspector.checks.findings import SEVERITIES, Finding, Severity
 from inspector.records.verification import Verification
 from inspector.summary import Summary, summarize
@@ -27,6 +27,7 @@ __all__ = [
     "Rule",
     "Severity",
     "Strictness",
+    "UploadedBuild",
     "check",
 ]
 
@@ -71,10 +72,12 @@ class CheckResult:
 
 
 def check(record: Any, expectations: Expectations, now: datetime,
-          summary: Summary | None = None) -> CheckResult:
-    """Run every applicable rule on ``record`` (as :func:`inspector.inspect` returned it)."""
+          summary: Summary | None = None, *, only: tuple[str, ...] | None = None) -> CheckResult:
+    """Run every applicable rule on ``record`` (as :func:`inspector.inspect` returned it), or,
+    with ``only``, the applicable rules of those codes."""
     summary = summary if summary is not None else summarize(record)
-    rules = tuple(r for r in RULES if r.applies_to(summary) and r.code not in expectations.ignore)
+    rules = tuple(r for r in RULES if r.applies_to(summary) and r.code not in expectations.ignore
+                  and (only is None or r.code in only))
     skipped = tuple(r for r in rules if r.idle(expectations))
     findings: list[Finding] = []
     for rule in rules:

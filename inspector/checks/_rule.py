@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from inspector.checks.expectations import Expectations
+from inspector.checks.expectations import Expectations, register_code
 from inspector.checks.findings import Finding, Severity
 from inspector.summary import Summary
 
@@ -70,6 +70,7 @@ def rule(registry: list[Rule], code: str, title: str, formats: Iterable[str] = A
         made = Rule(code, title, frozenset(formats), bound, needed)
         holder.append(made)
         registry.append(made)
+        register_code(code)
         return made
 
     return register

@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 from fnmatch import fnmatchcase
 from typing import Any
 
+from inspector.app_id import covers
 from inspector.checks._rule import Rule, rule
 from inspector.checks.expectations import Expectations
 from inspector.checks.findings import Finding
-from inspector.formats.profile import covers
 from inspector.records.verification import Verification, not_checked
 from inspector.summary import Summary, native_name
 from inspector.versions import version_tuple
@@ -230,14 +230,21 @@ def _android_expiry(r: Rule, s: Summary, record: Any, e: Expectations, now: date
 def _newer_than_uploaded(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
                          ) -> Iterator[Finding]:
     # ``uploaded_build`` is what the service holds (``--newer-than-uploaded`` reads it first).
-    if e.uploaded_build is None:
+    uploaded = e.uploaded_build
+    if uploaded is None or isinstance(uploaded, str):  # a str became UploadedBuild on construction
         return
     name = native_name(s, "build")
-    mine, theirs = version_tuple(s.build), version_tuple(e.uploaded_build)
+    which = f" ({uploaded.build_id})" if uploaded.build_id else ""
+    theirs_text = uploaded.build_number
+    if theirs_text is None:
+        yield r.finding("error", name, f"the latest processed upload{which} shows no build number "
+                        f"to compare {name} {s.build} with", "> the uploaded build number", s.build)
+        return
+    mine, theirs = version_tuple(s.build), version_tuple(theirs_text)
     if mine is None or theirs is None:
         yield r.finding("error", name, f"cannot compare {name} {s.build!r} with the latest "
-                        f"processed upload's {e.uploaded_build!r}", f"> {e.uploaded_build}", s.build)
+                        f"processed upload's{which} {theirs_text!r}", f"> {theirs_text}", s.build)
     elif mine <= theirs:
-        yield r.finding("error", name, f"{name} {s.build} is not greater than {e.uploaded_build}, "
-                        "the latest processed upload's: devices would not update to it",
-                        f"> {e.uploaded_build}", s.build)
+        yield r.finding("error", name, f"{name} {s.build} is not greater than {theirs_text}, "
+                        f"the latest processed upload's{which}: devices would not update to it",
+                        f"> {theirs_text}", s.build)

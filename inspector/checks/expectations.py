@@ -11,10 +11,22 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
-__all__ = ["DEFAULT_SIGNING_TYPES", "Expectations", "InvalidExpectation", "Strictness"]
+__all__ = ["DEFAULT_SIGNING_TYPES", "Expectations", "InvalidExpectation", "Strictness", "UploadedBuild",
+           "register_code"]
 
 #: Apple signing types a distribution service can install from: everything but app-store.
 DEFAULT_SIGNING_TYPES = ("ad-hoc", "enterprise", "development", "developer-id")
+
+
+#: Every rule code registered so far: the rule modules register theirs as they load
+#: (:func:`inspector.checks._rule.rule`), and ``inspector.checks`` loads them all before this
+#: module can be reached (a package's ``__init__`` runs first): no import back up to the registry.
+_KNOWN_CODES: set[str] = set()
+
+
+def register_code(code: str) -> None:
+    """Make ``code`` a rule code ``ignore`` accepts."""
+    _KNOWN_CODES.add(code)
 
 
 class InvalidExpectation(ValueError):
@@ -25,6 +37,16 @@ class InvalidExpectation(ValueError):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class UploadedBuild:
+    """The app's latest processed upload, as the service lists it: its id (None when not known,
+    e.g. a number given by hand) and its build number (None when the service shows none, which
+    rule UPL002 reports as a failure: "newer" cannot be shown)."""
+
+    build_id: str | None
+    build_number: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +85,9 @@ class Expectations:
     # Apple
     signing_type: tuple[str, ...] = ()
     require_device: tuple[str, ...] = ()
-    # What the service holds: the latest processed upload's build number (--newer-than-uploaded)
-    uploaded_build: str | None = None
+    # What the service holds: its latest processed upload (a build number alone is accepted and
+    # becomes UploadedBuild(None, number)); UPL002 requires this build's number to be greater.
+    uploaded_build: UploadedBuild | str | None = None
     # Gate behaviour: None means "not stated", and then any stated expectation implies strictness
     strict: bool | None = None
     ignore: tuple[str, ...] = ()
@@ -75,6 +98,10 @@ class Expectations:
     baseline_record: Any = None
 
     def __post_init__(self) -> None:
+        if isinstance(self.uploaded_build, str):
+            object.__setattr__(self, "uploaded_build", UploadedBuild(None, self.uploaded_build))
+        elif self.uploaded_build is not None and not isinstance(self.uploaded_build, UploadedBuild):
+            raise InvalidExpectation("uploaded_build", "expected an UploadedBuild or a build number")
         if self.expect_version_name_regex is not None:
             try:
                 re.compile(self.expect_version_name_regex)
@@ -149,9 +176,7 @@ def _fingerprint(value: str) -> str:
 def _rule_code(code: str) -> str:
     """A rule code as the registry spells it: case is ignored (``and003`` is AND003); an unknown
     code is refused with the closest known one, since ignoring nothing silently is a lie."""
-    from inspector.checks import RULES  # the registry as loaded: every rule any module added
-
-    known = sorted({r.code for r in RULES})
+    known = sorted(_KNOWN_CODES)
     wanted = code.strip().upper()
     if wanted in known:
         return wanted

@@ -27,13 +27,14 @@ from inspector import __version__
 from inspector.errors import (
     InspectorError,
     InternalError,
+    InvalidField,
     OutputError,
     UnknownFormatError,
     UnsupportedFormatError,
     UsageError,
 )
 from inspector.report.text import printable
-from inspector.upload.errors import EXIT_NETWORK, EXIT_PROCESSING, EXIT_REJECTED, EXIT_WAIT_TIMEOUT
+from inspector.upload.errors import ApiError, ProcessingError, UploadError, WaitTimeoutError
 
 __all__ = [
     "EXIT_ARTIFACT",
@@ -60,29 +61,52 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_ARTIFACT = 3
 EXIT_FORMAT = 4
+EXIT_REJECTED = 5
+EXIT_PROCESSING = 6
+EXIT_NETWORK = 7
+EXIT_WAIT_TIMEOUT = 8
 EXIT_INTERNAL = 70
 EXIT_OUTPUT = 74
+
+#: The one table of exit codes for errors: the first class an error is an instance of wins
+#: (subclasses before their bases). The library's errors carry no exit code of their own.
+EXIT_CODES: tuple[tuple[type[InspectorError], int], ...] = (
+    (WaitTimeoutError, EXIT_WAIT_TIMEOUT),
+    (ProcessingError, EXIT_PROCESSING),
+    (ApiError, EXIT_REJECTED),  # TokenRejectedError included
+    (UploadError, EXIT_NETWORK),  # NetworkError and any other failure to talk to the service
+    (UsageError, EXIT_USAGE),  # InvalidField included
+    (InternalError, EXIT_INTERNAL),
+    (OutputError, EXIT_OUTPUT),
+    (UnknownFormatError, EXIT_FORMAT),
+    (UnsupportedFormatError, EXIT_FORMAT),
+    (InspectorError, EXIT_ARTIFACT),
+)
+
+#: Library fields and the flags that set them: an error naming a field is shown with its flag.
+FIELD_FLAGS: dict[str, str] = {
+    "tenant": "--tenant", "upload_url": "--upload-url", "api_url": "--api-url", "token": "--token",
+    "organization": "--organization", "app": "--app", "notifyLanguage": "--notify-language",
+    "buildPlatform": "--build-platform", "tags": "--tags", "filter": "--filter",
+    "packageIcon": "--package-icon",
+}
 
 T = TypeVar("T")
 
 
 def exit_code_for(error: InspectorError) -> int:
-    if hasattr(error, "exit_code"):  # upload errors carry theirs
-        return int(error.exit_code)
-    if isinstance(error, UsageError):
-        return EXIT_USAGE
-    if isinstance(error, InternalError):
-        return EXIT_INTERNAL
-    if isinstance(error, OutputError):
-        return EXIT_OUTPUT
-    if isinstance(error, UnknownFormatError | UnsupportedFormatError):
-        return EXIT_FORMAT
-    return EXIT_ARTIFACT
+    """The exit code of ``error``: the first row of :data:`EXIT_CODES` it matches."""
+    return next(code for kind, code in EXIT_CODES if isinstance(error, kind))
 
 
 def error_line(error: object) -> str:
     """The one line printed for an error: control characters (a newline in a file name, a
-    terminal escape in a member name) are escaped so that it stays one line."""
+    terminal escape in a member name) are escaped so that it stays one line. An error naming a
+    library field (:class:`InvalidField`) names the flag that sets it."""
+    if isinstance(error, InvalidField) and error.field in FIELD_FLAGS:
+        # The library's words become the command line's: fields are flags here.
+        message = error.message.replace("(allow_http)", "(--allow-http or INSPECTOR_ALLOW_HTTP=1)")
+        error = f"{FIELD_FLAGS[error.field]}: {message}"
     return f"inspector: error: {printable(str(error))}"
 
 

@@ -6,17 +6,19 @@ import argparse
 import os
 from typing import Any
 
-from inspector.cli.upload import (
+from inspector.cli._service import (
     add_target_arguments,
     announce_destination,
-    apply_environment,
+    explain_service_settings,
     json_errors,
     load_upload_config,
+    service_settings,
     target_from,
     transport_options,
 )
 from inspector.errors import UsageError
 from inspector.report import escape
+from inspector.settings import TARGET_OPTIONS
 from inspector.upload.request import dump_json
 
 __all__ = ["add_parser", "render_table", "run"]
@@ -35,6 +37,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
     add_target_arguments(p)
     p.add_argument("--config", metavar="PATH", help="config file with an [upload] section")
+    p.add_argument("--explain", action="store_true",
+                   help="print every setting's value and where it came from (stderr; tokens hidden)")
     p.set_defaults(run=run)
 
 
@@ -55,12 +59,15 @@ def run(args: argparse.Namespace) -> int:
 
     if (args.limit is not None and args.limit < 1) or (args.page is not None and args.page < 1):
         raise UsageError("--limit and --page must be >= 1")
-    config = load_upload_config(args)
-    apply_environment(args, dict(os.environ))  # APPLIVERY_TIMEOUT / INSPECTOR_TIMEOUT
-    target = target_from(args, dict(os.environ), config)
+    env = dict(os.environ)
+    config = load_upload_config(args, env)
+    settings = service_settings(args, env, config, TARGET_OPTIONS)
+    if args.explain:
+        explain_service_settings(settings, config.path)
+    target = target_from(settings, env)
     announce_destination(target, upload=False)
     builds = transport.list_builds(target, version_name=args.version_name, status=args.status, os=args.os,
-                                   page=args.page, limit=args.limit, **transport_options(args, config))
+                                   page=args.page, limit=args.limit, **transport_options(settings))
     rows = [{**b.to_json(), "created": b.raw.get("createdAt")} for b in builds]
     if args.json:
         print(dump_json(rows))

@@ -19,7 +19,6 @@ from inspector.settings import (
     OPTIONS,
     PLATFORM_SECTIONS,
     Config,
-    add_arguments,
     load_config,
     resolve,
     strictness_text,
@@ -27,6 +26,7 @@ from inspector.settings import (
 
 if TYPE_CHECKING:
     from inspector.checks import CheckResult
+    from inspector.checks.expectations import UploadedBuild
     from inspector.report.check import FileVerdict
     from inspector.summary import Summary
 
@@ -57,7 +57,23 @@ def add_check_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--newer-than-uploaded", action="store_true",
                         help="fail unless the build number is greater than the app's latest "
                              "processed upload's (reads the service: needs a token, see upload)")
-    add_arguments(parser)
+    add_expectation_arguments(parser)
+
+
+def add_expectation_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add every option of :data:`OPTIONS` (default None: "not given on the command line")."""
+    group = parser.add_argument_group("expectations (each also INSPECTOR_<NAME> and a config key)")
+    for o in OPTIONS:
+        flags = [f"--{o.name}", *(f"--{a}" for a in o.aliases)]
+        if o.kind == "bool":
+            group.add_argument(*flags, dest=o.dest, action=argparse.BooleanOptionalAction,
+                               default=None, help=o.help)
+        elif o.kind == "list":
+            group.add_argument(*flags, dest=o.dest, action="append", default=None,
+                               metavar=o.metavar, help=o.help)
+        else:
+            group.add_argument(*flags, dest=o.dest, default=None, metavar=o.metavar, help=o.help)
+
 
 
 def add_parser(sub: Any) -> None:
@@ -71,7 +87,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--format", choices=FORMATS, default="text",
                    help="text (default), json, github (workflow annotations) or junit (XML)")
     add_check_arguments(p)
-    from inspector.cli.upload import add_target_arguments  # for --newer-than-uploaded
+    from inspector.cli._service import add_target_arguments  # for --newer-than-uploaded
 
     add_target_arguments(p)
     p.set_defaults(run=run)
@@ -85,9 +101,9 @@ def platform_section(summary: Summary) -> str | None:
 
 
 def _settings(args: argparse.Namespace, env: Mapping[str, str]) -> Config:
-    config = load_config(args.config or env.get("INSPECTOR_CONFIG"), Path.cwd())
+    config = load_config(args.config or env.get("INSPECTOR_CONFIG") or None, Path.cwd())
     for section in (None, *PLATFORM_SECTIONS):  # a bad value anywhere is a usage error up front
-        resolve(args, env, config, section)
+        resolve(vars(args), env, config, section)
     return config
 
 
@@ -95,7 +111,7 @@ def _explain(args: argparse.Namespace, env: Mapping[str, str], config: Config,
              sections: list[str | None], out: TextIO) -> None:
     where = escape.text(config.path) if config.path else "none found"
     for section in dict.fromkeys(sections):
-        resolved = resolve(args, env, config, section)
+        resolved = resolve(vars(args), env, config, section)
         print(f"inspector: settings for {section or 'other'} artifacts (config: {where})", file=out)
         width = max(len(o.name) for o in OPTIONS)
         strictness = resolved.expectations.strictness()
@@ -120,22 +136,22 @@ def _read(name: str, verify: bool) -> tuple[Any, Summary]:
 
 
 def evaluate(record: Any, args: argparse.Namespace, env: Mapping[str, str], config: Config,
-             now: datetime, uploaded: Callable[[Summary], str | None] | None = None,
-             summary: Summary | None = None) -> CheckResult:
-    """Resolve the settings for the record's platform and run every rule; ``uploaded`` gives the
-    latest processed upload's build number for ``--newer-than-uploaded``."""
+             now: datetime, uploaded: UploadedBuild | None = None, summary: Summary | None = None,
+             only: tuple[str, ...] | None = None) -> CheckResult:
+    """Resolve the settings for the record's platform and run every rule (or the ``only`` ones);
+    ``uploaded`` is the service's latest processed build for ``--newer-than-uploaded``."""
     from dataclasses import replace
 
     from inspector.checks import check
     from inspector.summary import summarize
 
     summary = summarize(record) if summary is None else summary
-    expectations = resolve(args, env, config, platform_section(summary)).expectations
+    expectations = resolve(vars(args), env, config, platform_section(summary)).expectations
     if uploaded is not None:
-        expectations = replace(expectations, uploaded_build=uploaded(summary))
+        expectations = replace(expectations, uploaded_build=uploaded)
     if expectations.baseline is not None:
         expectations = replace(expectations, baseline_record=baseline_record(expectations.baseline))
-    return check(record, expectations, now, summary)
+    return check(record, expectations, now, summary, only=only)
 
 
 @functools.lru_cache(maxsize=4)
@@ -156,42 +172,48 @@ def baseline_record(path: str) -> Any:
 
 
 def uploaded_lookup(args: argparse.Namespace, env: Mapping[str, str], config: Config
-                    ) -> Callable[[Summary], str | None] | None:
-    """For ``--newer-than-uploaded``: the latest processed build number of the app, read once
-    per platform from the service. A failure to read it raises (exit 5 or 7), never passes."""
+                    ) -> Callable[[Summary], UploadedBuild | None] | None:
+    """For ``--newer-than-uploaded``: the app's latest processed build, read from the service
+    once per platform (:func:`inspector.cli._service.latest_upload_lookup`, the lookup upload
+    uses). A failure to read it raises (exit 5 or 7), never passes."""
     if not getattr(args, "newer_than_uploaded", False):
         return None
-    from inspector.cli.upload import announce_destination, target_from, transport_options, upload_settings
-    from inspector.upload import transport
-    from inspector.upload.errors import NetworkError
-    from inspector.upload.response import uploaded_build_number
+    from inspector.cli._service import (
+        announce_destination,
+        latest_upload_lookup,
+        service_settings,
+        target_from,
+        transport_options,
+    )
+    from inspector.settings import TARGET_OPTIONS, upload_settings
+    from inspector.upload.response import uploaded_build
 
     section = upload_settings(config.upload, source=f"config {config.path} [upload]", path=config.path)
-    target = target_from(args, env, section)
-    announce_destination(target, upload=False)
-    options = transport_options(args, section)
-    cache: dict[str | None, str | None] = {}
+    settings = service_settings(args, env, section, TARGET_OPTIONS)
+    if getattr(args, "explain", False):
+        from inspector.cli._service import explain_service_settings
 
-    def lookup(summary: Summary) -> str | None:
-        os_filter = summary.platform if summary.platform in ("android", "ios") else None
-        if os_filter not in cache:
-            latest = transport.latest_build(target, os=os_filter, **options)
-            number = None if latest is None else uploaded_build_number(latest)
-            if latest is not None and number is None:
-                raise NetworkError(f"the latest processed build ({latest.id}) shows no build "
-                                   "number to compare with")
-            cache[os_filter] = number
-        return cache[os_filter]
+        explain_service_settings(settings, config.path)
+    target = target_from(settings, env)
+    announce_destination(target, upload=False)
+    latest = latest_upload_lookup(target, transport_options(settings))
+
+    def lookup(summary: Summary) -> UploadedBuild | None:
+        build = latest(summary.platform)
+        return None if build is None else uploaded_build(build)
 
     return lookup
 
 
 def gate(args: argparse.Namespace, path: Path, record: Any, env: Mapping[str, str], *,
-         collect: list[FileVerdict] | None = None) -> int:
+         collect: list[FileVerdict] | None = None, uploaded: UploadedBuild | None = None,
+         newer: bool = False, only: tuple[str, ...] | None = None) -> int:
     """Run the gate on one inspected record, as ``upload`` does before sending: findings go to
     stderr as text; returns 0 when it passed, :data:`EXIT_FAILED` when it did not. With
     ``collect`` (an upload of several builds) the verdict is appended there and ``--junit-xml``
-    is left to the caller, which writes every build's verdict into one report."""
+    is left to the caller, which writes every build's verdict into one report. ``uploaded`` (with
+    ``newer``) is the service's latest processed build, for rule UPL002; ``only`` limits the
+    rules run (``upload --no-check --newer-than-uploaded`` runs UPL002 alone)."""
     from inspector.report.check import FileVerdict, render_check_text
     from inspector.summary import summarize
 
@@ -200,7 +222,7 @@ def gate(args: argparse.Namespace, path: Path, record: Any, env: Mapping[str, st
     check_junit_path(args.junit_xml)
     if args.explain:
         _explain(args, env, config, [platform_section(summarize(record))], sys.stderr)
-    result = evaluate(record, args, env, config, now)
+    result = evaluate(record, args, env, config, now, uploaded if newer else None, only=only)
     verdicts = [FileVerdict(str(path), result)]
     print(render_check_text(verdicts, colour=_colour(sys.stderr, env)), file=sys.stderr)
     if collect is not None:
@@ -269,9 +291,9 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
     if uploaded is None:
         # The service options are unused without --newer-than-uploaded, yet a bad value is
         # still a usage error before any file is read, not a setting silently ignored.
-        from inspector.cli.upload import transport_options
+        from inspector.cli._service import service_settings
 
-        transport_options(args, {})
+        service_settings(args, env, {}, ("retries", "retry-delay", "timeout", "connect-timeout"))
     verdicts: list[FileVerdict] = []
     sections: list[str | None] = []
     for name in args.files:
@@ -290,7 +312,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
                              f"--newer-than-uploaded: {exc}"), file=sys.stderr)
             return exit_code_for(exc)
         outcome = for_one_file(name, lambda record=record, summary=summary, known=known: evaluate(
-            record, args, env, config, now, None if uploaded is None else (lambda _: known), summary))
+            record, args, env, config, now, known, summary))
         if isinstance(outcome, InspectorError):
             verdicts.append(FileVerdict(name, error=outcome, exit_code=exit_code_for(outcome)))
             continue

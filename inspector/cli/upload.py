@@ -1,7 +1,8 @@
 """``inspector upload FILE``: check the build, build its request, send it, optionally wait for processing.
 
-Settings: flag > environment > ``[upload]`` section of the config file > default. The check gate,
-the config file and the newer-than-uploaded rule are called from here only.
+Settings: one model (:mod:`inspector.settings`): flag > environment > ``[upload]`` section of the
+config file > default. The check gate runs here through :mod:`inspector.cli.check`, the service's
+latest build is read through :mod:`inspector.cli._service`, the same lookup ``check`` uses.
 """
 
 from __future__ import annotations
@@ -15,9 +16,34 @@ from pathlib import Path
 from typing import Any
 
 from inspector.cli import check as check_cmd
-from inspector.errors import InspectorError, UsageError
+from inspector.cli._service import (
+    ALLOW_HTTP_ENV,
+    DESTINATION_KEYS,
+    ENV_ALIASES,
+    TRUST_DESTINATION_ENV,
+    UploadSection,
+    add_link_arguments,
+    add_target_arguments,
+    announce_destination,
+    build_link,
+    explain_service_settings,
+    github_output,
+    json_errors,
+    latest_upload_lookup,
+    load_upload_config,
+    note,
+    on_status,
+    print_build,
+    report_unfinished,
+    service_settings,
+    target_from,
+    transport_options,
+    upload_settings,
+    wait_options,
+)
+from inspector.errors import InspectorError, InvalidField, UsageError
 from inspector.report import escape
-from inspector.settings import CHANGELOG_MAX_BYTES, load_config, read_named_file
+from inspector.settings import CHANGELOG_MAX_BYTES, ServiceSettings, read_named_file, source_rank
 from inspector.upload import inspect_for_upload, prepare
 from inspector.upload.deployer import detect_deployer, parse_overrides
 from inspector.upload.errors import ProcessingError, UploadError, WaitTimeoutError
@@ -25,29 +51,25 @@ from inspector.upload.request import (
     BUILD_PLATFORMS,
     ICON_MAX_BYTES,
     NOTIFY_LANGUAGES,
-    Secret,
     Target,
     UploadFields,
     UploadRequest,
-    base_urls,
     dump_json,
     parse_filter,
     parse_tags,
     platform_problem,
 )
-from inspector.upload.response import Build
+from inspector.upload.response import Build, uploaded_build
 
 __all__ = [
     "ALLOW_HTTP_ENV",
     "DESTINATION_KEYS",
     "ENV_ALIASES",
     "TRUST_DESTINATION_ENV",
-    "UPLOAD_CONFIG_KEYS",
     "UploadSection",
     "add_parser",
     "add_target_arguments",
     "announce_destination",
-    "apply_environment",
     "json_errors",
     "load_upload_config",
     "run",
@@ -55,236 +77,8 @@ __all__ = [
     "upload_settings",
 ]
 
-#: ``[upload]`` keys of the config file and their kinds. A token is never one of them.
-UPLOAD_CONFIG_KEYS: dict[str, type | tuple[type, ...]] = {
-    "tenant": str, "upload-url": str, "api-url": str, "organization": str, "app": str,
-    "tags": (str, list), "changelog": str, "changelog-file": str,
-    "notify-collaborators": bool, "notify-employees": bool, "notify-message": str,
-    "notify-language": str, "filter": (str, list), "deployer-name": str,
-    "build-platform": str, "package-name": str, "package-version": str, "package-icon": str,
-    "retries": int, "retry-delay": (int, float), "timeout": (int, float), "connect-timeout": (int, float),
-    "wait": bool, "wait-timeout": (int, float), "wait-interval": (int, float), "progress": bool,
-    "git": bool,
-}
-
-
-#: ``[upload]`` keys that decide which host receives the token, with the flag and the environment
-#: variable that confirm them. A config file may only repeat what one of those says.
-DESTINATION_KEYS: dict[str, tuple[str, str | None]] = {
-    "tenant": ("--tenant", "APPLIVERY_TENANT"),
-    "upload-url": ("--upload-url", "APPLIVERY_UPLOAD_URL"),
-    "api-url": ("--api-url", "APPLIVERY_API_URL"),
-}
-#: The environment variable that trusts a config file's destination: its value must be the
-#: config's value itself (several separated by spaces or commas), never a blanket "yes".
-TRUST_DESTINATION_ENV = "INSPECTOR_TRUST_CONFIG_DESTINATION"
-#: ``--allow-http`` in the environment: a plain-http destination (a test server) is accepted.
-ALLOW_HTTP_ENV = "INSPECTOR_ALLOW_HTTP"
-#: Settings read from the environment: the option's ``dest``, our own variable, then the name the
-#: vendor's fastlane plugin reads (``fastlane-plugin-applivery``), so that a migrating pipeline keeps
-#: its variables. A flag beats both, our own name beats the fastlane one, both beat the config file.
-ENV_ALIASES: dict[str, tuple[str, str]] = {
-    "version_name": ("INSPECTOR_VERSION_NAME", "APPLIVERY_BUILD_NAME"),
-    "changelog": ("INSPECTOR_CHANGELOG", "APPLIVERY_BUILD_CHANGELOG"),
-    "tags": ("INSPECTOR_TAGS", "APPLIVERY_BUILD_TAGS"),
-    "notify_collaborators": ("INSPECTOR_NOTIFY_COLLABORATORS", "APPLIVERY_NOTIFY_COLLABORATORS"),
-    "notify_employees": ("INSPECTOR_NOTIFY_EMPLOYEES", "APPLIVERY_NOTIFY_EMPLOYEES"),
-    "notify_message": ("INSPECTOR_NOTIFY_MESSAGE", "APPLIVERY_NOTIFY_MESSAGE"),
-    "filter": ("INSPECTOR_FILTER", "APPLIVERY_FILTER"),
-    "timeout": ("INSPECTOR_TIMEOUT", "APPLIVERY_TIMEOUT"),
-}
-#: ``[upload]`` keys that name a file to read, and the most bytes read from each.
+#: Settings that name a file to read, and the most bytes read from each.
 _FILE_KEYS = {"changelog-file": CHANGELOG_MAX_BYTES, "package-icon": ICON_MAX_BYTES}
-
-
-class UploadSection(dict[str, Any]):
-    """The checked ``[upload]`` section, with the config file it came from (``path``, None when
-    built in code): files it names are read inside that file's folder only."""
-
-    path: Path | None = None
-
-
-def upload_settings(section: Mapping[str, Any], source: str = "[upload]",
-                    path: Path | None = None) -> UploadSection:
-    """The ``[upload]`` section, checked: known keys (``a-b`` or ``a_b``), right types, no token.
-
-    Returns a dict keyed by the dashed option names. A key naming a token, secret or password is
-    refused: the config file is committed, tokens belong in the environment.
-    """
-    out = UploadSection()
-    out.path = path
-    for raw_key, value in section.items():
-        key = str(raw_key).replace("_", "-")
-        lowered = key.lower()
-        if any(word in lowered for word in ("token", "secret", "password")):
-            raise UsageError(f"{source}: {raw_key}: a token does not belong in a config file; "
-                             "use APPLIVERY_APP_TOKEN or APPLIVERY_SERVICE_ACCOUNT_TOKEN")
-        kind = UPLOAD_CONFIG_KEYS.get(key)
-        if kind is None:
-            raise UsageError(f"{source}: unknown key {raw_key!r} (known: {', '.join(UPLOAD_CONFIG_KEYS)})")
-        if not isinstance(value, kind) or (isinstance(value, bool) and kind in (int, (int, float))):
-            raise UsageError(f"{source}: {raw_key}: wrong type {type(value).__name__}")
-        out[key] = value
-    return out
-
-
-def add_target_arguments(p: argparse.ArgumentParser) -> None:
-    """The token, workspace ids and base URLs shared by ``upload``, ``status`` and ``builds``."""
-    g = p.add_argument_group("where to (tokens come from the environment or a flag, never a file)")
-    g.add_argument("--token", help="App API token (Integrations API; env APPLIVERY_APP_TOKEN)")
-    g.add_argument("--service-account-token", metavar="TOKEN",
-                   help="Service Account token (Workspace API; env APPLIVERY_SERVICE_ACCOUNT_TOKEN)")
-    g.add_argument("--organization", metavar="ID", help="organization id (env APPLIVERY_ORGANIZATION_ID)")
-    g.add_argument("--app", metavar="ID", help="application id (env APPLIVERY_APP_ID)")
-    g.add_argument("--tenant", metavar="NAME", help="private tenant: acme -> upload.acme.applivery.io")
-    g.add_argument("--upload-url", metavar="URL", help="upload base URL (env APPLIVERY_UPLOAD_URL)")
-    g.add_argument("--api-url", metavar="URL", help="API base URL (env APPLIVERY_API_URL)")
-    g.add_argument("--allow-http", action="store_true", default=None,
-                   help=f"accept a plain http:// destination, loopback included (env {ALLOW_HTTP_ENV}=1)")
-    g.add_argument("--retries", type=int, metavar="N", help="retries of a transient failure (default 5)")
-    g.add_argument("--retry-delay", type=float, metavar="S",
-                   help="first wait before a retry, doubled each time; Retry-After wins (default 1)")
-    g.add_argument("--timeout", type=float, metavar="S", help="read timeout in seconds (default 600)")
-    g.add_argument("--connect-timeout", type=float, metavar="S", help="connect timeout (default 60)")
-
-
-def _pick(args: argparse.Namespace, dest: str, env: Mapping[str, str], env_name: str | None,
-          config: Mapping[str, Any], default: Any = None) -> Any:
-    value = getattr(args, dest, None)
-    if value is not None:
-        return value
-    if env_name and env.get(env_name):
-        return env[env_name]
-    return config.get(dest.replace("_", "-"), default)
-
-
-def _setting(args: argparse.Namespace, config: Mapping[str, Any], dest: str, default: Any = None) -> Any:
-    """A setting with no environment variable: the flag, else the ``[upload]`` key, else ``default``."""
-    return _pick(args, dest, {}, None, config, default)
-
-
-def _destination(args: argparse.Namespace, key: str, env: Mapping[str, str],
-                 config: Mapping[str, Any]) -> Any:
-    """A destination setting: the flag, else the environment; a config file's value only when the
-    environment confirms it (:data:`TRUST_DESTINATION_ENV`), else a usage error naming file and key."""
-    flag, env_name = DESTINATION_KEYS[key]
-    value = getattr(args, key.replace("-", "_"), None)
-    if value is None and env_name and env.get(env_name):
-        value = env[env_name]
-    if value is not None or key not in config:
-        return value
-    from_file = config[key]
-    trusted = env.get(TRUST_DESTINATION_ENV, "").replace(",", " ").split()
-    if str(from_file) in trusted:
-        return from_file
-    where = f"config {getattr(config, 'path', None) or '(in code)'} [upload] {key}"
-    confirm = f"{flag}{' or ' + env_name if env_name else ''}"
-    raise UsageError(f"{where}: a config file does not choose where the token goes; give the same "
-                     f"value with {confirm}, or list it in {TRUST_DESTINATION_ENV}")
-
-
-def _env_value(dest: str, raw: str, name: str) -> Any:
-    """A variable's text as the option's kind; a bad value is a usage error naming the variable."""
-    if dest in ("notify_collaborators", "notify_employees"):
-        text = raw.strip().lower()
-        if text in ("1", "true", "yes", "on"):
-            return True
-        if text in ("0", "false", "no", "off"):
-            return False
-        raise UsageError(f"{name}: expected true or false (got {escape.text(raw)!r})")
-    if dest == "timeout":
-        try:
-            return float(raw)
-        except ValueError:
-            raise UsageError(f"{name}: expected a number of seconds (got {escape.text(raw)!r})") from None
-    if dest == "tags":
-        return [raw]
-    return raw
-
-
-def apply_environment(args: argparse.Namespace, env: Mapping[str, str],
-                      notes: Callable[[str], None] | None = None) -> None:
-    """Fill each option of :data:`ENV_ALIASES` not given as a flag from the environment: our own
-    variable, else the fastlane plugin's. When both are set to different values ours is used and
-    ``notes`` is told (one line); an empty variable counts as unset."""
-    for dest, names in ENV_ALIASES.items():
-        if not hasattr(args, dest) or getattr(args, dest) is not None:
-            continue
-        if dest == "changelog" and getattr(args, "changelog_file", None) is not None:
-            continue  # --changelog-file is a flag: it beats a changelog from the environment
-        given = [(name, env[name]) for name in names if env.get(name, "").strip()]
-        if not given:
-            continue
-        name, raw = given[0]
-        if len(given) == 2 and given[1][1] != raw and notes is not None:
-            notes(f"{names[0]} and {names[1]} are both set: {names[0]} is used")
-        setattr(args, dest, _env_value(dest, raw, name))
-
-
-def _allow_http(args: argparse.Namespace, env: Mapping[str, str]) -> bool:
-    if getattr(args, "allow_http", None):
-        return True
-    return env.get(ALLOW_HTTP_ENV, "").strip().lower() in ("1", "true", "yes", "on")
-
-
-def target_from(args: argparse.Namespace, env: Mapping[str, str], config: Mapping[str, Any], *,
-                require_token: bool = True) -> Target:
-    """The target: ``--service-account-token`` (Workspace API) or ``--token`` (Integrations API),
-    flags first, then APPLIVERY_SERVICE_ACCOUNT_TOKEN / APPLIVERY_APP_TOKEN.
-
-    The destination (``tenant``, ``upload-url``, ``api-url``) comes from a flag or the environment;
-    a config file's is refused unless confirmed (see :func:`_destination`); ``http://`` needs
-    ``--allow-http`` or :data:`ALLOW_HTTP_ENV`. Without ``require_token`` (a dry run) a missing
-    token gives a target whose requests name the variable the token would be read from.
-    """
-    upload_url, api_url = base_urls(
-        _destination(args, "tenant", env, config),
-        _destination(args, "upload-url", env, config),
-        _destination(args, "api-url", env, config),
-        allow_http=_allow_http(args, env),
-    )
-    org = _pick(args, "organization", env, "APPLIVERY_ORGANIZATION_ID", config)
-    app = _pick(args, "app", env, "APPLIVERY_APP_ID", config)
-    flag_sa, flag_token = getattr(args, "service_account_token", None), getattr(args, "token", None)
-    if flag_sa is not None:
-        sa, app_token = flag_sa, None
-    elif flag_token is not None:
-        sa, app_token = None, flag_token
-    else:
-        sa, app_token = env.get("APPLIVERY_SERVICE_ACCOUNT_TOKEN"), env.get("APPLIVERY_APP_TOKEN")
-        if sa and app_token:
-            # Both in the environment: the Workspace API when its ids are there too.
-            sa, app_token = (sa, None) if org and app else (None, app_token)
-    if not (sa or app_token) and not require_token:
-        # A dry run shows where the token would come from; nothing is sent.
-        return Target(None, organization=str(org) if org and app else None,
-                      app=str(app) if org and app else None, upload_url=upload_url, api_url=api_url)
-    if sa:
-        if not (org and app):
-            raise UsageError("the Workspace API (a service-account token) needs --organization and --app "
-                             "(or APPLIVERY_ORGANIZATION_ID and APPLIVERY_APP_ID)")
-        return Target(Secret(sa), organization=str(org), app=str(app),
-                      upload_url=upload_url, api_url=api_url)
-    if not app_token:
-        raise UsageError("no token: pass --token (or set APPLIVERY_APP_TOKEN), or --service-account-token "
-                         "with --organization and --app")
-    return Target(Secret(app_token), upload_url=upload_url, api_url=api_url)
-
-
-def transport_options(args: argparse.Namespace, config: Mapping[str, Any]) -> dict[str, Any]:
-    """``policy`` and ``timeout`` for the transport (``--retries``, ``--timeout``, ``--connect-timeout``)."""
-    from inspector.upload.transport import RetryPolicy
-
-    retries = _setting(args, config, "retries", 5)
-    read = _setting(args, config, "timeout", 600.0)
-    connect = _setting(args, config, "connect_timeout", 60.0)
-    if retries < 0 or read <= 0 or connect <= 0:
-        raise UsageError("--retries must be >= 0 and timeouts > 0")
-    delay = _setting(args, config, "retry_delay", 1.0)
-    if delay < 0:
-        raise UsageError("--retry-delay must be >= 0")
-    return {"policy": RetryPolicy(retries=int(retries), base=float(delay)),
-            "timeout": (float(connect), float(read))}
 
 
 def add_parser(sub: Any) -> None:
@@ -297,6 +91,7 @@ def add_parser(sub: Any) -> None:
                         "before any is uploaded (none: see README 'Which build')")
     _add_check_arguments(p)
     add_target_arguments(p)
+    add_link_arguments(p)
     f = p.add_argument_group("form fields (unset ones are not sent)")
     f.add_argument("--version-name", metavar="V", help="human label, e.g. v2.4.0-rc1")
     f.add_argument("--tags", action="append", metavar="T1,T2", help="comma-separated tags (repeatable)")
@@ -340,54 +135,48 @@ def _add_check_arguments(p: argparse.ArgumentParser) -> None:
                        help="fail unless the build number is greater than the latest processed upload's")
 
 
-def load_upload_config(args: argparse.Namespace) -> UploadSection:
-    """The checked ``[upload]`` section of the config file (the one ``check`` reads)."""
-    config = load_config(getattr(args, "config", None) or os.environ.get("INSPECTOR_CONFIG"), Path.cwd())
-    return upload_settings(config.upload, source=f"config {config.path} [upload]", path=config.path)
 
 
-def announce_destination(target: Target, *, upload: bool = True, api: bool = True) -> None:
-    """One line on standard error naming the host(s) the token is about to be sent to."""
-    from urllib.parse import urlsplit
-
-    hosts = [urlsplit(url).netloc for used, url in ((upload, target.upload_url), (api, target.api_url))
-             if used]
-    shown = " and ".join(dict.fromkeys(escape.text(h) for h in hosts))
-    print(f"inspector: the token goes to {shown}", file=sys.stderr)
 
 
-def _read_file_setting(args: argparse.Namespace, config: Mapping[str, Any],
-                       key: str) -> tuple[bytes, str] | None:
-    """The bytes of the file a flag (any regular file) or the config (one inside the config file's
-    folder, relative to it) names for ``key``, capped; None when neither names one."""
+def _read_file_setting(settings: ServiceSettings, key: str) -> tuple[bytes, str] | None:
+    """The bytes of the file ``key`` names, capped; None when nothing names one. A flag or a
+    variable may name any regular file; a config file only one inside its own folder (relative
+    to it)."""
     cap = _FILE_KEYS[key]
-    flag = getattr(args, key.replace("-", "_"), None)
-    if flag is not None:
-        return read_named_file(flag, cap=cap, what=f"--{key}"), str(flag)
-    if key not in config:
+    named, source = settings[key], settings.sources[key]
+    if named is None:
         return None
-    folder = getattr(config, "path", None)
+    if not source.startswith("config"):
+        what = f"--{key}" if source.startswith("flag") else source
+        return read_named_file(named, cap=cap, what=what), str(named)
+    folder = settings.config.path
     root = folder.parent if folder is not None else Path.cwd()
-    named = root / str(config[key])
-    data = read_named_file(named, cap=cap, what=f"config {folder} [upload] {key}", within=root)
-    return data, str(named)  # valid from the working folder: a dry run's curl command reads it
+    path = root / str(named)
+    data = read_named_file(path, cap=cap, what=f"config {folder} [upload] {key}", within=root)
+    return data, str(path)  # valid from the working folder: a dry run's curl command reads it
 
 
-def _icon(args: argparse.Namespace, config: Mapping[str, Any]) -> tuple[bytes | None, str | None]:
-    found = _read_file_setting(args, config, "package-icon")
+def _icon(settings: ServiceSettings) -> tuple[bytes | None, str | None]:
+    found = _read_file_setting(settings, "package-icon")
     return found if found is not None else (None, None)
 
 
-def _changelog(args: argparse.Namespace, config: Mapping[str, Any]) -> str | None:
-    if args.changelog is not None and args.changelog_file is not None:
+def _changelog(settings: ServiceSettings) -> str | None:
+    """``changelog`` or the file ``changelog-file`` names: the stronger source wins (a flag over a
+    variable over the config file); at the same level the text wins, and two flags are refused."""
+    def rank(name: str) -> int:
+        return source_rank(settings.sources[name]) if settings[name] is not None else -1
+
+    text_rank, file_rank = rank("changelog"), rank("changelog-file")
+    if text_rank == file_rank == 3:
         raise UsageError("--changelog and --changelog-file: give one")
-    if args.changelog is not None:
-        return str(args.changelog)
-    if args.changelog_file is None and "changelog" in config:
-        return config.get("changelog")
-    found = _read_file_setting(args, config, "changelog-file")
-    if found is None:
+    if text_rank < 0 and file_rank < 0:
         return None
+    if text_rank >= file_rank:
+        return str(settings["changelog"])
+    found = _read_file_setting(settings, "changelog-file")
+    assert found is not None
     data, name = found
     try:
         return data.decode("utf-8").strip() or None
@@ -395,10 +184,28 @@ def _changelog(args: argparse.Namespace, config: Mapping[str, Any]) -> str | Non
         raise UsageError(f"changelog file {escape.text(name)}: not UTF-8 text") from None
 
 
-def fields_from(args: argparse.Namespace, env: Mapping[str, str], config: Mapping[str, Any]) -> UploadFields:
-    """The user's form fields: flags, then ``[upload]``; the deployer from ``env`` and git."""
-    tags_value = args.tags if args.tags is not None else config.get("tags")
-    filter_value = args.filter if args.filter is not None else config.get("filter")
+#: The form fields the library names in :class:`InvalidField`, and the settings that set them.
+_FIELD_SETTINGS = {"notifyLanguage": "notify-language", "buildPlatform": "build-platform", "tags": "tags",
+                   "filter": "filter", "packageIcon": "package-icon"}
+
+
+def fields_from(args: argparse.Namespace, env: Mapping[str, str], settings: ServiceSettings) -> UploadFields:
+    """The user's form fields from the resolved settings; the deployer from ``env`` and git. A
+    value the library refuses (:class:`InvalidField`) is reported where it came from: the flag,
+    the variable or the config file."""
+    try:
+        return _fields(args, env, settings)
+    except InvalidField as exc:
+        name = _FIELD_SETTINGS.get(exc.field)
+        source = settings.sources.get(name, "") if name else ""
+        if source and not source.startswith("flag"):
+            raise UsageError(f"{source.removeprefix('environment ')}: {exc.message}") from None
+        raise  # a flag: the command line shows it as --notify-language
+
+
+def _fields(args: argparse.Namespace, env: Mapping[str, str], settings: ServiceSettings) -> UploadFields:
+    tags_value = settings["tags"]
+    filter_value = settings["filter"]
     if isinstance(filter_value, list):
         groups = tuple(tuple(str(g) for g in (alt if isinstance(alt, list) else [alt]))
                        for alt in filter_value)
@@ -407,96 +214,46 @@ def fields_from(args: argparse.Namespace, env: Mapping[str, str], config: Mappin
     deployer = None
     if not args.no_deployer:
         overrides: dict[str, str | None] = dict(parse_overrides(args.deployer_info))
-        name = _setting(args, config, "deployer_name")
-        if name:
-            overrides["name"] = name
-        use_git = bool(_setting(args, config, "git", True))
+        if settings["deployer-name"]:
+            overrides["name"] = settings["deployer-name"]
         from inspector.cli.inspect import parse_now  # --now is also the upload's trigger time
 
-        deployer = detect_deployer(env, use_git=use_git, overrides=overrides,
+        deployer = detect_deployer(env, use_git=bool(settings["git"]), overrides=overrides,
                                    now=parse_now(getattr(args, "now", None)))
-    language = _setting(args, config, "notify_language")
-    icon, icon_path = _icon(args, config)
+    icon, icon_path = _icon(settings)
     return UploadFields(
-        version_name=args.version_name,
+        version_name=settings["version-name"],
         tags=parse_tags(tags_value) if tags_value else (),
-        changelog=_changelog(args, config),
-        notify_collaborators=_setting(args, config, "notify_collaborators"),
-        notify_employees=_setting(args, config, "notify_employees"),
-        notify_message=_setting(args, config, "notify_message"),
-        notify_language=language,
+        changelog=_changelog(settings),
+        notify_collaborators=settings["notify-collaborators"],
+        notify_employees=settings["notify-employees"],
+        notify_message=settings["notify-message"],
+        notify_language=settings["notify-language"],
         filter=groups,
         deployer=deployer,
-        build_platform=_setting(args, config, "build_platform"),
-        package_name=_setting(args, config, "package_name"),
-        package_version=_setting(args, config, "package_version"),
+        build_platform=settings["build-platform"],
+        package_name=settings["package-name"],
+        package_version=settings["package-version"],
         package_icon=icon,
         package_icon_source=icon_path,
     )
 
 
 def _check(args: argparse.Namespace, path: Path, record: Any, env: Mapping[str, str],
-           collect: list[Any] | None = None) -> int:
+           collect: list[Any] | None = None, uploaded: Any = None, newer: bool = False) -> int:
+    """The gate on one build; ``newer`` runs UPL002 against ``uploaded`` (the service's latest
+    processed build), as ``check --newer-than-uploaded`` does, even with ``--no-check``."""
     if args.no_check:
         print("inspector: --no-check: the build was not checked before upload", file=sys.stderr)
-        return 0
+        if not newer or record is None:
+            return 0
+        return int(check_cmd.gate(args, path, record, env, collect=collect, uploaded=uploaded,
+                                  newer=True, only=("UPL002",)))
     if record is None:
         print(f"inspector: {escape.text(path.name)}: not a format inspector reads; nothing to check",
               file=sys.stderr)
         return 0
-    return int(check_cmd.gate(args, path, record, env, collect=collect))
-
-
-def _github_output(env: Mapping[str, str], build: Build) -> None:
-    target = env.get("GITHUB_OUTPUT")
-    if not target or not env.get("GITHUB_ACTIONS"):
-        return
-    # A value from the service never adds a key: escape.github_output uses the heredoc form,
-    # with a delimiter the value does not hold, for anything but one plain line.
-    with open(target, "a", encoding="utf-8") as handle:
-        handle.write(escape.github_output("build_id", build.id)
-                     + escape.github_output("build_status", build.status))
-
-
-def print_build(build: Build, as_json: bool, verb: str = "uploaded") -> None:
-    if as_json:
-        print(dump_json(build.to_json()))
-    else:
-        print(escape.line(f"{verb} build {escape.text(build.id)}: {escape.text(build.status)}".lstrip()))
-
-
-def wait_options(args: argparse.Namespace, config: Mapping[str, Any]) -> dict[str, float]:
-    timeout = _setting(args, config, "wait_timeout", 1800.0)
-    interval = _setting(args, config, "wait_interval", 10.0)
-    if timeout <= 0 or interval <= 0:
-        raise UsageError("--wait-timeout and --wait-interval must be > 0")
-    return {"timeout": float(timeout), "interval": float(interval)}
-
-
-def _note(message: str) -> None:
-    print(f"inspector: {escape.text(message)}", file=sys.stderr)
-
-
-def _on_status(build: Build) -> None:
-    print(f"inspector: build {escape.text(build.id)}: {escape.text(build.status)}", file=sys.stderr)
-
-
-def json_errors(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """With ``--json``, a failure to talk to the service is also a JSON document on standard output
-    (``error``, ``exit_code``, and the HTTP status and service code when known); the one error line
-    still goes to standard error."""
-    def wrapped(args: argparse.Namespace) -> int:
-        try:
-            return run(args)
-        except UploadError as exc:
-            if getattr(args, "json", False):
-                doc: dict[str, Any] = {"error": str(exc), "exit_code": exc.exit_code}
-                for key, attr in (("http_status", "http_status"), ("error_code", "code")):
-                    if getattr(exc, attr, None) is not None:
-                        doc[key] = getattr(exc, attr)
-                print(dump_json(doc))
-            raise
-    return wrapped
+    return int(check_cmd.gate(args, path, record, env, collect=collect, uploaded=uploaded, newer=newer))
 
 
 def _files_and_dry_run(args: argparse.Namespace) -> list[Path]:
@@ -540,29 +297,32 @@ def run(args: argparse.Namespace) -> int:
     Then each is uploaded in turn, a failure not stopping the others; with several builds standard
     error ends with one summary line per build, and the exit code is the worst."""
     env = dict(os.environ)
-    config = load_upload_config(args)
-    apply_environment(args, env, _note)
+    config = load_upload_config(args, env)
+    settings = service_settings(args, env, config)
+    for line in settings.notes:
+        note(line)
     paths = _files_and_dry_run(args)
-    build_platform = _setting(args, config, "build_platform")
     for path in paths:
-        problem = platform_problem(path.name, build_platform)
+        problem = platform_problem(path.name, settings["build-platform"])
         if problem:
             raise UsageError(problem)  # before any build is read or anything is sent
-    target = target_from(args, env, config, require_token=args.dry_run is None)
+    if getattr(args, "explain", False):
+        explain_service_settings(settings, config.path)
+    target = target_from(settings, env, require_token=args.dry_run is None)
     if target.token is None:
         print(f"inspector: no token set: the dry run shows the Authorization header as "
               f"${target.token_variable}", file=sys.stderr)
-    fields = fields_from(args, env, config)
-    # Every option is checked before any build is read: a bad --retries is refused at once.
-    options = transport_options(args, config)
-    if _setting(args, config, "wait", False):
-        wait_options(args, config)
+    fields = fields_from(args, env, settings)
+    link = build_link(settings, target)
+    # Every option was checked (service_settings) before any build is read.
+    options = transport_options(settings)
+    lookup = latest_upload_lookup(target, options)
     builds = [_Build(path) for path in paths]
     single = len(builds) == 1
     verdicts: list[Any] | None = None if single else []  # several: one JUnit report for all
     for build in builds:
-        _guarded(single, build, lambda build=build: _gate(args, env, target, fields, build, options, single,
-                                                          verdicts), verdicts)
+        _guarded(single, build, lambda build=build: _gate(args, env, target, fields, build, lookup, link,
+                                                          single, verdicts), verdicts)
     if verdicts and getattr(args, "junit_xml", None) is not None:
         from inspector.cli.inspect import parse_now
         from inspector.report.check import render_check_junit
@@ -585,11 +345,11 @@ def run(args: argparse.Namespace) -> int:
         if single and args.json and builds[0].json_doc is not None:
             print(dump_json(builds[0].json_doc))
         return _summary(builds, args.json and not single)
-    announce_destination(target, api=bool(_setting(args, config, "wait", False)))
+    announce_destination(target, api=bool(settings["wait"]))
     for build in builds:
         if not build.skipped:
             _guarded(single, build,
-                     lambda build=build: _send(args, env, config, target, build, options, single))
+                     lambda build=build: _send(args, env, settings, target, build, options, link, single))
     return _summary(builds, args.json and not single)
 
 
@@ -615,73 +375,67 @@ def _guarded(single: bool, build: _Build, action: Callable[[], None],
 
 
 def _gate(args: argparse.Namespace, env: Mapping[str, str], target: Target, fields: UploadFields,
-          build: _Build, options: dict[str, Any], single: bool, verdicts: list[Any] | None) -> None:
-    """Read the build, build its request and check it; the outcome is set when it must not go up."""
-    from inspector.upload import transport
+          build: _Build, lookup: Callable[[str | None], Build | None], link: Callable[[Build], Build],
+          single: bool, verdicts: list[Any] | None) -> None:
+    """Read the build, build its request and check it; the outcome is set when it must not go up.
 
+    ``--newer-than-uploaded`` and ``--skip-existing`` read the service's latest processed build
+    first (``lookup``, the one ``check --newer-than-uploaded`` uses): the gate then runs rule
+    UPL002 on it, as check does. A build whose number is that build's own is skipped instead
+    (a re-run, not a regression), the rest of the gate still deciding whether it passed.
+    """
     path = build.path
     record, summary = inspect_for_upload(path, verify=not args.no_verify)
     build.request = prepare(path, fields, target, record=record, summary=summary)
-    if _check(args, path, record, env, verdicts) != 0:
+    wants = [flag for flag in ("newer_than_uploaded", "skip_existing") if getattr(args, flag, False)]
+    latest: Build | None = None
+    if wants and args.dry_run is None:
+        if summary is None:
+            raise UsageError(f"--{wants[0].replace('_', '-')}: {path.name} has no build number inspector "
+                             "can read")
+        announce_destination(target, upload=False)
+        latest = lookup(summary.platform)
+    skip = "skip_existing" in wants and latest is not None and already_latest(summary, latest)
+    newer = "newer_than_uploaded" in wants and args.dry_run is None and not skip
+    uploaded = uploaded_build(latest) if newer and latest is not None else None
+    if _check(args, path, record, env, verdicts, uploaded=uploaded, newer=newer) != 0:
         build.code, build.outcome = check_cmd.EXIT_FAILED, "the check failed"
         if single:
             print("inspector: the check failed: nothing was uploaded", file=sys.stderr)
         return
-    lookups = [flag for flag in ("newer_than_uploaded", "skip_existing") if getattr(args, flag, False)]
-    if not lookups or args.dry_run is not None:
-        return
-    if summary is None:
-        raise UsageError(f"--{lookups[0].replace('_', '-')}: {path.name} has no build number inspector "
-                         "can read")
-    announce_destination(target, upload=False)
-    if "skip_existing" in lookups:
-        found = already_latest(summary, target, options)
-        if found is not None:
-            message, latest = found
-            build.skipped, build.outcome = True, message
-            build.json_doc = {**latest.to_json(), "skipped": message}
-            _github_output(env, latest)  # the build the service already has
-            print(f"inspector: {escape.text(path.name)}: {escape.text(message)}", file=sys.stderr)
-            return  # before --newer-than-uploaded: the same build again is a re-run, not a regression
-    if "newer_than_uploaded" in lookups:
-        problem = transport.newer_than_uploaded_problem(summary, target, **options)
-        if problem:
-            build.code, build.outcome = check_cmd.EXIT_FAILED, f"--newer-than-uploaded: {problem}"
-            if single:
-                print(f"inspector: --newer-than-uploaded: {escape.text(problem)}; nothing was uploaded",
-                      file=sys.stderr)
-            return
+    if skip:
+        assert latest is not None
+        latest = link(latest)
+        message = (f"build number {summary.build} is already the app's latest processed build "
+                   f"({latest.id}): skipped (--skip-existing)")
+        build.skipped, build.outcome = True, message
+        build.json_doc = {**latest.to_json(), "skipped": message}
+        github_output(env, latest)  # the build the service already has
+        print(f"inspector: {escape.text(path.name)}: {escape.text(message)}", file=sys.stderr)
 
 
-def already_latest(summary: Any, target: Target, options: dict[str, Any]) -> tuple[str, Build] | None:
-    """``--skip-existing``: when the build number of ``summary`` is the app's latest processed
-    build's (read as ``--newer-than-uploaded`` reads it), the message saying so and that build;
-    else None. Like twine's --skip-existing: a re-run job does not upload the same build again."""
-    from inspector.upload import transport
-    from inspector.upload.response import uploaded_build_number
+def already_latest(summary: Any, latest: Build) -> bool:
+    """``--skip-existing``: whether the build number of ``summary`` is that of ``latest``, the
+    app's latest processed build (the one ``--newer-than-uploaded`` compares with). Like twine's
+    --skip-existing: a re-run job does not upload the same build again."""
     from inspector.versions import version_tuple
 
-    os_filter = summary.platform if summary.platform in ("android", "ios") else None
-    latest = transport.latest_build(target, os=os_filter, **options)
-    uploaded = uploaded_build_number(latest) if latest is not None else None
-    if latest is None or uploaded is None or summary.build is None:
-        return None
+    uploaded = uploaded_build(latest).build_number
+    if uploaded is None or summary.build is None:
+        return False
     mine, theirs = version_tuple(str(summary.build)), version_tuple(uploaded)
-    if str(summary.build) != uploaded and (mine is None or mine != theirs):
-        return None
-    return (f"build number {summary.build} is already the app's latest processed build ({latest.id}): "
-            "skipped (--skip-existing)"), latest
+    return str(summary.build) == uploaded or (mine is not None and mine == theirs)
 
 
-def _send(args: argparse.Namespace, env: Mapping[str, str], config: Mapping[str, Any], target: Target,
-          item: _Build, options: dict[str, Any], single: bool) -> None:
+def _send(args: argparse.Namespace, env: Mapping[str, str], settings: ServiceSettings, target: Target,
+          item: _Build, options: dict[str, Any], link: Callable[[Build], Build], single: bool) -> None:
     from inspector.upload import transport
 
     assert item.request is not None
     as_json = args.json and single
     quiet = args.json and not single  # several builds: standard output is one JSON document, at the end
     progress: Callable[[int, int], None] | None = None
-    if not args.no_progress and _setting(args, config, "progress", True):
+    if not args.no_progress and settings["progress"]:
         # A bar on a terminal; in a log (CI), a line every 10 % or 30 s.
         progress = (transport.ProgressBar(sys.stderr) if sys.stderr.isatty()
                     else transport.ProgressLines(sys.stderr, item.path.name))
@@ -689,22 +443,22 @@ def _send(args: argparse.Namespace, env: Mapping[str, str], config: Mapping[str,
     def on_retry(n: int, delay: float, exc: UploadError) -> None:
         print(f"inspector: try {n} failed ({escape.text(exc)}); retrying in {delay:g} s", file=sys.stderr)
 
-    build = transport.send(item.request, progress=progress, on_retry=on_retry, **options)
-    _github_output(env, build)
+    build = link(transport.send(item.request, progress=progress, on_retry=on_retry, **options))
+    github_output(env, build)
     item.outcome, item.json_doc = f"uploaded build {build.id} ({build.status})", build.to_json()
-    if _setting(args, config, "wait", False):
+    if settings["wait"]:
         if not args.json:
             print_build(build, False, "uploaded")
         try:
-            build = transport.wait_for_build(target, build.id, policy=options["policy"], on_status=_on_status,
-                                             **wait_options(args, config))
+            build = link(transport.wait_for_build(target, build.id, policy=options["policy"],
+                                                  on_status=on_status, **wait_options(settings)))
         except (ProcessingError, WaitTimeoutError) as exc:
             item.code = report_unfinished(exc, env, as_json)
             if isinstance(exc.build, Build):
                 item.json_doc = {**exc.build.to_json(), "error": str(exc), "exit_code": item.code}
             item.outcome = str(exc)
             return
-        _github_output(env, build)
+        github_output(env, build)
         item.outcome, item.json_doc = f"build {build.id}: {build.status}", build.to_json()
     if not quiet:
         print_build(build, as_json, "processed" if build.done else "uploaded")
@@ -745,19 +499,3 @@ def runnable(request: UploadRequest) -> UploadRequest:
     return dataclasses.replace(request, files=tuple(parts))
 
 
-def report_unfinished(exc: ProcessingError | WaitTimeoutError, env: Mapping[str, str], as_json: bool) -> int:
-    """A build that ended in ``error`` or is still processing: its JSON (with ``--json``) and
-    ``$GITHUB_OUTPUT`` first, then the error line and, for ``error``, the last processLogs lines."""
-    from inspector.cli import error_line  # here: inspector.cli imports this module
-
-    if isinstance(exc.build, Build):
-        _github_output(env, exc.build)
-        if as_json:
-            print_build(exc.build, True)
-    print(error_line(exc), file=sys.stderr)
-    logs = exc.logs if isinstance(exc, ProcessingError) else ()
-    if logs:
-        print(f"inspector: last {len(logs)} lines of processLogs:", file=sys.stderr)
-        for line in logs:
-            print(escape.line(f"  {escape.text(line)}"), file=sys.stderr)
-    return exc.exit_code

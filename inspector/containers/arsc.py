@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 from inspector.containers.axml import RES_STRING_POOL_TYPE, T_REFERENCE, T_STRING, StringPool, chunk_header
 from inspector.containers.axml import format_value as _format_value
+from inspector.densities import density_qualifier
 from inspector.errors import ArtifactError
 from inspector.limits import charge
 
@@ -39,8 +40,6 @@ _ENTRY = struct.Struct("<HHI")
 _VALUE = struct.Struct("<HBBI")
 _CONFIG = struct.Struct("<IHH2s2sBBHBBBBHHHHBBHHH4s8sBBH")
 
-_DENSITIES = {120: "ldpi", 160: "mdpi", 213: "tvdpi", 240: "hdpi", 320: "xhdpi", 480: "xxhdpi",
-              640: "xxxhdpi", 0xFFFF: "nodpi", 0xFFFE: "anydpi"}
 _ORIENTATIONS = {1: "port", 2: "land", 3: "square"}
 _UI_TYPES = {2: "desk", 3: "car", 4: "television", 5: "appliance", 6: "watch", 7: "vrheadset"}
 _TOUCH = {1: "notouch", 2: "stylus", 3: "finger"}
@@ -159,7 +158,7 @@ class Config(NamedTuple):
         if night:
             q.append({0x10: "notnight", 0x20: "night"}.get(night, f"uiModeNight_{night}"))
         if self.density:
-            q.append(_DENSITIES.get(self.density, f"{self.density}dpi"))
+            q.append(density_qualifier(self.density))
         if self.touchscreen:
             q.append(_TOUCH.get(self.touchscreen, f"touchscreen_{self.touchscreen}"))
         keys_hidden = self.input_flags & 0x03

@@ -8,15 +8,18 @@ Mach-O code signature and a PKG's installer signature. Nothing here verifies a s
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from inspector.containers import der
 from inspector.errors import ArtifactError
 from inspector.limits import MAX_CMS_CERTIFICATES
 
-__all__ = ["CONTENT_TYPES", "SignedData", "SignerInfo", "signed_data", "signer_infos"]
+__all__ = ["CONTENT_TYPES", "CertificateId", "SignedData", "SignerId", "SignerInfo", "find_certificate",
+           "signed_data", "signer_ids", "signer_infos"]
 
 _SIGNED_DATA = "1.2.840.113549.1.7.2"
+_SUBJECT_KEY_ID = "2.5.29.14"
 #: The content types a reader may meet, by the names RFC 5652 gives them.
 CONTENT_TYPES = {
     "1.2.840.113549.1.7.1": "data",
@@ -93,6 +96,92 @@ def signer_infos(data: bytes) -> tuple[SignerInfo, ...]:
         if not exc.problem.startswith("ASN.1"):
             raise
         raise ArtifactError(f"not a readable CMS/PKCS#7 signer info ({exc.problem})") from exc
+
+
+class SignerId(NamedTuple):
+    """How a signer info names its certificate: issuer and serial, or a subject key identifier."""
+
+    issuer: bytes | None
+    serial: int | None
+    subject_key_id: bytes | None
+
+
+def signer_ids(data: bytes) -> tuple[SignerId, ...]:
+    """The signer identifier of every signer info whose identifier can be read, in order: read
+    leniently, like :func:`signed_data` (only to put the signer's certificate first)."""
+    return _signer_ids(_signed_data_parts(data)[2])
+
+
+class CertificateId:
+    """The parts of a certificate a signer info is matched against and verified with."""
+
+    __slots__ = ("encoded", "issuer", "key_id", "serial", "spki")
+
+    def __init__(self, encoded: bytes, issuer: bytes, serial: int, key_id: bytes | None,
+                 spki: bytes) -> None:
+        self.encoded, self.issuer, self.serial, self.key_id, self.spki = (
+            encoded, issuer, serial, key_id, spki)
+
+    @classmethod
+    def read(cls, encoded: bytes) -> CertificateId:
+        try:
+            tbs = der.read(encoded).expect(der.SEQUENCE, "a certificate").children()[0]
+            fields = tbs.expect(der.SEQUENCE, "the to-be-signed certificate").children()
+            if fields and fields[0].is_(0, der.CONTEXT):
+                fields = fields[1:]
+            if len(fields) < 6:
+                raise ArtifactError("ASN.1: the to-be-signed certificate is missing fields")
+            key_id = None
+            for field in fields[6:]:
+                if field.is_(3, der.CONTEXT):
+                    key_id = _subject_key_id(field)
+            return cls(encoded, fields[2].encoded, der.decode_integer(fields[0]), key_id,
+                       fields[5].encoded)
+        except (ArtifactError, IndexError) as exc:
+            problem = exc.problem if isinstance(exc, ArtifactError) else "too few fields"
+            raise ArtifactError(f"not a readable X.509 certificate in the CMS blob ({problem})") from exc
+
+
+def _subject_key_id(extensions: der.Node) -> bytes | None:
+    for extension in extensions.children()[0].children():
+        parts = extension.children()
+        if parts and der.decode_oid(parts[0]) == _SUBJECT_KEY_ID:
+            return der.read(parts[-1].content).expect(der.OCTET_STRING, "a key identifier").content
+    return None
+
+
+def find_certificate(certificates: Sequence[CertificateId], signer: SignerInfo | SignerId
+                     ) -> CertificateId | None:
+    """The certificate a signer identifier names: by subject key identifier, else by issuer AND
+    serial number (RFC 5652 5.3), the issuer compared as RFC 5280 7.1 compares names."""
+    for certificate in certificates:
+        if signer.subject_key_id is not None:
+            if certificate.key_id == signer.subject_key_id:
+                return certificate
+        elif certificate.serial == signer.serial and signer.issuer is not None and (
+                _name_key(certificate.issuer) == _name_key(signer.issuer)):
+            return certificate
+    return None
+
+
+def _name_key(name: bytes) -> tuple[tuple[tuple[str, str], ...], ...]:
+    """A Name as RFC 5280 7.1 compares them: string values case- and space-insensitively,
+    whatever string type encodes them (signer infos often write PrintableString where the
+    certificate has UTF8String); other values by their encoding."""
+    rdns = []
+    for rdn in der.read(name).expect(der.SEQUENCE, "a Name").children():
+        atvs = []
+        for atv in rdn.expect(der.SET, "a relative distinguished name").children():
+            parts = atv.expect(der.SEQUENCE, "an attribute").children()
+            if len(parts) != 2:
+                raise ArtifactError(f"ASN.1: attribute at offset {atv.start} is not a type and a value")
+            try:
+                value = " ".join(der.decode_string(parts[1]).casefold().split())
+            except ArtifactError:
+                value = "#" + parts[1].encoded.hex()
+            atvs.append((der.decode_oid(parts[0]), value))
+        rdns.append(tuple(sorted(atvs)))
+    return tuple(rdns)
 
 
 def _signer_info(node: der.Node) -> SignerInfo:
@@ -207,7 +296,11 @@ def _encapsulated(node: der.Node) -> tuple[str, bytes | None]:
 
 
 def _signer_serials(signers: der.Node) -> tuple[int, ...]:
-    serials = []
+    return tuple(i.serial for i in _signer_ids(signers) if i.serial is not None)
+
+
+def _signer_ids(signers: der.Node) -> tuple[SignerId, ...]:
+    ids = []
     try:
         infos = signers.children()
     except ArtifactError:
@@ -216,7 +309,10 @@ def _signer_serials(signers: der.Node) -> tuple[int, ...]:
         try:
             sid = signer.children()[1]
             if sid.is_(der.SEQUENCE):
-                serials.append(der.decode_integer(sid.children()[1]))
-        except (ArtifactError, IndexError):
+                issuer, serial = sid.children()[:2]
+                ids.append(SignerId(issuer.encoded, der.decode_integer(serial), None))
+            elif sid.is_(0, der.CONTEXT):
+                ids.append(SignerId(None, None, sid.content))
+        except (ArtifactError, IndexError, ValueError):
             continue
-    return tuple(serials)
+    return tuple(ids)

@@ -1,7 +1,7 @@
 """One parser per format, behind one interface: ``parse(source) -> record``.
 
 A format module is imported only when a file of that format is inspected, so that reading an IPA
-never pays for androguard. A format whose module is absent is recognised but "not supported yet".
+never pays for the Android readers.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ FORMATS: dict[str, tuple[str, str]] = {
 
 
 class Source(NamedTuple):
-    """What a parser gets: the path, the file's size (and digest later), and the open zip if any."""
+    """What a parser gets: the path, the file's size and digest, and the open zip if any."""
 
     path: Path
     file: FileInfo

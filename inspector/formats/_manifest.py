@@ -160,47 +160,12 @@ class Resources(Protocol):
 
 
 class ManifestFacts(NamedTuple):
-    """What the manifest says, under the same names as :class:`~inspector.records.android.AndroidApp`.
+    """What the manifest says: ``fields`` holds :class:`~inspector.records.android.AndroidApp`'s
+    keyword arguments under its own names (so the record's constructor checks every name, and
+    the 27 fields are declared once, there), ``warnings`` what could not be read."""
 
-    Immutable like a frozen dataclass, and cheaper to define: the APK path's start-up counts.
-    """
-
-    package_name: str | None
-    version_code: int | None
-    version_name: str | None
-    min_sdk: int | None
-    target_sdk: int | None
-    max_sdk: int | None
-    compile_sdk: int | None
-    compile_sdk_codename: str | None
-    platform_build_version_code: int | None
-    platform_build_version_name: str | None
-    label: Label
-    icon: Icon
-    debuggable: bool
-    test_only: bool
-    split: str | None
-    permissions: tuple[str, ...]
-    features: tuple[Feature, ...]
-    components: tuple[Component, ...]
-    launcher_activity: str | None
-    leanback_launcher_activity: str | None
-    deep_links: tuple[DeepLink, ...]
-    uses_cleartext_traffic: bool | None
-    network_security_config: str | None
-    allow_backup: bool | None
-    install_location: str | None
-    uses_libraries: tuple[UsesLibrary, ...]
-    uses_permissions: tuple[UsesPermission, ...]
-    gl_es_version: str | None
-    queries: Queries
-    supports_screens: dict[str, bool | int]
+    fields: dict[str, Any]
     warnings: tuple[str, ...]
-    extract_native_libs: bool | None = None
-
-    def record_fields(self) -> dict[str, Any]:
-        """The facts as keyword arguments of AndroidApp (warnings are the caller's to merge)."""
-        return {k: v for k, v in self._asdict().items() if k != "warnings"}
 
 
 class _Reader:
@@ -484,7 +449,7 @@ def manifest_facts(root: Element, resources: Resources | None) -> ManifestFacts:
         for el in (app.find_all("uses-library") if app is not None else ())
         if (name := r.text(el.attrs.get("android:name"), "<uses-library> name"))
     ]
-    return ManifestFacts(
+    fields = dict(
         package_name=package,
         version_code=version_code,
         version_name=r.text(a.get("android:versionName"), "versionName"),
@@ -525,8 +490,8 @@ def manifest_facts(root: Element, resources: Resources | None) -> ManifestFacts:
         supports_screens=_supports_screens(r, root),
         extract_native_libs=_optional_flag(r, app_attrs.get("android:extractNativeLibs"),
                                            "extractNativeLibs"),
-        warnings=tuple(r.warnings),
     )
+    return ManifestFacts(fields, tuple(r.warnings))
 
 
 def _uses_permissions(r: _Reader, root: Element) -> tuple[UsesPermission, ...]:

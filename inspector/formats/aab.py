@@ -14,6 +14,7 @@ from typing import Any
 
 from inspector.containers import aapt2_pb as pb
 from inspector.containers.zip import ZipArchive
+from inspector.densities import density_qualifier
 from inspector.errors import ArtifactError
 from inspector.formats import Source
 from inspector.formats._jar import v1_signers
@@ -44,8 +45,6 @@ _LIB = re.compile(r"^([^/]+)/lib/([^/]+)/[^/]+$")
 _MAX_HOPS = 8
 
 # Configuration.density -> the qualifier aapt2 prints (ResTable_config density constants)
-_DENSITIES = {120: "ldpi", 160: "mdpi", 213: "tvdpi", 240: "hdpi", 320: "xhdpi", 480: "xxhdpi",
-              640: "xxxhdpi", 0xFFFE: "anydpi", 0xFFFF: "nodpi"}
 
 
 # -- proto XML -> Element --------------------------------------------------------------------------
@@ -105,7 +104,7 @@ def _read_manifest(archive: ZipArchive, module: str) -> Element:
 
 # -- resources.pb behind the Resources protocol --------------------------------------------------
 def _qualifier(config: pb.Config) -> str:
-    density = _DENSITIES.get(config.density, f"{config.density}dpi") if config.density else ""
+    density = density_qualifier(config.density) if config.density else ""
     sdk = f"v{config.sdk_version}" if config.sdk_version else ""
     return "-".join(part for part in (density, sdk) if part)
 
@@ -310,12 +309,12 @@ def parse(source: Source) -> AndroidApp:
     if not signers:
         warnings.append("unsigned: no JAR signature (Google Play requires an upload-key signature)")
     # After the signatures: the icon headers must not spend the archive's read budget first.
-    facts = facts._replace(icon=measure_icon(archive, facts.icon, warnings, prefix=f"{BASE}/"))
+    facts.fields["icon"] = measure_icon(archive, facts.fields["icon"], warnings, prefix=f"{BASE}/")
     libraries = native_libraries(archive, BUNDLE_LIBS, warnings)
     return AndroidApp(
         format="aab",
         file=source.file,
-        **facts.record_fields(),
+        **facts.fields,
         abis=abis,
         signing=signing,
         native_libraries=libraries,

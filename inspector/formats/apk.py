@@ -193,12 +193,12 @@ def parse(source: Source) -> AndroidApp:
     if not signing.signed:
         warnings.append("unsigned: Android will not install it")
     # After the signatures: the icon headers must not spend the archive's read budget first.
-    facts = facts._replace(icon=measure_icon(archive, facts.icon, warnings))
+    facts.fields["icon"] = measure_icon(archive, facts.fields["icon"], warnings)
     resources_table, unaligned = entry_layouts(archive)
     return AndroidApp(
         format="apk",
         file=source.file,
-        **facts.record_fields(),
+        **facts.fields,
         abis=abis(archive.names),
         signing=signing,
         resources_table=resources_table,

@@ -65,13 +65,6 @@ class _Distribution:
     bundles: tuple[Bundle, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class _Found:
-    plist: dict[str, Any]
-    path: str
-    component: Component
-
-
 def parse(source: Source) -> Pkg:
     with XarArchive(source.path) as xar:
         try:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from inspector import certs as x509
+from inspector.app_id import covers
 from inspector.certs import Certificate
 from inspector.containers import cms
 from inspector.containers.plist import load_plist_dict
@@ -331,10 +332,3 @@ def bundle_id_matches(application_identifier: str, bundle_id: str) -> bool:
     as the Developer portal allows: ``TEAMID.*``, ``TEAMID.com.acme.*``)."""
     _, _, pattern = application_identifier.partition(".")
     return covers(pattern, bundle_id)
-
-
-def covers(pattern: str, value: str) -> bool:
-    """Whether an app-id ``pattern`` (``*`` only as its last character) covers ``value``."""
-    if pattern.endswith("*"):
-        return value.startswith(pattern[:-1])
-    return value == pattern

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Literal
 
 from inspector.certs import Certificate
+from inspector.densities import DENSITY_DPI
 from inspector.records.base import FileInfo
 from inspector.records.contents import Contents
 from inspector.records.frozen import FrozenMap
@@ -101,15 +102,15 @@ class Icon:
         return {"adaptive": self.adaptive, "best": best.path if best else None}
 
 
-_DENSITIES = {"ldpi": 120, "mdpi": 160, "tvdpi": 213, "hdpi": 240, "xhdpi": 320,
-              "xxhdpi": 480, "xxxhdpi": 640, "nodpi": 0, "anydpi": 0, "": 160}
-
-
 def _density_rank(density: str) -> int:
     base = density.split("-")[0]
+    if not base:
+        return DENSITY_DPI["mdpi"]  # no qualifier: the baseline density
+    if base in ("nodpi", "anydpi"):
+        return 0
     if base.endswith("dpi") and base[:-3].isdigit():
         return int(base[:-3])
-    return _DENSITIES.get(base, 1)
+    return DENSITY_DPI.get(base, 1)
 
 
 @dataclass(frozen=True, slots=True)

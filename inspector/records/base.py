@@ -10,14 +10,13 @@ import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from inspector.dates import days_left, expired  # re-exported: records.base was their home
+
 __all__ = ["FileInfo", "days_left", "expired", "file_sha256", "jsonable"]
-
-_CHUNK = 1 << 20
-
 
 @dataclass(frozen=True, slots=True)
 class FileInfo:
@@ -32,23 +31,6 @@ class FileInfo:
     def of(cls, path: str | os.PathLike[str]) -> FileInfo:
         p = Path(path)
         return cls(path=str(path), name=p.name, size=p.stat().st_size)
-
-
-def days_left(moment: datetime, now: datetime) -> int:
-    """Whole days from ``now`` until ``moment``, counted toward zero: the one definition.
-
-    Positive while ``moment`` is ahead, negative once it has passed: 511.6 days ago is ``-511``,
-    which the text report prints as "EXPIRED 511 days ago". Less than a day either way is 0;
-    whether it has passed is ``now >= moment`` (see :func:`expired`).
-    """
-    delta = moment - now
-    whole = abs(delta).days
-    return whole if delta >= timedelta(0) else -whole
-
-
-def expired(moment: datetime, now: datetime) -> bool:
-    """Whether ``moment`` (a not-after or expiration date) has been reached at ``now``."""
-    return now >= moment
 
 
 def file_sha256(path: str | os.PathLike[str]) -> str:

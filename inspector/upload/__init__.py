@@ -4,7 +4,9 @@
 2. :func:`inspector.upload.deployer.detect_deployer` fills the deployer fields from a CI environment;
 3. :func:`prepare` builds the :class:`UploadRequest` (pure data, see :mod:`inspector.upload.request`);
 4. :func:`upload` sends it (``inspector.upload.transport``: the only module that imports requests,
-   loaded on first use so that ``import inspector.upload`` stays light).
+   loaded on first use so that ``import inspector.upload`` stays light);
+5. :func:`wait_for_build` polls it until processed; :func:`latest_upload` reads the app's latest
+   processed build, the expectation rule UPL002 compares with (``--newer-than-uploaded``).
 
 The names below load their module on first use: the command line imports this package for every
 command, and ``inspector inspect`` must not pay for the request and response code.
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
     )
     from inspector.upload.response import Build
     from inspector.upload.steps import inspect_for_upload, inspected_icon, prepare, upload
+    from inspector.upload.transport import get_build, latest_build, latest_upload, wait_for_build
 
 __all__ = [
     "ApiError",
@@ -52,10 +55,14 @@ __all__ = [
     "WaitTimeoutError",
     "base_urls",
     "build_request",
+    "get_build",
     "inspect_for_upload",
     "inspected_icon",
+    "latest_build",
+    "latest_upload",
     "prepare",
     "upload",
+    "wait_for_build",
 ]
 
 _LAZY = {
@@ -77,6 +84,10 @@ _LAZY = {
     "inspected_icon": "inspector.upload.steps",
     "prepare": "inspector.upload.steps",
     "upload": "inspector.upload.steps",
+    "get_build": "inspector.upload.transport",
+    "latest_build": "inspector.upload.transport",
+    "latest_upload": "inspector.upload.transport",
+    "wait_for_build": "inspector.upload.transport",
 }
 
 __getattr__ = lazy_getattr("inspector.upload", _LAZY, globals())

@@ -14,7 +14,7 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote, urlencode
 
-from inspector.errors import UsageError
+from inspector.errors import InvalidField, UsageError
 from inspector.report import escape
 
 if TYPE_CHECKING:
@@ -139,22 +139,22 @@ def base_urls(tenant: str | None = None, upload_url: str | None = None,
     if tenant is not None:
         tenant = tenant.strip().lower()
         if not re.fullmatch(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?", tenant):
-            raise UsageError(f"--tenant: not a tenant name or domain: {tenant!r}")
+            raise InvalidField("tenant", f"not a tenant name or domain: {tenant!r}")
         domain = tenant if "." in tenant else f"{tenant}.applivery.io"
         upload, api = f"https://upload.{domain}", f"https://api.{domain}"
-    for name, url in (("--upload-url", upload_url), ("--api-url", api_url)):
+    for name, url in (("upload_url", upload_url), ("api_url", api_url)):
         if url is not None and re.match(r"[a-z]+://[^/]*@", url, re.IGNORECASE):
             # never echoed: the part before @ is a secret
-            raise UsageError(f"{name}: a URL with credentials in it is refused; the token authenticates")
+            raise InvalidField(name, "a URL with credentials in it is refused; the token authenticates")
         if url is not None and not re.match(r"https?://[^/\s]+", url, re.IGNORECASE):
-            raise UsageError(f"{name}: not an http(s) URL: {url!r}")
+            raise InvalidField(name, f"not an http(s) URL: {url!r}")
         if url is not None and url[:7].lower() == "http://" and not allow_http:
-            raise UsageError(f"{name}: a plain http:// URL would send the token unencrypted; use "
-                             "https://, or pass --allow-http (or INSPECTOR_ALLOW_HTTP=1) for a test server")
+            raise InvalidField(name, "a plain http:// URL would send the token unencrypted; use "
+                               "https://, or allow http for a test server (allow_http)")
     upload = (upload_url or upload).rstrip("/")
     if re.fullmatch(r"https?://api\.applivery\.io", upload):
-        raise UsageError("--upload-url: api.applivery.io no longer takes uploads; "
-                         "use https://upload.applivery.io")
+        raise InvalidField("upload_url", "api.applivery.io no longer takes uploads; "
+                           "use https://upload.applivery.io")
     if api_url is None and upload_url is not None and tenant is None:
         api = api_url_for(upload)
     return upload, (api_url or api).rstrip("/")
@@ -186,17 +186,18 @@ class Target:
             object.__setattr__(self, "token", Secret(str(self.token)))
         # None: a dry run's target, whose requests name the variable the token would come from.
         if self.token is not None and not self.token:
-            raise UsageError("no token: pass --token (or APPLIVERY_APP_TOKEN), or "
-                             "--service-account-token with --organization and --app")
+            raise InvalidField("token", "empty: an App API token, or a Service Account token with "
+                               "organization and app, is required")
         if self.token is not None and not all("!" <= c <= "~" for c in self.token.reveal()):
             # Printable ASCII only: requests would quote another header value in its error message,
             # and a non-ASCII one fails in the encoder. The token itself is never echoed.
-            raise UsageError("the token holds whitespace, control or non-ASCII characters")
+            raise InvalidField("token", "holds whitespace, control or non-ASCII characters")
         if (self.organization is None) != (self.app is None):
-            raise UsageError("the Workspace API needs both --organization and --app")
-        for name, value in (("--organization", self.organization), ("--app", self.app)):
+            raise InvalidField("organization" if self.organization is None else "app",
+                               "the Workspace API needs both organization and app")
+        for name, value in (("organization", self.organization), ("app", self.app)):
             if value is not None and not re.fullmatch(r"[A-Za-z0-9_.~-]+", value):
-                raise UsageError(f"{name}: not an id: {value!r}")
+                raise InvalidField(name, f"not an id: {value!r}")
 
     @property
     def api(self) -> Literal["integrations", "workspace"]:
@@ -338,17 +339,17 @@ class UploadFields:
     def __post_init__(self) -> None:
         if self.notify_language is not None and self.notify_language not in NOTIFY_LANGUAGES:
             hint = " (German is 'ge')" if self.notify_language.lower() == "de" else ""
-            raise UsageError(f"--notify-language: {self.notify_language!r} is not one of "
-                             f"{', '.join(NOTIFY_LANGUAGES)}{hint}")
+            raise InvalidField("notifyLanguage", f"{self.notify_language!r} is not one of "
+                               f"{', '.join(NOTIFY_LANGUAGES)}{hint}")
         if self.build_platform is not None and self.build_platform not in BUILD_PLATFORMS:
-            raise UsageError(f"--build-platform: {self.build_platform!r} is not one of "
-                             f"{', '.join(BUILD_PLATFORMS)}")
+            raise InvalidField("buildPlatform", f"{self.build_platform!r} is not one of "
+                               f"{', '.join(BUILD_PLATFORMS)}")
         for tag in self.tags:
             if not tag.strip() or "," in tag:
-                raise UsageError(f"--tags: empty tag or a tag with a comma: {tag!r}")
+                raise InvalidField("tags", f"empty tag or a tag with a comma: {tag!r}")
         for group in self.filter:
             if not group or any(not g.strip() for g in group):
-                raise UsageError("--filter: an empty employee group")
+                raise InvalidField("filter", "an empty employee group")
         if self.package_icon is not None:
             icon_content_type(self.package_icon)
 
@@ -368,7 +369,7 @@ def parse_filter(text: str) -> tuple[tuple[str, ...], ...]:
     for alternative in text.split("|"):
         groups = tuple(g.strip() for g in alternative.split(","))
         if not all(groups):
-            raise UsageError(f"--filter: an empty group in {text!r} (expected e.g. 'g1,g2|g3')")
+            raise InvalidField("filter", f"an empty group in {text!r} (expected e.g. 'g1,g2|g3')")
         out.append(groups)
     return tuple(out)
 
@@ -376,12 +377,12 @@ def parse_filter(text: str) -> tuple[tuple[str, ...], ...]:
 def icon_content_type(data: bytes) -> str:
     """``image/png`` or ``image/jpeg``, by content; anything else (or too big) is refused."""
     if len(data) > ICON_MAX_BYTES:
-        raise UsageError(f"--package-icon: {len(data)} bytes, more than the {ICON_MAX_BYTES} allowed")
+        raise InvalidField("packageIcon", f"{len(data)} bytes, more than the {ICON_MAX_BYTES} allowed")
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
         return "image/png"
     if data.startswith(b"\xff\xd8\xff"):
         return "image/jpeg"
-    raise UsageError("--package-icon: not a PNG or JPEG image (checked by content)")
+    raise InvalidField("packageIcon", "not a PNG or JPEG image (checked by content)")
 
 
 def platform_problem(filename: str, build_platform: str | None) -> str | None:

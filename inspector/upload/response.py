@@ -11,12 +11,16 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlsplit
 
 from inspector.upload.errors import ApiError, NetworkError, ProcessingError, TokenRejectedError
-from inspector.versions import version_tuple
+
+if TYPE_CHECKING:
+    from inspector.checks.expectations import UploadedBuild
 
 __all__ = [
+    "DEFAULT_DASHBOARD_URL",
     "DONE_STATUSES",
     "MAX_ANSWER_BYTES",
     "MAX_ANSWER_DEPTH",
@@ -26,11 +30,12 @@ __all__ = [
     "TOKEN_CODES",
     "Build",
     "backoff_delay",
-    "newer_than_uploaded",
+    "dashboard_url",
     "parse_body",
     "parse_json",
     "parse_retry_after",
     "processing_error",
+    "uploaded_build",
     "uploaded_build_number",
 ]
 
@@ -74,6 +79,9 @@ class Build:
     error_code: str | None = None
     process_logs: tuple[str, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    #: The build's page on the dashboard, when the caller knows the app's slug (the service's
+    #: answers do not carry it): see ``dashboard_url``.
+    url: str | None = None
 
     @classmethod
     def from_json(cls, data: Any) -> Build:
@@ -122,7 +130,28 @@ class Build:
                 out[key] = value
         if self.process_logs and self.status == "error":
             out["process_logs"] = list(self.process_logs)
+        if self.url is not None:
+            out["build_url"] = self.url
         return out
+
+
+#: The public service's dashboard. Its build pages are ``/apps/apps/<app slug>/builds?id=<build
+#: id>``, as the vendor's fastlane plugin documents for its APPLIVERY_BUILD_ID output.
+DEFAULT_DASHBOARD_URL = "https://dashboard.applivery.io"
+_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+
+
+def dashboard_url(base: str, slug: str, build_id: str) -> str:
+    """The dashboard page of build ``build_id`` of the app whose slug is ``slug``. Raises
+    ValueError naming the field for a slug that is not one or a base that is not an https URL."""
+    if not _SLUG.fullmatch(slug):
+        raise ValueError(f"appSlug: not an app slug (letters, digits, '.', '_', '-'): {slug[:40]!r}")
+    parts = urlsplit(base)
+    if parts.scheme != "https" or not parts.hostname or parts.username or parts.password \
+            or parts.query or parts.fragment:
+        raise ValueError(f"dashboardUrl: expected an https:// URL without credentials, query or "
+                         f"fragment: {base[:80]!r}")
+    return f"{base.rstrip('/')}/apps/apps/{slug}/builds?id={quote(build_id, safe='')}"
 
 
 def _preview(body: bytes) -> str:
@@ -310,22 +339,9 @@ def uploaded_build_number(build: Build) -> str | None:
     return None
 
 
-def newer_than_uploaded(build_number: str | None, latest: Build | None) -> str | None:
-    """None when ``build_number`` is greater than the latest processed build's, else the problem.
+def uploaded_build(build: Build) -> UploadedBuild:
+    """``build`` (the app's latest processed one) as the expectation rule UPL002 compares with:
+    its id and build number (:func:`uploaded_build_number`)."""
+    from inspector.checks.expectations import UploadedBuild  # the rules load only when used
 
-    Dotted numbers (``1.2.10``) compare part by part. No processed build yet passes.
-    """
-    if latest is None:
-        return None
-    uploaded = uploaded_build_number(latest)
-    if build_number is None:
-        return "this build has no build number to compare with the uploaded one"
-    if uploaded is None:
-        return f"the latest processed build ({latest.id}) shows no build number to compare with"
-    mine, theirs = version_tuple(build_number), version_tuple(uploaded)
-    if mine is None or theirs is None:
-        return f"cannot compare build numbers {build_number!r} and {uploaded!r}"
-    if mine <= theirs:
-        return (f"build number {build_number} is not greater than {uploaded}, the latest processed build "
-                f"({latest.id}): devices would not update to it")
-    return None
+    return UploadedBuild(build.id, uploaded_build_number(build))

@@ -46,24 +46,27 @@ from inspector.upload.response import (
     MAX_ANSWER_BYTES,
     Build,
     backoff_delay,
-    newer_than_uploaded,
     parse_body,
     processing_error,
+    uploaded_build,
 )
 
 if TYPE_CHECKING:
-    from inspector.summary import Summary
+    from inspector.checks.expectations import UploadedBuild
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "LIST_PAGE_SIZE",
+    "MAX_LIST_PAGES",
     "Progress",
     "ProgressBar",
     "ProgressLines",
     "RetryPolicy",
+    "done_builds",
     "get_build",
     "latest_build",
+    "latest_upload",
     "list_builds",
-    "newer_than_uploaded_problem",
     "send",
     "wait_for_build",
 ]
@@ -572,16 +575,56 @@ def list_builds(target: Target, *, version_name: str | None = None, status: str 
                                                           timeout))]
 
 
+#: Builds asked for per page of the list while looking for the latest one.
+LIST_PAGE_SIZE = 50
+#: The most pages read (``LIST_PAGE_SIZE`` builds each) before giving up with an error: an answer
+#: that never ends is the service's fault, and a latest build that cannot be known never passes.
+MAX_LIST_PAGES = 400
+
+
+def done_builds(target: Target, *, os: str | None = None, session: requests.Session | None = None,
+                policy: RetryPolicy | None = None,
+                timeout: tuple[float, float] = (60.0, 60.0)) -> list[Build]:
+    """Every build of the app whose processing ended well (``success`` or ``processed``), read
+    from every page of the list (filtered by ``os`` when given).
+
+    The contract documents no sort order, so no page can be skipped. The list is read unfiltered
+    by status: a status filter names one status, and done builds have two. A page is the last when
+    it holds fewer builds than asked and ``totalDocs``, when given, is reached. A page that repeats
+    only builds already read (a service ignoring ``page``), or more than :data:`MAX_LIST_PAGES`
+    pages, raise :class:`NetworkError`: any failure to read the whole list raises.
+    """
+    policy = policy or RetryPolicy()
+    seen: set[str] = set()
+    found: list[Build] = []
+    for page in range(1, MAX_LIST_PAGES + 1):
+        data = _get(list_builds_request(target, os=os, page=page, limit=LIST_PAGE_SIZE), session, policy,
+                    timeout)
+        items = [Build.from_json(item) for item in _items(data)]
+        fresh = [b for b in items if b.id not in seen]
+        if items and not fresh:
+            raise NetworkError(f"page {page} of the build list repeats builds already read: the service "
+                               "does not page the list, so its latest build cannot be known",
+                               retryable=False)
+        seen.update(b.id for b in fresh)
+        found.extend(b for b in fresh if b.done)
+        total = data.get("totalDocs") if isinstance(data, dict) else None
+        more = isinstance(total, int) and not isinstance(total, bool) and len(seen) < total
+        if not items or (len(items) < LIST_PAGE_SIZE and not more):
+            return found
+    raise NetworkError(f"the build list goes on past {MAX_LIST_PAGES} pages of {LIST_PAGE_SIZE}: "
+                       "its latest build cannot be known", retryable=False)
+
+
 def latest_build(target: Target, session: requests.Session | None = None, *, os: str | None = None,
                  policy: RetryPolicy | None = None,
                  timeout: tuple[float, float] = (60.0, 60.0)) -> Build | None:
-    """The app's latest ``processed`` build (the newest ``createdAt`` in the list), None if none.
+    """The app's latest build whose processing ended well (the newest ``createdAt`` over every
+    page of the list: :func:`done_builds`), None if there is none.
 
     Any failure to read the list raises (never a silent "nothing uploaded yet").
     """
-    builds = list_builds(target, status="processed", os=os, limit=50, session=session, policy=policy,
-                         timeout=timeout)
-    builds = [b for b in builds if b.status is None or b.done]
+    builds = done_builds(target, os=os, session=session, policy=policy, timeout=timeout)
     if not builds:
         return None
     dated = [b for b in builds if isinstance(b.raw.get("createdAt"), str)]
@@ -590,18 +633,17 @@ def latest_build(target: Target, session: requests.Session | None = None, *, os:
     return builds[0]
 
 
-def newer_than_uploaded_problem(summary: Summary, target: Target, session: requests.Session | None = None,
-                                *, policy: RetryPolicy | None = None,
-                                timeout: tuple[float, float] = (60.0, 60.0)) -> str | None:
-    """``--newer-than-uploaded``: None when the build number of ``summary`` (versionCode,
-    CFBundleVersion) is greater than the app's latest processed build's, else the problem.
-
-    The list is filtered by ``os`` for Android and iOS builds only (the values the service uses);
-    a failure to read it raises (:class:`NetworkError`, :class:`TokenRejectedError`...), never passes.
+def latest_upload(target: Target, platform: str | None, *, session: requests.Session | None = None,
+                  policy: RetryPolicy | None = None,
+                  timeout: tuple[float, float] = (60.0, 60.0)) -> UploadedBuild | None:
+    """The expectation rule UPL002 compares with (``Expectations.uploaded_build``): the app's
+    latest processed build for ``platform`` (a :class:`~inspector.summary.Summary`'s platform;
+    the list is filtered by ``os`` for android and ios, the values the service uses), with its
+    build number (None when the service shows none). None when nothing was processed yet.
     """
-    os_filter = summary.platform if summary.platform in ("android", "ios") else None
+    os_filter = platform if platform in ("android", "ios") else None
     latest = latest_build(target, session, os=os_filter, policy=policy, timeout=timeout)
-    return newer_than_uploaded(summary.build, latest)
+    return None if latest is None else uploaded_build(latest)
 
 
 class ProgressBar:

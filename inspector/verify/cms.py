@@ -77,7 +77,6 @@ _SIGNATURES: dict[str, tuple[str, str | None]] = {
     "1.2.840.10045.4.3.3": ("ec", "sha384"),
     "1.2.840.10045.4.3.4": ("ec", "sha512"),
 }
-_SUBJECT_KEY_ID = "2.5.29.14"
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,11 +116,11 @@ def verify_signed_data(blob: bytes, content: bytes | None = None, *,
     infos = cms.signer_infos(blob)
     if content is None:
         content = signed.content
-    certificates = [_Cert.read(c) for c in signed.certificates]
+    certificates = [cms.CertificateId.read(c) for c in signed.certificates]
     results = []
     for number, info in enumerate(infos, 1):
         signer = str(number)
-        certificate = _find(certificates, info)
+        certificate = cms.find_certificate(certificates, info)
         well_formed = True
         try:
             failures = _verify_one(info, certificate, signed.content_type, content)
@@ -139,80 +138,11 @@ def verify_signed_data(blob: bytes, content: bytes | None = None, *,
     return tuple(results)
 
 
-class _Cert:
-    """The parts of a certificate a signer info is matched against and verified with."""
-
-    __slots__ = ("encoded", "issuer", "key_id", "serial", "spki")
-
-    def __init__(self, encoded: bytes, issuer: bytes, serial: int, key_id: bytes | None,
-                 spki: bytes) -> None:
-        self.encoded, self.issuer, self.serial, self.key_id, self.spki = (
-            encoded, issuer, serial, key_id, spki)
-
-    @classmethod
-    def read(cls, encoded: bytes) -> _Cert:
-        try:
-            tbs = der.read(encoded).expect(der.SEQUENCE, "a certificate").children()[0]
-            fields = tbs.expect(der.SEQUENCE, "the to-be-signed certificate").children()
-            if fields and fields[0].is_(0, der.CONTEXT):
-                fields = fields[1:]
-            if len(fields) < 6:
-                raise ArtifactError("ASN.1: the to-be-signed certificate is missing fields")
-            key_id = None
-            for field in fields[6:]:
-                if field.is_(3, der.CONTEXT):
-                    key_id = _subject_key_id(field)
-            return cls(encoded, fields[2].encoded, der.decode_integer(fields[0]), key_id,
-                       fields[5].encoded)
-        except (ArtifactError, IndexError) as exc:
-            problem = exc.problem if isinstance(exc, ArtifactError) else "too few fields"
-            raise ArtifactError(f"not a readable X.509 certificate in the CMS blob ({problem})") from exc
-
-
-def _subject_key_id(extensions: der.Node) -> bytes | None:
-    for extension in extensions.children()[0].children():
-        parts = extension.children()
-        if parts and der.decode_oid(parts[0]) == _SUBJECT_KEY_ID:
-            return der.read(parts[-1].content).expect(der.OCTET_STRING, "a key identifier").content
-    return None
-
-
-def _find(certificates: list[_Cert], info: cms.SignerInfo) -> _Cert | None:
-    for certificate in certificates:
-        if info.subject_key_id is not None:
-            if certificate.key_id == info.subject_key_id:
-                return certificate
-        elif certificate.serial == info.serial and info.issuer is not None and (
-                _name_key(certificate.issuer) == _name_key(info.issuer)):
-            return certificate
-    return None
-
-
-def _name_key(name: bytes) -> tuple[tuple[tuple[str, str], ...], ...]:
-    """A Name as RFC 5280 7.1 compares them: string values case- and space-insensitively,
-    whatever string type encodes them (signer infos often write PrintableString where the
-    certificate has UTF8String); other values by their encoding."""
-    rdns = []
-    for rdn in der.read(name).expect(der.SEQUENCE, "a Name").children():
-        atvs = []
-        for atv in rdn.expect(der.SET, "a relative distinguished name").children():
-            parts = atv.expect(der.SEQUENCE, "an attribute").children()
-            if len(parts) != 2:
-                raise ArtifactError(f"ASN.1: attribute at offset {atv.start} is not a type and a value")
-            try:
-                value = " ".join(der.decode_string(parts[1]).casefold().split())
-            except ArtifactError:
-                value = "#" + parts[1].encoded.hex()
-            atvs.append((der.decode_oid(parts[0]), value))
-        rdns.append(tuple(sorted(atvs)))
-    return tuple(rdns)
-
-
 class _Malformed(Exception):
     """A signer info that cannot be checked at all (see SignerResult.well_formed)."""
 
 
-def _verify_one(info: cms.SignerInfo, certificate: _Cert | None, content_type: str,
+def _verify_one(info: cms.SignerInfo, certificate: cms.CertificateId | None, content_type: str,
                 content: bytes | None) -> list[str]:
     """What failed for one signer info (empty when it verified); raises _Malformed when it
     cannot be checked."""

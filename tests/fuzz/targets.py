@@ -138,7 +138,7 @@ def axml(data: bytes) -> None:
     from inspector.formats.apk import read_binary_xml
 
     # the reader, then the manifest facts drawn from its tree (components, intent filters, deep links)
-    manifest_facts(read_binary_xml(data), None).record_fields()
+    manifest_facts(read_binary_xml(data), None)
 
 
 def arsc(data: bytes) -> None:
@@ -188,8 +188,13 @@ def response(data: bytes) -> None:
     if build.status == "error":
         r.processing_error(build)
     number = r.uploaded_build_number(build)
-    r.newer_than_uploaded("1.2.3", build)
-    r.newer_than_uploaded(number, build)
+    # What rule UPL002 compares with: the build as an UploadedBuild, its number parsed as versions are
+    uploaded = r.uploaded_build(build)
+    assert uploaded.build_number == number and uploaded.build_id == build.id
+    if number is not None:
+        from inspector.versions import version_tuple
+
+        version_tuple(number)
 
 
 # run.py's combined run picks a reader by the first byte over NAMES, this dict's order: a new target
