@@ -6,9 +6,9 @@ import dataclasses
 import os
 from pathlib import Path
 
-# The package, for ``inspector.Record`` in the hints: that union loads every record module, so it
-# is resolved when asked for (typing.get_type_hints), not when this module loads.
-import inspector
+# For ``inspector.records.Record`` in the hints: that union loads every record module, so it is
+# resolved when asked for (typing.get_type_hints), not when this module loads.
+import inspector.records
 from inspector.detect import detect
 from inspector.errors import ArtifactError
 from inspector.formats import Source, icon_extractor, icon_searcher, parser_for, verifier_for
@@ -20,7 +20,7 @@ __all__ = ["extract_icon", "find_icon", "inspect"]
 
 
 def inspect(path: str | os.PathLike[str], *, digest: bool = True,
-            verify: bool = True) -> inspector.Record:
+            verify: bool = True) -> inspector.records.Record:
     """Inspect one artifact and return its record: an AndroidApp, IpaApp, ProvisioningProfile or Pkg.
 
     Reads only the members it needs. With ``digest`` (the default) the file's SHA-256 is computed
@@ -49,7 +49,7 @@ def inspect(path: str | os.PathLike[str], *, digest: bool = True,
     return record
 
 
-def _parse(p: Path, digest: bool, verify: bool) -> inspector.Record:
+def _parse(p: Path, digest: bool, verify: bool) -> inspector.records.Record:
     """Parse (and verify) one artifact: the work its budget counts."""
     kind, archive = detect(p)
     try:
@@ -80,7 +80,7 @@ def _parse(p: Path, digest: bool, verify: bool) -> inspector.Record:
     return record  # type: ignore[no-any-return]
 
 
-def extract_icon(path: str | os.PathLike[str], record: inspector.Record) -> tuple[str, bytes] | None:
+def extract_icon(path: str | os.PathLike[str], record: inspector.records.Record) -> tuple[str, bytes] | None:
     """The app icon of an inspected artifact as ``(member it came from, image bytes)``.
 
     The bytes are a PNG, WebP or JPEG file (:func:`inspector.containers.image.image_format` tells
@@ -93,7 +93,7 @@ def extract_icon(path: str | os.PathLike[str], record: inspector.Record) -> tupl
     return found if isinstance(found, tuple) else None
 
 
-def find_icon(path: str | os.PathLike[str], record: inspector.Record) -> tuple[str, bytes] | str:
+def find_icon(path: str | os.PathLike[str], record: inspector.records.Record) -> tuple[str, bytes] | str:
     """:func:`extract_icon`'s ``(member, image bytes)``, or, when there is no icon to give, why
     not: one phrase in the format's words (``the app declares no icon``, ``the icon file the app
     names, ... is not in Payload``)."""
@@ -114,7 +114,7 @@ def find_icon(path: str | os.PathLike[str], record: inspector.Record) -> tuple[s
     return found if found is not None else _no_icon_reason(record)
 
 
-def _no_icon_reason(record: inspector.Record) -> str:
+def _no_icon_reason(record: inspector.records.Record) -> str:
     if record.format in ("apk", "aab"):
         icon = record.icon
         if icon.resource is None:

@@ -12,14 +12,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
-# The package, for ``inspector.Record`` in the public hints: resolved on demand (see __getattr__).
-import inspector
-from inspector.certs import Certificate
+# For ``inspector.records.Record`` and ``.Certificate`` in the public hints: resolved on demand,
+# so that summarizing an APK loads no Apple record (and this module no certificate reader).
+import inspector.records
 from inspector.limits import MAX_INT_DIGITS
 from inspector.records.base import FileInfo, days_left, expired
 
 if TYPE_CHECKING:
     # Only the record being summarized is loaded: an APK run never loads the Apple records.
+    from inspector.certs import Certificate
     from inspector.records.android import AndroidApp
     from inspector.records.apple import AppBundle, IpaApp, ProvisioningProfile
     from inspector.records.pkg import Pkg
@@ -105,7 +106,7 @@ class Summary:
     debuggable: bool | None
     signing_type: str | None
     team_id: str | None
-    certificates: tuple[Certificate, ...]
+    certificates: tuple[inspector.records.Certificate, ...]
     expiries: tuple[Expiry, ...]
     icon: str | None
     build_platform: BuildPlatform | None
@@ -142,7 +143,7 @@ def native_name(summary: Summary, field: str) -> str:
     return _NATIVE_NAMES.get(family, {}).get(field, field)
 
 
-def summarize(record: inspector.Record) -> Summary:
+def summarize(record: inspector.records.Record) -> Summary:
     """The :class:`Summary` of any record returned by :func:`inspector.inspect`."""
     make = _BY_FORMAT.get(getattr(record, "format", None))  # type: ignore[arg-type]
     if make is None:
@@ -157,11 +158,7 @@ def summarize(record: inspector.Record) -> Summary:
 def __getattr__(name: str) -> Any:
     # ``Record`` at run time (``inspector.Record``, isinstance checks): it loads every record module.
     if name == "Record":
-        from inspector.records.android import AndroidApp
-        from inspector.records.apple import IpaApp, ProvisioningProfile
-        from inspector.records.pkg import Pkg
-
-        return AndroidApp | IpaApp | ProvisioningProfile | Pkg
+        return inspector.records.Record
     raise AttributeError(f"module 'inspector.summary' has no attribute {name!r}")
 
 
