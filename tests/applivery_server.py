@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import socket
 import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -504,3 +507,35 @@ def iter_chunks(size: int, chunk: int = _CHUNK) -> Iterator[bytes]:
     while size > 0:
         yield block[: min(size, len(block))]
         size -= len(block)
+
+
+#: The machine's variables a test of the command line must not inherit: a real token or service,
+#: a CI the deployer would read, a build path, a config file of the checkout.
+INHERITED = re.compile(r"^(APPLIVERY_|INSPECTOR_|GITHUB_|GITLAB_|CI_|BITRISE|JENKINS|BUILD_|TF_BUILD|"
+                       r"CIRCLE|TRAVIS|BUILDKITE|TEAMCITY|CM_|FCI_|BITBUCKET_|XCS|APPCENTER)")
+
+
+@contextmanager
+def serving(monkeypatch: Any, *, token: str | None = None, api_url: bool = True,
+            home: Path | None = None, **server: Any) -> Iterator[ApplivServer]:
+    """A loopback server the command line talks to: the inherited variables above unset, the
+    upload URL (and, with ``api_url``, the API URL) set to the server, plain http allowed,
+    ``APPLIVERY_APP_TOKEN`` set to ``token`` when one is given; with ``home``, the working folder
+    moves there and it becomes a repository root, so no config file of the checkout is found.
+    ``server`` goes to :class:`ApplivServer` (``app_token``, ``sa_token``...)."""
+    for name in [n for n in os.environ if INHERITED.match(n)]:
+        monkeypatch.delenv(name, raising=False)
+    if home is not None:
+        (home / ".git").mkdir(exist_ok=True)
+        monkeypatch.chdir(home)
+    server.setdefault("lifetime", 30)
+    if token is not None:
+        server.setdefault("app_token", token)
+    with ApplivServer(**server) as s:
+        monkeypatch.setenv("APPLIVERY_UPLOAD_URL", s.url)
+        if api_url:
+            monkeypatch.setenv("APPLIVERY_API_URL", s.url)
+        monkeypatch.setenv("INSPECTOR_ALLOW_HTTP", "1")  # the loopback server speaks plain http
+        if token is not None:
+            monkeypatch.setenv("APPLIVERY_APP_TOKEN", token)
+        yield s

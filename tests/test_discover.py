@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from inspector.discover import BITRISE_VARIABLES, candidates
-from tests.applivery_server import ApplivServer
+from tests.applivery_server import serving
 from tests.conftest import FIXTURES, CliResult, run_cli
 
 APK = FIXTURES / "apk" / "signed-v1v2v3.apk"
@@ -40,11 +40,7 @@ def here(monkeypatch, tmp_path) -> Path:
 
 @pytest.fixture
 def server(here, monkeypatch):
-    with ApplivServer(app_token=TOKEN, lifetime=30) as s:
-        monkeypatch.setenv("APPLIVERY_UPLOAD_URL", s.url)
-        monkeypatch.setenv("APPLIVERY_API_URL", s.url)
-        monkeypatch.setenv("INSPECTOR_ALLOW_HTTP", "1")
-        monkeypatch.setenv("APPLIVERY_APP_TOKEN", TOKEN)
+    with serving(monkeypatch, token=TOKEN, home=here) as s:
         yield s
 
 

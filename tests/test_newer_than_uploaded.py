@@ -14,7 +14,7 @@ from inspector.checks import Expectations, UploadedBuild, check
 from inspector.upload import Secret, Target
 from inspector.upload.errors import NetworkError
 from inspector.upload.transport import LIST_PAGE_SIZE, latest_build, latest_upload
-from tests.applivery_server import ApplivServer
+from tests.applivery_server import serving
 from tests.conftest import FIXTURES, CliResult, run_cli
 
 APK = FIXTURES / "apk" / "signed-v1v2v3.apk"  # versionCode 42
@@ -30,16 +30,7 @@ def android(build_id: str, number: int | None, day: int, status: str = "processe
 
 @pytest.fixture
 def server(monkeypatch, tmp_path):
-    for name in ("APPLIVERY_SERVICE_ACCOUNT_TOKEN", "APPLIVERY_ORGANIZATION_ID", "APPLIVERY_APP_ID",
-                 "INSPECTOR_CONFIG", "GITHUB_ACTIONS", "GITHUB_OUTPUT"):
-        monkeypatch.delenv(name, raising=False)
-    (tmp_path / ".git").mkdir()
-    monkeypatch.chdir(tmp_path)
-    with ApplivServer(app_token=TOKEN, lifetime=30) as s:
-        monkeypatch.setenv("APPLIVERY_UPLOAD_URL", s.url)
-        monkeypatch.setenv("APPLIVERY_API_URL", s.url)
-        monkeypatch.setenv("INSPECTOR_ALLOW_HTTP", "1")
-        monkeypatch.setenv("APPLIVERY_APP_TOKEN", TOKEN)
+    with serving(monkeypatch, token=TOKEN, home=tmp_path) as s:
         yield s
 
 

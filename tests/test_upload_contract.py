@@ -12,26 +12,17 @@ import pytest
 from inspector import __version__
 from inspector.upload.request import api_url_for, base_urls
 from inspector.upload.transport import ProgressLines
-from tests.applivery_server import ApplivServer, iter_chunks
+from tests.applivery_server import iter_chunks, serving
 from tests.conftest import FIXTURES, CliResult, run_cli
 
 APK = FIXTURES / "apk" / "signed-v1v2v3.apk"
 TOKEN = "app-TOKEN-contract-93ab"
-_ENV = ("APPLIVERY_APP_TOKEN", "APPLIVERY_SERVICE_ACCOUNT_TOKEN", "APPLIVERY_ORGANIZATION_ID",
-        "APPLIVERY_APP_ID", "APPLIVERY_UPLOAD_URL", "APPLIVERY_API_URL", "GITHUB_ACTIONS", "GITHUB_OUTPUT",
-        "GITLAB_CI", "JENKINS_URL", "TF_BUILD", "CIRCLECI", "TRAVIS", "BUILDKITE", "BITRISE_IO",
-        "BITBUCKET_BUILD_NUMBER", "TEAMCITY_VERSION", "CM_BUILD_ID")
 
 
 @pytest.fixture
 def server(monkeypatch):
     """The server, named by the upload URL only: reads must find it through that."""
-    for name in _ENV:
-        monkeypatch.delenv(name, raising=False)
-    with ApplivServer(app_token=TOKEN, lifetime=30) as s:
-        monkeypatch.setenv("APPLIVERY_UPLOAD_URL", s.url)
-        monkeypatch.setenv("APPLIVERY_APP_TOKEN", TOKEN)
-        monkeypatch.setenv("INSPECTOR_ALLOW_HTTP", "1")  # the loopback server speaks plain http
+    with serving(monkeypatch, token=TOKEN, api_url=False) as s:
         yield s
 
 

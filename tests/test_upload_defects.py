@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.applivery_server import ApplivServer
+from tests.applivery_server import ApplivServer, serving
 from tests.conftest import FIXTURES, CliResult, run_cli
 from tests.test_icns import LARGE, icns
 from tests.test_pkg_icon import PLIST, _pkg
@@ -23,21 +23,11 @@ APK = FIXTURES / "apk" / "signed-v1v2v3.apk"
 PKG = FIXTURES / "pkg" / "product.pkg"  # no icon inside
 PNG = FIXTURES / "macho" / "icon-rgb.png"
 TOKEN = "app-TOKEN-defects-9a2"
-CLEARED = ("APPLIVERY_APP_TOKEN", "APPLIVERY_SERVICE_ACCOUNT_TOKEN", "APPLIVERY_ORGANIZATION_ID",
-           "APPLIVERY_APP_ID", "APPLIVERY_TENANT", "APPLIVERY_BUILD_PATH", "INSPECTOR_CONFIG",
-           "GITHUB_ACTIONS")
 
 
 @pytest.fixture
 def server(monkeypatch, tmp_path):
-    for name in CLEARED:
-        monkeypatch.delenv(name, raising=False)
-    (tmp_path / ".git").mkdir()
-    monkeypatch.chdir(tmp_path)
-    with ApplivServer(app_token=TOKEN, lifetime=30) as s:
-        monkeypatch.setenv("APPLIVERY_UPLOAD_URL", s.url)
-        monkeypatch.setenv("APPLIVERY_API_URL", s.url)
-        monkeypatch.setenv("INSPECTOR_ALLOW_HTTP", "1")
+    with serving(monkeypatch, app_token=TOKEN, home=tmp_path) as s:
         yield s
 
 

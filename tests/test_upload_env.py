@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from inspector.cli.upload import ENV_ALIASES
-from tests.applivery_server import ApplivServer
+from tests.applivery_server import serving
 from tests.conftest import FIXTURES, CliResult, run_cli
 
 APK = FIXTURES / "apk" / "signed-v1v2v3.apk"
@@ -20,22 +19,11 @@ FASTLANE = {
     "APPLIVERY_NOTIFY_MESSAGE": "Enjoy the new version!",
     "APPLIVERY_FILTER": "qa,ios|beta",
 }
-CLEARED = ("APPLIVERY_APP_TOKEN", "APPLIVERY_SERVICE_ACCOUNT_TOKEN", "APPLIVERY_ORGANIZATION_ID",
-           "APPLIVERY_APP_ID", "APPLIVERY_TENANT", "APPLIVERY_BUILD_PATH", "GITHUB_ACTIONS", "GITLAB_CI",
-           "JENKINS_URL", "BITRISE_IO", "INSPECTOR_CONFIG",
-           *(name for names in ENV_ALIASES.values() for name in names))
 
 
 @pytest.fixture
 def server(monkeypatch, tmp_path):
-    for name in CLEARED:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)  # no inspector.toml of the checkout is found
-    with ApplivServer(app_token=TOKEN, lifetime=30) as s:
-        monkeypatch.setenv("APPLIVERY_UPLOAD_URL", s.url)
-        monkeypatch.setenv("APPLIVERY_API_URL", s.url)
-        monkeypatch.setenv("INSPECTOR_ALLOW_HTTP", "1")
-        monkeypatch.setenv("APPLIVERY_APP_TOKEN", TOKEN)
+    with serving(monkeypatch, token=TOKEN, home=tmp_path) as s:
         yield s
 
 

@@ -16,26 +16,16 @@ from inspector.upload import Secret, Target, UploadFields, prepare
 from inspector.upload.errors import NetworkError, WaitTimeoutError
 from inspector.upload.response import MAX_ANSWER_BYTES, MAX_ANSWER_DEPTH, Build, parse_body, parse_retry_after
 from inspector.upload.transport import RetryPolicy, get_build, send, wait_for_build
-from tests.applivery_server import ApplivServer
+from tests.applivery_server import serving
 from tests.conftest import FIXTURES, CliResult, run_cli
 
 APK = FIXTURES / "apk" / "signed-v1v2v3.apk"
 TOKEN = "app-TOKEN-hostile-7d1e"
-_ENV = ("APPLIVERY_APP_TOKEN", "APPLIVERY_SERVICE_ACCOUNT_TOKEN", "APPLIVERY_ORGANIZATION_ID",
-        "APPLIVERY_APP_ID", "APPLIVERY_UPLOAD_URL", "APPLIVERY_API_URL", "GITHUB_ACTIONS", "GITHUB_OUTPUT",
-        "GITLAB_CI", "JENKINS_URL", "TF_BUILD", "CIRCLECI", "TRAVIS", "BUILDKITE", "BITRISE_IO",
-        "BITBUCKET_BUILD_NUMBER", "TEAMCITY_VERSION", "CM_BUILD_ID")
 
 
 @pytest.fixture
 def server(monkeypatch):
-    for name in _ENV:
-        monkeypatch.delenv(name, raising=False)
-    with ApplivServer(app_token=TOKEN, lifetime=30) as s:
-        monkeypatch.setenv("APPLIVERY_UPLOAD_URL", s.url)
-        monkeypatch.setenv("APPLIVERY_API_URL", s.url)
-        monkeypatch.setenv("APPLIVERY_APP_TOKEN", TOKEN)
-        monkeypatch.setenv("INSPECTOR_ALLOW_HTTP", "1")  # the loopback server speaks plain http
+    with serving(monkeypatch, token=TOKEN) as s:
         yield s
         # The token went nowhere but the Authorization header of each request.
         for received in s.requests:

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from inspector.upload.response import DEFAULT_DASHBOARD_URL, dashboard_url
-from tests.applivery_server import ApplivServer
+from tests.applivery_server import serving
 from tests.ci_runner import read_github_file
 from tests.conftest import FIXTURES, run_cli
 
@@ -33,14 +33,7 @@ def test_the_page_of_a_build() -> None:
 
 @pytest.fixture
 def server(monkeypatch):
-    for name in ("APPLIVERY_APP_TOKEN", "APPLIVERY_APP_SLUG", "APPLIVERY_DASHBOARD_URL",
-                 "GITHUB_ACTIONS", "GITHUB_OUTPUT", "APPLIVERY_UPLOAD_URL", "APPLIVERY_API_URL"):
-        monkeypatch.delenv(name, raising=False)
-    with ApplivServer(app_token=TOKEN, lifetime=30) as s:
-        monkeypatch.setenv("APPLIVERY_UPLOAD_URL", s.url)
-        monkeypatch.setenv("APPLIVERY_API_URL", s.url)
-        monkeypatch.setenv("INSPECTOR_ALLOW_HTTP", "1")
-        monkeypatch.setenv("APPLIVERY_APP_TOKEN", TOKEN)
+    with serving(monkeypatch, token=TOKEN) as s:
         yield s
 
 

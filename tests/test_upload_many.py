@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from tests.applivery_server import ApplivServer
+from tests.applivery_server import serving
 from tests.conftest import FIXTURES, CliResult, run_cli
 
 APK = FIXTURES / "apk" / "signed-v1v2v3.apk"
@@ -22,16 +22,7 @@ NOW = ("--now", "2026-12-01T00:00:00Z")  # the IPA's profiles are then 35 days f
 
 @pytest.fixture
 def server(monkeypatch, tmp_path):
-    for name in ("APPLIVERY_SERVICE_ACCOUNT_TOKEN", "APPLIVERY_ORGANIZATION_ID", "APPLIVERY_APP_ID",
-                 "APPLIVERY_BUILD_PATH", "INSPECTOR_CONFIG", "GITHUB_ACTIONS", "GITHUB_OUTPUT"):
-        monkeypatch.delenv(name, raising=False)
-    (tmp_path / ".git").mkdir()
-    monkeypatch.chdir(tmp_path)
-    with ApplivServer(app_token=TOKEN, lifetime=30) as s:
-        monkeypatch.setenv("APPLIVERY_UPLOAD_URL", s.url)
-        monkeypatch.setenv("APPLIVERY_API_URL", s.url)
-        monkeypatch.setenv("INSPECTOR_ALLOW_HTTP", "1")
-        monkeypatch.setenv("APPLIVERY_APP_TOKEN", TOKEN)
+    with serving(monkeypatch, token=TOKEN, home=tmp_path) as s:
         yield s
 
 

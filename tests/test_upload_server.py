@@ -15,7 +15,7 @@ import requests
 from inspector.upload import Secret, Target, UploadFields, prepare
 from inspector.upload.errors import NetworkError, TokenRejectedError
 from inspector.upload.transport import ProgressBar, RetryPolicy, latest_build, list_builds, send
-from tests.applivery_server import ApplivServer, iter_chunks
+from tests.applivery_server import iter_chunks, serving
 from tests.conftest import FIXTURES, CliResult, run_cli
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
@@ -27,21 +27,12 @@ PNG = FIXTURES / "macho" / "icon-rgb.png"
 APP_TOKEN = "app-TOKEN-5f3c9e1a7b"
 SA_TOKEN = "sa-TOKEN-0b8d2c4e6f"
 TOKENS = (APP_TOKEN, SA_TOKEN)
-_ENV = ("APPLIVERY_APP_TOKEN", "APPLIVERY_SERVICE_ACCOUNT_TOKEN", "APPLIVERY_ORGANIZATION_ID",
-        "APPLIVERY_APP_ID", "APPLIVERY_UPLOAD_URL", "APPLIVERY_API_URL", "GITHUB_ACTIONS", "GITHUB_OUTPUT",
-        "GITLAB_CI", "JENKINS_URL", "TF_BUILD", "CIRCLECI", "TRAVIS", "BUILDKITE", "BITRISE_IO",
-        "BITBUCKET_BUILD_NUMBER", "TEAMCITY_VERSION", "CM_BUILD_ID")
 
 
 @pytest.fixture
 def server(monkeypatch):
-    for name in _ENV:
-        monkeypatch.delenv(name, raising=False)
-    with ApplivServer(app_token=APP_TOKEN, sa_token=SA_TOKEN, organization="org1", app="app1",
-                      lifetime=30) as s:
-        monkeypatch.setenv("APPLIVERY_UPLOAD_URL", s.url)
-        monkeypatch.setenv("APPLIVERY_API_URL", s.url)
-        monkeypatch.setenv("INSPECTOR_ALLOW_HTTP", "1")  # the loopback server speaks plain http
+    with serving(monkeypatch, app_token=APP_TOKEN, sa_token=SA_TOKEN, organization="org1",
+                 app="app1") as s:
         yield s
 
 
