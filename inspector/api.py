@@ -5,8 +5,10 @@ from __future__ import annotations
 import dataclasses
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+# For ``inspector.records.Record`` in the hints: that union loads every record module, so it is
+# resolved when asked for (typing.get_type_hints), not when this module loads.
+import inspector.records
 from inspector.detect import detect
 from inspector.errors import ArtifactError
 from inspector.formats import Source, icon_extractor, icon_searcher, parser_for, verifier_for
@@ -14,13 +16,11 @@ from inspector.limits import artifact_budget
 from inspector.records.base import FileInfo
 from inspector.records.verification import not_checked
 
-if TYPE_CHECKING:
-    from inspector.summary import Record
-
 __all__ = ["extract_icon", "find_icon", "inspect"]
 
 
-def inspect(path: str | os.PathLike[str], *, digest: bool = True, verify: bool = True) -> Record:
+def inspect(path: str | os.PathLike[str], *, digest: bool = True,
+            verify: bool = True) -> inspector.records.Record:
     """Inspect one artifact and return its record: an AndroidApp, IpaApp, ProvisioningProfile or Pkg.
 
     Reads only the members it needs. With ``digest`` (the default) the file's SHA-256 is computed
@@ -35,7 +35,7 @@ def inspect(path: str | os.PathLike[str], *, digest: bool = True, verify: bool =
         record = _parse(p, digest, verify)
     if budget.exceeded is not None:
         raise budget.exceeded.at(p)
-    if digest and record.file.sha256 is None:
+    if digest and record.file is not None and record.file.sha256 is None:
         # The verifier of an APK computes the SHA-256 in the same read as its content digests;
         # every other file gets the same mapped read here (the hash reads the page cache without
         # a copy).
@@ -49,7 +49,7 @@ def inspect(path: str | os.PathLike[str], *, digest: bool = True, verify: bool =
     return record
 
 
-def _parse(p: Path, digest: bool, verify: bool) -> Record:
+def _parse(p: Path, digest: bool, verify: bool) -> inspector.records.Record:
     """Parse (and verify) one artifact: the work its budget counts."""
     kind, archive = detect(p)
     try:
@@ -80,7 +80,7 @@ def _parse(p: Path, digest: bool, verify: bool) -> Record:
     return record  # type: ignore[no-any-return]
 
 
-def extract_icon(path: str | os.PathLike[str], record: Record) -> tuple[str, bytes] | None:
+def extract_icon(path: str | os.PathLike[str], record: inspector.records.Record) -> tuple[str, bytes] | None:
     """The app icon of an inspected artifact as ``(member it came from, image bytes)``.
 
     The bytes are a PNG, WebP or JPEG file (:func:`inspector.containers.image.image_format` tells
@@ -93,7 +93,7 @@ def extract_icon(path: str | os.PathLike[str], record: Record) -> tuple[str, byt
     return found if isinstance(found, tuple) else None
 
 
-def find_icon(path: str | os.PathLike[str], record: Record) -> tuple[str, bytes] | str:
+def find_icon(path: str | os.PathLike[str], record: inspector.records.Record) -> tuple[str, bytes] | str:
     """:func:`extract_icon`'s ``(member, image bytes)``, or, when there is no icon to give, why
     not: one phrase in the format's words (``the app declares no icon``, ``the icon file the app
     names, ... is not in Payload``)."""
@@ -101,6 +101,7 @@ def find_icon(path: str | os.PathLike[str], record: Record) -> tuple[str, bytes]
     try:
         with artifact_budget() as budget:
             search = icon_searcher(record.format, p)
+            found: tuple[str, bytes] | str | None
             if search is not None:
                 found = search(p, record)
             else:
@@ -113,16 +114,16 @@ def find_icon(path: str | os.PathLike[str], record: Record) -> tuple[str, bytes]
     return found if found is not None else _no_icon_reason(record)
 
 
-def _no_icon_reason(record: Record) -> str:
+def _no_icon_reason(record: inspector.records.Record) -> str:
     if record.format in ("apk", "aab"):
-        icon = record.icon  # type: ignore[union-attr]
+        icon = record.icon
         if icon.resource is None:
             return "the app declares no icon"
         if icon.adaptive:
             return f"{icon.resource} is an adaptive icon (XML) with no PNG, WebP or JPEG fallback"
         return f"no PNG, WebP or JPEG file behind {icon.resource}"
     if record.format == "ipa":
-        if getattr(record.app, "icon_only_in_assets_car", False):  # type: ignore[union-attr]
+        if getattr(record.app, "icon_only_in_assets_car", False):
             return "the app icon exists only in Assets.car, which inspector cannot render"
         return "no icon file in the app bundle"
     return "a provisioning profile has no icon"

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from inspector.summary import Summary, native_name, summarize
 from inspector.versions import version_tuple
+
+if TYPE_CHECKING:
+    from inspector.records.android import UsesPermission
 
 __all__ = [
     "SECTIONS",
@@ -289,7 +292,7 @@ def effectively_exported(component: Any, target_sdk: int | None) -> bool:
     return bool(component.intent_filters) and target < 31
 
 
-def _permission(p: Any) -> str:
+def _permission(p: UsesPermission) -> str:
     notes = []
     if p.max_sdk is not None:
         notes.append(f"maxSdkVersion {p.max_sdk}")
@@ -379,10 +382,10 @@ def _android_signing(old: Any, new: Any) -> list[Change]:
         certs = [", ".join(sorted({s.certificates[0].sha256 for s in app.signing.signers
                                    if s.scheme == scheme and s.certificates})) or None
                  for app in (old, new)]
-        changes += _changes([(f"{scheme} certificate SHA-256", *certs)])
+        changes += _changes([(f"{scheme} certificate SHA-256", certs[0], certs[1])])
     lineages = [", ".join(n.certificate.sha256 for s in app.signing.signers for n in s.lineage)
                 or None for app in (old, new)]
-    changes += _changes([("v3 lineage", *lineages)])
+    changes += _changes([("v3 lineage", lineages[0], lineages[1])])
     return changes
 
 
@@ -399,6 +402,12 @@ def _bundle_name(record: Any, bundle: Any) -> str:
     return "" if bundle is record.app else bundle.path.removeprefix(record.app.path).rstrip("/")
 
 
+def _plain(value: object) -> object:
+    # A record holds a plist's dictionaries read-only (records/frozen.py); json writes them as
+    # the dicts they were read from. Anything else (dates, data) as its text.
+    return dict(value) if isinstance(value, Mapping) else str(value)
+
+
 def _entitlements(record: Any) -> dict[str, str]:
     out: dict[str, str] = {}
     for bundle in record.bundles:
@@ -409,7 +418,7 @@ def _entitlements(record: Any) -> dict[str, str]:
                 else profile.Entitlements if profile is not None else {})
         for key, value in ents.items():
             name = f"{prefix}: {key}" if prefix else key
-            out[name] = json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)
+            out[name] = json.dumps(value, sort_keys=True, default=_plain, ensure_ascii=False)
     return out
 
 

@@ -7,10 +7,14 @@ This is the only module that maps format-specific records (``package_name``, ``C
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
+# For ``inspector.records.Record`` and ``.Certificate`` in the public hints: resolved on demand,
+# so that summarizing an APK loads no Apple record (and this module no certificate reader).
+import inspector.records
 from inspector.limits import MAX_INT_DIGITS
 from inspector.records.base import FileInfo, days_left, expired
 
@@ -102,7 +106,7 @@ class Summary:
     debuggable: bool | None
     signing_type: str | None
     team_id: str | None
-    certificates: tuple[Certificate, ...]
+    certificates: tuple[inspector.records.Certificate, ...]
     expiries: tuple[Expiry, ...]
     icon: str | None
     build_platform: BuildPlatform | None
@@ -139,7 +143,7 @@ def native_name(summary: Summary, field: str) -> str:
     return _NATIVE_NAMES.get(family, {}).get(field, field)
 
 
-def summarize(record: Record) -> Summary:
+def summarize(record: inspector.records.Record) -> Summary:
     """The :class:`Summary` of any record returned by :func:`inspector.inspect`."""
     make = _BY_FORMAT.get(getattr(record, "format", None))  # type: ignore[arg-type]
     if make is None:
@@ -154,11 +158,7 @@ def summarize(record: Record) -> Summary:
 def __getattr__(name: str) -> Any:
     # ``Record`` at run time (``inspector.Record``, isinstance checks): it loads every record module.
     if name == "Record":
-        from inspector.records.android import AndroidApp
-        from inspector.records.apple import IpaApp, ProvisioningProfile
-        from inspector.records.pkg import Pkg
-
-        return AndroidApp | IpaApp | ProvisioningProfile | Pkg
+        return inspector.records.Record
     raise AttributeError(f"module 'inspector.summary' has no attribute {name!r}")
 
 
@@ -384,5 +384,6 @@ def _pkg(record: Pkg) -> Summary:
     )
 
 
-_BY_FORMAT: dict[str, Any] = {"apk": _android, "aab": _android, "ipa": _ipa, "profile": _profile,
-                              "embedded-profile": _profile, "pkg": _pkg}
+_BY_FORMAT: dict[str, Callable[[Any], Summary]] = {
+    "apk": _android, "aab": _android, "ipa": _ipa, "profile": _profile, "embedded-profile": _profile,
+    "pkg": _pkg}

@@ -15,6 +15,7 @@ import pytest
 import inspector
 from inspector.checks import Expectations, check
 from inspector.formats._bundle_depth import capabilities
+from inspector.records.frozen import freeze
 from tests.conftest import FIXTURES, corpus
 
 REF = Path(__file__).resolve().parent / "reference" / "ios"
@@ -39,7 +40,7 @@ def test_info_plist_depth_matches_plistutil(ref: str) -> None:
     record = inspector.inspect(_ipa_path(origin, name), digest=False)
     bundle = _bundle_for(record, slug)
     info = plistlib.loads((REF / "info" / ref).read_bytes())
-    assert dict(bundle.info_plist) == info
+    assert bundle.info_plist == freeze(info)  # arrays as tuples (records/frozen.py)
     schemes = [s for t in info.get("CFBundleURLTypes", []) for s in t.get("CFBundleURLSchemes", [])]
     assert list(bundle.url_schemes) == list(dict.fromkeys(schemes))
     assert list(bundle.LSApplicationQueriesSchemes) == info.get("LSApplicationQueriesSchemes", [])

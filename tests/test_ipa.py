@@ -23,6 +23,7 @@ import pytest
 
 from inspector import extract_icon, inspect
 from inspector.records.apple import IpaApp
+from inspector.records.frozen import freeze
 from tests.conftest import FIXTURES, ROOT, corpus, run_cli
 from tests.tool_outputs import read_icon_members
 
@@ -119,7 +120,7 @@ def test_every_bundle_matches_the_reference(records, origin: str, name: str) -> 
             assert mp.TeamIdentifier == tuple(profile["TeamIdentifier"])
             assert mp.TeamName == profile["TeamName"]
             assert mp.ProvisionedDevices == tuple(profile.get("ProvisionedDevices", ()))
-            assert mp.Entitlements == profile["Entitlements"]
+            assert mp.Entitlements == freeze(profile["Entitlements"])  # arrays as tuples
 
         sha1s, subjects, entitlements = ref_signature(origin, name, bundle.path,
                                                       bundle.CFBundleExecutable or "")
@@ -133,7 +134,7 @@ def test_every_bundle_matches_the_reference(records, origin: str, name: str) -> 
         else:
             assert sig.certificate.sha1 in sha1s
             assert sig.certificate.subject.replace(", ", ",") in subjects
-        assert sig.entitlements == entitlements[0]
+        assert sig.entitlements == freeze(entitlements[0])
         if profile is not None and sig.certificate is not None:
             in_profile = sig.certificate.sha1 in {
                 __import__("hashlib").sha1(d).hexdigest() for d in profile["DeveloperCertificates"]

@@ -26,6 +26,7 @@ from inspector.formats.profile import (
     signing_type,
 )
 from inspector.records.apple import SIGNING_TYPE_RULE
+from inspector.records.frozen import freeze
 from tests.conftest import FIXTURES, ROOT, corpus, run_cli
 
 IOS = FIXTURES / "ios"
@@ -115,7 +116,7 @@ def test_profile_matches_openssl_and_plistutil(origin: str, name: str) -> None:
     assert record.ProvisionsAllDevices == ref.get("ProvisionsAllDevices", False)
     assert record.ProvisionedDevices == tuple(ref.get("ProvisionedDevices", ()))
     assert record.device_count == len(ref.get("ProvisionedDevices", ()))
-    assert record.Entitlements == ref["Entitlements"]
+    assert record.Entitlements == freeze(ref["Entitlements"])  # arrays as tuples (records/frozen.py)
     app_id = ref["Entitlements"]["application-identifier"]
     assert record.application_identifier == app_id
     assert record.application_identifier_wildcard == app_id.endswith("*")

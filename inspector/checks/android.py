@@ -8,7 +8,7 @@ from fnmatch import fnmatchcase
 
 from inspector.checks._rule import Rule, rule
 from inspector.checks.expectations import Expectations
-from inspector.checks.findings import Finding
+from inspector.checks.findings import Finding, Severity
 from inspector.records.android import AndroidApp
 from inspector.summary import Summary
 
@@ -200,7 +200,7 @@ def _alignment(r: Rule, s: Summary, a: AndroidApp, e: Expectations, now: datetim
 @rule(RULES, "AND014", "64-bit native libraries ready for 16 KB pages", _ANDROID)
 def _sixteen_k(r: Rule, s: Summary, a: AndroidApp, e: Expectations, now: datetime
                ) -> Iterator[Finding]:
-    severity = "error" if e.require_16k_pages else "warning"
+    severity: Severity = "error" if e.require_16k_pages else "warning"
     for lib in a.native_libraries:
         if not lib.sixty_four_bit:
             continue

@@ -150,7 +150,7 @@ class _Parser(argparse.ArgumentParser):
     """Usage errors in one line, with the closest option, command or choice when one is close
     (not the 30-40 lines of usage argparse prints): ``--help`` is there for the rest."""
 
-    def error(self, message: str) -> NoReturn:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         hint = did_you_mean(self, message)
         self.exit(EXIT_USAGE, f"inspector: error: {printable(message)}"
                               f"{f'; did you mean {hint}?' if hint else ''} "
@@ -225,8 +225,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args, extras = parser.parse_known_args(argv)
     if extras:
         # Refused by the command's own parser, which knows its options and can suggest one.
-        commands = parser._subparsers._group_actions[0].choices if parser._subparsers else {}
-        commands.get(getattr(args, "command", None), parser).error(
+        action = parser._subparsers._group_actions[0] if parser._subparsers else None
+        commands = action.choices if isinstance(action, argparse._SubParsersAction) else {}
+        commands.get(getattr(args, "command", None) or "", parser).error(
             f"unrecognized arguments: {' '.join(extras)}")
     if args.command is None:
         parser.print_help(sys.stderr)

@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from inspector.errors import UsageError
 from inspector.report import escape
@@ -208,7 +208,12 @@ def transport_options(settings: ServiceSettings) -> dict[str, Any]:
             "timeout": (float(settings["connect-timeout"]), float(settings["timeout"]))}
 
 
-def wait_options(settings: ServiceSettings) -> dict[str, float]:
+class _WaitOptions(TypedDict):
+    timeout: float
+    interval: float
+
+
+def wait_options(settings: ServiceSettings) -> _WaitOptions:
     return {"timeout": float(settings["wait-timeout"]), "interval": float(settings["wait-interval"])}
 
 

@@ -259,7 +259,7 @@ def _guarded(render: Callable[[list[FileVerdict]], str], verdicts: list[FileVerd
             raise
     kept: list[FileVerdict] = []
     for v in verdicts:
-        outcome = for_one_file(v.path, lambda v=v: render([v]))
+        outcome = for_one_file(v.path, functools.partial(render, [v]))
         if isinstance(outcome, InspectorError):
             kept.append(FileVerdict(v.path, error=outcome, exit_code=exit_code_for(outcome)))
         else:
@@ -298,7 +298,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
     sections: list[str | None] = []
     for name in args.files:
         # Whatever goes wrong with one file (a bug included) is that file's verdict.
-        read = for_one_file(name, lambda name=name: _read(name, not args.no_verify))
+        read = for_one_file(name, functools.partial(_read, name, not args.no_verify))
         if isinstance(read, InspectorError):
             verdicts.append(FileVerdict(name, error=read, exit_code=exit_code_for(read)))
             continue
@@ -311,8 +311,8 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
             print(error_line(f"the service's latest processed build could not be read for "
                              f"--newer-than-uploaded: {exc}"), file=sys.stderr)
             return exit_code_for(exc)
-        outcome = for_one_file(name, lambda record=record, summary=summary, known=known: evaluate(
-            record, args, env, config, now, known, summary))
+        outcome = for_one_file(name, functools.partial(evaluate, record, args, env, config, now, known,
+                                                       summary))
         if isinstance(outcome, InspectorError):
             verdicts.append(FileVerdict(name, error=outcome, exit_code=exit_code_for(outcome)))
             continue
@@ -334,10 +334,10 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
             print(text)
         summary_path = env.get("GITHUB_STEP_SUMMARY")
         if summary_path:
-            summary, verdicts = _guarded(lambda vs: render_step_summary(vs, now), verdicts)
+            markdown, verdicts = _guarded(lambda vs: render_step_summary(vs, now), verdicts)
             try:
                 with open(summary_path, "a", encoding="utf-8") as fh:
-                    fh.write(summary)
+                    fh.write(markdown)
             except OSError as exc:
                 print(f"inspector: warning: cannot append to GITHUB_STEP_SUMMARY "
                       f"{escape.text(summary_path)}: {escape.text(exc.strerror or exc)}", file=sys.stderr)

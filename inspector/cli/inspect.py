@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 from datetime import UTC, datetime
@@ -120,7 +121,7 @@ def _one(path: Path, args: argparse.Namespace, now: datetime,
     shown = to_json(record, now) if args.json else render_text(record, now, verbose=args.verbose)
     if args.extract_icon is not None:
         icon_note, written = _write_icon(path, record, args.extract_icon, taken)
-        if args.json:
+        if isinstance(shown, dict):  # --json
             shown["extracted_icon"] = written
     return shown, icon_note
 
@@ -144,7 +145,7 @@ def render_batch(results: list[dict[str, Any]], names: list[str], now: datetime)
     kept: list[dict[str, Any]] = []
     worst = 0
     for name, result in zip(names, results, strict=True):
-        outcome = for_one_file(name, lambda result=result: render_json([result], now))
+        outcome = for_one_file(name, functools.partial(render_json, [result], now))
         if isinstance(outcome, InspectorError):
             code = exit_code_for(outcome)
             worst = max(worst, code)
@@ -169,7 +170,7 @@ def run(args: argparse.Namespace) -> int:
     taken: set[str] = set()  # icon file names this run wrote, case-folded
     for name in args.files:
         # Every file gets its result: whatever goes wrong with one (a bug included) is its error.
-        outcome = for_one_file(name, lambda name=name: _one(Path(name), args, now, taken))
+        outcome = for_one_file(name, functools.partial(_one, Path(name), args, now, taken))
         if isinstance(outcome, InspectorError):
             code = exit_code_for(outcome)
             worst = max(worst, code)

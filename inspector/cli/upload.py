@@ -8,6 +8,7 @@ latest build is read through :mod:`inspector.cli._service`, the same lookup ``ch
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 from collections.abc import Callable, Mapping
@@ -321,8 +322,8 @@ def run(args: argparse.Namespace) -> int:
     single = len(builds) == 1
     verdicts: list[Any] | None = None if single else []  # several: one JUnit report for all
     for build in builds:
-        _guarded(single, build, lambda build=build: _gate(args, env, target, fields, build, lookup, link,
-                                                          single, verdicts), verdicts)
+        _guarded(single, build, functools.partial(_gate, args, env, target, fields, build, lookup, link,
+                                                  single, verdicts), verdicts)
     if verdicts and getattr(args, "junit_xml", None) is not None:
         from inspector.cli.inspect import parse_now
         from inspector.report.check import render_check_junit
@@ -349,7 +350,7 @@ def run(args: argparse.Namespace) -> int:
     for build in builds:
         if not build.skipped:
             _guarded(single, build,
-                     lambda build=build: _send(args, env, settings, target, build, options, link, single))
+                     functools.partial(_send, args, env, settings, target, build, options, link, single))
     return _summary(builds, args.json and not single)
 
 
@@ -404,7 +405,7 @@ def _gate(args: argparse.Namespace, env: Mapping[str, str], target: Target, fiel
             print("inspector: the check failed: nothing was uploaded", file=sys.stderr)
         return
     if skip:
-        assert latest is not None
+        assert latest is not None and summary is not None  # a latest build is looked up by its summary
         latest = link(latest)
         message = (f"build number {summary.build} is already the app's latest processed build "
                    f"({latest.id}): skipped (--skip-existing)")

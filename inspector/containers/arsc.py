@@ -290,7 +290,7 @@ class ResourceTable:
                 mid = (lo + hi) // 2
                 idx, off = struct.unpack_from("<HH", data, base + 4 * mid)
                 if idx == index:
-                    return off * 4
+                    return int(off) * 4
                 if idx < index:
                     lo = mid + 1
                 else:

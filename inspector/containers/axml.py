@@ -101,7 +101,7 @@ class StringPool:
                 member=member)
         self._data = data
         self._utf8 = bool(flags & _UTF8_FLAG)
-        self._count = count
+        self._count: int = count
         self._offsets = offset + header_size
         self._cache: dict[int, str | None] = {}
         pool_end = offset + size

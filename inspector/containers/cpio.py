@@ -11,7 +11,7 @@ import io
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from inspector.containers.pbzx import MAGIC as PBZX_MAGIC
 from inspector.containers.pbzx import PbzxReader
@@ -53,7 +53,7 @@ class CpioReader:
     body. Unread bodies are skipped (read and discarded: the stream cannot seek) on the next step.
     """
 
-    def __init__(self, stream: BinaryIO, *, member: str = "Payload") -> None:
+    def __init__(self, stream: io.BufferedReader, *, member: str = "Payload") -> None:
         self._stream = stream
         self._member = member
         self._left = 0  # body bytes of the current entry not yet consumed
@@ -225,10 +225,12 @@ def payload_kind(head: bytes) -> str | None:
     return None
 
 
-def payload_stream(raw: BinaryIO, *, member: str = "Payload") -> tuple[str, BinaryIO]:
+def payload_stream(raw: BinaryIO, *, member: str = "Payload") -> tuple[str, io.BufferedReader]:
     """``(kind, stream of the cpio bytes)`` of a Payload: gzip, pbzx or plain cpio."""
-    buffered = raw if hasattr(raw, "peek") else io.BufferedReader(raw)  # type: ignore[arg-type]
-    head = bytes(buffered.peek(6)[:6])  # type: ignore[attr-defined]
+    # XarArchive.open gives a BufferedReader; anything else (a BytesIO) gets one, which needs only
+    # the readinto every binary stream has.
+    buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(cast(io.RawIOBase, raw))
+    head = bytes(buffered.peek(6)[:6])
     kind = payload_kind(head)
     if kind == "gzip":
         return kind, io.BufferedReader(GzipReader(buffered, member=member), buffer_size=_SKIP)

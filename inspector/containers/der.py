@@ -101,7 +101,7 @@ class Node:
         names them in the error) is refused as they are read, before the list grows past it."""
         if not self.constructed:
             raise ArtifactError(f"ASN.1: expected a constructed value at offset {self.start}")
-        out = []
+        out: list[Node] = []
         pos = self.body
         while pos < self._inner_end:
             if len(out) >= limit:

@@ -132,7 +132,7 @@ def is_macho(head: bytes) -> bool:
         return True
     if magic in _FAT_MAGICS and len(head) >= 8:
         endian, _ = _FAT_MAGICS[magic]
-        (count,) = struct.unpack(endian + "I", head[4:8])
+        count: int = struct.unpack(endian + "I", head[4:8])[0]
         return 0 < count < _JAVA_CLASS_MIN_VERSION
     return False
 
@@ -180,7 +180,7 @@ def read_signed_slices(fh: BinaryIO, size: int) -> tuple[SignedSlice, ...]:
         slices = _fat_slices(reader, head)
     else:
         raise ArtifactError("not a Mach-O executable (unknown magic " + head[:4].hex() + ")")
-    signed = []
+    signed: list[SignedSlice] = []
     for offset, length in slices:
         found = _signed_slice(reader, offset, length)
         if reader.signature_bytes > MAX_SIGNATURE_BYTES_TOTAL:

@@ -128,7 +128,7 @@ class PbzxReader(io.RawIOBase):
             elif dec.needs_input:
                 raise self._fail(f"pbzx chunk {self._chunks - 1}: xz stream ends early")
             try:
-                out = dec.decompress(data, min(want, self._left_out + 1))
+                out: bytes = dec.decompress(data, min(want, self._left_out + 1))
             except lzma.LZMAError as exc:
                 raise self._xz_error(exc) from exc
             charge("bytes inflated", len(out))

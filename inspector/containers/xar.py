@@ -231,7 +231,7 @@ class XarArchive(ArtifactFile):
         if len(xml) != toc_size:
             self.warnings.append(
                 f"TOC inflates to {len(xml)} bytes, header says {toc_size}")
-        self.heap_start = header_size + toc_len
+        self.heap_start: int = header_size + toc_len
         root = parse_xml(xml, member="TOC")
         toc = _child(root, "toc") if _local(root.tag) == "xar" else None
         if toc is None:
@@ -381,7 +381,7 @@ class XarArchive(ArtifactFile):
     def files(self) -> Iterator[XarMember]:
         return (m for m in self._members.values() if not m.is_dir)
 
-    def open(self, name: str) -> BinaryIO:
+    def open(self, name: str) -> io.BufferedReader:
         """A buffered, decoded stream of one member, read lazily from the file."""
         member = self.info(name)
         if member.is_dir:
@@ -482,7 +482,7 @@ class _DecodingReader(io.RawIOBase):
     def _step(self, want: int) -> bytes:
         dec = self._dec
         if isinstance(dec, _Stored):
-            out = self._raw.read(max(want, _CHUNK))
+            out: bytes = self._raw.read(max(want, _CHUNK))
             if not out:
                 self._done = True
             return out

@@ -165,7 +165,7 @@ class ZipArchive(ArtifactFile):
     @property
     def central_directory_offset(self) -> int:
         """File offset of the central directory (where the APK Signing Block ends)."""
-        return self._zip.start_dir  # type: ignore[attr-defined]
+        return self._zip.start_dir
 
     # -- reading ---------------------------------------------------------------------------
     def _charge(self, info: zipfile.ZipInfo, *, whole: bool, size: int | None = None) -> None:
@@ -269,8 +269,8 @@ class ZipArchive(ArtifactFile):
         header = self.read_raw(info.header_offset, 30)
         if len(header) != 30 or header[:4] != b"PK\x03\x04":
             raise ArtifactError("bad local file header", path=self.path, member=name)
-        name_len, extra_len = struct.unpack("<HH", header[26:30])
-        return info.header_offset + 30 + name_len + extra_len
+        lengths: tuple[int, int] = struct.unpack("<HH", header[26:30])
+        return info.header_offset + 30 + sum(lengths)
 
     def chunks(self, name: str, size: int = 1 << 20) -> Iterator[bytes]:
         """The member's uncompressed bytes in pieces of at most ``size``, for digesting every

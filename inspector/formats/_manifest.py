@@ -345,7 +345,8 @@ def _deep_links(components: list[Component], warnings: list[str]) -> list[DeepLi
                 continue
             # Android matches a filter's schemes, authorities and paths in every combination.
             schemes = list(dict.fromkeys(d.scheme for d in f.data if d.scheme))
-            hosts = list(dict.fromkeys((d.host, d.port) for d in f.data if d.host)) or [(None, None)]
+            hosts: list[tuple[str | None, str | None]] = list(
+                dict.fromkeys((d.host, d.port) for d in f.data if d.host)) or [(None, None)]
             paths: list[str | None] = list(dict.fromkeys(
                 p for d in f.data for p in (d.path, d.path_prefix and d.path_prefix + "*",
                                             d.path_pattern) if p)) or [None]

@@ -139,7 +139,8 @@ class _Resources:
         except ArtifactError as exc:
             raise exc.in_member(self.member) from exc.__cause__
 
-    def _follow(self, item: pb.Item, pick: Any, hops: int = 0) -> pb.Item:
+    def _follow(self, item: pb.Item, pick: Any,
+                hops: int = 0) -> pb.Primitive | pb.FileRef | str | None:
         """``item``, or what the reference it is resolves to through ``pick(entry)``."""
         while isinstance(item, pb.Reference) and hops < _MAX_HOPS:
             entry = self._entry(item)

@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from xml.etree.ElementTree import Element
 
 from inspector import certs as x509
@@ -93,6 +93,7 @@ def verify(source: Source, record: Pkg) -> Pkg:
 def _parse(xar: XarArchive, source: Source) -> Pkg:
     warnings: list[str] = []
     distribution = None
+    kind: Literal["product", "component"]
     if "Distribution" in xar:
         kind = "product"
         distribution = _distribution(_xml_member(xar, "Distribution"))

@@ -11,6 +11,7 @@ from inspector.certs import Certificate
 from inspector.densities import DENSITY_DPI
 from inspector.records.base import FileInfo
 from inspector.records.contents import Contents
+from inspector.records.frozen import FrozenMap
 from inspector.records.verification import Verification
 
 __all__ = [
@@ -46,8 +47,12 @@ class Label:
     """
 
     default: str | None
-    localized: Mapping[str, str] = field(default_factory=dict)
+    localized: Mapping[str, str] = field(default_factory=FrozenMap)
     resource: str | None = None
+
+    def __post_init__(self) -> None:
+        # Read-only all the way down, so the record is immutable and hashable (records/frozen.py).
+        object.__setattr__(self, "localized", FrozenMap(self.localized))
 
 
 @dataclass(frozen=True, slots=True)
@@ -460,7 +465,7 @@ class AndroidApp:
     #: Members by size category and the icon's digest (None: not measured). records/contents.py.
     contents: Contents | None = None
     queries: Queries = field(default_factory=Queries)
-    supports_screens: Mapping[str, bool | int] = field(default_factory=dict)
+    supports_screens: Mapping[str, bool | int] = field(default_factory=FrozenMap)
     warnings: tuple[str, ...] = ()
     #: Whether the signatures verified (None: not checked, and why). See records/verification.py.
     verification: Verification | None = None
@@ -471,6 +476,10 @@ class AndroidApp:
     #: Stored entries whose data does not start on a 4-byte boundary (APK only; ``zipalign 4``).
     unaligned_entries: tuple[EntryLayout, ...] = ()
     native_libraries: tuple[NativeLibrary, ...] = ()
+
+    def __post_init__(self) -> None:
+        # Read-only all the way down, so the record is immutable and hashable (records/frozen.py).
+        object.__setattr__(self, "supports_screens", FrozenMap(self.supports_screens))
 
     @property
     def loads_libraries_from_apk(self) -> bool:

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from inspector.certs import Certificate
 from inspector.records.base import FileInfo, days_left, expired
 from inspector.records.contents import Contents
+from inspector.records.frozen import FrozenMap, freeze
 from inspector.records.verification import Verification
 
 __all__ = [
@@ -93,6 +94,10 @@ class ProvisioningProfile:
     #: Whether the signatures verified (None: not checked, and why). See records/verification.py.
     verification: Verification | None = None
 
+    def __post_init__(self) -> None:
+        # Read-only all the way down, so the record is immutable and hashable (records/frozen.py).
+        object.__setattr__(self, "Entitlements", freeze(self.Entitlements))
+
     @property
     def team_id(self) -> str | None:
         """The team: first of ``TeamIdentifier``, else of ``ApplicationIdentifierPrefix``."""
@@ -151,7 +156,11 @@ class CodeSignature:
     cd_hash_type: str | None
     adhoc: bool
     certificate: Certificate | None
-    entitlements: Mapping[str, Any] = field(default_factory=dict)
+    entitlements: Mapping[str, Any] = field(default_factory=FrozenMap)
+
+    def __post_init__(self) -> None:
+        # Read-only all the way down, so the record is immutable and hashable (records/frozen.py).
+        object.__setattr__(self, "entitlements", freeze(self.entitlements))
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,14 +246,19 @@ class AppBundle:
     UIRequiredDeviceCapabilities: tuple[str, ...] = ()
     ats_allows_arbitrary_loads: bool | None = None
     ats_exception_domains: tuple[str, ...] = ()
-    usage_descriptions: Mapping[str, str] = field(default_factory=dict)
+    usage_descriptions: Mapping[str, str] = field(default_factory=FrozenMap)
     privacy_manifest: str | None = None
     frameworks: tuple[EmbeddedCode, ...] = ()
     capabilities: tuple[str, ...] = ()
-    info_plist: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    info_plist: Mapping[str, Any] = field(default_factory=FrozenMap, repr=False)
     #: This bundle's code signature (every slice), resource seals and entitlements against its
     #: profile verified (None: not checked, and why). Frameworks carry their own.
     verification: Verification | None = None
+
+    def __post_init__(self) -> None:
+        # Read-only all the way down, so the record is immutable and hashable (records/frozen.py).
+        object.__setattr__(self, "usage_descriptions", FrozenMap(self.usage_descriptions))
+        object.__setattr__(self, "info_plist", freeze(self.info_plist))
 
 
 @dataclass(frozen=True, slots=True)

@@ -257,9 +257,10 @@ def _entitlements(values: Mapping[str, Any]) -> list[str]:
 def _value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, list):
+    # Records hold a plist's arrays as tuples and its dictionaries as read-only mappings.
+    if isinstance(value, list | tuple):
         return "[" + ", ".join(_value(v) for v in value) + "]"
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         return "{" + ", ".join(f"{k}: {_value(v)}" for k, v in value.items()) + "}"
     if isinstance(value, bytes):
         return f"<{len(value)} bytes>"

@@ -37,8 +37,15 @@ if TYPE_CHECKING:
         build_request,
     )
     from inspector.upload.response import Build
-    from inspector.upload.steps import inspect_for_upload, inspected_icon, prepare, upload
-    from inspector.upload.transport import get_build, latest_build, latest_upload, wait_for_build
+    from inspector.upload.steps import inspect_for_upload, inspected_icon, prepare
+    from inspector.upload.transport import (
+        RetryPolicy,
+        get_build,
+        latest_build,
+        latest_upload,
+        upload,
+        wait_for_build,
+    )
 
 __all__ = [
     "ApiError",
@@ -46,6 +53,7 @@ __all__ = [
     "Deployer",
     "NetworkError",
     "ProcessingError",
+    "RetryPolicy",
     "Secret",
     "Target",
     "TokenRejectedError",
@@ -83,11 +91,12 @@ _LAZY = {
     "inspect_for_upload": "inspector.upload.steps",
     "inspected_icon": "inspector.upload.steps",
     "prepare": "inspector.upload.steps",
-    "upload": "inspector.upload.steps",
+    "upload": "inspector.upload.transport",
     "get_build": "inspector.upload.transport",
     "latest_build": "inspector.upload.transport",
     "latest_upload": "inspector.upload.transport",
     "wait_for_build": "inspector.upload.transport",
+    "RetryPolicy": "inspector.upload.transport",
 }
 
 __getattr__ = lazy_getattr("inspector.upload", _LAZY, globals())

@@ -11,14 +11,14 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePath
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 from urllib.parse import quote, urlencode
 
+# The package, for ``inspector.Summary`` in the public hints: resolved on demand (get_type_hints),
+# so that building the command line's parser (which reads this module's tables) loads no summary.
+import inspector
 from inspector.errors import InvalidField, UsageError
 from inspector.report import escape
-
-if TYPE_CHECKING:
-    from inspector.summary import Summary
 
 __all__ = [
     "BUILD_EXTENSIONS",
@@ -285,7 +285,7 @@ class Deployer:
         out = [("deployer.name", self.name)] if self.name else []
         out += [(f"deployer.info.{key}", getattr(self, key)) for key in _DEPLOYER_INFO
                 if getattr(self, key)]
-        return out  # type: ignore[return-value]
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -464,7 +464,7 @@ class UploadRequest:
         return " \\\n  ".join(lines)
 
 
-def _custom_values(summary: Summary | None, fields: UploadFields, automatic: bool,
+def _custom_values(summary: inspector.Summary | None, fields: UploadFields, automatic: bool,
                    inspected_icon: bytes | None) -> tuple[str | None, str | None, str | None, bytes | None]:
     if automatic:
         # An ipa/apk/aab is processed by the service: send only what the user set explicitly.
@@ -477,7 +477,8 @@ def _custom_values(summary: Summary | None, fields: UploadFields, automatic: boo
 
 
 def build_request(file: str | PurePath, fields: UploadFields, target: Target,
-                  summary: Summary | None = None, *, inspected_icon: bytes | None = None) -> UploadRequest:
+                  summary: inspector.Summary | None = None, *,
+                  inspected_icon: bytes | None = None) -> UploadRequest:
     """The upload request of ``file`` to ``target`` (pure: no file is read, no socket opened).
 
     ``summary`` is the file's inspection (None for a build inspector cannot read, e.g. a console

@@ -265,7 +265,7 @@ def backoff_delay(attempt: int, *, base: float = 1.0, cap: float = 60.0,
     pipeline for hours), else ``base * 2**(attempt-1)`` up to ``cap``."""
     if retry_after is not None:
         return min(retry_after, retry_after_cap)
-    return min(base * 2 ** (attempt - 1), cap)
+    return min(base * 2.0 ** (attempt - 1), cap)
 
 
 def parse_body(http_status: int, body: bytes, retry_after: str | None = None) -> Any:
@@ -316,17 +316,21 @@ def processing_error(build: Build, last_lines: int = 20) -> ProcessingError:
     return ProcessingError(head, build, tuple(build.process_logs[-last_lines:]))
 
 
+def _object(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def uploaded_build_number(build: Build) -> str | None:
     """The build number the service read: versionCode (Android) or CFBundleVersion (iOS, macOS).
 
     A value that is no build number (longer than :data:`MAX_NUMBER_DIGITS`, or holding anything but
     letters, digits and ``._-``) raises :class:`NetworkError`: it is compared number by number.
     """
-    info = build.raw.get("info") if isinstance(build.raw.get("info"), dict) else {}
-    android = info.get("android") if isinstance(info.get("android"), dict) else {}
-    ios = info.get("ios") if isinstance(info.get("ios"), dict) else {}
-    plist = ios.get("plist") if isinstance(ios.get("plist"), dict) else {}
-    pkg = info.get("pkg") if isinstance(info.get("pkg"), dict) else {}
+    info = _object(build.raw.get("info"))
+    android = _object(info.get("android"))
+    ios = _object(info.get("ios"))
+    plist = _object(ios.get("plist"))
+    pkg = _object(info.get("pkg"))
     for value in (android.get("versionCode"), plist.get("CFBundleVersion"), pkg.get("CFBundleVersion"),
                   build.version_code):
         if value in (None, ""):

@@ -1,13 +1,16 @@
-"""The library's upload steps: inspect, prepare the request, send it (see :mod:`inspector.upload`)."""
+"""The library's upload steps before the network: inspect, prepare the request (sending it is
+:func:`inspector.upload.transport.upload`; see :mod:`inspector.upload`)."""
 
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
+# For ``inspector.records.Record`` and ``inspector.Summary`` in the hints: resolved on demand
+# (typing.get_type_hints), so this module loads neither the record modules nor the summary.
+import inspector
+import inspector.records
 from inspector.errors import UnknownFormatError
 from inspector.upload.request import (
     Target,
@@ -15,15 +18,8 @@ from inspector.upload.request import (
     UploadRequest,
     build_request,
 )
-from inspector.upload.response import Build
 
-if TYPE_CHECKING:
-    import requests
-
-    from inspector.summary import Record, Summary
-    from inspector.upload.transport import RetryPolicy
-
-__all__ = ["inspect_for_upload", "inspected_icon", "prepare", "upload"]
+__all__ = ["inspect_for_upload", "inspected_icon", "prepare"]
 
 
 #: Extensions of the formats inspector reads: a file named so must be one.
@@ -31,7 +27,7 @@ _READ_EXTENSIONS = (".apk", ".aab", ".ipa", ".pkg")
 
 
 def inspect_for_upload(path: str | os.PathLike[str], *, verify: bool = True
-                       ) -> tuple[Record | None, Summary | None]:
+                       ) -> tuple[inspector.records.Record | None, inspector.Summary | None]:
     """The build's record and summary, or ``(None, None)`` when it is of a kind inspector does not
     read (a DMG, a console or Windows build: the user gives the package fields).
 
@@ -52,7 +48,7 @@ def inspect_for_upload(path: str | os.PathLike[str], *, verify: bool = True
     return record, summarize(record)
 
 
-def inspected_icon(path: str | os.PathLike[str], record: Record | None) -> bytes | None:
+def inspected_icon(path: str | os.PathLike[str], record: inspector.records.Record | None) -> bytes | None:
     """The app icon when inspector can extract one as a PNG or JPEG (what ``packageIcon`` takes),
     else None (a WebP icon is not sent: the service takes PNG or JPEG)."""
     if record is None:
@@ -66,7 +62,8 @@ def inspected_icon(path: str | os.PathLike[str], record: Record | None) -> bytes
 
 
 def prepare(path: str | os.PathLike[str], fields: UploadFields, target: Target, *,
-            record: Record | None = None, summary: Summary | None = None) -> UploadRequest:
+            record: inspector.records.Record | None = None,
+            summary: inspector.Summary | None = None) -> UploadRequest:
     """Inspect (unless ``record``/``summary`` are given) and build the upload request of ``path``."""
     if record is None and summary is None:
         record, summary = inspect_for_upload(path)
@@ -78,15 +75,3 @@ def prepare(path: str | os.PathLike[str], fields: UploadFields, target: Target, 
     if fields.package_icon is None and summary is not None and summary.format not in ("apk", "aab", "ipa"):
         icon = inspected_icon(path, record)
     return build_request(Path(path), fields, target, summary, inspected_icon=icon)
-
-
-def upload(request: UploadRequest, *, session: requests.Session | None = None,
-           progress: Callable[[int, int], None] | None = None, policy: RetryPolicy | None = None,
-           timeout: tuple[float, float] | None = None) -> Build:
-    """Send a prepared request and return the new build (see :func:`inspector.upload.transport.send`)."""
-    from inspector.upload import transport
-
-    kwargs: dict[str, Any] = {"session": session, "progress": progress, "policy": policy}
-    if timeout is not None:
-        kwargs["timeout"] = timeout
-    return transport.send(request, **kwargs)

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.client import RemoteDisconnected
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -30,6 +30,9 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ReadTimeoutError
 
+# The package, for ``inspector.UploadedBuild`` in latest_upload's hint: resolved on demand, so the
+# rules are not loaded with the transport.
+import inspector
 from inspector import __version__
 from inspector.errors import ArtifactError
 from inspector.report.text import human_size, printable
@@ -50,9 +53,6 @@ from inspector.upload.response import (
     processing_error,
     uploaded_build,
 )
-
-if TYPE_CHECKING:
-    from inspector.checks.expectations import UploadedBuild
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -481,6 +481,15 @@ def send(request: UploadRequest, *, session: requests.Session | None = None,
             http.close()
 
 
+def upload(request: UploadRequest, *, session: requests.Session | None = None,
+           progress: Callable[[int, int], None] | None = None, policy: RetryPolicy | None = None,
+           timeout: tuple[float, float] | None = None) -> Build:
+    """Send a prepared request and return the new build: :func:`send` with its default timeout
+    when ``timeout`` is None (the library's step 4, see :mod:`inspector.upload`)."""
+    return send(request, session=session, progress=progress, policy=policy,
+                timeout=DEFAULT_TIMEOUT if timeout is None else timeout)
+
+
 def _get(request: ApiRequest, session: requests.Session | None, policy: RetryPolicy,
          timeout: tuple[float, float], deadline: float | None = None,
          clock: Callable[[], float] = time.monotonic) -> Any:
@@ -635,7 +644,7 @@ def latest_build(target: Target, session: requests.Session | None = None, *, os:
 
 def latest_upload(target: Target, platform: str | None, *, session: requests.Session | None = None,
                   policy: RetryPolicy | None = None,
-                  timeout: tuple[float, float] = (60.0, 60.0)) -> UploadedBuild | None:
+                  timeout: tuple[float, float] = (60.0, 60.0)) -> inspector.UploadedBuild | None:
     """The expectation rule UPL002 compares with (``Expectations.uploaded_build``): the app's
     latest processed build for ``platform`` (a :class:`~inspector.summary.Summary`'s platform;
     the list is filtered by ``os`` for android and ios, the values the service uses), with its

@@ -243,9 +243,9 @@ def check_signer(signer: BlockSigner, number: int, min_sdk: int, max_sdk: int, *
                         for p in _lineage(signer.lineage, signer.certificates[0])]
     claimed: dict[int, bytes] = {}
     for ident, value in signer.digests:
-        algorithm = SIGNATURE_ALGORITHMS.get(ident)
-        if algorithm is not None and algorithm.content_digest in verified_digests:
-            claimed[algorithm.content_digest] = value
+        listed = SIGNATURE_ALGORITHMS.get(ident)
+        if listed is not None and listed.content_digest in verified_digests:
+            claimed[listed.content_digest] = value
     return SignerCheck((*failures, *lineage_failures), tuple(lineage_failures), claimed)
 
 

@@ -11,7 +11,7 @@ import stat
 import zipfile
 import zlib
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 from inspector.containers import macho
 from inspector.containers.plist import MAX_PLIST_BYTES, load_plist_dict
@@ -124,7 +124,9 @@ class _Checker:
                                    if root + rel in self.archive else None)
         size = self.archive.info(member).file_size
         try:
-            results = codesign.verify_macho(lambda: _Stream(self.archive.chunks(member, _PIECE)),
+            # _Stream has the read, seek, tell and close that the Mach-O readers call.
+            results = codesign.verify_macho(
+                lambda: cast(BinaryIO, _Stream(self.archive.chunks(member, _PIECE))),
                                             size, member, externals)
         except ArtifactError as exc:
             return [Failure(codesign.SCHEME, f"code signature unreadable: {exc.problem}",

@@ -50,7 +50,7 @@ def disallowed(signed: Mapping[str, Any], profile: Mapping[str, Any],
         value = signed.get(key)
         if value is None:
             continue
-        values = value if isinstance(value, list) else [value]
+        values = value if isinstance(value, list | tuple) else [value]
         refused = [v for v in values if not isinstance(v, str) or not _covered(v, profile.get(key))]
         if refused:
             fail(key, f"{key} {', '.join(_show(v) for v in refused)} not allowed by the profile's "
@@ -66,7 +66,7 @@ def disallowed(signed: Mapping[str, Any], profile: Mapping[str, Any],
 
 
 def _covered(value: str, allowed: Any) -> bool:
-    patterns = allowed if isinstance(allowed, list) else [allowed]
+    patterns = allowed if isinstance(allowed, list | tuple) else [allowed]
     return any(isinstance(p, str) and _match(p, value) for p in patterns)
 
 
@@ -80,6 +80,6 @@ def _match(pattern: str, value: str) -> bool:
 def _show(value: Any) -> str:
     if value is None:
         return "(absent)"
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return "[" + ", ".join(_show(v) for v in value) + "]"
     return repr(value) if not isinstance(value, str) else value

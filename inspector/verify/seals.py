@@ -127,7 +127,8 @@ MAX_UNBOUNDED_REPEATS = 2
 def _compile(pattern: str) -> re.Pattern[str]:
     """The rule's pattern compiled, or ArtifactError when it is unreadable or could backtrack
     without bound (a repeat inside a repeat, or more than two unbounded repeats)."""
-    from re import _parser  # the tree re.compile builds; only read here
+    # The tree re.compile builds; only read here. Private, so typeshed does not declare it.
+    from re import _parser  # type: ignore[attr-defined]
 
     if len(pattern) > MAX_RULE_LENGTH:
         raise ArtifactError(f"CodeResources: a rule of {len(pattern)} characters (at most "
@@ -228,8 +229,8 @@ def verify_seals(resources: CodeResources, files: Mapping[str, BundleFile],
                 fail(path, "symlink does not match its seal")
         else:
             try:
-                found = digests(entry.member, frozenset(seal.digests))
-                matches = all(hmac.compare_digest(found[name], value)
+                sums = digests(entry.member, frozenset(seal.digests))
+                matches = all(hmac.compare_digest(sums[name], value)
                               for name, value in seal.digests.items())
             except ArtifactError as exc:
                 fail(path, f"cannot be read to check its seal: {exc.problem}")
