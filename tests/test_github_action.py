@@ -75,6 +75,8 @@ def test_upload_mode_uploads_and_exports_the_build(workspace: Path) -> None:
         assert received.files["build"].filename == "app release.apk"
         assert received.field("deployer.name") == "GitHub Actions"
         assert received.field("deployer.info.commit") == "d" * 40
+        # The commit message comes from the event file, whole.
+        assert received.field("deployer.info.commitMessage") == "Release 1.4.2\n\nWith notes"
     assert run.outputs["verdict"] == "passed"
     assert run.outputs["build-id"].startswith("b")
     assert run.outputs["status"] == "processed"
