@@ -5,6 +5,7 @@ inside a function): no cycle between modules, and nothing outside ``cli/`` impor
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 from tests.conftest import ROOT
@@ -17,6 +18,7 @@ def _module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+@functools.cache  # the tree is read once for the four tests
 def _graph() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
     """Each module's imports of other ``inspector`` modules, and of anything (top-level names)."""
     files = {_module_name(p): p for p in PACKAGE.rglob("*.py")}
