@@ -58,3 +58,16 @@ def corpus(*parts: str) -> Path:
         pytest.skip(f"shared corpus file not present: {path} (the corpus lives in ../shared/corpus "
                     "beside the checkout)")
     return path
+
+
+def recorded_artifact(name: str) -> Path:
+    """The artifact a recorded tool output is named after (``tests/reference/*/record.sh``):
+    ``corpus-<file>`` in the shared corpus's android folder (the test skips when it is absent),
+    ``fixture-<kind>-<file>`` under ``fixtures/<kind>/``, ``fixture-<kind>-tampered-<file>``
+    under ``fixtures/<kind>/tampered/``."""
+    if name.startswith("corpus-"):
+        return corpus("android", name.removeprefix("corpus-"))
+    _, kind, rest = name.split("-", 2)
+    if rest.startswith("tampered-"):
+        return FIXTURES / kind / "tampered" / rest.removeprefix("tampered-")
+    return FIXTURES / kind / rest

@@ -22,7 +22,7 @@ from inspector.checks.expectations import Expectations
 from inspector.containers.elf import read_elf
 from inspector.errors import ArtifactError
 from inspector.records.android import AndroidApp
-from tests.conftest import CORPUS, FIXTURES, ROOT
+from tests.conftest import CORPUS, FIXTURES, ROOT, recorded_artifact
 
 REF = ROOT / "tests" / "reference" / "align"
 TAMPERED = FIXTURES / "apk" / "tampered"
@@ -30,16 +30,6 @@ NOW = datetime(2026, 12, 1, tzinfo=UTC)
 _LINE = re.compile(r"^\s*(\d+) (.+) \((OK|OK - compressed|BAD - \d+)\)$")
 
 
-def _path(name: str) -> Path:
-    if name.startswith("corpus-"):
-        path = CORPUS / "android" / name.removeprefix("corpus-")
-        if not path.exists():
-            pytest.skip(f"shared corpus file not present: {path}")
-        return path
-    _, kind, rest = name.split("-", 2)
-    if rest.startswith("tampered-"):
-        return FIXTURES / kind / "tampered" / rest.removeprefix("tampered-")
-    return FIXTURES / kind / rest
 
 
 def _record(path: Path) -> AndroidApp:
@@ -57,17 +47,22 @@ def _zipalign(text: str) -> dict[str, tuple[int, str]]:
     return out
 
 
+def _readable(name: str) -> AndroidApp:
+    """The record of the artifact ``name``'s recording is about; the test skips when inspector
+    cannot read it (the corpus holds files made unreadable on purpose; test_apk checks those)."""
+    try:
+        return _record(recorded_artifact(name))
+    except ArtifactError:
+        pytest.skip(f"{name} is not an archive inspector reads")
+
+
 ZIPALIGNED = sorted(p.name.removesuffix(".zipalign4.txt") for p in REF.glob("*.zipalign4.txt"))
 READELF = sorted(p.name.removesuffix(".readelf.txt") for p in REF.glob("*.readelf.txt"))
 
 
 @pytest.mark.parametrize("name", ZIPALIGNED)
 def test_alignment_agrees_with_zipalign(name: str) -> None:
-    path = _path(name)
-    try:
-        record = _record(path)
-    except ArtifactError:
-        pytest.skip(f"{name} is not an APK inspector reads")
+    record = _readable(name)
     four = _zipalign((REF / f"{name}.zipalign4.txt").read_text(errors="replace"))
     sixteen = _zipalign((REF / f"{name}.zipalign16384.txt").read_text(errors="replace"))
     assert four, name
@@ -112,11 +107,7 @@ def _readelf(text: str) -> dict[str, list[int] | None]:
 
 @pytest.mark.parametrize("name", READELF)
 def test_load_alignment_agrees_with_readelf(name: str) -> None:
-    path = _path(name)
-    try:
-        record = _record(path)
-    except ArtifactError:
-        pytest.skip(f"{name} is not an archive inspector reads")
+    record = _readable(name)
     expected = _readelf((REF / f"{name}.readelf.txt").read_text(errors="replace"))
     libs = {lib.path: lib for lib in record.native_libraries}
     # The AAB reader takes <module>/lib/<abi>/x.so; the APK reader lib/<abi>/x.so.

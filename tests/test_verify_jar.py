@@ -18,23 +18,13 @@ from inspector.containers.apk_signing import parse_signing_block, read_signing_b
 from inspector.containers.zip import ZipArchive
 from inspector.records.verification import Verification
 from inspector.verify.jar import JarVerification, parse_sections, verify_jar
-from tests.conftest import CORPUS, FIXTURES, ROOT
+from tests.conftest import CORPUS, FIXTURES, ROOT, recorded_artifact
 
 REF = ROOT / "tests" / "reference" / "jar"
 TAMPERED_APK = FIXTURES / "apk" / "tampered"
 TAMPERED_AAB = FIXTURES / "aab" / "tampered"
 
 
-def _path(name: str) -> Path:
-    if name.startswith("corpus-"):
-        path = CORPUS / "android" / name.removeprefix("corpus-")
-        if not path.exists():
-            pytest.skip(f"shared corpus file not present: {path}")
-        return path
-    _, kind, rest = name.split("-", 2)
-    if rest.startswith("tampered-"):
-        return FIXTURES / kind / "tampered" / rest.removeprefix("tampered-")
-    return FIXTURES / kind / rest
 
 
 def _jarsigner(text: str) -> bool | None:
@@ -71,7 +61,7 @@ def test_agrees_with_jarsigner(name: str) -> None:
     if apksigner.exists():
         # apksigner applies Android's rules; it is the reference where it has a say.
         expected = apksigner.read_text().startswith("# exit 0")
-    assert _verify(_path(name)).verification.verified is expected
+    assert _verify(recorded_artifact(name)).verification.verified is expected
 
 
 def test_how_many_compared() -> None:
@@ -172,7 +162,7 @@ def test_strongest_digest_is_the_one_checked() -> None:
 def test_recorded_names_match_the_files() -> None:
     for name in RECORDED:
         if name.startswith("fixture-"):
-            assert _path(name).is_file(), name
+            assert recorded_artifact(name).is_file(), name
         assert re.match(r"^(fixture|corpus)-", name)
 
 
@@ -184,7 +174,7 @@ def test_inspect_aab_fills_every_signer_and_the_bundle() -> None:
         if not name.endswith(".aab"):
             continue
         expected = _jarsigner((REF / f"{name}.txt").read_text(errors="replace"))
-        record = inspector.inspect(_path(name), digest=False)
+        record = inspector.inspect(recorded_artifact(name), digest=False)
         assert record.verification.verified is expected, name
         if expected is None:
             assert record.verification.reason == "not signed"
