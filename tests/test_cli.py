@@ -29,6 +29,21 @@ def test_no_command_is_a_usage_error() -> None:
     assert run_cli().code == 2
 
 
+def test_every_command_prints_its_help() -> None:
+    # argparse expands %-placeholders in help text: a "10%" in an option's words once made
+    # `check --help` and `upload --help` end in a traceback.
+    from inspector.cli import build_parser
+
+    commands = [name for action in build_parser()._subparsers._group_actions  # type: ignore[union-attr]
+                for name in getattr(action, "choices", {}) or {}]
+    assert {"inspect", "check", "upload", "diff", "status", "builds"} <= set(commands)
+    for command in commands:
+        result = run_cli(command, "--help")
+        assert result.code == 0 and result.out.startswith("usage: inspector "), (command, result.err)
+        assert "Traceback" not in result.err
+    assert "10%" in run_cli("check", "--help").out
+
+
 def test_bad_option_is_a_usage_error() -> None:
     result = run_cli("inspect", "--frobnicate", str(APK))
     assert result.code == 2

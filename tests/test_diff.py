@@ -429,9 +429,24 @@ def test_a_bad_size_increase_is_a_usage_error(value: str) -> None:
     assert result.code == 2 and "max-size-increase" in result.err
 
 
-def test_an_unreadable_baseline_is_named() -> None:
-    result = run_cli("check", "--baseline", "missing.apk", str(PAIRS / "bump.apk"))
-    assert result.code == 3 and "the baseline missing.apk" in result.out
+def test_an_unreadable_baseline_is_one_error_before_any_build_is_read(tmp_path: Path) -> None:
+    # The builds are fine: the run ends on the baseline, once, and no build is called unreadable.
+    result = run_cli("check", "--baseline", "missing.apk", str(PAIRS / "bump.apk"), str(PAIRS / "old.apk"))
+    assert result.code == 3 and result.out == ""
+    assert result.err.splitlines() == [
+        "inspector: error: the baseline missing.apk: cannot open (No such file or directory)"]
+    noise = tmp_path / "noise.bin"
+    noise.write_bytes(b"not a build at all")
+    result = run_cli("check", "--baseline", str(noise), str(PAIRS / "bump.apk"))
+    assert result.code == 4 and result.out == "" and len(result.err.splitlines()) == 1
+    assert result.err.startswith(f"inspector: error: the baseline {noise}: unknown format")
+
+
+def test_upload_reads_the_baseline_before_any_build(tmp_path: Path) -> None:
+    result = run_cli("upload", "--dry-run", "--baseline", "missing.apk", str(PAIRS / "bump.apk"))
+    assert result.code == 3 and result.out == ""
+    assert result.err.splitlines()[-1] == (
+        "inspector: error: the baseline missing.apk: cannot open (No such file or directory)")
 
 
 # ---------------------------------------------------------------- Android's export rule

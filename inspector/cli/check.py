@@ -33,7 +33,8 @@ if TYPE_CHECKING:
 # The rules, the summary and the reports load when a check runs,
 # not when ``inspector`` starts: ``inspector inspect x.ipa`` never pays for them.
 
-__all__ = ["EXIT_FAILED", "add_check_arguments", "add_parser", "gate", "platform_section", "run"]
+__all__ = ["EXIT_FAILED", "add_check_arguments", "add_parser", "check_settings", "gate", "platform_section",
+           "read_baselines", "run"]
 
 #: The gate found errors (or warnings, when strict).
 EXIT_FAILED = 1
@@ -65,14 +66,16 @@ def add_expectation_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("expectations (each also INSPECTOR_<NAME> and a config key)")
     for o in OPTIONS:
         flags = [f"--{o.name}", *(f"--{a}" for a in o.aliases)]
+        # argparse expands %-placeholders in help: the table's words are plain text ("10%").
+        help_text = o.help.replace("%", "%%")
         if o.kind == "bool":
             group.add_argument(*flags, dest=o.dest, action=argparse.BooleanOptionalAction,
-                               default=None, help=o.help)
+                               default=None, help=help_text)
         elif o.kind == "list":
             group.add_argument(*flags, dest=o.dest, action="append", default=None,
-                               metavar=o.metavar, help=o.help)
+                               metavar=o.metavar, help=help_text)
         else:
-            group.add_argument(*flags, dest=o.dest, default=None, metavar=o.metavar, help=o.help)
+            group.add_argument(*flags, dest=o.dest, default=None, metavar=o.metavar, help=help_text)
 
 
 
@@ -100,7 +103,10 @@ def platform_section(summary: Summary) -> str | None:
     return summary.platform if summary.platform in ("android", "macos") else "ios"
 
 
-def _settings(args: argparse.Namespace, env: Mapping[str, str]) -> Config:
+def check_settings(args: argparse.Namespace, env: Mapping[str, str]) -> Config:
+    """The gate's config (``--config``, ``INSPECTOR_CONFIG`` or the one found from here), every
+    value in it resolved once for every platform section, so that a bad one is a usage error
+    before any build is read."""
     config = load_config(args.config or env.get("INSPECTOR_CONFIG") or None, Path.cwd())
     for section in (None, *PLATFORM_SECTIONS):  # a bad value anywhere is a usage error up front
         resolve(vars(args), env, config, section)
@@ -171,6 +177,17 @@ def baseline_record(path: str) -> Any:
         raise
 
 
+def read_baselines(args: argparse.Namespace, env: Mapping[str, str], config: Config) -> None:
+    """Read every ``--baseline`` the settings name (the command line's, the environment's, each
+    config section's) before any build is read: one that cannot be read ends the run as one error
+    line naming it (exit 3 or 4), instead of every checked build being called unreadable for it.
+    The records are kept (:func:`baseline_record`) for the rules."""
+    paths = {resolve(vars(args), env, config, section).expectations.baseline
+             for section in (None, *PLATFORM_SECTIONS)}
+    for path in sorted(p for p in paths if p is not None):
+        baseline_record(path)
+
+
 def uploaded_lookup(args: argparse.Namespace, env: Mapping[str, str], config: Config
                     ) -> Callable[[Summary], UploadedBuild | None] | None:
     """For ``--newer-than-uploaded``: the app's latest processed build, read from the service
@@ -217,7 +234,7 @@ def gate(args: argparse.Namespace, path: Path, record: Any, env: Mapping[str, st
     from inspector.report.check import FileVerdict, render_check_text
     from inspector.summary import summarize
 
-    config = _settings(args, env)
+    config = check_settings(args, env)
     now = parse_now(args.now)
     check_junit_path(args.junit_xml)
     if args.explain:
@@ -281,12 +298,13 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
 
     env = os.environ if env is None else env
     now = parse_now(args.now)
-    config = _settings(args, env)
+    config = check_settings(args, env)
     if not args.files:
         from inspector.cli import discovered_file
 
         args.files = [discovered_file("check")]
     check_junit_path(args.junit_xml)
+    read_baselines(args, env, config)
     uploaded = uploaded_lookup(args, env, config)
     if uploaded is None:
         # The service options are unused without --newer-than-uploaded, yet a bad value is

@@ -309,6 +309,8 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(problem)  # before any build is read or anything is sent
     if getattr(args, "explain", False):
         explain_service_settings(settings, config.path)
+    if not args.no_check:
+        check_cmd.read_baselines(args, env, check_cmd.check_settings(args, env))
     target = target_from(settings, env, require_token=args.dry_run is None)
     if target.token is None:
         print(f"inspector: no token set: the dry run shows the Authorization header as "
