@@ -104,8 +104,8 @@ def test_the_flag_beats_applivery_tenant(server, monkeypatch) -> None:
 
 def test_applivery_timeout_is_the_read_timeout(server, monkeypatch) -> None:
     server.plan = ["slow"]
-    server.slow_seconds = 2.0
-    monkeypatch.setenv("APPLIVERY_TIMEOUT", "0.5")
+    server.slow_seconds = 0.8
+    monkeypatch.setenv("APPLIVERY_TIMEOUT", "0.2")
     r = upload(str(APK), "--retries", "0")
     assert r.code == 7, r.err  # the answer came after the timeout: a network error, not a success
     monkeypatch.setenv("INSPECTOR_TIMEOUT", "10")  # ours wins over fastlane's
