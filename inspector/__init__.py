@@ -18,6 +18,7 @@ from inspector.errors import (
     UnsupportedFormatError,
     UsageError,
 )
+from inspector.format import Format
 
 if TYPE_CHECKING:
     from inspector.checks import CheckResult, Expectations, Finding, UploadedBuild
@@ -37,6 +38,7 @@ __all__ = [
     "Expectations",
     "Expiry",
     "Finding",
+    "Format",
     "InspectorError",
     "InvalidField",
     "IpaApp",

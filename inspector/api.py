@@ -11,6 +11,7 @@ from pathlib import Path
 import inspector.records
 from inspector.detect import detect
 from inspector.errors import ArtifactError
+from inspector.format import Format, format_of
 from inspector.formats import Source, icon_extractor, icon_searcher, parser_for, verifier_for
 from inspector.limits import artifact_budget
 from inspector.records.base import FileInfo
@@ -100,12 +101,13 @@ def find_icon(path: str | os.PathLike[str], record: inspector.records.Record) ->
     p = Path(path)
     try:
         with artifact_budget() as budget:
-            search = icon_searcher(record.format, p)
+            kind = format_of(record.format)
+            search = icon_searcher(kind, p)
             found: tuple[str, bytes] | str | None
             if search is not None:
                 found = search(p, record)
             else:
-                extractor = icon_extractor(record.format, p)
+                extractor = icon_extractor(kind, p)
                 found = extractor(p, record) if extractor is not None else None
         if budget.exceeded is not None:
             raise budget.exceeded
@@ -115,14 +117,14 @@ def find_icon(path: str | os.PathLike[str], record: inspector.records.Record) ->
 
 
 def _no_icon_reason(record: inspector.records.Record) -> str:
-    if record.format in ("apk", "aab"):
+    if record.format is Format.APK or record.format is Format.AAB:
         icon = record.icon
         if icon.resource is None:
             return "the app declares no icon"
         if icon.adaptive:
             return f"{icon.resource} is an adaptive icon (XML) with no PNG, WebP or JPEG fallback"
         return f"no PNG, WebP or JPEG file behind {icon.resource}"
-    if record.format == "ipa":
+    if record.format is Format.IPA:
         if getattr(record.app, "icon_only_in_assets_car", False):
             return "the app icon exists only in Assets.car, which inspector cannot render"
         return "no icon file in the app bundle"

@@ -9,25 +9,25 @@ from pathlib import Path
 
 from inspector.containers.zip import ZipArchive, is_zip
 from inspector.errors import ArtifactError, UnknownFormatError
+from inspector.format import Format
 
 __all__ = ["detect", "detect_zip"]
 
 _IPA_APP = re.compile(r"^(?:[^/]+/)?Payload/")
 _PROFILE_KEYS = (b"ProvisionedDevices", b"TeamIdentifier", b"ExpirationDate",
                  b"DeveloperCertificates", b"ProvisionsAllDevices", b"AppIDName")
-_PROFILE_SUFFIXES = (".mobileprovision", ".provisionprofile")
 _KINDS = {stat.S_IFIFO: "named pipe", stat.S_IFCHR: "character device", stat.S_IFBLK: "block device",
           stat.S_IFSOCK: "socket"}
 
 
-def detect_zip(archive: ZipArchive) -> str | None:
+def detect_zip(archive: ZipArchive) -> Format | None:
     """The format of an open zip archive, from its members, or None."""
     if "base/manifest/AndroidManifest.xml" in archive and "BundleConfig.pb" in archive:
-        return "aab"
+        return Format.AAB
     if "AndroidManifest.xml" in archive:
-        return "apk"
+        return Format.APK
     if any(_IPA_APP.match(name) for name in archive.names):
-        return "ipa"
+        return Format.IPA
     return None
 
 
@@ -36,7 +36,7 @@ def _looks_like_cms(head: bytes) -> bool:
     return len(head) > 2 and head[0] == 0x30 and b"\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02" in head[:24]
 
 
-def detect(path: str | Path) -> tuple[str, ZipArchive | None]:
+def detect(path: str | Path) -> tuple[Format, ZipArchive | None]:
     """Return ``(format, open archive or None)``; the caller closes the archive.
 
     Raises ArtifactError for files that cannot be opened or are empty, and UnknownFormatError
@@ -61,9 +61,9 @@ def detect(path: str | Path) -> tuple[str, ZipArchive | None]:
     if not head:
         raise ArtifactError("file is empty", path=str(p))
     if head[:4] == b"xar!":
-        return "pkg", None
+        return Format.PKG, None
     if _looks_like_cms(head):
-        return "profile", None
+        return Format.PROFILE, None
     if is_zip(head):
         archive = ZipArchive(p)
         kind = detect_zip(archive)
@@ -80,13 +80,14 @@ def detect(path: str | Path) -> tuple[str, ZipArchive | None]:
             "Android binary XML on its own is not a build: inspect the APK or AAB it belongs to",
             path=str(p),
         )
+    named_profile = p.suffix.lower()[1:] in Format.PROFILE.info.extensions
     stripped = head.lstrip()
     if stripped.startswith((b"bplist00", b"<?xml", b"<plist", b"<!DOCTYPE plist")) and (
-        p.suffix.lower() in _PROFILE_SUFFIXES or any(k in head for k in _PROFILE_KEYS)
+        named_profile or any(k in head for k in _PROFILE_KEYS)
     ):
-        return "profile", None
-    if p.suffix.lower() in _PROFILE_SUFFIXES:
-        return "profile", None
+        return Format.PROFILE, None
+    if named_profile:
+        return Format.PROFILE, None
     raise UnknownFormatError(
         "unknown format: not a zip (APK, AAB, IPA), a xar (PKG) or a provisioning profile",
         path=str(p),

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from inspector.format import EmbeddedProfile, Format
 from inspector.summary import Summary, native_name, summarize
 from inspector.versions import version_tuple
 
@@ -149,7 +150,7 @@ class Side:
     """Who one side is: the file and the facts a verdict line names."""
 
     path: str
-    format: str
+    format: Format | EmbeddedProfile
     platform: str | None
     identifier: str | None
     version: str | None
@@ -272,11 +273,11 @@ def _side(record: Any, summary: Summary) -> Side:
 
 
 def _android(record: Any) -> bool:
-    return getattr(record, "format", None) in ("apk", "aab")
+    return getattr(record, "format", None) in (Format.APK, Format.AAB)
 
 
 def _ipa(record: Any) -> bool:
-    return getattr(record, "format", None) == "ipa"
+    return getattr(record, "format", None) is Format.IPA
 
 
 # ---------------------------------------------------------------------------- Android facts
@@ -568,7 +569,7 @@ def diff(old: Any, new: Any) -> Diff:
     permissions = exposure = code = None
     if _android(old) and _android(new):
         signing_changes += _android_signing(old, new)
-        if old.format == new.format == "apk":
+        if old.format is new.format is Format.APK:
             # An App Bundle carries its upload key's JAR signature; the store re-signs the APKs
             # devices install, so only two APKs say whether an update installs.
             rot = rotation(old, new)
@@ -610,7 +611,7 @@ def load_side(path: str | os.PathLike[str], *, verify: bool = False) -> Any:
     if saved:
         return load_record(path)
     record = inspect(path, digest=False, verify=False)
-    if verify and getattr(record, "format", None) == "apk":
+    if verify and getattr(record, "format", None) is Format.APK:
         from inspector.containers.zip import ZipArchive
         from inspector.errors import ArtifactError
         from inspector.verify.lineage import with_lineage_verdicts

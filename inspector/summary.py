@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 # For ``inspector.records.Record`` and ``.Certificate`` in the public hints: resolved on demand,
 # so that summarizing an APK loads no Apple record (and this module no certificate reader).
 import inspector.records
+from inspector.format import EMBEDDED_PROFILE, BuildPlatform, EmbeddedProfile, Format, Platform, format_of
 from inspector.limits import MAX_INT_DIGITS
 from inspector.records.base import FileInfo, days_left, expired
 
@@ -38,11 +39,6 @@ __all__ = [
     "native_name",
     "summarize",
 ]
-
-Platform = Literal["android", "ios", "tvos", "watchos", "visionos", "macos"]
-#: The values of Applivery's ``buildPlatform`` form field that a build inspector reads can map to.
-BuildPlatform = Literal["android", "ios", "macos"]
-
 
 @dataclass(frozen=True, slots=True)
 class Expiry:
@@ -90,7 +86,7 @@ class Summary:
     the artifact maps to, None when it maps to none (a profile, a tvOS or watchOS app).
     """
 
-    format: str
+    format: Format | EmbeddedProfile
     file: FileInfo
     platform: Platform | None
     form_factors: tuple[str, ...]
@@ -122,25 +118,24 @@ class Summary:
 
 
 # Summary field -> the name each format's users know it by, for messages and reports.
-_NATIVE_NAMES: dict[str, dict[str, str]] = {
-    "android": {"identifier": "package", "version": "versionName", "build": "versionCode",
-                "min_os": "minSdkVersion", "display_name": "label"},
-    "ipa": {"identifier": "CFBundleIdentifier", "version": "CFBundleShortVersionString",
-            "build": "CFBundleVersion", "min_os": "MinimumOSVersion",
-            "display_name": "CFBundleDisplayName"},
-    "profile": {"identifier": "application-identifier", "display_name": "AppIDName"},
-    "pkg": {"identifier": "CFBundleIdentifier", "version": "CFBundleShortVersionString",
-            "build": "CFBundleVersion", "min_os": "LSMinimumSystemVersion",
-            "display_name": "CFBundleDisplayName"},
+_ANDROID_NAMES = {"identifier": "package", "version": "versionName", "build": "versionCode",
+                  "min_os": "minSdkVersion", "display_name": "label"}
+_NATIVE_NAMES: dict[Format, dict[str, str]] = {
+    Format.APK: _ANDROID_NAMES,
+    Format.AAB: _ANDROID_NAMES,
+    Format.IPA: {"identifier": "CFBundleIdentifier", "version": "CFBundleShortVersionString",
+                 "build": "CFBundleVersion", "min_os": "MinimumOSVersion",
+                 "display_name": "CFBundleDisplayName"},
+    Format.PROFILE: {"identifier": "application-identifier", "display_name": "AppIDName"},
+    Format.PKG: {"identifier": "CFBundleIdentifier", "version": "CFBundleShortVersionString",
+                 "build": "CFBundleVersion", "min_os": "LSMinimumSystemVersion",
+                 "display_name": "CFBundleDisplayName"},
 }
 
 
 def native_name(summary: Summary, field: str) -> str:
     """The format's own name for a Summary field (``identifier`` is ``package`` in an APK)."""
-    family = "android" if summary.format in ("apk", "aab") else summary.format
-    if family == "embedded-profile":
-        family = "profile"
-    return _NATIVE_NAMES.get(family, {}).get(field, field)
+    return _NATIVE_NAMES[format_of(summary.format)].get(field, field)
 
 
 def summarize(record: inspector.records.Record) -> Summary:
@@ -207,7 +202,7 @@ def _android(record: AndroidApp) -> Summary:
     return Summary(
         format=record.format,
         file=record.file,
-        platform="android",
+        platform=record.format.info.platform,
         form_factors=form_factors(record),
         device_families=(),
         identifier=record.package_name,
@@ -224,7 +219,7 @@ def _android(record: AndroidApp) -> Summary:
         certificates=certs,
         expiries=_sorted(expiries),
         icon=best.path if best else None,
-        build_platform="android",
+        build_platform=record.format.info.build_platform,
     )
 
 
@@ -291,7 +286,7 @@ def _ipa(record: IpaApp) -> Summary:
     sig = app.code_signature
     platform = apple_platform(app)
     return Summary(
-        format="ipa",
+        format=Format.IPA,
         file=record.file,
         platform=platform,
         form_factors=(),
@@ -342,7 +337,7 @@ def _profile(record: ProvisioningProfile) -> Summary:
         certificates=record.DeveloperCertificates,
         expiries=_sorted(expiries),
         icon=None,
-        build_platform=None,
+        build_platform=Format.PROFILE.info.build_platform,
     )
 
 
@@ -359,9 +354,9 @@ def _pkg(record: Pkg) -> Summary:
     # No app (a command-line tool): the product's facts, else the first component's.
     first = record.components[0] if record.components else None
     return Summary(
-        format="pkg",
+        format=Format.PKG,
         file=record.file,
-        platform="macos",
+        platform=Format.PKG.info.platform,
         form_factors=(),
         device_families=(),
         identifier=((app.CFBundleIdentifier if app else None) or record.product_id
@@ -380,10 +375,10 @@ def _pkg(record: Pkg) -> Summary:
         certificates=chain,
         expiries=_sorted(expiries),
         icon=None,
-        build_platform="macos",
+        build_platform=Format.PKG.info.build_platform,
     )
 
 
-_BY_FORMAT: dict[str, Callable[[Any], Summary]] = {
-    "apk": _android, "aab": _android, "ipa": _ipa, "profile": _profile, "embedded-profile": _profile,
-    "pkg": _pkg}
+_BY_FORMAT: dict[Format | EmbeddedProfile, Callable[[Any], Summary]] = {
+    Format.APK: _android, Format.AAB: _android, Format.IPA: _ipa, Format.PROFILE: _profile,
+    EMBEDDED_PROFILE: _profile, Format.PKG: _pkg}

@@ -112,3 +112,14 @@ def test_no_arrow_up_from_certificates_to_records() -> None:
     edges, _ = _graph()
     assert "inspector.certs" in edges["inspector.records.android"]
     assert not any(m.startswith("inspector.records") for m in edges["inspector.certs"])
+
+
+def test_the_format_module_sits_below_the_records() -> None:
+    # One Format enum for every layer (issue 19): records, detection, the parsers, checks, reports
+    # and the upload request name formats through it, so it may import nothing of inspector's.
+    edges, _ = _graph()
+    assert edges["inspector.format"] == set()
+    users = {m for m, imported in edges.items() if "inspector.format" in imported}
+    assert {"inspector.records.android", "inspector.records.apple", "inspector.records.pkg",
+            "inspector.detect", "inspector.formats", "inspector.checks._rule",
+            "inspector.report", "inspector.upload.request", "inspector.summary"} <= users

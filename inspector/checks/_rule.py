@@ -9,11 +9,14 @@ from typing import Any
 
 from inspector.checks.expectations import Expectations, register_code
 from inspector.checks.findings import Finding, Severity
+from inspector.format import Format
 from inspector.summary import Summary
 
-__all__ = ["ALL_FORMATS", "Check", "Rule", "rule"]
+__all__ = ["ALL_FORMATS", "BUILDS", "Check", "Rule", "rule"]
 
-ALL_FORMATS = frozenset({"apk", "aab", "ipa", "profile", "pkg"})
+ALL_FORMATS = frozenset(Format)
+#: The formats of builds: all but a provisioning profile, which has no version, size or upload.
+BUILDS = frozenset(f for f in Format if f.info.build_platform is not None)
 
 #: ``(summary, record, expectations, now) -> findings``: facts and time in, findings out.
 Check = Callable[[Summary, Any, Expectations, datetime], Iterable[Finding]]
@@ -32,7 +35,7 @@ class Rule:
 
     code: str
     title: str
-    formats: frozenset[str]
+    formats: frozenset[Format]
     check: Check
     needs: tuple[str, ...] = ()
 
@@ -51,7 +54,7 @@ class Rule:
                        None if actual is None else str(actual))
 
 
-def rule(registry: list[Rule], code: str, title: str, formats: Iterable[str] = ALL_FORMATS,
+def rule(registry: list[Rule], code: str, title: str, formats: Iterable[Format] = ALL_FORMATS,
          needs: Iterable[str] = ()) -> Callable[[Callable[..., Iterable[Finding]]], Rule]:
     """Register ``check(rule, summary, record, expectations, now)`` as a rule in ``registry``;
     ``needs``: the expectation fields without which it has nothing to check."""

@@ -9,13 +9,14 @@ from fnmatch import fnmatchcase
 from inspector.checks._rule import Rule, rule
 from inspector.checks.expectations import Expectations
 from inspector.checks.findings import Finding, Severity
+from inspector.format import Format
 from inspector.records.android import AndroidApp
 from inspector.summary import Summary
 
 __all__ = ["RULES"]
 
 RULES: list[Rule] = []
-_ANDROID = ("apk", "aab")
+_ANDROID = (Format.APK, Format.AAB)
 #: Android 11 (API 30) refuses to install an app targeting it that has only a v1 signature.
 _V2_REQUIRED_FROM_TARGET = 30
 
@@ -43,8 +44,8 @@ def _signed(r: Rule, s: Summary, a: AndroidApp, e: Expectations, now: datetime
             ) -> Iterator[Finding]:
     if a.signing.signed:
         return
-    if a.format == "apk" or e.require_signed:
-        what = ("the APK is not signed: Android refuses to install it" if a.format == "apk"
+    if a.format is Format.APK or e.require_signed:
+        what = ("the APK is not signed: Android refuses to install it" if a.format is Format.APK
                 else "the App Bundle is not signed")
         yield r.finding("error", "signature", what, "signed", "unsigned")
     else:
@@ -99,7 +100,7 @@ def _schemes(r: Rule, s: Summary, a: AndroidApp, e: Expectations, now: datetime
                             f"(present: {present})", scheme, present)
 
 
-@rule(RULES, "AND008", "APK targeting Android 11+ has a v2 or later signature", ("apk",))
+@rule(RULES, "AND008", "APK targeting Android 11+ has a v2 or later signature", (Format.APK,))
 def _v2_for_r(r: Rule, s: Summary, a: AndroidApp, e: Expectations, now: datetime
               ) -> Iterator[Finding]:
     target = a.target_sdk if a.target_sdk is not None else a.min_sdk
@@ -133,7 +134,7 @@ def _permissions(r: Rule, s: Summary, a: AndroidApp, e: Expectations, now: datet
                 break
 
 
-@rule(RULES, "AND011", "a whole app, not a split", ("apk",))
+@rule(RULES, "AND011", "a whole app, not a split", (Format.APK,))
 def _split(r: Rule, s: Summary, a: AndroidApp, e: Expectations, now: datetime
            ) -> Iterator[Finding]:
     if a.split:
@@ -148,7 +149,7 @@ _PAGE = 4096
 _PAGE_16K = 16384
 
 
-@rule(RULES, "AND012", "resources.arsc stored and 4-byte aligned (targetSdk 30+)", ("apk",))
+@rule(RULES, "AND012", "resources.arsc stored and 4-byte aligned (targetSdk 30+)", (Format.APK,))
 def _resources_table(r: Rule, s: Summary, a: AndroidApp, e: Expectations, now: datetime
                      ) -> Iterator[Finding]:
     table = a.resources_table
@@ -166,7 +167,7 @@ def _resources_table(r: Rule, s: Summary, a: AndroidApp, e: Expectations, now: d
                     "zipalign -p 4 before signing)", "stored, 4-byte aligned", actual)
 
 
-@rule(RULES, "AND013", "stored entries aligned as Android needs", ("apk",))
+@rule(RULES, "AND013", "stored entries aligned as Android needs", (Format.APK,))
 def _alignment(r: Rule, s: Summary, a: AndroidApp, e: Expectations, now: datetime
                ) -> Iterator[Finding]:
     # resources.arsc has its own rule (AND012) where Android enforces it.
@@ -209,7 +210,7 @@ def _sixteen_k(r: Rule, s: Summary, a: AndroidApp, e: Expectations, now: datetim
             problems.append(f"its ELF LOAD segments are aligned to {lib.load_alignment} bytes "
                             f"(link with -Wl,-z,max-page-size={_PAGE_16K})")
         # Offsets count only where Android maps the library from the APK itself.
-        if not lib.offset_16k_ready(a.format == "apk" and a.loads_libraries_from_apk):
+        if not lib.offset_16k_ready(a.format is Format.APK and a.loads_libraries_from_apk):
             problems.append(f"it is stored at offset {lib.layout.offset}, not on a 16 KB boundary "
                             "(zipalign -P 16 / AGP 8.5.1+)")
         if problems:

@@ -10,6 +10,7 @@ from typing import Any
 from inspector.checks._rule import Rule, rule
 from inspector.checks.expectations import DEFAULT_SIGNING_TYPES, Expectations
 from inspector.checks.findings import Finding
+from inspector.format import Format
 from inspector.records.apple import IpaApp, ProvisioningProfile
 from inspector.records.pkg import Pkg
 from inspector.records.verification import Verification
@@ -28,7 +29,7 @@ def _profiles(record: Any) -> list[tuple[str, ProvisioningProfile]]:
             if b.mobileprovision is not None]
 
 
-@rule(RULES, "IOS001", "a provisioning profile is embedded", ("ipa",))
+@rule(RULES, "IOS001", "a provisioning profile is embedded", (Format.IPA,))
 def _has_profile(r: Rule, s: Summary, ipa: IpaApp, e: Expectations, now: datetime
                  ) -> Iterator[Finding]:
     if ipa.app.mobileprovision is None and not ipa.encrypted:
@@ -37,7 +38,7 @@ def _has_profile(r: Rule, s: Summary, ipa: IpaApp, e: Expectations, now: datetim
                         "a profile", "none")
 
 
-@rule(RULES, "IOS002", "signing type is allowed", ("ipa", "profile"))
+@rule(RULES, "IOS002", "signing type is allowed", (Format.IPA, Format.PROFILE))
 def _signing_type(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
                   ) -> Iterator[Finding]:
     allowed = e.signing_type or DEFAULT_SIGNING_TYPES
@@ -52,7 +53,7 @@ def _signing_type(r: Rule, s: Summary, record: Any, e: Expectations, now: dateti
                         f"{', '.join(allowed)}{why}", ", ".join(allowed), kind)
 
 
-@rule(RULES, "IOS003", "bundle id is covered by the profile's app id", ("ipa",))
+@rule(RULES, "IOS003", "bundle id is covered by the profile's app id", (Format.IPA,))
 def _bundle_id(r: Rule, s: Summary, ipa: IpaApp, e: Expectations, now: datetime
                ) -> Iterator[Finding]:
     for bundle in ipa.bundles:
@@ -64,7 +65,7 @@ def _bundle_id(r: Rule, s: Summary, ipa: IpaApp, e: Expectations, now: datetime
                             profile.application_identifier, bundle.CFBundleIdentifier)
 
 
-@rule(RULES, "IOS004", "signing certificate is in the profile", ("ipa",))
+@rule(RULES, "IOS004", "signing certificate is in the profile", (Format.IPA,))
 def _cert_in_profile(r: Rule, s: Summary, ipa: IpaApp, e: Expectations, now: datetime
                      ) -> Iterator[Finding]:
     for bundle in ipa.bundles:
@@ -78,7 +79,7 @@ def _cert_in_profile(r: Rule, s: Summary, ipa: IpaApp, e: Expectations, now: dat
                             "a profile certificate", cert.sha1)
 
 
-@rule(RULES, "IOS005", "every extension has its own profile", ("ipa",))
+@rule(RULES, "IOS005", "every extension has its own profile", (Format.IPA,))
 def _extension_profile(r: Rule, s: Summary, ipa: IpaApp, e: Expectations, now: datetime
                        ) -> Iterator[Finding]:
     if ipa.app.mobileprovision is None:
@@ -90,7 +91,7 @@ def _extension_profile(r: Rule, s: Summary, ipa: IpaApp, e: Expectations, now: d
                             "the app will not install", "a profile", "none")
 
 
-@rule(RULES, "IOS006", "every extension's team is the app's", ("ipa",))
+@rule(RULES, "IOS006", "every extension's team is the app's", (Format.IPA,))
 def _extension_team(r: Rule, s: Summary, ipa: IpaApp, e: Expectations, now: datetime
                     ) -> Iterator[Finding]:
     app_profile = ipa.app.mobileprovision
@@ -105,7 +106,7 @@ def _extension_team(r: Rule, s: Summary, ipa: IpaApp, e: Expectations, now: date
                             app_profile.team_id, profile.team_id)
 
 
-@rule(RULES, "IOS007", "every extension has the app's version", ("ipa",))
+@rule(RULES, "IOS007", "every extension has the app's version", (Format.IPA,))
 def _extension_version(r: Rule, s: Summary, ipa: IpaApp, e: Expectations, now: datetime
                        ) -> Iterator[Finding]:
     version = ipa.app.CFBundleShortVersionString
@@ -117,7 +118,7 @@ def _extension_version(r: Rule, s: Summary, ipa: IpaApp, e: Expectations, now: d
                             version, bundle.CFBundleShortVersionString)
 
 
-@rule(RULES, "IOS008", "required devices are provisioned", ("ipa", "profile"),
+@rule(RULES, "IOS008", "required devices are provisioned", (Format.IPA, Format.PROFILE),
       needs=("require_device",))
 def _devices(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
              ) -> Iterator[Finding]:
@@ -137,7 +138,7 @@ def _devices(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
                                 f"which lists {len(have)}", udid, f"{len(have)} devices")
 
 
-@rule(RULES, "IOS009", "the app is code-signed with a certificate", ("ipa",))
+@rule(RULES, "IOS009", "the app is code-signed with a certificate", (Format.IPA,))
 def _code_signed(r: Rule, s: Summary, ipa: IpaApp, e: Expectations, now: datetime
                  ) -> Iterator[Finding]:
     sig = ipa.app.code_signature
@@ -152,7 +153,7 @@ def _code_signed(r: Rule, s: Summary, ipa: IpaApp, e: Expectations, now: datetim
                         "signed with a certificate", "ad-hoc")
 
 
-@rule(RULES, "IOS010", "not an encrypted App Store copy", ("ipa",))
+@rule(RULES, "IOS010", "not an encrypted App Store copy", (Format.IPA,))
 def _encrypted(r: Rule, s: Summary, ipa: IpaApp, e: Expectations, now: datetime
                ) -> Iterator[Finding]:
     if ipa.encrypted:
@@ -161,7 +162,7 @@ def _encrypted(r: Rule, s: Summary, ipa: IpaApp, e: Expectations, now: datetime
                         "App Store copy")
 
 
-@rule(RULES, "IOS011", "every framework is signed by the app's team", ("ipa",))
+@rule(RULES, "IOS011", "every framework is signed by the app's team", (Format.IPA,))
 def _framework_team(r: Rule, s: Summary, ipa: IpaApp, e: Expectations, now: datetime
                     ) -> Iterator[Finding]:
     sig = ipa.app.code_signature
@@ -197,7 +198,7 @@ def _verified_units(ipa: IpaApp) -> Iterator[tuple[str, Verification]]:
 
 
 @rule(RULES, "SIG002", "the code signatures, page hashes, special slots and resource seals "
-      "verify", ("ipa",))
+      "verify", (Format.IPA,))
 def _code_verified(r: Rule, s: Summary, ipa: IpaApp, e: Expectations, now: datetime
                    ) -> Iterator[Finding]:
     for owner, verification in _verified_units(ipa):
@@ -212,7 +213,7 @@ def _code_verified(r: Rule, s: Summary, ipa: IpaApp, e: Expectations, now: datet
                         f"it): {shown}{more}", "verified", "failed")
 
 
-@rule(RULES, "SIG003", "the signed entitlements are allowed by the profile", ("ipa",))
+@rule(RULES, "SIG003", "the signed entitlements are allowed by the profile", (Format.IPA,))
 def _entitlements_allowed(r: Rule, s: Summary, ipa: IpaApp, e: Expectations, now: datetime
                           ) -> Iterator[Finding]:
     for owner, verification in _verified_units(ipa):
@@ -224,7 +225,7 @@ def _entitlements_allowed(r: Rule, s: Summary, ipa: IpaApp, e: Expectations, now
 
 
 @rule(RULES, "SIG004", "the profiles' signatures and the installer package's checksums and "
-      "signature verify", ("ipa", "profile", "pkg"))
+      "signature verify", (Format.IPA, Format.PROFILE, Format.PKG))
 def _profile_or_pkg_verified(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
                              ) -> Iterator[Finding]:
     # Not checked (--no-verify) is no finding.
@@ -248,7 +249,7 @@ def _profile_or_pkg_verified(r: Rule, s: Summary, record: Any, e: Expectations, 
                         f"(changed after signing?): {shown}", "verified", "failed")
 
 
-@rule(RULES, "PKG001", "the installer package is signed", ("pkg",))
+@rule(RULES, "PKG001", "the installer package is signed", (Format.PKG,))
 def _pkg_signed(r: Rule, s: Summary, pkg: Pkg, e: Expectations, now: datetime
                 ) -> Iterator[Finding]:
     if not pkg.signature.signed:
@@ -257,7 +258,7 @@ def _pkg_signed(r: Rule, s: Summary, pkg: Pkg, e: Expectations, now: datetime
                         "overrides it", "Developer ID Installer", "unsigned")
 
 
-@rule(RULES, "UPL001", "the upload can name the package", ("pkg",))
+@rule(RULES, "UPL001", "the upload can name the package", (Format.PKG,))
 def _package_fields(r: Rule, s: Summary, pkg: Pkg, e: Expectations, now: datetime
                     ) -> Iterator[Finding]:
     # Applivery does not process a PKG itself: the upload must send packageName and packageVersion.

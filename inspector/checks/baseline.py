@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from inspector.checks._rule import ALL_FORMATS, Rule, rule
+from inspector.checks._rule import ALL_FORMATS, BUILDS, Rule, rule
 from inspector.checks.expectations import Expectations
 from inspector.checks.findings import Finding
 from inspector.diff import Diff, diff
@@ -18,8 +18,6 @@ from inspector.versions import version_tuple
 __all__ = ["RULES", "growth_limit"]
 
 RULES: list[Rule] = []
-
-_BUILDS = ("apk", "aab", "ipa", "pkg")
 
 
 def _diff(record: Any, e: Expectations) -> Diff | None:
@@ -47,7 +45,7 @@ def _identity(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
                             "not an update of the same app", c.old, c.new)
 
 
-@rule(RULES, "BAS002", "the signer can update the baseline's installs", _BUILDS)
+@rule(RULES, "BAS002", "the signer can update the baseline's installs", BUILDS)
 def _signer(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
             ) -> Iterator[Finding]:
     d = _diff(record, e)
@@ -67,7 +65,7 @@ def _signer(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
                         "over", old.team_id, s.team_id)
 
 
-@rule(RULES, "BAS003", "build number is greater than the baseline's", _BUILDS)
+@rule(RULES, "BAS003", "build number is greater than the baseline's", BUILDS)
 def _build(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime) -> Iterator[Finding]:
     d = _diff(record, e)
     if d is None:
@@ -81,7 +79,7 @@ def _build(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime) -> 
                         f"{d.old.build!r} (not whole numbers)", f"> {d.old.build}", s.build)
 
 
-@rule(RULES, "BAS004", "no permission, entitlement or capability added", _BUILDS)
+@rule(RULES, "BAS004", "no permission, entitlement or capability added", BUILDS)
 def _permissions(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
                  ) -> Iterator[Finding]:
     d = _diff(record, e)
@@ -95,7 +93,7 @@ def _permissions(r: Rule, s: Summary, record: Any, e: Expectations, now: datetim
                             None, name)
 
 
-@rule(RULES, "BAS005", "minimum OS not raised", _BUILDS)
+@rule(RULES, "BAS005", "minimum OS not raised", BUILDS)
 def _min_os(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime) -> Iterator[Finding]:
     if e.baseline_record is None:
         return
@@ -107,7 +105,7 @@ def _min_os(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime) ->
                         "below it no longer get updates", old.min_os, s.min_os)
 
 
-@rule(RULES, "BAS006", "size growth within the allowed increase", _BUILDS)
+@rule(RULES, "BAS006", "size growth within the allowed increase", BUILDS)
 def _size(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime) -> Iterator[Finding]:
     d = _diff(record, e)
     if d is None or d.size is None:
@@ -129,7 +127,7 @@ def _size(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime) -> I
                         f"{e.max_size_increase})", f"<= +{allowed}", str(growth))
 
 
-@rule(RULES, "BAS007", "no exported component, deep link or URL scheme added", _BUILDS)
+@rule(RULES, "BAS007", "no exported component, deep link or URL scheme added", BUILDS)
 def _exposure(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
               ) -> Iterator[Finding]:
     d = _diff(record, e)

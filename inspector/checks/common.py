@@ -9,9 +9,10 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from inspector.app_id import covers
-from inspector.checks._rule import Rule, rule
+from inspector.checks._rule import BUILDS, Rule, rule
 from inspector.checks.expectations import Expectations
 from inspector.checks.findings import Finding
+from inspector.format import Format
 from inspector.records.verification import Verification, not_checked
 from inspector.summary import Summary, native_name
 from inspector.versions import version_tuple
@@ -20,8 +21,6 @@ __all__ = ["RULES"]
 
 RULES: list[Rule] = []
 
-_BUILDS = ("apk", "aab", "ipa", "pkg")
-
 
 @rule(RULES, "GEN001", "identifier is the expected one", needs=("expect_id",))
 def _identifier(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
@@ -29,7 +28,7 @@ def _identifier(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
     if e.expect_id is None:
         return
     name = native_name(s, "identifier")
-    if s.format == "profile":
+    if s.format is Format.PROFILE:
         # A profile's app id may be a wildcard: it must cover the expected id.
         ok = s.identifier is not None and covers(s.identifier, e.expect_id)
     else:
@@ -39,7 +38,7 @@ def _identifier(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
                         e.expect_id, s.identifier)
 
 
-@rule(RULES, "GEN002", "version name is the expected one", _BUILDS,
+@rule(RULES, "GEN002", "version name is the expected one", BUILDS,
       needs=("expect_version_name", "expect_version_name_regex"))
 def _version_name(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
                   ) -> Iterator[Finding]:
@@ -54,7 +53,7 @@ def _version_name(r: Rule, s: Summary, record: Any, e: Expectations, now: dateti
                         f"/{pattern}/", s.version)
 
 
-@rule(RULES, "GEN003", "build number is the expected one", _BUILDS,
+@rule(RULES, "GEN003", "build number is the expected one", BUILDS,
       needs=("expect_build",))
 def _build(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime) -> Iterator[Finding]:
     name = native_name(s, "build")
@@ -63,7 +62,7 @@ def _build(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime) -> 
                         e.expect_build, s.build)
 
 
-@rule(RULES, "GEN004", "build number is at least the minimum", _BUILDS,
+@rule(RULES, "GEN004", "build number is at least the minimum", BUILDS,
       needs=("min_build",))
 def _min_build(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
                ) -> Iterator[Finding]:
@@ -78,7 +77,7 @@ def _min_build(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
                         f">= {e.min_build}", s.build_number)
 
 
-@rule(RULES, "GEN005", "team is the expected one", ("ipa", "profile", "pkg"),
+@rule(RULES, "GEN005", "team is the expected one", (Format.IPA, Format.PROFILE, Format.PKG),
       needs=("expect_team",))
 def _team(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime) -> Iterator[Finding]:
     if e.expect_team is not None and s.team_id != e.expect_team:
@@ -86,13 +85,13 @@ def _team(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime) -> I
                         f"team is {s.team_id!r}, expected {e.expect_team!r}", e.expect_team, s.team_id)
 
 
-@rule(RULES, "GEN006", "signing certificate is a pinned one", _BUILDS,
+@rule(RULES, "GEN006", "signing certificate is a pinned one", BUILDS,
       needs=("cert_sha256",))
 def _pinned(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime) -> Iterator[Finding]:
     if not e.cert_sha256:
         return
     pinned = ", ".join(e.cert_sha256)
-    signing = s.certificates[:1] if s.format in ("ipa", "pkg") else s.certificates
+    signing = s.certificates[:1] if s.format in (Format.IPA, Format.PKG) else s.certificates
     if not signing:
         yield r.finding("error", "certificate SHA-256",
                         "no signing certificate, expected a pinned one", pinned, None)
@@ -136,7 +135,7 @@ def _pin_confirmed(r: Rule, cert: Any, verdicts: list[Verification]) -> Iterator
                     f"verified ({reason})", "a verified signature", "not verified")
 
 
-@rule(RULES, "GEN007", "file is not larger than the maximum", _BUILDS,
+@rule(RULES, "GEN007", "file is not larger than the maximum", BUILDS,
       needs=("max_size",))
 def _size(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime) -> Iterator[Finding]:
     if e.max_size is not None and s.file.size > e.max_size:
@@ -144,7 +143,7 @@ def _size(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime) -> I
                         f"{e.max_size}", f"<= {e.max_size}", s.file.size)
 
 
-@rule(RULES, "GEN008", "minimum OS version is not above the maximum", ("ipa", "pkg"),
+@rule(RULES, "GEN008", "minimum OS version is not above the maximum", (Format.IPA, Format.PKG),
       needs=("max_min_os",))
 def _max_min_os(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
                 ) -> Iterator[Finding]:
@@ -162,8 +161,8 @@ def _max_min_os(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
 
 # Android does not check an APK signing certificate's validity dates when it installs or updates
 # an app (apksigner does not flag them either): its expiry is information (EXP004), not a failure.
-_DATED = ("ipa", "profile", "pkg")
-_ANDROID = ("apk", "aab")
+_DATED = (Format.IPA, Format.PROFILE, Format.PKG)
+_ANDROID = (Format.APK, Format.AAB)
 #: Google Play: a new app's signing key must be valid until after this date (22 October 2033).
 PLAY_KEY_VALID_AFTER = datetime(2033, 10, 22, tzinfo=UTC)
 
@@ -225,7 +224,7 @@ def _android_expiry(r: Rule, s: Summary, record: Any, e: Expectations, now: date
                             "valid past 2033-10-22", f"valid until {x.not_after:%Y-%m-%d}")
 
 
-@rule(RULES, "UPL002", "build number is greater than the latest processed upload", _BUILDS,
+@rule(RULES, "UPL002", "build number is greater than the latest processed upload", BUILDS,
       needs=("uploaded_build",))
 def _newer_than_uploaded(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
                          ) -> Iterator[Finding]:

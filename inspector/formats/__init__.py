@@ -13,18 +13,10 @@ from typing import Any, NamedTuple
 
 from inspector.containers.zip import ZipArchive
 from inspector.errors import UnsupportedFormatError
+from inspector.format import Format
 from inspector.records.base import FileInfo
 
-__all__ = ["FORMATS", "Source", "icon_extractor", "icon_searcher", "parser_for", "verifier_for"]
-
-#: format name -> (module, human name)
-FORMATS: dict[str, tuple[str, str]] = {
-    "apk": ("inspector.formats.apk", "Android APK"),
-    "aab": ("inspector.formats.aab", "Android App Bundle (AAB)"),
-    "ipa": ("inspector.formats.ipa", "iOS app archive (IPA)"),
-    "profile": ("inspector.formats.profile", "provisioning profile"),
-    "pkg": ("inspector.formats.pkg", "macOS installer package (PKG)"),
-}
+__all__ = ["Source", "icon_extractor", "icon_searcher", "parser_for", "verifier_for"]
 
 
 class Source(NamedTuple):
@@ -38,35 +30,35 @@ class Source(NamedTuple):
     digest: bool = False
 
 
-def _module(kind: str, path: Path) -> Any:
-    module_name, human = FORMATS[kind]
+def _module(kind: Format, path: Path) -> Any:
+    module_name = kind.info.parser
     try:
         return importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
         if exc.name != module_name:
             raise
         raise UnsupportedFormatError(
-            f"{human} files are recognised but not supported yet", path=str(path)
+            f"{kind.info.human_name} files are recognised but not supported yet", path=str(path)
         ) from None
 
 
-def parser_for(kind: str, path: Path) -> Callable[[Source], Any]:
+def parser_for(kind: Format, path: Path) -> Callable[[Source], Any]:
     """The ``parse`` function of the format's module (raises UnsupportedFormatError if absent)."""
     return _module(kind, path).parse  # type: ignore[no-any-return]
 
 
-def icon_searcher(kind: str, path: Path) -> Callable[[Path, Any], tuple[str, bytes] | str] | None:
+def icon_searcher(kind: Format, path: Path) -> Callable[[Path, Any], tuple[str, bytes] | str] | None:
     """The format's ``icon_search(path, record) -> (member, image bytes) | why not``, for a format
     whose reasons for having no icon are found while looking (a PKG's payload), if it has one."""
     return getattr(_module(kind, path), "icon_search", None)
 
 
-def icon_extractor(kind: str, path: Path) -> Callable[[Path, Any], tuple[str, bytes] | None] | None:
+def icon_extractor(kind: Format, path: Path) -> Callable[[Path, Any], tuple[str, bytes] | None] | None:
     """The format's ``icon_image(path, record) -> (member, image bytes) | None``, if it has one."""
     return getattr(_module(kind, path), "icon_image", None)
 
 
-def verifier_for(kind: str, path: Path) -> Callable[[Source, Any], Any] | None:
+def verifier_for(kind: Format, path: Path) -> Callable[[Source, Any], Any] | None:
     """The format's ``verify(source, record) -> record``, which fills in the record's
     ``verification`` facts (every signature, digest and seal it can check), if it has one."""
     return getattr(_module(kind, path), "verify", None)

@@ -10,6 +10,7 @@ from typing import Any
 
 from inspector.containers.zip import ZipArchive
 from inspector.errors import ArtifactError
+from inspector.format import Format
 from inspector.limits import MAX_ICON_BYTES
 from inspector.records.contents import CONTENTS_LARGEST, Contents, Sizes
 
@@ -55,11 +56,11 @@ def _apple(name: str, executables: frozenset[str]) -> str:
     return "resources"
 
 
-def category(name: str, fmt: str, executables: frozenset[str] = frozenset()) -> str:
+def category(name: str, fmt: Format, executables: frozenset[str] = frozenset()) -> str:
     """The size category of member ``name`` of an artifact of format ``fmt`` (apk, aab, ipa);
     ``executables`` are the members that are bundle executables (IPA)."""
-    if fmt in ("apk", "aab"):
-        return _android(name, fmt == "aab")
+    if fmt in (Format.APK, Format.AAB):
+        return _android(name, fmt == Format.AAB)
     return _apple(name, executables)
 
 
@@ -71,13 +72,13 @@ def measure(archive: ZipArchive, record: Any) -> Contents:
     """The contents of ``record``'s archive; the icon member is the one whose bytes are read."""
     fmt = record.format
     executables: frozenset[str] = frozenset()
-    if fmt == "ipa":
+    if fmt == Format.IPA:
         executables = frozenset(b.path + b.CFBundleExecutable for b in record.bundles
                                 if b.CFBundleExecutable)
     totals: dict[str, list[int]] = {}
     files: list[tuple[int, str, int]] = []
-    classify = _android if fmt in ("apk", "aab") else None
-    aab = fmt == "aab"
+    classify = _android if fmt in (Format.APK, Format.AAB) else None
+    aab = fmt == Format.AAB
     for info in archive.infos():
         name = info.filename
         kind = classify(name, aab) if classify is not None else _apple(name, executables)
@@ -105,12 +106,12 @@ def measure(archive: ZipArchive, record: Any) -> Contents:
 
 
 def _icon_member(record: Any) -> str | None:
-    if record.format == "ipa":
+    if record.format == Format.IPA:
         return record.app.icon  # type: ignore[no-any-return]
     best = record.icon.best
     if best is None:
         return None
-    return ("base/" if record.format == "aab" else "") + best.path  # type: ignore[no-any-return]
+    return ("base/" if record.format == Format.AAB else "") + best.path  # type: ignore[no-any-return]
 
 
 def _digest(archive: ZipArchive, member: str | None) -> str | None:

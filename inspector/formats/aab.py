@@ -16,6 +16,7 @@ from inspector.containers import aapt2_pb as pb
 from inspector.containers.zip import ZipArchive
 from inspector.densities import density_qualifier
 from inspector.errors import ArtifactError
+from inspector.format import Format
 from inspector.formats import Source
 from inspector.formats._jar import v1_signers
 from inspector.formats._layout import BUNDLE_LIBS, native_libraries
@@ -312,7 +313,7 @@ def parse(source: Source) -> AndroidApp:
     facts.fields["icon"] = measure_icon(archive, facts.fields["icon"], warnings, prefix=f"{BASE}/")
     libraries = native_libraries(archive, BUNDLE_LIBS, warnings)
     return AndroidApp(
-        format="aab",
+        format=Format.AAB,
         file=source.file,
         **facts.fields,
         abis=abis,

@@ -23,6 +23,7 @@ from inspector.containers.arsc import Config, ResourceTable
 from inspector.containers.axml import XmlAttribute, XmlElement
 from inspector.containers.zip import ZipArchive
 from inspector.errors import ArtifactError
+from inspector.format import Format
 from inspector.formats import Source
 from inspector.formats._jar import v1_signers
 from inspector.formats._layout import APK_LIBS, entry_layouts, native_libraries
@@ -196,7 +197,7 @@ def parse(source: Source) -> AndroidApp:
     facts.fields["icon"] = measure_icon(archive, facts.fields["icon"], warnings)
     resources_table, unaligned = entry_layouts(archive)
     return AndroidApp(
-        format="apk",
+        format=Format.APK,
         file=source.file,
         **facts.fields,
         abis=abis(archive.names),

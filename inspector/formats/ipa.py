@@ -18,6 +18,7 @@ from inspector.containers.image import HEADER_BYTES, read_header
 from inspector.containers.plist import MAX_PLIST_BYTES, load_plist_dict
 from inspector.containers.zip import MAX_RATIO, ZipArchive
 from inspector.errors import ArtifactError
+from inspector.format import Format
 from inspector.formats import Source
 from inspector.formats._bundle_depth import bundle_depth
 from inspector.formats.profile import (
@@ -105,7 +106,7 @@ def parse(source: Source) -> IpaApp:
             # One broken extension should not hide the facts of the app and its other bundles.
             warnings.append(f"{nested_root}: skipped: {exc.problem}")
     return IpaApp(
-        format="ipa",
+        format=Format.IPA,
         file=source.file,
         app=app,
         nested_bundles=tuple(nested),

@@ -33,6 +33,7 @@ from inspector.containers.cpio import CpioReader, payload_stream
 from inspector.containers.plist import MAX_PLIST_BYTES, load_plist_dict
 from inspector.containers.xar import XarArchive, XarMember, parse_xml
 from inspector.errors import ArtifactError
+from inspector.format import Format
 from inspector.formats import Source
 from inspector.limits import (
     MAX_ICON_BYTES,
@@ -114,7 +115,7 @@ def _parse(xar: XarArchive, source: Source) -> Pkg:
     warnings[:0] = xar.warnings
     d = distribution
     return Pkg(
-        format="pkg",
+        format=Format.PKG,
         file=source.file,
         kind=kind,
         title=d.title if d else None,

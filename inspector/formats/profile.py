@@ -11,7 +11,7 @@ import dataclasses
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 from inspector import certs as x509
 from inspector.app_id import covers
@@ -19,6 +19,7 @@ from inspector.certs import Certificate
 from inspector.containers import cms
 from inspector.containers.plist import load_plist_dict
 from inspector.errors import ArtifactError
+from inspector.format import EMBEDDED_PROFILE, Format, ProfileFormat
 from inspector.formats import Source
 from inspector.limits import MAX_KEPT_STRING, MAX_PROFILE_BYTES, BudgetExceeded
 from inspector.records.apple import ProvisioningProfile, SigningType, is_macos_platform
@@ -49,7 +50,7 @@ def parse(source: Source) -> ProvisioningProfile:
         raise ArtifactError(f"cannot read ({exc.strerror or exc})") from exc
     if len(data) > MAX_PROFILE_BYTES:
         raise ArtifactError(f"over {MAX_PROFILE_BYTES} bytes: too large to be a provisioning profile")
-    return profile_from_bytes(data, kind="profile", file=source.file)
+    return profile_from_bytes(data, kind=Format.PROFILE, file=source.file)
 
 
 def verify(source: Source, record: ProvisioningProfile) -> ProvisioningProfile:
@@ -67,7 +68,7 @@ def verify(source: Source, record: ProvisioningProfile) -> ProvisioningProfile:
 def embedded_profile(data: bytes, member: str) -> ProvisioningProfile:
     """Read the ``embedded.mobileprovision`` bytes of a bundle; errors name ``member``."""
     try:
-        return profile_from_bytes(data, kind="embedded-profile", member=member)
+        return profile_from_bytes(data, kind=EMBEDDED_PROFILE, member=member)
     except ArtifactError as exc:
         raise exc.in_member(member) from exc.__cause__
 
@@ -269,7 +270,7 @@ def _certificates(plist: Mapping[str, Any], warnings: list[str]) -> tuple[Certif
 def profile_from_bytes(
     data: bytes,
     *,
-    kind: Literal["profile", "embedded-profile"] = "profile",
+    kind: ProfileFormat = Format.PROFILE,
     file: Any = None,
     member: str | None = None,
 ) -> ProvisioningProfile:

@@ -9,6 +9,7 @@ from typing import Literal
 
 from inspector.certs import Certificate
 from inspector.densities import DENSITY_DPI
+from inspector.format import Format
 from inspector.records.base import FileInfo
 from inspector.records.contents import Contents
 from inspector.records.frozen import FrozenMap
@@ -426,7 +427,7 @@ class AndroidApp:
     (``smallScreens``, ``anyDensity``, ``requiresSmallestWidthDp``...).
     """
 
-    format: Literal["apk", "aab"]
+    format: Literal[Format.APK, Format.AAB]
     file: FileInfo
     package_name: str | None
     version_code: int | None

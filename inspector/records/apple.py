@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from inspector.certs import Certificate
+from inspector.format import Format, ProfileFormat
 from inspector.records.base import FileInfo, days_left, expired
 from inspector.records.contents import Contents
 from inspector.records.frozen import FrozenMap, freeze
@@ -55,8 +56,9 @@ def is_macos_platform(platforms: tuple[str, ...]) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class ProvisioningProfile:
-    """A provisioning profile, standalone (``format="profile"``) or embedded in a bundle
-    (``format="embedded-profile"``, ``file`` None and ``member`` its path in the archive).
+    """A provisioning profile, standalone (``format`` :attr:`Format.PROFILE`) or embedded in a bundle
+    (``format`` :data:`~inspector.format.EMBEDDED_PROFILE`, ``file`` None and ``member`` its path
+    in the archive).
 
     ``application_identifier`` is the ``application-identifier`` entitlement (``TEAMID.bundle.id``,
     or a wildcard such as ``TEAMID.*``); ``signingType`` follows :data:`SIGNING_TYPE_RULE` and
@@ -66,7 +68,7 @@ class ProvisioningProfile:
     Dates are timezone-aware UTC.
     """
 
-    format: Literal["profile", "embedded-profile"]
+    format: ProfileFormat
     file: FileInfo | None
     member: str | None
     Name: str | None
@@ -269,7 +271,7 @@ class IpaApp:
     ``itunes_metadata`` when the archive holds ``iTunesMetadata.plist`` (an App Store download).
     """
 
-    format: Literal["ipa"]
+    format: Literal[Format.IPA]
     file: FileInfo
     app: AppBundle
     nested_bundles: tuple[AppBundle, ...]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import importlib
 import json
 import os
 import stat
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any, Literal, Union
 
 from inspector.errors import ArtifactError
+from inspector.format import Format
 
 __all__ = ["is_inspect_json", "load_record", "record_from_json"]
 
@@ -28,23 +30,13 @@ _SCHEMA = "inspector/1"
 
 
 def _record_class(fmt: object) -> type:
-    if fmt in ("apk", "aab"):
-        from inspector.records.android import AndroidApp
-
-        return AndroidApp
-    if fmt == "ipa":
-        from inspector.records.apple import IpaApp
-
-        return IpaApp
-    if fmt == "profile":
-        from inspector.records.apple import ProvisioningProfile
-
-        return ProvisioningProfile
-    if fmt == "pkg":
-        from inspector.records.pkg import Pkg
-
-        return Pkg
-    raise ValueError(f"no record of format {fmt!r}")
+    try:
+        kind = Format(fmt)  # type: ignore[arg-type]  # any JSON value: not a format is a ValueError
+    except ValueError:
+        raise ValueError(f"no record of format {fmt!r}") from None
+    module, _, name = kind.info.record.rpartition(".")
+    cls: type = getattr(importlib.import_module(module), name)
+    return cls
 
 
 @functools.cache
@@ -71,9 +63,11 @@ def _build(hint: Any, value: Any, where: str) -> Any:
                 errors.append(str(exc))
         raise ValueError(errors[0] if errors else f"{where}: unexpected null")
     if origin is Literal:
-        if value not in typing.get_args(hint):
-            raise ValueError(f"{where}: {value!r} is not one of {typing.get_args(hint)}")
-        return value
+        options = typing.get_args(hint)
+        for option in options:
+            if isinstance(value, str) and option == value:
+                return option  # the hint's own value: a Format member for a format
+        raise ValueError(f"{where}: {value!r} is not one of {tuple(str(o) for o in options)}")
     if origin is tuple:
         if not isinstance(value, list):
             raise ValueError(f"{where}: expected a list")

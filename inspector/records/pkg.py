@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Literal
 
 from inspector.certs import Certificate
+from inspector.format import Format
 from inspector.records.base import FileInfo
 from inspector.records.verification import Verification
 
@@ -98,7 +99,7 @@ class Pkg:
     folders) or a bare component package (``kind`` component). ``minimum_os`` is the lowest
     ``allowed-os-versions`` ``os-version min`` of the Distribution, when it states one."""
 
-    format: Literal["pkg"]
+    format: Literal[Format.PKG]
     file: FileInfo
     kind: Literal["product", "component"]
     title: str | None

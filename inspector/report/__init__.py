@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from inspector.errors import InspectorError
+from inspector.format import FORMAT_INFO
 from inspector.records.base import jsonable
 from inspector.report import escape
 from inspector.report.text import Block, human_size
@@ -17,21 +18,12 @@ __all__ = ["SCHEMA", "error_json", "render_json", "render_text", "to_json"]
 #: Identifies the JSON document shape; bumped only on incompatible changes (docs/json-schema.md).
 SCHEMA = "inspector/1"
 
-# format -> module under inspector.report that renders its record as text
-_TEXT = {"apk": "android", "aab": "android", "ipa": "apple", "profile": "apple", "pkg": "pkg"}
-_HUMAN = {
-    "apk": "Android APK",
-    "aab": "Android App Bundle",
-    "ipa": "iOS app archive",
-    "profile": "provisioning profile",
-    "pkg": "macOS installer package",
-}
-
 
 def header(record: Any) -> Block:
     """The first lines of every report: file name, kind, size and digest."""
     f = record.file
-    block = Block(f"{f.name}  ({_HUMAN.get(record.format, record.format)})")
+    info = FORMAT_INFO.get(record.format)
+    block = Block(f"{f.name}  ({info.human_name if info else record.format})")
     block.add("File", f.path)
     block.add("Size", f"{human_size(f.size)} ({f.size} bytes)")
     block.add("SHA-256", f.sha256)
@@ -41,7 +33,7 @@ def header(record: Any) -> Block:
 def render_text(record: Any, now: datetime | None, *, verbose: bool = False) -> str:
     """A readable, aligned summary of one record; warnings last. ``verbose`` adds the long lists
     (every component, device UDID, developer certificate and entitlement)."""
-    module = importlib.import_module(f"inspector.report.{_TEXT[record.format]}")
+    module = importlib.import_module(FORMAT_INFO[record.format].text_report)
     block: Block = module.render(record, now, verbose=verbose)
     warnings = getattr(record, "warnings", ())
     if warnings:

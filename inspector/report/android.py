@@ -6,6 +6,7 @@ from datetime import datetime
 
 from inspector.certs import Certificate
 from inspector.containers.image import NAMES
+from inspector.format import Format
 from inspector.records.android import AndroidApp, IconFile, Signer
 from inspector.records.verification import Verification
 from inspector.report import header
@@ -105,10 +106,10 @@ def _layout(block: Block, app: AndroidApp, verbose: bool) -> None:
     libs = app.native_libraries
     if not libs:
         return
-    if app.format == "apk":
+    if app.format is Format.APK:
         block.add("Native libs", "loaded from the APK (extractNativeLibs=false)"
                   if app.loads_libraries_from_apk else "extracted at install")
-    mapped = app.format == "apk" and app.loads_libraries_from_apk
+    mapped = app.format is Format.APK and app.loads_libraries_from_apk
     wide = [lib for lib in libs if lib.sixty_four_bit]
     not_ready = [lib.path for lib in wide if lib.ready_16k(mapped) is False]
     unknown = sum(1 for lib in wide if lib.ready_16k(mapped) is None)
@@ -191,7 +192,7 @@ def render(app: AndroidApp, now: datetime | None, *, verbose: bool = False) -> B
         block.add("Signed", [f"{', '.join(signing.schemes)}  {verdict[0]}", *verdict[1:]])
     else:
         block.add("Signed", "NO (unsigned)")
-    if app.format == "aab":
+    if app.format is Format.AAB:
         block.add("Bundletool", app.bundletool_version)
     if app.modules:
         modules = block.child("Modules")

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from inspector.certs import Certificate
+from inspector.format import EMBEDDED_PROFILE
 from inspector.records.apple import AppBundle, IpaApp, ProvisioningProfile
 from inspector.records.verification import Verification
 from inspector.report import header
@@ -154,7 +155,7 @@ def _depth(block: Block, bundle: AppBundle) -> None:
 
 
 def _profile_facts(block: Block, profile: ProvisioningProfile, now: datetime | None) -> None:
-    if profile.format == "embedded-profile":
+    if profile.format == EMBEDDED_PROFILE:
         block.add("Profile", f"{profile.Name or '?'}  ({profile.UUID or 'no UUID'})")
     else:
         block.add("Name", profile.Name)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from inspector.format import Format
+
 __all__ = ["IOS_PLIST_KEYS", "PKG_KEYS", "applivery_view"]
 
 #: The Info.plist keys the service keeps for an iOS build, in its order.
@@ -22,7 +24,7 @@ def applivery_view(record: Any) -> dict[str, Any] | None:
     """``{"os", "versionCode", "size", "info": {...}}`` as the service's build object holds them;
     None for what the service does not take as a build (a provisioning profile)."""
     fmt = getattr(record, "format", None)
-    if fmt in ("apk", "aab"):
+    if fmt in (Format.APK, Format.AAB):
         best = record.icon.best
         info = {
             "packageName": record.package_name,
@@ -36,7 +38,7 @@ def applivery_view(record: Any) -> dict[str, Any] | None:
         }
         return {"os": "android", "versionCode": record.version_code, "size": record.file.size,
                 "info": {"android": info}}
-    if fmt == "ipa":
+    if fmt is Format.IPA:
         app = record.app
         plist = {key: app.info_plist.get(key) for key in IOS_PLIST_KEYS}
         profile = app.mobileprovision
@@ -50,7 +52,7 @@ def applivery_view(record: Any) -> dict[str, Any] | None:
         }
         return {"os": "ios", "versionCode": app.CFBundleVersion, "size": record.file.size,
                 "info": {"ios": {"plist": plist, "mobileprovision": provision}}}
-    if fmt == "pkg":
+    if fmt is Format.PKG:
         app = record.app
         info = {key: getattr(app, key) if app is not None else None for key in PKG_KEYS}
         return {"os": "macos", "versionCode": app.CFBundleVersion if app else None,

@@ -18,6 +18,7 @@ from urllib.parse import quote, urlencode
 # so that building the command line's parser (which reads this module's tables) loads no summary.
 import inspector
 from inspector.errors import InvalidField, UsageError
+from inspector.format import by_extension, format_of
 from inspector.report import escape
 
 __all__ = [
@@ -59,11 +60,9 @@ REDACTED = "***"
 BUILD_PLATFORMS = ("ios", "macos", "android", "ps4", "ps5", "switch", "xbox-one", "xbox-series")
 #: ``notifyLanguage`` codes (German is ``ge``, not ``de``).
 NOTIFY_LANGUAGES = ("es", "en", "fr", "ge", "it", "zh", "pt", "ru")
-#: File names the service accepts as a build.
+#: File names the service accepts as a build (the contract's list, in its order).
 BUILD_EXTENSIONS = ("ipa", "apk", "aab", "pkg", "dmg", "exe", "msi", "msix", "msixbundle", "appx",
                     "appxbundle", "nsp", "zip", "tar.gz")
-#: The formats the service processes by itself; any other build is a custom build platform.
-AUTOMATIC_FORMATS = ("ipa", "apk", "aab")
 #: The ``buildPlatform`` values that fit a Windows package, by extension. The contract's platform list
 #: has no Windows: an installer (``.exe``, ``.msi``) fits none, so it can never be uploaded; an app
 #: package (``.msix``, ``.appx`` and their bundles) is how UWP apps ship to Xbox consoles, so it fits
@@ -491,10 +490,12 @@ def build_request(file: str | PurePath, fields: UploadFields, target: Target,
     if ext is None:
         raise UsageError(f"{path.name}: the service accepts only "
                          f"{', '.join('.' + e for e in BUILD_EXTENSIONS)} files")
-    kind = summary.format if summary is not None else ext
-    if kind == "profile":
-        raise UsageError(f"{path.name}: a provisioning profile is not a build")
-    automatic = kind in AUTOMATIC_FORMATS
+    fmt = format_of(summary.format) if summary is not None else by_extension(path.name)
+    if fmt is not None and fmt.info.build_platform is None:
+        raise UsageError(f"{path.name}: a {fmt.info.human_name} is not a build")
+    # What the service does not process by itself (FormatInfo.automatic) is a custom build platform.
+    automatic = fmt is not None and fmt.info.automatic
+    kind = fmt if fmt is not None else ext
     platform, name, version, icon = _custom_values(summary, fields, automatic, inspected_icon)
     if platform is not None and platform not in BUILD_PLATFORMS:
         raise UsageError(f"buildPlatform {platform!r} is not one of {', '.join(BUILD_PLATFORMS)}")

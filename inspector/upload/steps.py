@@ -12,6 +12,7 @@ from pathlib import Path
 import inspector
 import inspector.records
 from inspector.errors import UnknownFormatError
+from inspector.format import Format, format_of
 from inspector.upload.request import (
     Target,
     UploadFields,
@@ -22,8 +23,9 @@ from inspector.upload.request import (
 __all__ = ["inspect_for_upload", "inspected_icon", "prepare"]
 
 
-#: Extensions of the formats inspector reads: a file named so must be one.
-_READ_EXTENSIONS = (".apk", ".aab", ".ipa", ".pkg")
+#: Extensions of the builds inspector reads: a file named so must be one.
+_READ_EXTENSIONS = tuple(f".{ext}" for f in Format if f.info.build_platform is not None
+                         for ext in f.info.extensions)
 
 
 def inspect_for_upload(path: str | os.PathLike[str], *, verify: bool = True
@@ -72,6 +74,6 @@ def prepare(path: str | os.PathLike[str], fields: UploadFields, target: Target, 
 
         summary = summarize(record)
     icon = None
-    if fields.package_icon is None and summary is not None and summary.format not in ("apk", "aab", "ipa"):
+    if fields.package_icon is None and summary is not None and not format_of(summary.format).info.automatic:
         icon = inspected_icon(path, record)
     return build_request(Path(path), fields, target, summary, inspected_icon=icon)
