@@ -598,3 +598,82 @@ CASES.update({
     "many-permissions-apk": many_permissions_apk,
     "shared-header-apk": shared_header_apk,
 })
+
+
+# -- resource tables a manifest's label leads into -------------------------------------------------
+def _label_apk(path: Path, table: bytes, label: int = 0x7F010000) -> Path:
+    """An APK whose manifest's application label is the reference ``label`` into ``table``."""
+    from tests.android_bytes import ANDROID_NS, T_REFERENCE, document, end_element, start_element, string_pool
+
+    strings = ["manifest", "application", ANDROID_NS, "label", "package", "com.example.arsc"]
+    nodes = (start_element(0, [(0xFFFFFFFF, 4, 5, 3, 5)])
+             + start_element(1, [(2, 3, 0xFFFFFFFF, T_REFERENCE, label)])
+             + end_element(1) + end_element(0))
+    manifest = document(string_pool(strings), [0, 0, 0, 0x01010001], nodes)
+    return write_zip(path, [("AndroidManifest.xml", manifest), ("resources.arsc", table),
+                            ("classes.dex", b"dex\n035\0")])
+
+
+def cycle_table() -> bytes:
+    """Two strings that name each other (``0x7f010000`` -> ``0x7f010001`` -> ``0x7f010000``)."""
+    from tests.android_bytes import T_REFERENCE, Cfg, Table
+
+    return Table(["x"], ["a", "b"], {"string": {Cfg(): [(0, T_REFERENCE, 0x7F010001),
+                                                        (1, T_REFERENCE, 0x7F010000)]}}).build()
+
+
+def fan_out_table(depth: int = 30, configs: int = 40) -> bytes:
+    """``depth`` strings, each with ``configs`` configurations that all name the next one:
+    ``configs ** depth`` paths from the first."""
+    from tests.android_bytes import T_REFERENCE, T_STRING, Cfg, Table
+
+    chain = [(i, T_REFERENCE, 0x7F010000 + i + 1) for i in range(depth)] + [(depth, T_STRING, 0)]
+    keys = [f"r{i}" for i in range(depth + 1)]
+    return Table(["x"], keys, {"string": {Cfg(density=d): chain for d in range(1, configs + 1)}}).build()
+
+
+def many_chunks_table(base: bytes | None = None, *, type_chunks: bool = False) -> bytes:
+    """``base`` (a one-string table by default) with its package grown to the 32 MiB member limit
+    by copies of one chunk: an 8-byte chunk of an unknown type, or ``base``'s first type chunk."""
+    from inspector.formats.apk import RESOURCES_LIMIT
+    from tests.android_bytes import T_STRING, Cfg, Table
+
+    if base is None:
+        base = Table(["x"], ["a"], {"string": {Cfg(): [(0, T_STRING, 0)]}}).build()
+    if type_chunks:
+        pos = base.index(struct.pack("<HH", 0x0201, 84))
+        unit = base[pos:pos + struct.unpack_from("<I", base, pos + 4)[0]]
+    else:
+        unit = struct.pack("<HHI", 0x0299, 8, 8)
+    extra = unit * ((RESOURCES_LIMIT - len(base)) // len(unit))
+    out = bytearray(base)
+    pkg = out.index(struct.pack("<HH", 0x0200, 288))
+    size = struct.unpack_from("<I", out, pkg + 4)[0]
+    out[pkg + size:pkg + size] = extra
+    struct.pack_into("<I", out, pkg + 4, size + len(extra))
+    struct.pack_into("<I", out, 4, len(out))
+    return bytes(out)
+
+
+def arsc_cycle_apk(folder: Path) -> Path:
+    return _label_apk(folder / "arsc-cycle.apk", cycle_table())
+
+
+def arsc_fan_out_apk(folder: Path) -> Path:
+    return _label_apk(folder / "arsc-fan-out.apk", fan_out_table())
+
+
+def arsc_tiny_chunks_apk(folder: Path) -> Path:
+    return _label_apk(folder / "arsc-tiny-chunks.apk", many_chunks_table())
+
+
+def arsc_type_chunks_apk(folder: Path) -> Path:
+    return _label_apk(folder / "arsc-type-chunks.apk", many_chunks_table(type_chunks=True))
+
+
+CASES.update({
+    "arsc-cycle-apk": arsc_cycle_apk,
+    "arsc-fan-out-apk": arsc_fan_out_apk,
+    "arsc-tiny-chunks-apk": arsc_tiny_chunks_apk,
+    "arsc-type-chunks-apk": arsc_type_chunks_apk,
+})
