@@ -748,3 +748,40 @@ CASES.update({
     "axml-deep-apk": axml_deep_apk,
     "axml-overlapping-strings-apk": axml_overlapping_strings_apk,
 })
+
+
+# -- issue 21's inputs as artifacts ------------------------------------------------------------------
+def flat_xml_plist_ipa(folder: Path) -> Path:
+    """An IPA whose Info.plist is :func:`flat_xml_plist`: two million values."""
+    return _ipa(folder / "flat-xml-plist.ipa", flat_xml_plist())
+
+
+def flat_binary_plist_ipa(folder: Path) -> Path:
+    """An IPA whose Info.plist is :func:`flat_binary_plist`: four million references."""
+    return _ipa(folder / "flat-binary-plist.ipa", flat_binary_plist())
+
+
+def digit_icon_names_ipa(folder: Path) -> Path:
+    """An IPA naming icons of 200,000 digits (a regular expression for ``\\d+x\\d`` backtracks)."""
+    names = ["1" * 200_000, "1" * 200_000 + "x", "x1" * 100_000, "1x" * 100_000]
+    return _ipa(folder / "digit-icons.ipa", info_plist(CFBundleIconFiles=names))
+
+
+def toc_elements_pkg(folder: Path) -> Path:
+    """fixtures/pkg/component.pkg with a million ``<x/>`` in its xar TOC (3 MB inflated from 4 KB)."""
+    from tests.conftest import FIXTURES
+    from tests.test_xar import rebuild
+
+    data = rebuild((FIXTURES / "pkg" / "component.pkg").read_bytes(),
+                   lambda xml: xml.replace(b"</toc>", b"<x/>" * 1_000_000 + b"</toc>"))
+    path = folder / "toc-elements.pkg"
+    path.write_bytes(data)
+    return path
+
+
+CASES.update({
+    "flat-xml-plist-ipa": flat_xml_plist_ipa,
+    "flat-binary-plist-ipa": flat_binary_plist_ipa,
+    "digit-icon-names-ipa": digit_icon_names_ipa,
+    "toc-elements-pkg": toc_elements_pkg,
+})
