@@ -696,15 +696,15 @@ def _with_total_size(data: bytes) -> bytes:
     return data[:4] + struct.pack("<I", len(data)) + data[8:]
 
 
-def axml_zeros_apk(folder: Path, zeros: int = 1 << 20) -> Path:
+def axml_zeros_apk(folder: Path, zeros: int = 1 << 20, name: str = "axml-zeros.apk") -> Path:
     """The fixture's manifest with ``zeros`` zero bytes after its string pool (chunks of size 0)."""
     data, end = _fixture_manifest()
-    return _manifest_apk(folder / "axml-zeros.apk", _with_total_size(data[:end] + b"\0" * zeros + data[end:]))
+    return _manifest_apk(folder / name, _with_total_size(data[:end] + b"\0" * zeros + data[end:]))
 
 
 def axml_oversized_apk(folder: Path) -> Path:
     """The same with 8 MiB of zeros: over the manifest's size limit."""
-    return axml_zeros_apk(folder, 8 << 20)
+    return axml_zeros_apk(folder, 8 << 20, "axml-oversized.apk")
 
 
 def axml_big_resource_map_apk(folder: Path, extra: int = 3 << 20) -> Path:
