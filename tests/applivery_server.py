@@ -195,6 +195,8 @@ class ApplivServer:
         self.hostile: list[str] = []
         self.hostile_body = b""
         self.trickle_seconds = 0.2
+        # Per trickled answer, the bytes written before the client hung up (or all of them).
+        self.trickled: list[int] = []
         self._lock = threading.Lock()
         self._counter = 0
         self._httpd: ThreadingHTTPServer | None = None
@@ -454,9 +456,11 @@ def _handler_for(server: ApplivServer) -> type[BaseHTTPRequestHandler]:
                     if mode == "trickle-body":
                         self.wfile.write(head)
                         answer = body
+                    server.trickled.append(0)
                     for i in range(len(answer)):
                         self.wfile.write(answer[i:i + 1])
                         self.wfile.flush()
+                        server.trickled[-1] += 1
                         time.sleep(server.trickle_seconds)
                 elif mode == "retry-after":
                     self._error(503, 503, "Service unavailable", {"Retry-After": server.retry_after})

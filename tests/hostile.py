@@ -598,3 +598,190 @@ CASES.update({
     "many-permissions-apk": many_permissions_apk,
     "shared-header-apk": shared_header_apk,
 })
+
+
+# -- resource tables a manifest's label leads into -------------------------------------------------
+def _label_apk(path: Path, table: bytes, label: int = 0x7F010000) -> Path:
+    """An APK whose manifest's application label is the reference ``label`` into ``table``."""
+    from tests.android_bytes import ANDROID_NS, T_REFERENCE, document, end_element, start_element, string_pool
+
+    strings = ["manifest", "application", ANDROID_NS, "label", "package", "com.example.arsc"]
+    nodes = (start_element(0, [(0xFFFFFFFF, 4, 5, 3, 5)])
+             + start_element(1, [(2, 3, 0xFFFFFFFF, T_REFERENCE, label)])
+             + end_element(1) + end_element(0))
+    manifest = document(string_pool(strings), [0, 0, 0, 0x01010001], nodes)
+    return write_zip(path, [("AndroidManifest.xml", manifest), ("resources.arsc", table),
+                            ("classes.dex", b"dex\n035\0")])
+
+
+def cycle_table() -> bytes:
+    """Two strings that name each other (``0x7f010000`` -> ``0x7f010001`` -> ``0x7f010000``)."""
+    from tests.android_bytes import T_REFERENCE, Cfg, Table
+
+    return Table(["x"], ["a", "b"], {"string": {Cfg(): [(0, T_REFERENCE, 0x7F010001),
+                                                        (1, T_REFERENCE, 0x7F010000)]}}).build()
+
+
+def fan_out_table(depth: int = 30, configs: int = 40) -> bytes:
+    """``depth`` strings, each with ``configs`` configurations that all name the next one:
+    ``configs ** depth`` paths from the first."""
+    from tests.android_bytes import T_REFERENCE, T_STRING, Cfg, Table
+
+    chain = [(i, T_REFERENCE, 0x7F010000 + i + 1) for i in range(depth)] + [(depth, T_STRING, 0)]
+    keys = [f"r{i}" for i in range(depth + 1)]
+    return Table(["x"], keys, {"string": {Cfg(density=d): chain for d in range(1, configs + 1)}}).build()
+
+
+def many_chunks_table(base: bytes | None = None, *, type_chunks: bool = False) -> bytes:
+    """``base`` (a one-string table by default) with its package grown to the 32 MiB member limit
+    by copies of one chunk: an 8-byte chunk of an unknown type, or ``base``'s first type chunk."""
+    from inspector.formats.apk import RESOURCES_LIMIT
+    from tests.android_bytes import T_STRING, Cfg, Table
+
+    if base is None:
+        base = Table(["x"], ["a"], {"string": {Cfg(): [(0, T_STRING, 0)]}}).build()
+    if type_chunks:
+        pos = base.index(struct.pack("<HH", 0x0201, 84))
+        unit = base[pos:pos + struct.unpack_from("<I", base, pos + 4)[0]]
+    else:
+        unit = struct.pack("<HHI", 0x0299, 8, 8)
+    extra = unit * ((RESOURCES_LIMIT - len(base)) // len(unit))
+    out = bytearray(base)
+    pkg = out.index(struct.pack("<HH", 0x0200, 288))
+    size = struct.unpack_from("<I", out, pkg + 4)[0]
+    out[pkg + size:pkg + size] = extra
+    struct.pack_into("<I", out, pkg + 4, size + len(extra))
+    struct.pack_into("<I", out, 4, len(out))
+    return bytes(out)
+
+
+def arsc_cycle_apk(folder: Path) -> Path:
+    return _label_apk(folder / "arsc-cycle.apk", cycle_table())
+
+
+def arsc_fan_out_apk(folder: Path) -> Path:
+    return _label_apk(folder / "arsc-fan-out.apk", fan_out_table())
+
+
+def arsc_tiny_chunks_apk(folder: Path) -> Path:
+    return _label_apk(folder / "arsc-tiny-chunks.apk", many_chunks_table())
+
+
+def arsc_type_chunks_apk(folder: Path) -> Path:
+    return _label_apk(folder / "arsc-type-chunks.apk", many_chunks_table(type_chunks=True))
+
+
+CASES.update({
+    "arsc-cycle-apk": arsc_cycle_apk,
+    "arsc-fan-out-apk": arsc_fan_out_apk,
+    "arsc-tiny-chunks-apk": arsc_tiny_chunks_apk,
+    "arsc-type-chunks-apk": arsc_type_chunks_apk,
+})
+
+
+# -- binary XML manifests --------------------------------------------------------------------------
+def _manifest_apk(path: Path, manifest: bytes) -> Path:
+    return write_zip(path, [("AndroidManifest.xml", manifest), ("classes.dex", b"dex\n035\0")])
+
+
+def _fixture_manifest() -> tuple[bytes, int]:
+    """fixtures/apk/unsigned.apk's manifest and the offset where its string pool ends."""
+    source = Path(__file__).resolve().parent.parent / "fixtures" / "apk" / "unsigned.apk"
+    with zipfile.ZipFile(source) as z:
+        data = z.read("AndroidManifest.xml")
+    return data, 8 + struct.unpack_from("<I", data, 12)[0]
+
+
+def _with_total_size(data: bytes) -> bytes:
+    return data[:4] + struct.pack("<I", len(data)) + data[8:]
+
+
+def axml_zeros_apk(folder: Path, zeros: int = 1 << 20, name: str = "axml-zeros.apk") -> Path:
+    """The fixture's manifest with ``zeros`` zero bytes after its string pool (chunks of size 0)."""
+    data, end = _fixture_manifest()
+    return _manifest_apk(folder / name, _with_total_size(data[:end] + b"\0" * zeros + data[end:]))
+
+
+def axml_oversized_apk(folder: Path) -> Path:
+    """The same with 8 MiB of zeros: over the manifest's size limit."""
+    return axml_zeros_apk(folder, 8 << 20, "axml-oversized.apk")
+
+
+def axml_big_resource_map_apk(folder: Path, extra: int = 3 << 20) -> Path:
+    """The fixture's manifest with its resource map grown by ``extra`` bytes of zero ids."""
+    data, end = _fixture_manifest()
+    ctype, header, size = struct.unpack_from("<HHI", data, end)
+    grown = data[:end] + struct.pack("<HHI", ctype, header, size + extra) + data[end + 8:end + size]
+    return _manifest_apk(folder / "axml-resource-map.apk",
+                         _with_total_size(grown + b"\0" * extra + data[end + size:]))
+
+
+def axml_deep_apk(folder: Path, depth: int = 50_000) -> Path:
+    """A manifest of ``depth`` nested elements (3 MB: under the manifest's size limit)."""
+    from tests.android_bytes import document, end_element, start_element, string_pool
+
+    return _manifest_apk(folder / "axml-deep.apk", document(
+        string_pool(["manifest"]), [], start_element(0) * depth + end_element(0) * depth))
+
+
+def axml_overlapping_strings_apk(folder: Path, count: int = 10_000) -> Path:
+    """A manifest whose ``count`` attributes each name a different pool index, every index the
+    offset of one 200,000-character string: 4 GB of text if each were decoded."""
+    from tests.android_bytes import document, end_element, start_element, string_pool
+
+    pool = string_pool(["manifest", "v" * 200_000])
+    header, strings_start = 28, struct.unpack_from("<I", pool, 20)[0]
+    long_offset = struct.unpack_from("<I", pool, header + 4)[0]
+    offsets = struct.pack("<I", 0) + struct.pack("<I", long_offset) * (count + 1)
+    body = pool[strings_start:]
+    start = header + len(offsets)
+    hostile_pool = struct.pack("<HHIIIIII", 1, header, start + len(body), count + 2, 0, 0, start, 0)
+    attrs = [(0xFFFFFFFF, 0, 2 + i, 3, 2 + i) for i in range(count)]
+    return _manifest_apk(folder / "axml-overlapping-strings.apk", document(
+        hostile_pool + offsets + body, [], start_element(0, attrs) + end_element(0)))
+
+
+CASES.update({
+    "axml-zeros-apk": axml_zeros_apk,
+    "axml-oversized-apk": axml_oversized_apk,
+    "axml-big-resource-map-apk": axml_big_resource_map_apk,
+    "axml-deep-apk": axml_deep_apk,
+    "axml-overlapping-strings-apk": axml_overlapping_strings_apk,
+})
+
+
+# -- issue 21's inputs as artifacts ------------------------------------------------------------------
+def flat_xml_plist_ipa(folder: Path) -> Path:
+    """An IPA whose Info.plist is :func:`flat_xml_plist`: two million values."""
+    return _ipa(folder / "flat-xml-plist.ipa", flat_xml_plist())
+
+
+def flat_binary_plist_ipa(folder: Path) -> Path:
+    """An IPA whose Info.plist is :func:`flat_binary_plist`: four million references."""
+    return _ipa(folder / "flat-binary-plist.ipa", flat_binary_plist())
+
+
+def digit_icon_names_ipa(folder: Path) -> Path:
+    """An IPA naming icons of 200,000 digits (a regular expression for ``\\d+x\\d`` backtracks)."""
+    names = ["1" * 200_000, "1" * 200_000 + "x", "x1" * 100_000, "1x" * 100_000]
+    return _ipa(folder / "digit-icons.ipa", info_plist(CFBundleIconFiles=names))
+
+
+def toc_elements_pkg(folder: Path) -> Path:
+    """fixtures/pkg/component.pkg with a million ``<x/>`` in its xar TOC (3 MB inflated from 4 KB)."""
+    from tests.conftest import FIXTURES
+    from tests.test_xar import rebuild
+
+    data = rebuild((FIXTURES / "pkg" / "component.pkg").read_bytes(),
+                   lambda xml: xml.replace(b"</toc>", b"<x/>" * 1_000_000 + b"</toc>"))
+    path = folder / "toc-elements.pkg"
+    path.write_bytes(data)
+    return path
+
+
+CASES.update({
+    "flat-xml-plist-ipa": flat_xml_plist_ipa,
+    "flat-binary-plist-ipa": flat_binary_plist_ipa,
+    "digit-icon-names-ipa": digit_icon_names_ipa,
+    "toc-elements-pkg": toc_elements_pkg,
+})

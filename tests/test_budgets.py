@@ -1,16 +1,14 @@
 """Issue 21: the work budget of one artifact. Each crafted input (built by ``tests/hostile.py`` or
-here) ends within 2 s, as one clear error or a record with a warning, however much work it asks.
-
-Seconds are the process's CPU time: the machines that run this suite are shared, and wall time
-under load measures the neighbours, not the reader."""
+here) ends as one clear error or a record with a warning, however much work it asks: the tests
+assert the limit that ends it and, where it matters, what the reader counted or allocated;
+``bench/bench_hostile.py`` times the artifacts against the README's 2 s / 200 MB."""
 
 from __future__ import annotations
 
 import json
-import time
 import tracemalloc
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import pytest
@@ -26,32 +24,24 @@ from tests.conftest import FIXTURES, run_cli
 
 
 @contextmanager
-def bounded(seconds: float = 2.0, megabytes: int = 200, *, memory: bool = True) -> Iterator[None]:
-    """The block ends within ``seconds`` and (with ``memory``: tracemalloc slows the block down
-    several times, so only cheap blocks are traced) its Python allocations peak under ``megabytes``."""
-    if memory:
-        tracemalloc.start()
-    start = time.process_time()
+def allocating_under(megabytes: int = 200) -> Iterator[None]:
+    """The block's Python allocations (tracemalloc's count, the same on every machine) peak under
+    ``megabytes``. Tracing slows the block down several times: only cheap blocks are traced."""
+    tracemalloc.start()
     try:
         yield
     finally:
-        elapsed = time.process_time() - start
-        peak = tracemalloc.get_traced_memory()[1] if memory else 0
-        if memory:
-            tracemalloc.stop()
-    assert elapsed < seconds, f"took {elapsed:.1f} s"
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
     assert peak < megabytes << 20, f"peaked at {peak >> 20} MB"
 
 
 def _read(path: Path) -> inspector.Record:
-    start = time.process_time()
-    record = inspector.inspect(path, digest=False)
-    assert time.process_time() - start < 2.0
-    return record
+    return inspector.inspect(path, digest=False)
 
 
 def _refused(path: Path, *words: str, memory: bool = False) -> ArtifactError:
-    with bounded(memory=memory), pytest.raises(ArtifactError) as caught:
+    with allocating_under() if memory else nullcontext(), pytest.raises(ArtifactError) as caught:
         inspector.inspect(path, digest=False)
     message = str(caught.value)
     assert str(path) in message and all(w in message for w in words), message
@@ -95,8 +85,11 @@ def test_parse_int_refuses(text: str) -> None:
 # -- DER -------------------------------------------------------------------------------------------
 def test_a_million_tiny_children_are_refused_as_they_are_read() -> None:
     blob = hostile.tlv(0x30, b"\x05\x00" * 1_000_000)
-    with bounded(), pytest.raises(ArtifactError, match=f"more than {MAX_DER_CHILDREN} values"):
+    with (artifact_budget({**BUDGET, "ASN.1 elements": 10**9}) as budget, allocating_under(),
+          pytest.raises(ArtifactError, match=f"more than {MAX_DER_CHILDREN} values")):
         der.read(blob).children()
+    # Refused at the value past the limit, not after reading the million.
+    assert 10**9 - budget.left("ASN.1 elements") <= MAX_DER_CHILDREN + 2
 
 
 def test_null_flood_in_a_v1_block(tmp_path: Path) -> None:
@@ -124,7 +117,7 @@ def test_nested_indefinite_lengths_are_counted_each_time_they_are_walked() -> No
     # inside again, 60 x 20,000 headers
     inner = b"\x05\x00" * 20_000
     blob = b"\x30\x80" * 60 + inner + b"\x00\x00" * 60
-    with (bounded(memory=False), artifact_budget(),
+    with (artifact_budget(),
           pytest.raises(ArtifactError, match=r"too many ASN\.1 elements")):
         node = der.read(blob)
         while node.constructed:
@@ -189,15 +182,18 @@ def test_a_small_filter_lists_every_combination(tmp_path: Path) -> None:
 
 
 def test_permissions_are_deduplicated_in_order(tmp_path: Path) -> None:
-    record = _read(hostile.many_permissions_apk(tmp_path))
-    assert record.permissions == tuple(f"android.permission.P{i}" for i in range(18_000))
+    # Each name twice, kept once in order. Deduplicating on a list was quadratic, inside one C
+    # call (list.__contains__) that no count here sees: bench/bench_hostile.py's
+    # many-permissions-apk (36,000 names) is what guards the time.
+    record = _read(hostile.many_permissions_apk(tmp_path, count=4_000))
+    assert record.permissions == tuple(f"android.permission.P{i}" for i in range(2_000))
 
 
 # -- plists and XML ----------------------------------------------------------------------------------
 @pytest.mark.parametrize("data", [hostile.flat_xml_plist(), hostile.flat_binary_plist()],
                          ids=["xml", "binary"])
 def test_plist_values_are_counted_while_the_tree_is_built(data: bytes) -> None:
-    with bounded(memory=False), pytest.raises(ArtifactError, match="more than 200000 values"):
+    with pytest.raises(ArtifactError, match="more than 200000 values"):
         load_plist(data, member="Info.plist")
 
 
@@ -248,16 +244,18 @@ def test_ids_looked_up_in_tens_of_thousands_of_chunks() -> None:
     from inspector.containers.arsc import ResourceTable
     from tests.android_bytes import T_STRING, Cfg, Table
 
-    # 60,000 configurations of one type; only the first holds entry 0. Every id of the type is
-    # looked for in all of them: 100 ids are six million chunk visits.
-    configs: dict[Cfg, list[tuple[int, int, int] | None]] = {Cfg(density=d): [None] for d in range(1, 60_000)}
+    # 6,000 configurations of one type; only the first holds entry 0. Every id of the type is
+    # looked for in all of them: 100 ids are 600,000 chunk visits, each counted (the budget is
+    # lowered to 100,000 here; bench/bench_hostile.py's arsc-type-chunks-apk is the full size).
+    configs: dict[Cfg, list[tuple[int, int, int] | None]] = {Cfg(density=d): [None] for d in range(1, 6_000)}
     configs = {Cfg(): [(0, T_STRING, 0)], **configs}
     table = ResourceTable(Table(["v"], ["k"], {"string": configs}).build())
     assert [e.key for e in table.entries(0x7F010000)] == ["k"]  # read as built
-    with (bounded(memory=False), artifact_budget(),
+    with (artifact_budget({**BUDGET, "resource entries": 100_000}) as budget,
           pytest.raises(ArtifactError, match=r"too many resource entries \(limit 1000000\)")):
         for n in range(100):
             table.resolve(0x7F010000 + n)
+    assert budget.left("resource entries") == 100_000 - 6_000 * 17  # the 17th id ran out
 
 
 def test_binary_xml_elements_count_against_the_budget() -> None:
@@ -310,7 +308,7 @@ def test_icon_points(stem: str, points: float) -> None:
 def test_icon_names_of_long_digit_runs() -> None:
     from inspector.formats.ipa import _icon_points
 
-    with bounded():
+    with allocating_under():
         for stem in ("1" * 200_000, "1" * 200_000 + "x", "x1" * 100_000, "1x" * 100_000):
             _icon_points(stem)
 
@@ -318,9 +316,9 @@ def test_icon_names_of_long_digit_runs() -> None:
 def test_max_size_of_long_space_runs() -> None:
     from inspector.settings import _size
 
-    with bounded(), pytest.raises(ValueError):
+    with allocating_under(), pytest.raises(ValueError):
         _size("1" + " " * 200_000 + "x")
-    with bounded(), pytest.raises(ValueError):
+    with allocating_under(), pytest.raises(ValueError):
         _size("9" * 200_000)
     assert _size(" 512 MiB ") == 512 << 20 and _size("2G") == 2 * 10**9 and _size("7b") == 7
     for bad in ("1bb", "1ib", "1.5G", "-1", "M", ""):
@@ -333,7 +331,7 @@ def test_manifest_numbers_from_text(value: str) -> None:
     from inspector.formats._manifest import _Reader
 
     reader = _Reader(None)
-    with bounded():
+    with allocating_under():
         assert reader.integer(value, "versionCode") is None
     assert reader.warnings and "not a number" in reader.warnings[0]
 
@@ -353,7 +351,7 @@ def test_an_xz_chunk_declaring_a_4_gib_dictionary() -> None:
     from inspector.containers.pbzx import PbzxReader
 
     assert PbzxReader(io.BytesIO(hostile.pbzx_big_dictionary(dict_byte=20))).read() == b"hello" * 1000
-    with bounded(), pytest.raises(ArtifactError, match="needs more than 128 MiB to decode"):
+    with allocating_under(), pytest.raises(ArtifactError, match="needs more than 128 MiB to decode"):
         PbzxReader(io.BytesIO(hostile.pbzx_big_dictionary())).read()
 
 
@@ -362,13 +360,15 @@ def test_a_million_empty_cpio_entries() -> None:
 
     from inspector.containers.cpio import CpioReader, payload_stream
 
-    data = hostile.empty_cpio_entries(1_000_000)
-    assert len(data) < 400_000
-    with (bounded(memory=False), artifact_budget(),
+    # Every entry counts, empty ones too: a million of them (400 KB of gzip) would be refused at
+    # the 100,001st; the budget is lowered to 1,000 here, and 2,000 entries run out of it.
+    data = hostile.empty_cpio_entries(2_000)
+    with (artifact_budget({**BUDGET, "payload entries": 1_000}) as budget,
           pytest.raises(ArtifactError, match=r"too many payload entries \(limit 100000\)")):
         _, stream = payload_stream(io.BytesIO(data))
         for _ in CpioReader(stream):
             pass
+    assert budget.left("payload entries") == -1
 
 
 def test_payload_bytes_count_against_the_budget() -> None:

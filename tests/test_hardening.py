@@ -1,7 +1,8 @@
-"""Issue 12: every hostile input ends fast, small and clear, and one bad file never stops a batch.
+"""Issue 12: every hostile input ends clear, after a bounded amount of work, and one bad file never
+stops a batch.
 
-Every input is generated here or by ``tests/hostile.py``; the times asserted are generous bounds
-(the measured ones are in the README's "Resource budget").
+Every input is generated here or by ``tests/hostile.py``; the work is counted (``tests/work.py``),
+and ``bench/bench_hostile.py`` times the same inputs against the README's "Resource budget".
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import os
 import plistlib
 import subprocess
 import sys
-import time
 import zipfile
 from pathlib import Path
 
@@ -26,17 +26,17 @@ from inspector.records.base import jsonable
 from inspector.report.text import LABEL_WIDTH, Block, printable
 from tests import hostile
 from tests.conftest import FIXTURES, ROOT, run_cli
+from tests.work import calls, inspect_counting
 
 APK = FIXTURES / "apk" / "signed-v1v2v3.apk"
 
 
-def _timed_inspect(path: Path, seconds: float = 2.0) -> object:
-    start = time.monotonic()
+def _inspect(path: Path) -> object:
+    """The record of ``path``, or the ArtifactError that refused it."""
     try:
         result: object = inspector.inspect(path, digest=False)
     except ArtifactError as exc:
         result = exc
-    assert time.monotonic() - start < seconds, f"{path.name} took too long"
     return result
 
 
@@ -192,7 +192,7 @@ def test_plist_dag_is_refused_at_the_node_limit(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("maker", [hostile.dag_profile, hostile.dag_ipa])
 def test_dag_artifacts_end_as_one_error(tmp_path: Path, maker) -> None:
-    result = _timed_inspect(maker(tmp_path))
+    result = _inspect(maker(tmp_path))
     assert isinstance(result, ArtifactError)
     assert "more than 200000 values" in str(result)
 
@@ -221,17 +221,33 @@ def test_plist_opening_with_its_doctype_is_read() -> None:
 
 
 def test_unknown_xml_encoding_is_an_artifact_error(tmp_path: Path) -> None:
-    result = _timed_inspect(hostile.unknown_encoding_ipa(tmp_path))
+    result = _inspect(hostile.unknown_encoding_ipa(tmp_path))
     assert isinstance(result, ArtifactError)
     assert "unknown encoding" in str(result) and result.member == "Payload/H.app/Info.plist"
 
 
 # -- files that are not files -------------------------------------------------------------------
-def test_a_named_pipe_is_refused_without_blocking(tmp_path: Path) -> None:
+def test_a_named_pipe_is_refused_without_opening_it(tmp_path: Path) -> None:
+    import threading
+
     pipe = hostile.fifo(tmp_path)
-    start = time.monotonic()
+    # A writer waits for the pipe's first reader: were inspector to open the pipe, the writer
+    # would meet it (and hang up at once, so that the read ends) rather than block it forever.
+    met: list[str] = []
+    ours = threading.Event()
+
+    def writer() -> None:
+        with open(pipe, "wb"):
+            met.append("our own reader" if ours.is_set() else "inspector")
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
     result = run_cli("inspect", str(pipe), str(APK), "--no-hash")
-    assert time.monotonic() - start < 2
+    ours.set()
+    reader = os.open(pipe, os.O_RDONLY | os.O_NONBLOCK)  # releases a writer still waiting
+    thread.join(5)
+    os.close(reader)
+    assert met == ["our own reader"]
     assert result.code == 3
     assert "is a named pipe, not a regular file" in result.err
     assert "(Android APK)" in result.out
@@ -255,18 +271,23 @@ def test_duplicate_names_are_read_once(tmp_path: Path) -> None:
         assert "4 duplicate zip entries" in z.warnings[0]
 
 
-def test_duplicate_plugins_sharing_one_big_member_stay_in_budget(tmp_path: Path) -> None:
-    record = _timed_inspect(hostile.duplicate_plugins_ipa(tmp_path), seconds=5)
+def test_duplicate_plugins_sharing_one_big_member_stay_in_budget(tmp_path: Path, monkeypatch) -> None:
+    from inspector.limits import MAX_READ_BYTES
+
+    record, spent = inspect_counting(hostile.duplicate_plugins_ipa(tmp_path), monkeypatch)
     assert not isinstance(record, ArtifactError)
+    # 100 names of one 16 MB plist: read until the 256 MB read budget, not 1.6 GB.
+    assert spent.read_whole <= MAX_READ_BYTES
     assert len(record.nested_bundles) <= 16  # 256 MB read budget / 16 MB a plist
     assert any("49 duplicate zip entries" in w for w in record.warnings)
     assert any("past its budget" in w for w in record.warnings)
 
 
-def test_duplicate_executables_are_read_once(tmp_path: Path) -> None:
+def test_duplicate_executables_are_read_once(tmp_path: Path, monkeypatch) -> None:
     path = hostile.duplicate_executables_ipa(tmp_path)
-    record = _timed_inspect(path)
+    record, spent = inspect_counting(path, monkeypatch)
     assert not isinstance(record, ArtifactError)
+    assert spent.inflated < 2 * (15 << 20)  # 20 names of one 15 MB executable: read once at most
     # Python 3.11.8, 3.12.2 and later refuse entries that share their data (CVE-2024-0450): there
     # the executable is a warning naming the overlap; before, it is read, once.
     try:
@@ -302,13 +323,13 @@ def test_encrypted_flag_is_an_artifact_error(tmp_path: Path) -> None:
         at = data.index(magic)
         data[at + flag_at] |= 1
     path.write_bytes(bytes(data))
-    result = _timed_inspect(path)
+    result = _inspect(path)
     assert isinstance(result, ArtifactError)
     assert "encrypted" in result.problem and result.member == "Payload/H.app/Info.plist"
 
 
 def test_truncated_download_says_so(tmp_path: Path) -> None:
-    result = _timed_inspect(hostile.truncated_ipa(tmp_path))
+    result = _inspect(hostile.truncated_ipa(tmp_path))
     assert isinstance(result, ArtifactError)
     assert "end-of-central-directory record is missing" in result.problem
     assert "truncated" in result.problem
@@ -316,10 +337,20 @@ def test_truncated_download_says_so(tmp_path: Path) -> None:
 
 # -- IPA: scans, nested bundles, signatures -----------------------------------------------------
 def test_many_icon_names_against_many_members_is_linear(tmp_path: Path) -> None:
-    record = _timed_inspect(hostile.many_icon_names_ipa(tmp_path, icons=20_000, members=20_000))
-    assert not isinstance(record, ArtifactError)
-    warning = next(w for w in record.warnings if "no icon file" in w)
-    assert warning.endswith("and 19990 more") and len(warning) < 300
+    # Twice the icon names and members: about twice the calls (four times, were each name
+    # compared with each member). bench/bench_hostile.py times 20,000 against 40,000.
+    work = []
+    for n in (1000, 2000):
+        folder = tmp_path / str(n)
+        folder.mkdir()
+        path = hostile.many_icon_names_ipa(folder, icons=n, members=n)
+        records: list[object] = []
+        work.append(calls(lambda p=path, out=records: out.append(inspector.inspect(p, digest=False))))
+        record = records[0]
+        assert isinstance(record, inspector.IpaApp)
+        warning = next(w for w in record.warnings if "no icon file" in w)
+        assert warning.endswith(f"and {n - 10} more") and len(warning) < 300
+    assert work[1] < 2.5 * work[0], work
 
 
 def test_icon_names_match_every_way_they_can_be_read(tmp_path: Path) -> None:
@@ -335,7 +366,7 @@ def test_nested_bundles_are_capped(tmp_path: Path) -> None:
 
     extensions = [(f"Payload/H.app/PlugIns/E{i:03}.appex/Info.plist", hostile.info_plist(
         CFBundleIdentifier=f"com.example.hostile.e{i}")) for i in range(MAX_NESTED_BUNDLES + 10)]
-    record = _timed_inspect(hostile.write_zip(tmp_path / "n.ipa", [
+    record = _inspect(hostile.write_zip(tmp_path / "n.ipa", [
         ("Payload/H.app/Info.plist", hostile.info_plist()), *extensions]))
     assert not isinstance(record, ArtifactError)
     assert len(record.nested_bundles) == MAX_NESTED_BUNDLES
@@ -347,7 +378,7 @@ def test_long_strings_are_cut(tmp_path: Path) -> None:
 
     path = hostile.write_zip(tmp_path / "s.ipa", [("Payload/H.app/Info.plist", hostile.info_plist(
         CFBundleDisplayName="x" * 1_000_000))])
-    record = _timed_inspect(path)
+    record = _inspect(path)
     assert len(record.app.CFBundleDisplayName) == MAX_KEPT_STRING
     assert any("CFBundleDisplayName is 1000000 characters long" in w for w in record.warnings)
 
@@ -449,7 +480,7 @@ def test_an_apk_listing_one_signer_a_thousand_times(tmp_path: Path) -> None:
         with zipfile.ZipFile(path, "a") as z:
             for _ in range(1000):
                 z.writestr("META-INF/RELEASE.RSA", rsa)
-    record = _timed_inspect(path)
+    record = _inspect(path)
     assert not isinstance(record, ArtifactError), record
     assert len(record.signing.signers) == 1
     assert any("1000 duplicate zip entries" in w for w in record.warnings)
@@ -488,35 +519,32 @@ def test_a_huge_cgbi_icon_is_refused_before_inflating(tmp_path: Path) -> None:
 #: Cases too slow to build for the suite (they deflate about 1 GB, or write 40,000 members; the
 #: last one has its own test above, smaller): bench/bench_hostile.py runs them.
 _BENCH_ONLY = {"big-executable-ipa", "fat-signatures-ipa", "many-icon-names-ipa"}
+#: Cases that take a tenth of a second or more to build or read, each with its own test (this
+#: file's, test_arsc's, test_budgets'): the batch does without them.
+_OWN_TEST = {"duplicate-plugins-ipa", "duplicate-executables-ipa", "oversized-arsc-apk",
+             "arsc-tiny-chunks-apk", "arsc-type-chunks-apk", "junk-certificates-profile",
+             "repeated-certificate-profile", "dag-profile"}
+#: Smaller versions of the cases slowest to build or read, still past the limit each is about.
+_SMALLER = {
+    "many-permissions-apk": lambda folder: hostile.many_permissions_apk(folder, count=2_000),
+    "shared-header-apk": lambda folder: hostile.shared_header_apk(folder, names=1_001),
+    "null-flood-apk": lambda folder: hostile.null_flood_apk(folder, count=20_000),
+}
 
 
-def test_a_batch_of_every_hostile_input_reports_every_file_within_budget(tmp_path: Path) -> None:
+def test_a_batch_of_every_hostile_input_reports_every_file(tmp_path: Path) -> None:
     paths = []
     for name, maker in hostile.CASES.items():
-        if name in _BENCH_ONLY:
+        if name in _BENCH_ONLY or name in _OWN_TEST:
             continue
+        maker = _SMALLER.get(name, maker)
         folder = tmp_path / name
         folder.mkdir()
         paths.append(maker(folder))
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    code = (
-        "import resource, subprocess, sys, time\n"
-        "start = time.monotonic()\n"
-        "proc = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
-        "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024\n"
-        "print(proc.returncode, round(time.monotonic() - start, 2), peak)\n"
-        "sys.stdout.write(proc.stdout)\n"
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", code, sys.executable, "-m", "inspector", "inspect", "--json",
-         "--no-hash", "--extract-icon", str(tmp_path / "icons"), *map(str, paths)],
-        capture_output=True, text=True, env=env, check=False, timeout=120,
-    )
-    head, _, document = proc.stdout.partition("\n")
-    exit_code, seconds, peak_mb = head.split()
-    results = json.loads(document)["results"]
+    result = run_cli("inspect", "--json", "--no-hash", "--extract-icon", str(tmp_path / "icons"),
+                     *map(str, paths))
+    results = json.loads(result.out)["results"]
     assert [r["file"]["path"] for r in results] == list(map(str, paths))
-    assert int(exit_code) == 3  # the worst: unreadable files; no internal error (70)
+    assert result.code == 3  # the worst: unreadable files; no internal error (70)
     assert not any(r.get("error", {}).get("exit_code") == EXIT_INTERNAL for r in results)
-    assert float(seconds) < 2.0 * len(paths)
-    assert int(peak_mb) < 200, f"peak RSS {peak_mb} MB"
+    assert "Traceback" not in result.err

@@ -13,7 +13,6 @@ import json
 import os
 import re
 import struct
-import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -74,10 +73,9 @@ def test_the_hostile_apk_really_carries_the_hostile_version_name(tmp_path) -> No
     assert record.version_name == HOSTILE and record.package_name == "com.evil.app"  # type: ignore[union-attr]
 
 
-def timed(*argv: str) -> CliResult:
-    start = time.monotonic()
+def checked(*argv: str) -> CliResult:
+    """``inspector ARGV``: no traceback, no internal error, the token never shown."""
     r = run_cli(*argv)
-    assert time.monotonic() - start < 2.0, argv
     assert "Traceback" not in r.err and r.code != 70, r.err
     assert TOKEN not in r.out + r.err
     return r
@@ -117,31 +115,31 @@ def test_every_output_format_over_one_hostile_record(tmp_path, monkeypatch, clea
     shown = 0
 
     for argv in (["inspect", apk], ["inspect", "--verbose", apk]):
-        r = timed(*argv)
+        r = checked(*argv)
         assert r.code == 0, r.err
         assert "1.0\\n::error::forged" in r.out  # the value is there, escaped on its own line
         assert_no_forged_line(r.out, " ".join(argv[:2]))
         shown += 1
 
-    r = timed("inspect", "--json", apk)
+    r = checked("inspect", "--json", apk)
     assert_valid_utf8(r.out, "inspect --json")
     assert r.json["results"][0]["version_name"] == HOSTILE  # JSON keeps the exact value
     assert_no_forged_line(r.out, "inspect --json")
     shown += 1
 
-    r = timed("check", apk, *expect)
+    r = checked("check", apk, *expect)
     assert r.code == 1
     assert "1.0\\n::error::forged" in r.out
     assert_no_forged_line(r.out + r.err, "check text")
     shown += 1
 
-    r = timed("check", apk, *expect, "--format", "json")
+    r = checked("check", apk, *expect, "--format", "json")
     assert_valid_utf8(r.out, "check json")
     assert any(f["actual"] == HOSTILE for f in r.json["results"][0]["findings"])
     assert_no_forged_line(r.out, "check json")
     shown += 1
 
-    r = timed("check", apk, *expect, "--format", "junit")
+    r = checked("check", apk, *expect, "--format", "junit")
     root = ET.fromstring(r.out.encode("utf-8"))
     assert root.get("failures") == "2"  # GEN002 (the version name) and AND003 (unsigned)
     failure = next(f for f in root.iter("failure") if "2.0" in f.get("message", ""))
@@ -152,9 +150,9 @@ def test_every_output_format_over_one_hostile_record(tmp_path, monkeypatch, clea
 
     summary = tmp_path / "summary.md"
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
-    r = timed("check", apk, *expect, "--format", "github")
+    r = checked("check", apk, *expect, "--format", "github")
     commands = r.out.strip().split("\n")
-    findings = len(timed("check", apk, *expect, "--format", "json").json["results"][0]["findings"])
+    findings = len(checked("check", apk, *expect, "--format", "json").json["results"][0]["findings"])
     assert len(commands) == findings  # one command per finding, none forged by the artifact
     for line in commands:
         match = re.fullmatch(r"::(error|warning|notice) file=([^:,]*),title=([^:,]*)::(.*)", line)
@@ -175,10 +173,10 @@ def test_every_output_format_over_one_hostile_record(tmp_path, monkeypatch, clea
 
     monkeypatch.setenv("APPLIVERY_APP_TOKEN", TOKEN)
     for mode in ("json", "curl"):
-        r = timed("upload", apk, *expect, "--no-git", "--version-name", HOSTILE, f"--dry-run={mode}")
+        r = checked("upload", apk, *expect, "--no-git", "--version-name", HOSTILE, f"--dry-run={mode}")
         assert r.code == 1 and r.out == ""  # the gate fails: nothing printed as sent
         assert_no_forged_line(r.err, f"upload gate ({mode})")
-        r = timed("upload", apk, "--no-check", "--no-git", "--version-name", HOSTILE, f"--dry-run={mode}")
+        r = checked("upload", apk, "--no-check", "--no-git", "--version-name", HOSTILE, f"--dry-run={mode}")
         assert r.code == 0, r.err
         assert_valid_utf8(r.out, f"dry run {mode}")
         assert_no_forged_line(r.out + r.err, f"dry run {mode}")
@@ -194,7 +192,7 @@ def test_a_file_name_with_control_characters_keeps_junit_valid(tmp_path, clean_e
         path.write_bytes((FIXTURES / "apk" / "signed-v1v2v3.apk").read_bytes())
         paths.append(str(path))
     paths.append(str(tmp_path / "missing\x02.apk"))  # an unreadable one: the <error> element
-    r = timed("check", *paths, "--now", NOW, "--format", "junit")
+    r = checked("check", *paths, "--now", NOW, "--format", "junit")
     root = ET.fromstring(r.out.encode("utf-8"))
     suites = root.findall("testsuite")
     assert len(suites) == 4 and root.get("errors") == "1"
@@ -209,12 +207,12 @@ def test_inspect_json_of_an_undecodable_path_is_valid_utf8(tmp_path, clean_env) 
     name = os.fsdecode(raw)  # what argv gives Python: lone surrogates
     for argv in (("inspect", "--json", name), ("check", name, "--format", "json", "--now", NOW),
                  ("inspect", "--json", name + ".missing")):
-        r = timed(*argv)
+        r = checked(*argv)
         assert_valid_utf8(r.out, argv[0])
         doc = json.loads(r.out)
         assert doc["results"][0]["file"]["path"].startswith(os.fsdecode(os.fsencode(tmp_path)))
         assert "\\udcff" in r.out  # the undecodable byte, as a JSON escape
-    r = timed("check", name, "--now", NOW)
+    r = checked("check", name, "--now", NOW)
     assert_valid_utf8(r.out, "check text")
 
 
@@ -280,7 +278,7 @@ APK = str(FIXTURES / "apk" / "signed-v1v2v3.apk")
 
 @pytest.mark.parametrize("as_json", [False, True])
 def test_a_build_id_with_newlines_never_adds_github_output_keys(hostile_server, tmp_path, as_json) -> None:
-    r = timed("upload", APK, "--no-check", "--no-git", "--retries", "0", *(["--json"] if as_json else []))
+    r = checked("upload", APK, "--no-check", "--no-git", "--retries", "0", *(["--json"] if as_json else []))
     assert r.code in (0, 7), r.err  # escaped, or refused as a malformed answer: never forged
     assert_no_forged_line(r.out + r.err, "upload")
     output = tmp_path / "github_output"
@@ -297,7 +295,8 @@ def test_hostile_processing_logs_and_status_lines_are_escaped(hostile_server) ->
     hostile_server.status = "pending"
     hostile_server.processing = ["in_progress\n::error::forged state", "error"]
     hostile_server.error_logs = ["step 1", FORGED, "  ::notice::indented", "##[error]v1", "\x1b]0;title\x07"]
-    r = timed("upload", APK, "--no-check", "--no-git", "--retries", "0", "--wait", "--wait-interval", "0.05")
+    r = checked("upload", APK, "--no-check", "--no-git", "--retries", "0", "--wait",
+                "--wait-interval", "0.05")
     assert r.code in (6, 7), r.err
     assert_no_forged_line(r.out + r.err, "upload --wait")
     if r.code == 6:
@@ -311,12 +310,12 @@ def test_the_builds_table_of_hostile_rows(hostile_server) -> None:
         {"id": "ok", "status": "error\n::error::s", "versionName": "1.1", "os": "ios",
          "createdAt": "2026-11-02T00:00:00Z"},
     ]
-    r = timed("builds")
+    r = checked("builds")
     assert r.code in (0, 7), r.err
     assert_no_forged_line(r.out + r.err, "builds")
     if r.code == 0:
         assert len(r.out.strip().split("\n")) == 3  # the header and one line per build
-    r = timed("builds", "--json")
+    r = checked("builds", "--json")
     assert_valid_utf8(r.out, "builds --json")
     assert_no_forged_line(r.out + r.err, "builds --json")
 
@@ -350,7 +349,7 @@ def test_a_retry_message_quoting_the_service_stays_one_line(clean_env, monkeypat
     try:
         monkeypatch.setenv("APPLIVERY_APP_TOKEN", TOKEN)
         monkeypatch.setenv("APPLIVERY_UPLOAD_URL", f"http://127.0.0.1:{httpd.server_address[1]}")
-        r = timed("upload", APK, "--no-check", "--no-git", "--allow-http", "--retries", "1",
+        r = checked("upload", APK, "--no-check", "--no-git", "--allow-http", "--retries", "1",
                   "--retry-delay", "0")
     finally:
         httpd.shutdown()
@@ -395,7 +394,7 @@ def test_explain_shows_config_values_escaped(tmp_path, clean_env, monkeypatch) -
     (tmp_path / ".git").mkdir()
     (tmp_path / "inspector.toml").write_text('[check]\nexpect-id = "a\\n::error::cfg"\n', encoding="utf-8")
     monkeypatch.chdir(tmp_path)
-    r = timed("check", APK, "--explain", "--now", NOW)
+    r = checked("check", APK, "--explain", "--now", NOW)
     assert "a\\n::error::cfg" in r.err
     assert_no_forged_line(r.out + r.err, "--explain")
 
@@ -408,7 +407,7 @@ def test_the_step_summary_renders_only_our_structure(tmp_path, clean_env, monkey
     apk = str(hostile_apk(tmp_path))
     summary = tmp_path / "summary.md"
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
-    timed("check", apk, "--expect-version-name", "2.0", "--now", NOW, "--format", "github")
+    checked("check", apk, "--expect-version-name", "2.0", "--now", NOW, "--format", "github")
     renderer = markdown_it.MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
     html = renderer.render(summary.read_text(encoding="utf-8"))
     assert re.findall(r"<(h\d)>", html) == ["h2", "h3"]
@@ -436,11 +435,11 @@ def hostile_module_aab(folder: Path, module: str = "::error::module\n::error::x\
 
 def test_an_aab_module_name_never_starts_a_line(tmp_path, clean_env) -> None:
     aab = str(hostile_module_aab(tmp_path))
-    r = timed("inspect", "--json", aab)
+    r = checked("inspect", "--json", aab)
     modules = [m["name"] for m in r.json["results"][0]["modules"]]
     assert "::error::module\n::error::x\x1b[2J" in modules  # the reader keeps the name as it is
     for argv in (("inspect", aab), ("inspect", "--verbose", aab), ("check", aab, "--now", NOW)):
-        r = timed(*argv)
+        r = checked(*argv)
         assert r.code in (0, 1), r.err
         assert_no_forged_line(r.out + r.err, " ".join(argv[:2]))
-    assert "\\x3a:error::module\\n::error::x\\x1b[2J" in timed("inspect", aab).out
+    assert "\\x3a:error::module\\n::error::x\\x1b[2J" in checked("inspect", aab).out

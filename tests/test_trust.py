@@ -1,11 +1,10 @@
 """Trust: a config file may set expectations and metadata, never where the token goes or which files
 are read; every URL we send or print is without credentials. Each hostile input is built here, at test
-time; each case ends within 2 s with one line and a documented exit code, the token never shown."""
+time; each case ends with one line and a documented exit code, the token never shown."""
 
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -39,10 +38,8 @@ def server():
 
 
 def upload(*argv: str) -> CliResult:
-    """``inspector upload`` within 2 s; whatever it printed holds no token."""
-    start = time.monotonic()
+    """``inspector upload``; whatever it printed holds no token."""
     r = run_cli("upload", "--no-git", "--no-check", "--retries", "0", *argv)
-    assert time.monotonic() - start < 2.0
     assert TOKEN not in r.out + r.err
     assert "Traceback" not in r.err
     return r

@@ -1,14 +1,13 @@
 """A hostile service, on loopback (tests/applivery_server.py, its "hostile answers" block): answers
 nested 100,000 deep, never-ending or trickling bodies, a Retry-After that outlasts the wait, junk
 Retry-After values, build ids and statuses that would forge output lines, numbers of thousands of
-digits. Each ends fast in one clear line and a documented exit code (7: the service answered
+digits. Each ends in one clear line and a documented exit code (7: the service answered
 nonsense; 8: the wait ended), never exit 70, and the token never leaves the Authorization header.
 """
 
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
@@ -34,13 +33,10 @@ def server(monkeypatch):
             assert TOKEN not in json.dumps([others, received.path, received.fields])
 
 
-def cli(*argv: str, limit: float = 2.0) -> CliResult:
-    """Run the CLI: it must end within ``limit`` seconds, in at most one error line, never with
-    exit 70 or a traceback, and never print the token."""
-    started = time.monotonic()
+def cli(*argv: str) -> CliResult:
+    """Run the CLI: it must end in at most one error line, never with exit 70 or a traceback, and
+    never print the token."""
     result = run_cli(*argv)
-    elapsed = time.monotonic() - started
-    assert elapsed < limit, (argv, elapsed, result)
     assert result.code != 70 and "Traceback" not in result.err, result
     assert TOKEN not in result.out + result.err
     errors = [line for line in result.err.splitlines() if line.startswith("inspector: error:")]
@@ -121,14 +117,17 @@ def test_nan_and_infinity_are_not_json() -> None:
 # -- deadlines ---------------------------------------------------------------------------------
 
 def test_a_trickling_answer_ends_at_the_deadline(server) -> None:
+    # A byte every 0.1 s never trips a 0.4 s read timeout; the whole answer's deadline cuts it.
     server.hostile = ["trickle"]
-    server.trickle_seconds = 0.2
-    r = cli("status", "b1", "--timeout", "0.6", "--retries", "0")
-    assert r.code == 7 and "timed out waiting for the answer (not complete within 0.6 s)" in r.err
+    server.trickle_seconds = 0.1
+    r = cli("status", "b1", "--timeout", "0.4", "--retries", "0")
+    assert r.code == 7 and "timed out waiting for the answer (not complete within 0.4 s)" in r.err
     server.hostile = ["trickle"]
-    r = upload("--timeout", "0.6")
+    r = upload("--timeout", "0.4")
     assert r.code == 7 and "timed out waiting for the answer" in r.err
     assert server.uploads()[-1].files["build"].size == APK.stat().st_size  # the body was all sent first
+    # Each answer is about 130 bytes: the client hung up after the first few.
+    assert len(server.trickled) == 2 and all(n < 20 for n in server.trickled), server.trickled
 
 
 def test_a_trickling_body_through_a_session_of_the_callers(server) -> None:
@@ -136,13 +135,12 @@ def test_a_trickling_body_through_a_session_of_the_callers(server) -> None:
 
     server.hostile = ["trickle-body"]
     server.trickle_seconds = 0.1
-    started = time.monotonic()
     with requests.Session() as session, pytest.raises(NetworkError, match="timed out waiting"):
         get_build(Target(Secret(TOKEN), api_url=server.url), "b1", session=session,
-                  policy=RetryPolicy(retries=0), timeout=(5.0, 0.5))
-    # The caller's adapter is not watched: the countdown starts at the headers, and the body's
-    # 49 bytes at 0.1 s each would take about 5 s.
-    assert time.monotonic() - started < 1.5
+                  policy=RetryPolicy(retries=0), timeout=(5.0, 0.3))
+    # The caller's adapter is not watched: the countdown starts at the headers, and cuts the
+    # body's 49 bytes (0.1 s each) after the first few.
+    assert len(server.trickled) == 1 and server.trickled[0] < 20, server.trickled
 
 
 def test_status_wait_does_not_sleep_through_a_long_retry_after(server) -> None:
