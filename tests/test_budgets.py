@@ -313,6 +313,15 @@ def test_icon_names_of_long_digit_runs() -> None:
             _icon_points(stem)
 
 
+def test_a_warning_quotes_a_line_of_each_missing_icon_name(tmp_path: Path) -> None:
+    # Four names of 200,000 characters, no such files: the warning says so in a line, not 800 KB,
+    # and the record keeps the names as the plist has them.
+    record = inspector.inspect(hostile.digit_icon_names_ipa(tmp_path), digest=False)
+    note = next(w for w in record.warnings if "no icon file in the bundle for " in w)
+    assert len(note) < 600 and note.count("...") == 4
+    assert [len(n) for n in record.app.CFBundleIconFiles] == [200_000, 200_001, 200_000, 200_000]
+
+
 def test_max_size_of_long_space_runs() -> None:
     from inspector.settings import _size
 

@@ -58,6 +58,8 @@ _APP_ROOT = re.compile(r"^((?:[^/]+/)?Payload/[^/]+\.app/)")
 _NESTED = re.compile(r"(?:^|/)([^/]+)/[^/]+\.(app|appex)/$")
 _ICON_IDIOM = re.compile(r"~(?:ipad|iphone)$")
 _ICON_SCALE = re.compile(r"@(\d)x$")
+#: Characters of one icon name a warning quotes (the name itself stays whole in the record).
+_SHOWN_NAME = 100
 
 
 class _Index:
@@ -173,7 +175,9 @@ def _bundle(archive: ZipArchive, index: _Index, root: str, kind: BundleKind,
             )
         elif icon_files:
             more = f" and {len(icon_files) - 10} more" if len(icon_files) > 10 else ""
-            notes.append(f"no icon file in the bundle for {', '.join(icon_files[:10])}{more}")
+            # A name is the file's text: a warning quotes at most a line's worth of each.
+            shown = [n if len(n) <= _SHOWN_NAME else n[:_SHOWN_NAME] + "..." for n in icon_files[:10]]
+            notes.append(f"no icon file in the bundle for {', '.join(shown)}{more}")
     profile = _profile(archive, root, notes, encrypted)
     signature = _code_signature(archive, root, executable, notes) if executable else None
     if executable is None:
