@@ -117,17 +117,21 @@ class ZipArchive(ArtifactFile):
                                 path=self.path)
         # One entry per name: the one zipfile's getinfo() reads (the last listed). Every parser
         # then meets a name once, however many times a hostile central directory repeats it.
-        by_name: dict[str, zipfile.ZipInfo] = {}
+        by_name = {info.filename: info for info in listed}
         dupes: set[str] = set()
-        for info in listed:
-            if info.filename in by_name:
-                dupes.add(info.filename)
-                del by_name[info.filename]  # keep central-directory order of the last one
-            by_name[info.filename] = info
+        if len(by_name) != len(listed):  # a name repeated (rare): each in its last entry's place
+            by_name = {}
+            for info in listed:
+                if info.filename in by_name:
+                    dupes.add(info.filename)
+                    del by_name[info.filename]  # keep central-directory order of the last one
+                by_name[info.filename] = info
         self._infos = list(by_name.values())
         self._names = set(by_name)
-        odd = [i.orig_filename for i in self._infos if any(c in i.orig_filename for c in "\0\r\n")]
-        if odd:
+        # Almost no archive has such a name: one scan of all the names joined says whether to look.
+        every_name = "".join([i.orig_filename for i in self._infos])
+        if "\0" in every_name or "\r" in every_name or "\n" in every_name:
+            odd = [i.orig_filename for i in self._infos if any(c in i.orig_filename for c in "\0\r\n")]
             # zipfile cuts names at NUL; Android's zip reader refuses such archives outright.
             self.warnings.append(
                 "entry names with NUL, CR or LF bytes (Android refuses to install such an archive): "
