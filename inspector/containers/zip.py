@@ -59,24 +59,26 @@ def _check_central_directory(fh: BinaryIO) -> None:
         return
     fh.seek(start)
     data = fh.read(size)
+    unpack, fixed = _CENTRAL.unpack_from, _CENTRAL.size
+    last = len(data) - fixed  # the last offset a whole fixed part of an entry fits at
     seen: set[int] = set()
     entries = shared = pos = 0
-    while pos + _CENTRAL.size <= len(data):
-        magic, name, extra, comment, local = _CENTRAL.unpack_from(data, pos)
+    while pos <= last:
+        magic, name, extra, comment, local = unpack(data, pos)
         if magic != b"PK\x01\x02":
             return
         entries += 1
         if entries > MAX_MEMBERS:
             raise ArtifactError(f"zip archive lists more than {MAX_MEMBERS} entries")
-        if local != 0xFFFFFFFF:  # zip64 keeps the real offset in an extra field
-            if local in seen:
-                shared += 1
-                if shared > MAX_SHARED_LOCAL_HEADERS:
-                    raise ArtifactError(
-                        f"more than {MAX_SHARED_LOCAL_HEADERS} zip entries share a local header "
-                        "with another entry (no zip tool writes that; a zip bomb does)")
+        if local not in seen:
             seen.add(local)
-        pos += _CENTRAL.size + name + extra + comment
+        elif local != 0xFFFFFFFF:  # zip64 entries keep the real offset in an extra field
+            shared += 1
+            if shared > MAX_SHARED_LOCAL_HEADERS:
+                raise ArtifactError(
+                    f"more than {MAX_SHARED_LOCAL_HEADERS} zip entries share a local header "
+                    "with another entry (no zip tool writes that; a zip bomb does)")
+        pos += fixed + name + extra + comment
 
 
 class ZipArchive(ArtifactFile):
