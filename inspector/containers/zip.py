@@ -59,24 +59,26 @@ def _check_central_directory(fh: BinaryIO) -> None:
         return
     fh.seek(start)
     data = fh.read(size)
+    unpack, fixed = _CENTRAL.unpack_from, _CENTRAL.size
+    last = len(data) - fixed  # the last offset a whole fixed part of an entry fits at
     seen: set[int] = set()
     entries = shared = pos = 0
-    while pos + _CENTRAL.size <= len(data):
-        magic, name, extra, comment, local = _CENTRAL.unpack_from(data, pos)
+    while pos <= last:
+        magic, name, extra, comment, local = unpack(data, pos)
         if magic != b"PK\x01\x02":
             return
         entries += 1
         if entries > MAX_MEMBERS:
             raise ArtifactError(f"zip archive lists more than {MAX_MEMBERS} entries")
-        if local != 0xFFFFFFFF:  # zip64 keeps the real offset in an extra field
-            if local in seen:
-                shared += 1
-                if shared > MAX_SHARED_LOCAL_HEADERS:
-                    raise ArtifactError(
-                        f"more than {MAX_SHARED_LOCAL_HEADERS} zip entries share a local header "
-                        "with another entry (no zip tool writes that; a zip bomb does)")
+        if local not in seen:
             seen.add(local)
-        pos += _CENTRAL.size + name + extra + comment
+        elif local != 0xFFFFFFFF:  # zip64 entries keep the real offset in an extra field
+            shared += 1
+            if shared > MAX_SHARED_LOCAL_HEADERS:
+                raise ArtifactError(
+                    f"more than {MAX_SHARED_LOCAL_HEADERS} zip entries share a local header "
+                    "with another entry (no zip tool writes that; a zip bomb does)")
+        pos += fixed + name + extra + comment
 
 
 class ZipArchive(ArtifactFile):
@@ -117,17 +119,21 @@ class ZipArchive(ArtifactFile):
                                 path=self.path)
         # One entry per name: the one zipfile's getinfo() reads (the last listed). Every parser
         # then meets a name once, however many times a hostile central directory repeats it.
-        by_name: dict[str, zipfile.ZipInfo] = {}
+        by_name = {info.filename: info for info in listed}
         dupes: set[str] = set()
-        for info in listed:
-            if info.filename in by_name:
-                dupes.add(info.filename)
-                del by_name[info.filename]  # keep central-directory order of the last one
-            by_name[info.filename] = info
+        if len(by_name) != len(listed):  # a name repeated (rare): each in its last entry's place
+            by_name = {}
+            for info in listed:
+                if info.filename in by_name:
+                    dupes.add(info.filename)
+                    del by_name[info.filename]  # keep central-directory order of the last one
+                by_name[info.filename] = info
         self._infos = list(by_name.values())
         self._names = set(by_name)
-        odd = [i.orig_filename for i in self._infos if any(c in i.orig_filename for c in "\0\r\n")]
-        if odd:
+        # Almost no archive has such a name: one scan of all the names joined says whether to look.
+        every_name = "".join([i.orig_filename for i in self._infos])
+        if "\0" in every_name or "\r" in every_name or "\n" in every_name:
+            odd = [i.orig_filename for i in self._infos if any(c in i.orig_filename for c in "\0\r\n")]
             # zipfile cuts names at NUL; Android's zip reader refuses such archives outright.
             self.warnings.append(
                 "entry names with NUL, CR or LF bytes (Android refuses to install such an archive): "

@@ -21,6 +21,11 @@ _DEX = re.compile(r"classes\d*\.dex")
 _ORDER = ("code", "native", "resources", "assets", "frameworks", "other")
 
 
+#: What a top folder (an APK's, or an App Bundle module's) and a file at the top hold.
+_ANDROID_FOLDERS = {"assets": "assets", "res": "resources"}
+_ANDROID_TOP_FILES = {"resources.arsc": "resources", "AndroidManifest.xml": "resources"}
+
+
 def _android(name: str, aab: bool) -> str:
     path = name
     if aab:
@@ -32,16 +37,15 @@ def _android(name: str, aab: bool) -> str:
             return "code"
         if path.startswith("manifest/") or path == "resources.pb":
             return "resources"
-    elif _DEX.fullmatch(path):
-        return "code"
-    if path.startswith("lib/"):
-        abi = path.split("/")[1] if path.count("/") >= 2 else ""
-        return f"native/{abi}" if abi else "other"
-    if path.startswith("assets/"):
-        return "assets"
-    if path.startswith("res/") or path in ("resources.arsc", "AndroidManifest.xml"):
-        return "resources"
-    return "other"
+    top, slash, rest = path.partition("/")
+    if not slash:
+        if not aab and _DEX.fullmatch(path):
+            return "code"
+        return _ANDROID_TOP_FILES.get(path, "other")
+    if top == "lib":
+        abi, slash, _ = rest.partition("/")
+        return f"native/{abi}" if slash and abi else "other"
+    return _ANDROID_FOLDERS.get(top, "other")
 
 
 def _apple(name: str, executables: frozenset[str]) -> str:
@@ -89,16 +93,17 @@ def measure(archive: ZipArchive, record: Any) -> Contents:
         slot[1] += info.compress_size
         slot[2] += info.file_size
         if not name.endswith("/"):
-            files.append((info.file_size, name, info.compress_size))
-    # Largest first, then by name: a stable order whatever the central directory's.
-    top = heapq.nsmallest(CONTENTS_LARGEST, files, key=lambda f: (-f[0], f[1]))
+            # The size negated: plain tuple order is then largest first, then by name (unique in
+            # an archive), a stable order whatever the central directory's.
+            files.append((-info.file_size, name, info.compress_size))
+    top = heapq.nsmallest(CONTENTS_LARGEST, files)
     icon_member = _icon_member(record)
     return Contents(
         members=sum(t[0] for t in totals.values()),
         compressed=sum(t[1] for t in totals.values()),
         uncompressed=sum(t[2] for t in totals.values()),
         categories=tuple(Sizes(name, *totals[name]) for name in sorted(totals, key=_sort_key)),
-        largest=tuple(Sizes(name, 1, packed, size) for size, name, packed in top),
+        largest=tuple(Sizes(name, 1, packed, -size) for size, name, packed in top),
         truncated=len(files) > CONTENTS_LARGEST,
         icon_member=icon_member,
         icon_sha256=_digest(archive, icon_member),

@@ -31,9 +31,9 @@ def entry_layouts(archive: ZipArchive) -> tuple[EntryLayout | None, tuple[EntryL
     unaligned = []
     for info in archive.infos():
         if info.compress_type == 0:
-            layout = _layout(archive, info.filename)
-            if layout.offset % 4:
-                unaligned.append(layout)
+            offset = archive.data_offset(info.filename)
+            if offset % 4:
+                unaligned.append(EntryLayout(info.filename, False, offset))
     return table, tuple(unaligned)
 
 

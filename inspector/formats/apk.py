@@ -148,8 +148,9 @@ class _ArscResources:
 def abis(names: list[str], prefix: str = "") -> tuple[str, ...]:
     """Native ABIs: ``<prefix>lib/<abi>/<file>`` members, sorted."""
     found = set()
+    folder = prefix + "lib/"
     for name in names:
-        if name.startswith(prefix):
+        if name.startswith(folder):
             match = _LIB.match(name[len(prefix):])
             if match:
                 found.add(match.group(1))

@@ -116,6 +116,8 @@ def _density_rank(density: str) -> int:
 
 @dataclass(frozen=True, slots=True)
 class Feature:
+    """A named ``<uses-feature>``; ``required`` unless it says ``android:required="false"``."""
+
     name: str
     required: bool = True
 
