@@ -6,7 +6,9 @@ CMS blob of every fixture and corpus file (tests/reference/apple_cms/record.py) 
 from __future__ import annotations
 
 import plistlib
+import struct
 import zipfile
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -455,3 +457,35 @@ def test_a_stripped_cms_is_not_an_adhoc_signature() -> None:
     intact = bytes((FIXTURES / "macho" / "signed-arm64").read_bytes())
     assert all(not r.failures for r in codesign.verify_macho(
         lambda: io.BytesIO(intact), len(intact), "X", info))
+
+
+def test_verify_macho_opens_the_file_only_for_what_it_still_has_to_read() -> None:
+    import io
+
+    def opening(data: bytes, opened: list[int]) -> Callable[[], io.BytesIO]:
+        def open_member() -> io.BytesIO:
+            opened.append(1)
+            return io.BytesIO(data)
+        return open_member
+
+    info = {1: (FIXTURES / "macho" / "Info.plist").read_bytes()}
+    signed = (FIXTURES / "macho" / "signed-arm64").read_bytes()
+    # A thin arm64 Mach-O whose signature is an empty SuperBlob (tests/hostile.py's
+    # big-executable case, small): no CodeDirectory, so no page hashes.
+    empty = bytearray(8192)
+    struct.pack_into("<IiiIIII", empty, 0, 0xFEEDFACF, 0x0100000C, 0, 2, 1, 16, 0)
+    struct.pack_into("<IIII", empty, 32, 0x1D, 16, 4096, 4096)
+    struct.pack_into(">III", empty, 4096, 0xFADE0CC0, 12, 0)
+    for data, pages in ((signed, 1), (bytes(empty), 0)):
+        opened: list[int] = []
+        alone = codesign.verify_macho(opening(data, opened), len(data), "X", info)
+        assert len(opened) == 1 + pages
+        slices = macho.read_signed_slices(io.BytesIO(data), len(data))
+        opened.clear()
+        given = codesign.verify_macho(opening(data, opened), len(data), "X", info, slices=slices)
+        assert len(opened) == pages
+        assert given == alone
+    assert not any(r.failures for r in codesign.verify_macho(opening(signed, []), len(signed),
+                                                              "X", info))
+    (result,) = codesign.verify_macho(opening(bytes(empty), []), len(empty), "X", info)
+    assert [f.message for f in result.failures] == ["arm64: the signature has no CodeDirectory"]
