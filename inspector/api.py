@@ -12,7 +12,7 @@ import inspector.records
 from inspector.detect import detect
 from inspector.errors import ArtifactError
 from inspector.format import Format, format_of
-from inspector.formats import Source, icon_extractor, icon_searcher, parser_for, verifier_for
+from inspector.formats import Scratch, Source, icon_extractor, icon_searcher, parser_for, verifier_for
 from inspector.limits import artifact_budget
 from inspector.records.base import FileInfo
 from inspector.records.verification import not_checked
@@ -54,7 +54,8 @@ def _parse(p: Path, digest: bool, verify: bool) -> inspector.records.Record:
     """Parse (and verify) one artifact: the work its budget counts."""
     kind, archive = detect(p)
     try:
-        source = Source(path=p, file=FileInfo.of(p), archive=archive, digest=digest)
+        source = Source(path=p, file=FileInfo.of(p), archive=archive, digest=digest,
+                        scratch=Scratch())
         parse = parser_for(kind, p)
         verifier = verifier_for(kind, p) if verify else None
         try:

@@ -31,6 +31,7 @@ __all__ = [
     "MAX_ICON_BYTES",
     "MAX_INFLATED_BYTES",
     "MAX_INT_DIGITS",
+    "MAX_KEPT_SIGNATURE_BYTES",
     "MAX_KEPT_STRING",
     "MAX_MEMBERS",
     "MAX_NAME_ATTRIBUTES",
@@ -89,6 +90,9 @@ MAX_CGBI_PIXELS = 1024 * 1024
 MAX_CMS_BLOB_BYTES = 1 << 20
 #: Code-signature bytes read from one executable over all its fat slices.
 MAX_SIGNATURE_BYTES_TOTAL = 64 << 20
+#: Code-signature bytes the parse of one IPA keeps for its verification, over all executables
+#: (past them, verification reads the signatures of the others again): a real app's are a few MB.
+MAX_KEPT_SIGNATURE_BYTES = 16 << 20
 #: One zip member read whole: no member we parse (manifest, resource table, plist, profile,
 #: signature) is legitimately larger.
 DEFAULT_MEMBER_LIMIT = 64 << 20

@@ -6,22 +6,28 @@ CMS blob of every fixture and corpus file (tests/reference/apple_cms/record.py) 
 from __future__ import annotations
 
 import plistlib
+import struct
 import zipfile
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 import inspector
+from inspector import api, formats
 from inspector.checks import check
 from inspector.checks.expectations import Expectations
 from inspector.containers import macho
+from inspector.errors import ArtifactError
 from inspector.records.verification import Failure
 from inspector.verify import codesign, seals
 from inspector.verify.cms import verify_signed_data
 from inspector.verify.entitlements import disallowed
 from inspector.verify.profile import verify_profile_bytes
+from tests import hostile
 from tests.conftest import CORPUS, FIXTURES, ROOT, corpus
+from tests.work import Spent, inspect_counting
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 TAMPERED = FIXTURES / "ios" / "tampered"
@@ -455,3 +461,187 @@ def test_a_stripped_cms_is_not_an_adhoc_signature() -> None:
     intact = bytes((FIXTURES / "macho" / "signed-arm64").read_bytes())
     assert all(not r.failures for r in codesign.verify_macho(
         lambda: io.BytesIO(intact), len(intact), "X", info))
+
+
+# -- the signatures the parse read are the ones verification checks: no second read for them ------
+def _with_and_without_scratch(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[
+        inspector.Record, Spent, inspector.Record, Spent]:
+    """The record and the work of inspecting ``path`` as inspect() does, then with no Scratch
+    (Source.scratch None: verification reads every executable's signatures itself, as it did
+    before the parse handed them over)."""
+    record, spent = inspect_counting(path, monkeypatch)
+    with monkeypatch.context() as patch:
+        patch.setattr(api, "Scratch", lambda: None)
+        alone, alone_spent = inspect_counting(path, monkeypatch)
+    assert not isinstance(record, ArtifactError) and not isinstance(alone, ArtifactError)
+    return record, spent, alone, alone_spent
+
+
+def _passes(spent: Spent, member: str) -> dict[str, int]:
+    return {way: n for (name, way), n in spent.opened.items() if name == member}
+
+
+@pytest.mark.parametrize("path", [
+    *(FIXTURES / "ios" / name for name in sorted(FIXTURE_VERDICTS)),
+    *sorted(TAMPERED.glob("*.ipa")),
+], ids=lambda p: p.name)
+def test_verification_reads_each_executable_once_after_the_parse(
+        path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    record, spent, alone, alone_spent = _with_and_without_scratch(path, monkeypatch)
+    assert record == alone  # every verdict and failure as when verification read them itself
+    members = [b.code_signature.member for b in record.bundles if b.code_signature is not None]
+    assert members
+    for member in members:
+        # The parse streams the executable to its signature (one open); verification hashes
+        # its pages (one chunks stream), where it used to read the signatures in one more.
+        now, before = _passes(spent, member), _passes(alone_spent, member)
+        assert now["open"] == before["open"] == 1, member
+        assert before["chunks"] - now["chunks"] == 1, member
+
+
+def test_a_nested_executable_is_read_for_pages_and_seal_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    record, spent, alone, alone_spent = _with_and_without_scratch(FIXTURES / "ios" / "rich.ipa",
+                                                                  monkeypatch)
+    assert record == alone and record.verification.verified is True
+    app = "Payload/Fixture.app/"
+    assert _passes(spent, app + "Fixture") == {"open": 1, "chunks": 1}
+    assert _passes(alone_spent, app + "Fixture") == {"open": 1, "chunks": 2}
+    # A framework's executable is also a file the app's CodeResources seals: one more stream.
+    for member in ("Frameworks/FixtureKit.framework/FixtureKit", "Frameworks/libswiftCore.dylib"):
+        assert _passes(spent, app + member) == {"open": 1, "chunks": 2}, member
+        assert _passes(alone_spent, app + member) == {"open": 1, "chunks": 3}, member
+
+
+def test_a_signature_with_no_code_directory_is_inflated_once(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    # tests/hostile.py's big-executable case at 4 MiB: its SuperBlob is empty, so there are no
+    # page hashes to check and nothing for verification to inflate.
+    path = hostile.big_executable_ipa(tmp_path, size=4 << 20, copies=2)
+    record, spent, alone, alone_spent = _with_and_without_scratch(path, monkeypatch)
+    assert record == alone
+    member = "Payload/H.app/PlugIns/E.appex/X"
+    assert [f.message for f in record.verification.failures if f.member == member] == [
+        "arm64: the signature has no CodeDirectory"]
+    assert _passes(spent, member) == {"open": 1}
+    assert _passes(alone_spent, member) == {"open": 1, "chunks": 1}
+    assert spent.inflated == alone_spent.inflated  # the parse's reads are what they were
+
+
+def test_signatures_past_the_kept_budget_are_read_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Room for the app's signatures only (the parse reads the app first): its extensions'
+    # executables are read for their signatures again, as without the scratch.
+    path = FIXTURES / "ios" / "adhoc.ipa"
+    app = "Payload/Fixture.app/Fixture"
+    with zipfile.ZipFile(path) as z, z.open(app) as fh:
+        room = sum(len(s.signature) for s in macho.read_signed_slices(fh, z.getinfo(app).file_size))
+    monkeypatch.setattr(formats, "MAX_KEPT_SIGNATURE_BYTES", room)
+    record, spent, alone, alone_spent = _with_and_without_scratch(path, monkeypatch)
+    assert record == alone
+    members = [b.code_signature.member for b in record.bundles if b.code_signature is not None]
+    assert len(members) == 3
+    for member in members:
+        saved = _passes(alone_spent, member)["chunks"] - _passes(spent, member)["chunks"]
+        assert saved == (1 if member == app else 0), member
+
+
+def _rewrite(source: Path, target: Path, member: str, data: bytes | None = None,
+             compress_type: int | None = None) -> None:
+    """``source`` copied to ``target`` with ``member``'s bytes or compression replaced."""
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w") as out:
+        for info in src.infolist():
+            content = src.read(info)
+            if info.filename == member:
+                content = content if data is None else data
+                info.compress_type = info.compress_type if compress_type is None else compress_type
+            out.writestr(info, content)
+
+
+def _break_crc(path: Path, member: str) -> None:
+    """Flip the CRC-32 the central directory records for ``member`` (the one zipfile checks)."""
+    with zipfile.ZipFile(path) as z:
+        start = z.start_dir  # type: ignore[attr-defined]
+    data = bytearray(path.read_bytes())
+    at = start
+    while True:
+        name_len, extra_len, comment_len = struct.unpack_from("<HHH", data, at + 28)
+        if data[at + 46: at + 46 + name_len].decode() == member:
+            data[at + 16] ^= 0xFF
+            path.write_bytes(bytes(data))
+            return
+        at += 46 + name_len + extra_len + comment_len
+
+
+@pytest.mark.parametrize(("trailer", "bad_crc", "reused"), [
+    (False, False, True),
+    (False, True, False),  # the parse reads to the end, meets the bad CRC: no signature to share
+    (True, False, False),  # bytes past the signature: the parse stops short of the end (the CRC)
+    (True, True, False),
+])
+def test_the_signatures_are_shared_only_when_the_parse_read_to_the_end(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, trailer: bool, bad_crc: bool,
+        reused: bool) -> None:
+    member = "Payload/Fixture.app/Fixture"
+    with zipfile.ZipFile(FIXTURES / "ios" / "development.ipa") as z:
+        data = z.read(member)
+    path = tmp_path / "edited.ipa"
+    _rewrite(FIXTURES / "ios" / "development.ipa", path, member,
+             data + b"\0" * (200 << 10) if trailer else data)
+    if bad_crc:
+        _break_crc(path, member)
+    record, spent, alone, alone_spent = _with_and_without_scratch(path, monkeypatch)
+    assert record == alone
+    before, now = _passes(alone_spent, member), _passes(spent, member)
+    assert before.get("chunks", 0) - now.get("chunks", 0) == (1 if reused else 0)
+    if bad_crc and not trailer:
+        # (With the trailer, no read reaches the CRC, with the scratch or without.)
+        assert record.verification.verified is False
+        assert any("CRC" in f.message for f in record.verification.failures if f.member == member)
+
+
+def test_a_member_the_parse_refused_is_verified_as_before(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    # Compressed past MAX_RATIO: the parse does not read the signature and verification refuses
+    # the member itself, with the same words.
+    source = hostile.big_executable_ipa(tmp_path, size=4 << 20, copies=1)
+    member = "Payload/H.app/PlugIns/E.appex/X"
+    path = tmp_path / "bomb.ipa"
+    _rewrite(source, path, member, compress_type=zipfile.ZIP_BZIP2)
+    record, spent, alone, alone_spent = _with_and_without_scratch(path, monkeypatch)
+    assert record == alone
+    assert any("compression ratio looks like a zip bomb: signature not read" in w
+               for w in record.warnings)
+    (failure,) = [f for f in record.verification.failures if f.member == member]
+    assert failure.message.startswith("code signature unreadable: compression ratio")
+    assert _passes(spent, member) == _passes(alone_spent, member) == {}
+
+
+def test_verify_macho_opens_the_file_only_for_what_it_still_has_to_read() -> None:
+    import io
+
+    def opening(data: bytes, opened: list[int]) -> Callable[[], io.BytesIO]:
+        def open_member() -> io.BytesIO:
+            opened.append(1)
+            return io.BytesIO(data)
+        return open_member
+
+    info = {1: (FIXTURES / "macho" / "Info.plist").read_bytes()}
+    signed = (FIXTURES / "macho" / "signed-arm64").read_bytes()
+    # A thin arm64 Mach-O whose signature is an empty SuperBlob (tests/hostile.py's
+    # big-executable case, small): no CodeDirectory, so no page hashes.
+    empty = bytearray(8192)
+    struct.pack_into("<IiiIIII", empty, 0, 0xFEEDFACF, 0x0100000C, 0, 2, 1, 16, 0)
+    struct.pack_into("<IIII", empty, 32, 0x1D, 16, 4096, 4096)
+    struct.pack_into(">III", empty, 4096, 0xFADE0CC0, 12, 0)
+    for data, pages in ((signed, 1), (bytes(empty), 0)):
+        opened: list[int] = []
+        alone = codesign.verify_macho(opening(data, opened), len(data), "X", info)
+        assert len(opened) == 1 + pages
+        slices = macho.read_signed_slices(io.BytesIO(data), len(data))
+        opened.clear()
+        given = codesign.verify_macho(opening(data, opened), len(data), "X", info, slices=slices)
+        assert len(opened) == pages
+        assert given == alone
+    assert not any(r.failures for r in codesign.verify_macho(opening(signed, []), len(signed),
+                                                              "X", info))
+    (result,) = codesign.verify_macho(opening(bytes(empty), []), len(empty), "X", info)
+    assert [f.message for f in result.failures] == ["arm64: the signature has no CodeDirectory"]

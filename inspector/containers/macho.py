@@ -11,6 +11,7 @@ import itertools
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -30,6 +31,7 @@ __all__ = [
     "CS_ADHOC",
     "CodeSignature",
     "SignedSlice",
+    "code_signatures",
     "is_macho",
     "read_code_signatures",
     "read_signed_slices",
@@ -144,7 +146,14 @@ def read_code_signatures(fh: BinaryIO, size: int) -> tuple[CodeSignature, ...]:
     record per signed architecture, in file order, and ``()`` for an unsigned file. Anything
     malformed raises :class:`ArtifactError` naming the problem.
     """
-    return tuple(_parse_superblob(s.signature, s.arch) for s in read_signed_slices(fh, size))
+    return code_signatures(read_signed_slices(fh, size))
+
+
+def code_signatures(slices: Iterable[SignedSlice]) -> tuple[CodeSignature, ...]:
+    """The code signature of each slice :func:`read_signed_slices` returned, in its order (what
+    :func:`read_code_signatures` returns for the same file). Raises :class:`ArtifactError` naming
+    the problem when a signature region is malformed."""
+    return tuple(_parse_superblob(s.signature, s.arch) for s in slices)
 
 
 @dataclass(frozen=True, slots=True)

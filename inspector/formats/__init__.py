@@ -9,14 +9,46 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from inspector.containers.zip import ZipArchive
 from inspector.errors import UnsupportedFormatError
 from inspector.format import Format
+from inspector.limits import MAX_KEPT_SIGNATURE_BYTES
 from inspector.records.base import FileInfo
 
-__all__ = ["Source", "icon_extractor", "icon_searcher", "parser_for", "verifier_for"]
+if TYPE_CHECKING:
+    from inspector.containers.macho import SignedSlice
+
+__all__ = ["Scratch", "Source", "icon_extractor", "icon_searcher", "parser_for", "verifier_for"]
+
+
+class Scratch:
+    """What the parser of one artifact read that its verifier would read again, handed from one
+    to the other. :func:`inspector.inspect` makes one per artifact and drops it with the
+    artifact's :class:`Source`: nothing in it outlives the inspection or meets another artifact.
+
+    Only what a second read would give byte for byte belongs here. What the parser did not read,
+    read without reaching the end where zipfile checks a member's CRC, or could not keep within
+    :data:`~inspector.limits.MAX_KEPT_SIGNATURE_BYTES`, is absent, and the verifier reads it
+    itself as it would with no scratch at all.
+    """
+
+    __slots__ = ("_kept", "signed_slices")
+
+    def __init__(self) -> None:
+        #: Zip member -> :func:`inspector.containers.macho.read_signed_slices` of it.
+        self.signed_slices: dict[str, tuple[SignedSlice, ...]] = {}
+        self._kept = 0
+
+    def keep_signed_slices(self, member: str, slices: tuple[SignedSlice, ...]) -> None:
+        """Keep what :func:`~inspector.containers.macho.read_signed_slices` returned for the zip
+        ``member`` when that read ended at the member's end (zipfile has checked its CRC), while
+        the signature regions kept stay within MAX_KEPT_SIGNATURE_BYTES."""
+        size = sum(len(s.signature) for s in slices)
+        if member not in self.signed_slices and self._kept + size <= MAX_KEPT_SIGNATURE_BYTES:
+            self._kept += size
+            self.signed_slices[member] = slices
 
 
 class Source(NamedTuple):
@@ -28,6 +60,9 @@ class Source(NamedTuple):
     #: The caller wants the whole file's SHA-256: a verifier that reads the whole file anyway
     #: fills ``record.file.sha256`` from that one read (inspect() computes it otherwise).
     digest: bool = False
+    #: Where the parser leaves what the verifier may reuse (made per inspection: a default
+    #: instance would be shared by every Source); None shares nothing.
+    scratch: Scratch | None = None
 
 
 def _module(kind: Format, path: Path) -> Any:

@@ -19,7 +19,7 @@ from inspector.containers.plist import MAX_PLIST_BYTES, load_plist_dict
 from inspector.containers.zip import MAX_RATIO, ZipArchive
 from inspector.errors import ArtifactError
 from inspector.format import Format
-from inspector.formats import Source
+from inspector.formats import Scratch, Source
 from inspector.formats._bundle_depth import bundle_depth
 from inspector.formats.profile import (
     MAX_PROFILE_BYTES,
@@ -94,7 +94,8 @@ def parse(source: Source) -> IpaApp:
     index = _Index(names)
     warnings: list[str] = []
     encrypted = any(n.startswith(root) and "SC_Info/" in n[len(root):] for n in names)
-    app = _bundle(archive, index, root, "app", warnings, encrypted)
+    scratch = source.scratch if source.scratch is not None else Scratch()
+    app = _bundle(archive, index, root, "app", warnings, encrypted, scratch)
     nested = []
     nested_roots = _nested_roots(names, root)
     if len(nested_roots) > MAX_NESTED_BUNDLES:
@@ -103,7 +104,8 @@ def parse(source: Source) -> IpaApp:
         del nested_roots[MAX_NESTED_BUNDLES:]
     for nested_root, kind in nested_roots:
         try:
-            nested.append(_bundle(archive, index, nested_root, kind, warnings, encrypted))
+            nested.append(_bundle(archive, index, nested_root, kind, warnings, encrypted,
+                                  scratch))
         except ArtifactError as exc:
             # One broken extension should not hide the facts of the app and its other bundles.
             warnings.append(f"{nested_root}: skipped: {exc.problem}")
@@ -157,7 +159,8 @@ def _nested_roots(names: list[str], root: str) -> list[tuple[str, BundleKind]]:
 
 
 def _bundle(archive: ZipArchive, index: _Index, root: str, kind: BundleKind,
-            warnings: list[str], encrypted: bool) -> AppBundle:
+            warnings: list[str], encrypted: bool,
+            scratch: Scratch) -> AppBundle:
     info_name = root + "Info.plist"
     plist = load_plist_dict(archive.read(info_name, limit=MAX_PLIST_BYTES), member=info_name)
     notes: list[str] = []
@@ -179,7 +182,7 @@ def _bundle(archive: ZipArchive, index: _Index, root: str, kind: BundleKind,
             shown = [n if len(n) <= _SHOWN_NAME else n[:_SHOWN_NAME] + "..." for n in icon_files[:10]]
             notes.append(f"no icon file in the bundle for {', '.join(shown)}{more}")
     profile = _profile(archive, root, notes, encrypted)
-    signature = _code_signature(archive, root, executable, notes) if executable else None
+    signature = _code_signature(archive, root, executable, notes, scratch) if executable else None
     if executable is None:
         notes.append("Info.plist has no CFBundleExecutable: no code signature to read")
 
@@ -229,7 +232,7 @@ def _bundle(archive: ZipArchive, index: _Index, root: str, kind: BundleKind,
         certificate_in_profile=in_profile,
         bundle_id_matches_profile=matches,
         privacy_manifest=top.get("PrivacyInfo.xcprivacy"),
-        frameworks=_frameworks(archive, index, root, notes),
+        frameworks=_frameworks(archive, index, root, notes, scratch),
         info_plist=plist,
         **bundle_depth(plist, entitlements, notes),
         icon_images=icon_images,
@@ -239,8 +242,8 @@ def _bundle(archive: ZipArchive, index: _Index, root: str, kind: BundleKind,
     return bundle
 
 
-def _frameworks(archive: ZipArchive, index: _Index, root: str,
-                notes: list[str]) -> tuple[EmbeddedCode, ...]:
+def _frameworks(archive: ZipArchive, index: _Index, root: str, notes: list[str],
+                scratch: Scratch) -> tuple[EmbeddedCode, ...]:
     """Every ``Frameworks/*.framework`` and ``Frameworks/*.dylib`` of a bundle, with the team
     that signed it. Signatures sit at the end of each binary, so a deflated one is inflated up to
     there: past :data:`MAX_FRAMEWORK_SIGNATURE_BYTES` in all, the rest are listed unread."""
@@ -279,7 +282,7 @@ def _frameworks(archive: ZipArchive, index: _Index, root: str,
                              f"{MAX_FRAMEWORK_SIGNATURE_BYTES >> 20} MiB is spent)")
             else:
                 index.framework_bytes += size
-                signature = _code_signature(archive, folder_of, exe, notes)
+                signature = _code_signature(archive, folder_of, exe, notes, scratch)
         else:
             notes.append(f"{path}: its binary {exe} is missing")
         cert = signature.certificate if signature is not None else None
@@ -448,8 +451,10 @@ def _profile(archive: ZipArchive, root: str, notes: list[str],
     return profile
 
 
-def _code_signature(archive: ZipArchive, root: str, executable: str,
-                    notes: list[str]) -> CodeSignature | None:
+def _code_signature(archive: ZipArchive, root: str, executable: str, notes: list[str],
+                    scratch: Scratch) -> CodeSignature | None:
+    """The executable's code signature as the record shows it (None, with a note, when there is
+    none to show). The raw slices read are left in ``scratch`` for the verifier."""
     member = root + executable
     if member not in archive:
         notes.append(f"the executable {executable} named by CFBundleExecutable is missing")
@@ -463,7 +468,12 @@ def _code_signature(archive: ZipArchive, root: str, executable: str,
     try:
         # Streamed: macho reads the headers and the signature region only, seeking forward.
         with archive.open(info.filename) as fh:
-            slices = macho.read_code_signatures(fh, info.file_size)
+            raw = macho.read_signed_slices(fh, info.file_size)
+            if fh.tell() == info.file_size:
+                # Read to the end, where zipfile checks the CRC: a second read could only
+                # find these same slices.
+                scratch.keep_signed_slices(member, raw)
+        slices = macho.code_signatures(raw)
     except ArtifactError as exc:
         notes.append(f"executable {executable}: code signature unreadable: {exc.problem}")
         return None
@@ -542,7 +552,8 @@ def verify(source: Source, record: IpaApp) -> IpaApp:
 
     if source.archive is None:
         raise ArtifactError("not a zip archive, so not an IPA")
-    return verify_ipa(source.archive, record)
+    signed = source.scratch.signed_slices if source.scratch is not None else {}
+    return verify_ipa(source.archive, record, signed)
 
 
 def icon_image(path: Path, record: IpaApp) -> tuple[str, bytes] | None:

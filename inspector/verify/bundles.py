@@ -10,7 +10,7 @@ import dataclasses
 import stat
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, BinaryIO, cast
 
 from inspector.containers import macho
@@ -31,9 +31,14 @@ _PIECE = 1 << 16
 _RESOURCES = "_CodeSignature/CodeResources"
 
 
-def verify_ipa(archive: ZipArchive, record: IpaApp) -> IpaApp:
-    """The record with ``verification`` filled in on every bundle, framework and the whole IPA."""
-    checker = _Checker(archive)
+def verify_ipa(archive: ZipArchive, record: IpaApp,
+               signed: Mapping[str, tuple[macho.SignedSlice, ...]] | None = None) -> IpaApp:
+    """The record with ``verification`` filled in on every bundle, framework and the whole IPA.
+
+    ``signed`` maps members of ``archive`` to what :func:`macho.read_signed_slices` returned for
+    them when the parse read them to their end; those members are not read again for their
+    signatures (the page hashes still read them)."""
+    checker = _Checker(archive, signed or {})
     bundles = [checker.bundle(b) for b in record.bundles]
     failures = [f for b in bundles for f in _failures_of(b)]
     return dataclasses.replace(record, app=bundles[0], nested_bundles=tuple(bundles[1:]),
@@ -49,8 +54,10 @@ def _failures_of(bundle: AppBundle) -> list[Failure]:
 
 
 class _Checker:
-    def __init__(self, archive: ZipArchive) -> None:
+    def __init__(self, archive: ZipArchive,
+                 signed: Mapping[str, tuple[macho.SignedSlice, ...]]) -> None:
         self.archive = archive
+        self._signed = signed
         self.files: dict[str, list[zipfile.ZipInfo]] = {}
         for info in archive.infos():
             if not info.filename.endswith("/") and not info.filename.startswith("__MACOSX/"):
@@ -127,7 +134,7 @@ class _Checker:
             # _Stream has the read, seek, tell and close that the Mach-O readers call.
             results = codesign.verify_macho(
                 lambda: cast(BinaryIO, _Stream(self.archive.chunks(member, _PIECE))),
-                                            size, member, externals)
+                size, member, externals, slices=self._signed.get(member))
         except ArtifactError as exc:
             return [Failure(codesign.SCHEME, f"code signature unreadable: {exc.problem}",
                             member=member)]
@@ -206,12 +213,12 @@ class _Checker:
             return None
         hashes: list[bytes] = []
         try:
-            with self.archive.open(member) as fh:
-                head = fh.read(8)
-            if not macho.is_macho(head):
+            if not macho.is_macho(self.archive.read_head(member, 8)):
                 return None
-            with self.archive.open(member) as fh:
-                slices = macho.read_signed_slices(fh, self.archive.info(member).file_size)
+            slices = self._signed.get(member)
+            if slices is None:
+                with self.archive.open(member) as fh:
+                    slices = macho.read_signed_slices(fh, self.archive.info(member).file_size)
             for signed in slices:
                 blobs = macho.superblob_entries(signed.signature, signed.arch)
                 directories = [codesign.parse_code_directory(slot, blobs[slot][1])
@@ -225,9 +232,9 @@ class _Checker:
 class _Stream:
     """A forward file over ``ZipArchive.chunks``: what the Mach-O reader and the page hashes
     read, counted against the archive's digest budget (verification inflates each executable
-    twice more than parsing does, which the parse budget is not sized for). Within the first
-    :data:`_PIECE` bytes it may step back (the Mach-O reader rereads a thin file's header);
-    anything else goes forward only."""
+    up to twice more than parsing does, which the parse budget is not sized for). Within the
+    first :data:`_PIECE` bytes it may step back (the Mach-O reader rereads a thin file's
+    header); anything else goes forward only."""
 
     def __init__(self, pieces: Iterator[bytes]) -> None:
         self._pieces = pieces

@@ -3,8 +3,8 @@
 CMS signature over the primary CodeDirectory with the CDHashes attributes that bind the others.
 
 Structure names follow xnu's ``osfmk/kern/cs_blobs.h``. The code is streamed page by page from a
-forward-only reader (a zip member is inflated once for the signatures, once for the pages); no
-executable is ever held in memory whole.
+forward-only reader (a zip member is inflated once for the signatures, unless the caller has them
+already, and once for the pages); no executable is ever held in memory whole.
 """
 
 from __future__ import annotations
@@ -161,25 +161,31 @@ def cdhashes_of(directories: Iterable[CodeDirectory]) -> tuple[bytes, ...]:
 
 
 def verify_macho(open_member: Callable[[], BinaryIO], size: int, member: str,
-                 externals: Mapping[int, bytes | None]) -> tuple[SliceResult, ...]:
+                 externals: Mapping[int, bytes | None], *,
+                 slices: tuple[macho.SignedSlice, ...] | None = None) -> tuple[SliceResult, ...]:
     """Verify every signed slice of the Mach-O ``member`` of ``size`` bytes.
 
-    ``open_member`` returns a fresh stream at the file's start (it is called twice: once for the
-    signatures, once for the pages). ``externals`` gives the bytes the special slots of files
-    outside the executable cover: slot 1 (the bundle's Info.plist) and slot 3 (its
-    ``_CodeSignature/CodeResources``), None for a file the bundle lacks; a slot not given is
-    treated as a missing file. Returns ``()`` for an unsigned file. Raises ArtifactError when
-    the file or its signature cannot be read at all.
+    ``open_member`` returns a fresh stream at the file's start: it is called once for the
+    signatures, unless ``slices`` gives what :func:`macho.read_signed_slices` returned for this
+    same file, and once for the pages, unless no slice has a CodeDirectory to check them
+    against. ``externals`` gives the bytes the special slots of files outside the executable
+    cover: slot 1 (the bundle's Info.plist) and slot 3 (its ``_CodeSignature/CodeResources``),
+    None for a file the bundle lacks; a slot not given is treated as a missing file. Returns
+    ``()`` for an unsigned file. Raises ArtifactError when the file or its signature cannot be
+    read at all.
     """
-    with open_member() as fh:
-        slices = macho.read_signed_slices(fh, size)
+    if slices is None:
+        with open_member() as fh:
+            slices = macho.read_signed_slices(fh, size)
     if not slices:
         return ()
     parsed = [_parse_slice(s, member) for s in slices]
-    with open_member() as fh:
-        stream = _Forward(fh)
-        for signed, (directories, failures, _cms, _blobs) in zip(slices, parsed, strict=True):
-            failures.extend(_verify_pages(stream, signed, directories, member))
+    if any(p.directories for p in parsed):
+        with open_member() as fh:
+            stream = _Forward(fh)
+            for signed, (directories, failures, _cms, _blobs) in zip(slices, parsed,
+                                                                    strict=True):
+                failures.extend(_verify_pages(stream, signed, directories, member))
     results = []
     for signed, (directories, failures, cms, blobs) in zip(slices, parsed, strict=True):
         failures.extend(_verify_specials(signed, directories, blobs, externals, member))
