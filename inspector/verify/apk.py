@@ -1,15 +1,20 @@
 """Verify every signature of an APK and decide whether a device of each API level in the app's
 range finds a verified one: the v2/v3/v3.1 signers (:mod:`.apk_signing_block`, content digests in
 one read of the file, which can also give the whole file's SHA-256), the v1 (JAR) signers through
-``verify_jar``, then the range verdict (:mod:`.sdk_range`)."""
+``verify_jar`` (on a thread of its own while the content digests are computed: each reads and
+hashes the file's bytes, and hashlib and zlib release the GIL on large buffers), then the range
+verdict (:mod:`.sdk_range`)."""
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import struct
+import threading
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from pathlib import Path
-from typing import NamedTuple
+from typing import Generic, NamedTuple, TypeVar
 
 from inspector.containers.apk_signing import (
     SCHEME_IDS,
@@ -46,6 +51,8 @@ V2_REQUIRED_FROM_TARGET = 30
 _SCHEME_NUMBERS = {"v2": 2, "v3": 3}
 _EOCD_SIZE = 22
 
+_T = TypeVar("_T")
+
 
 class ApkVerification(NamedTuple):
     """The verdicts: one per block signer (in block order), one per v1 signer (by name), the
@@ -73,6 +80,39 @@ def _sections(archive: ZipArchive, block_size: int | None) -> Sections | None:
                 return None
             return Sections(cd_offset - block_size, cd_offset, eocd, size)
     return None
+
+
+class _Beside(Generic[_T]):
+    """``work()`` run on a thread of its own, in a copy of the caller's context: the artifact's
+    work budget (:mod:`inspector.limits`) is a context variable, which a new thread would not
+    otherwise see. :meth:`result` waits for it and returns what it returned or raises what it
+    raised, the same exception object."""
+
+    def __init__(self, work: Callable[[], _T]) -> None:
+        self._work = work
+        self._value: _T | None = None
+        self._error: BaseException | None = None
+        context = contextvars.copy_context()
+        # A daemon: a run interrupted while it waits for the thread exits without it.
+        self._thread = threading.Thread(target=context.run, args=(self._run,), daemon=True,
+                                        name="inspector-v1")
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._value = self._work()
+        except BaseException as exc:  # handed to the caller by result()
+            self._error = exc
+
+    def wait(self) -> None:
+        self._thread.join()
+
+    def result(self) -> _T:
+        self._thread.join()
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+        return self._value  # type: ignore[return-value]
 
 
 def _sha256(der: bytes) -> str:
@@ -127,6 +167,59 @@ def _block(archive: ZipArchive) -> tuple[SigningBlock | None, int | None]:
     return parse_signing_block(raw), len(raw)
 
 
+def _signer_verdicts(signers: Sequence[BlockSigner], numbers: Sequence[int],
+                     checks: Sequence[SignerCheck], sections: Sections | None,
+                     actual: dict[int, bytes],
+                     ) -> tuple[list[Verification], list[Verification | None]]:
+    """Each block signer's verdict (its own checks, then its content digests against the
+    computed ones) and its lineage's (None without a lineage)."""
+    per_signer: list[Verification] = []
+    lineages: list[Verification | None] = []
+    for s, n, c in zip(signers, numbers, checks, strict=True):
+        found = list(c.failures)
+        if not found:
+            if sections is None and c.digests:
+                found.append(Failure(s.scheme, "the zip's end of central directory cannot be "
+                                               "found", signer=str(n)))
+            else:
+                found.extend(check_digests(s.scheme, n, c.digests, actual))
+        per_signer.append(Verification.of(found))
+        lineages.append(Verification.of(list(c.lineage_failures)) if s.lineage else None)
+    return per_signer, lineages
+
+
+def _scheme_failures(signers: Sequence[BlockSigner], present: Sequence[str], low: int,
+                     high: int) -> list[Failure]:
+    """What fails a v3 or v3.1 block as a whole: a rotation stripped, the signers' ranges."""
+    scheme_failures: list[Failure] = []
+    # A v3 signer that names the level its v3.1 rotation starts at (apksig's rotation-min-sdk
+    # attribute) covers only the levels below it; without the v3.1 block, that block was removed.
+    stated = [struct.unpack_from("<I", value)[0] for s in signers if s.scheme == "v3"
+              for ident, value in s.attributes if ident == ROTATION_MIN_SDK and len(value) >= 4]
+    if stated and "v3.1" not in present:
+        scheme_failures.append(Failure("v3", f"the v3 signer says a v3.1 rotation starts at API "
+                                             f"{min(stated)}, but the v3.1 block is missing"))
+    for scheme, first in (("v3", V3_FIRST), ("v3.1", V31_FIRST)):
+        group = [s for s in signers if s.scheme == scheme]
+        if not group:
+            continue
+        top = high
+        if scheme == "v3":
+            rotation = [s.outer_min_sdk or 0 for s in signers if s.scheme == "v3.1"
+                        and s.error is None] + stated
+            if rotation:
+                top = min(high, min(rotation) - 1)
+            lo = max(low, first)
+        else:
+            lo = max(low, min((s.outer_min_sdk or first for s in group), default=first))
+        if lo <= top:
+            scheme_failures.extend(check_v3_ranges(group, scheme, lo, top))
+    if "v3.1" in present and "v3" not in present:
+        scheme_failures.append(Failure("v3.1", "a v3.1 block without the v3 block it rotates "
+                                               "from"))
+    return scheme_failures
+
+
 def verify_apk(
     archive: ZipArchive,
     *,
@@ -165,55 +258,29 @@ def verify_apk(
         checks.append(check_signer(s, n, lo, hi, present_schemes=present))
     algorithms = {a for c in checks for a in c.digests}
     sections = _sections(archive, block_size) if algorithms else None
-    try:
-        actual, sha = digest_file(Path(archive.path), sections, algorithms,
-                                  whole_sha256=whole_sha256)
-    except OSError as exc:
-        raise ArtifactError(f"cannot read ({exc.strerror or exc})") from exc
-    per_signer: list[Verification] = []
-    lineages: list[Verification | None] = []
-    for s, n, c in zip(signers, numbers, checks, strict=True):
-        found = list(c.failures)
-        if not found:
-            if sections is None and c.digests:
-                found.append(Failure(s.scheme, "the zip's end of central directory cannot be "
-                                               "found", signer=str(n)))
-            else:
-                found.extend(check_digests(s.scheme, n, c.digests, actual))
-        per_signer.append(Verification.of(found))
-        lineages.append(Verification.of(list(c.lineage_failures)) if s.lineage else None)
-
-    scheme_failures: list[Failure] = []
-    # A v3 signer that names the level its v3.1 rotation starts at (apksig's rotation-min-sdk
-    # attribute) covers only the levels below it; without the v3.1 block, that block was removed.
-    stated = [struct.unpack_from("<I", value)[0] for s in signers if s.scheme == "v3"
-              for ident, value in s.attributes if ident == ROTATION_MIN_SDK and len(value) >= 4]
-    if stated and "v3.1" not in present:
-        scheme_failures.append(Failure("v3", f"the v3 signer says a v3.1 rotation starts at API "
-                                             f"{min(stated)}, but the v3.1 block is missing"))
-    for scheme, first in (("v3", V3_FIRST), ("v3.1", V31_FIRST)):
-        group = [s for s in signers if s.scheme == scheme]
-        if not group:
-            continue
-        top = high
-        if scheme == "v3":
-            rotation = [s.outer_min_sdk or 0 for s in signers if s.scheme == "v3.1"
-                        and s.error is None] + stated
-            if rotation:
-                top = min(high, min(rotation) - 1)
-            lo = max(low, first)
-        else:
-            lo = max(low, min((s.outer_min_sdk or first for s in group), default=first))
-        if lo <= top:
-            scheme_failures.extend(check_v3_ranges(group, scheme, lo, top))
-    if "v3.1" in present and "v3" not in present:
-        scheme_failures.append(Failure("v3.1", "a v3.1 block without the v3 block it rotates "
-                                               "from"))
-
     v1_signers: Mapping[str, Verification] = {}
     v1_verdict: Verification | None = None
-    if has_v1 and verify_v1 is not None:
-        v1_signers, v1_verdict = verify_v1(ids)
+    # The JAR verification reads the archive on a thread of its own while the content digests
+    # read the file by path; nothing here touches the archive until it is done. Where several
+    # steps fail, the error raised is the one met first in the order the steps are written.
+    v1_job = None
+    if has_v1 and verify_v1 is not None and (algorithms or whole_sha256):
+        v1_job = _Beside(partial(verify_v1, ids))
+    try:
+        try:
+            actual, sha = digest_file(Path(archive.path), sections, algorithms,
+                                      whole_sha256=whole_sha256)
+        except OSError as exc:
+            raise ArtifactError(f"cannot read ({exc.strerror or exc})") from exc
+        per_signer, lineages = _signer_verdicts(signers, numbers, checks, sections, actual)
+        scheme_failures = _scheme_failures(signers, present, low, high)
+        if v1_job is not None:
+            v1_signers, v1_verdict = v1_job.result()
+        elif has_v1 and verify_v1 is not None:
+            v1_signers, v1_verdict = verify_v1(ids)
+    finally:
+        if v1_job is not None:
+            v1_job.wait()
 
     def verdict(scheme: str) -> bool | None:
         got = [v for s, v in zip(signers, per_signer, strict=True) if s.scheme == scheme]
