@@ -234,8 +234,9 @@ def verify_apk(
     """Verify ``archive``'s signatures for an app of ``min_sdk``..``max_sdk`` (None: 1 and the
     newest). ``has_v1``: the APK has a JAR signature, by ``v1_certificates`` (the SHA-256 of
     each signer's certificate); ``verify_v1(scheme ids in the signing block)`` verifies it
-    (None: it is not checked); ``whole_sha256`` asks for the file's
-    SHA-256 from the same read."""
+    (None: it is not checked), on a thread of its own in a copy of the caller's context while
+    the file is digested, and nothing else reads ``archive`` meanwhile; ``whole_sha256`` asks
+    for the file's SHA-256 from the content digests' read."""
     low = max(min_sdk or 1, 1)
     high = max_sdk if max_sdk is not None and max_sdk >= low else NEWEST
     block, block_size = _block(archive)
