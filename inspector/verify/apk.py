@@ -1,15 +1,20 @@
 """Verify every signature of an APK and decide whether a device of each API level in the app's
 range finds a verified one: the v2/v3/v3.1 signers (:mod:`.apk_signing_block`, content digests in
 one read of the file, which can also give the whole file's SHA-256), the v1 (JAR) signers through
-``verify_jar``, then the range verdict (:mod:`.sdk_range`)."""
+``verify_jar`` (on a thread of its own while the content digests are computed: each reads and
+hashes the file's bytes, and hashlib and zlib release the GIL on large buffers), then the range
+verdict (:mod:`.sdk_range`)."""
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import struct
+import threading
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from pathlib import Path
-from typing import NamedTuple
+from typing import Generic, NamedTuple, TypeVar
 
 from inspector.containers.apk_signing import (
     SCHEME_IDS,
@@ -46,6 +51,8 @@ V2_REQUIRED_FROM_TARGET = 30
 _SCHEME_NUMBERS = {"v2": 2, "v3": 3}
 _EOCD_SIZE = 22
 
+_T = TypeVar("_T")
+
 
 class ApkVerification(NamedTuple):
     """The verdicts: one per block signer (in block order), one per v1 signer (by name), the
@@ -73,6 +80,39 @@ def _sections(archive: ZipArchive, block_size: int | None) -> Sections | None:
                 return None
             return Sections(cd_offset - block_size, cd_offset, eocd, size)
     return None
+
+
+class _Beside(Generic[_T]):
+    """``work()`` run on a thread of its own, in a copy of the caller's context: the artifact's
+    work budget (:mod:`inspector.limits`) is a context variable, which a new thread would not
+    otherwise see. :meth:`result` waits for it and returns what it returned or raises what it
+    raised, the same exception object."""
+
+    def __init__(self, work: Callable[[], _T]) -> None:
+        self._work = work
+        self._value: _T | None = None
+        self._error: BaseException | None = None
+        context = contextvars.copy_context()
+        # A daemon: a run interrupted while it waits for the thread exits without it.
+        self._thread = threading.Thread(target=context.run, args=(self._run,), daemon=True,
+                                        name="inspector-v1")
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._value = self._work()
+        except BaseException as exc:  # handed to the caller by result()
+            self._error = exc
+
+    def wait(self) -> None:
+        self._thread.join()
+
+    def result(self) -> _T:
+        self._thread.join()
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+        return self._value  # type: ignore[return-value]
 
 
 def _sha256(der: bytes) -> str:
@@ -127,49 +167,12 @@ def _block(archive: ZipArchive) -> tuple[SigningBlock | None, int | None]:
     return parse_signing_block(raw), len(raw)
 
 
-def verify_apk(
-    archive: ZipArchive,
-    *,
-    min_sdk: int | None,
-    max_sdk: int | None,
-    target_sdk: int | None = None,
-    whole_sha256: bool,
-    has_v1: bool,
-    v1_certificates: Sequence[str] = (),
-    verify_v1: Callable[[frozenset[int]], tuple[Mapping[str, Verification], Verification]] | None,
-) -> ApkVerification:
-    """Verify ``archive``'s signatures for an app of ``min_sdk``..``max_sdk`` (None: 1 and the
-    newest). ``has_v1``: the APK has a JAR signature, by ``v1_certificates`` (the SHA-256 of
-    each signer's certificate); ``verify_v1(scheme ids in the signing block)`` verifies it
-    (None: it is not checked); ``whole_sha256`` asks for the file's
-    SHA-256 from the same read."""
-    low = max(min_sdk or 1, 1)
-    high = max_sdk if max_sdk is not None and max_sdk >= low else NEWEST
-    block, block_size = _block(archive)
-    signers: Sequence[BlockSigner] = block.signers if block is not None else ()
-    present = block.schemes if block is not None else ()
-    # The scheme numbers a JAR signature's X-Android-APK-Signed names (2, 3), for those present.
-    ids = frozenset(_SCHEME_NUMBERS[SCHEME_IDS[i]] for i in (block.ids if block else ())
-                    if SCHEME_IDS.get(i) in _SCHEME_NUMBERS)
-    numbers: list[int] = []
-    counts: dict[str, int] = {}
-    for s in signers:
-        counts[s.scheme] = counts.get(s.scheme, 0) + 1
-        numbers.append(counts[s.scheme])
-    checks: list[SignerCheck] = []
-    for s, n in zip(signers, numbers, strict=True):
-        if s.scheme == "v2":
-            lo, hi = max(low, V2_FIRST), NEWEST
-        else:
-            lo, hi = s.outer_min_sdk or 0, s.outer_max_sdk or 0
-        checks.append(check_signer(s, n, lo, hi, present_schemes=present))
-    algorithms = {a for c in checks for a in c.digests}
-    sections = _sections(archive, block_size) if algorithms else None
-    try:
-        actual, sha = digest_file(Path(archive.path), sections, algorithms,
-                                  whole_sha256=whole_sha256)
-    except OSError as exc:
-        raise ArtifactError(f"cannot read ({exc.strerror or exc})") from exc
+def _signer_verdicts(signers: Sequence[BlockSigner], numbers: Sequence[int],
+                     checks: Sequence[SignerCheck], sections: Sections | None,
+                     actual: dict[int, bytes],
+                     ) -> tuple[list[Verification], list[Verification | None]]:
+    """Each block signer's verdict (its own checks, then its content digests against the
+    computed ones) and its lineage's (None without a lineage)."""
     per_signer: list[Verification] = []
     lineages: list[Verification | None] = []
     for s, n, c in zip(signers, numbers, checks, strict=True):
@@ -182,7 +185,12 @@ def verify_apk(
                 found.extend(check_digests(s.scheme, n, c.digests, actual))
         per_signer.append(Verification.of(found))
         lineages.append(Verification.of(list(c.lineage_failures)) if s.lineage else None)
+    return per_signer, lineages
 
+
+def _scheme_failures(signers: Sequence[BlockSigner], present: Sequence[str], low: int,
+                     high: int) -> list[Failure]:
+    """What fails a v3 or v3.1 block as a whole: a rotation stripped, the signers' ranges."""
     scheme_failures: list[Failure] = []
     # A v3 signer that names the level its v3.1 rotation starts at (apksig's rotation-min-sdk
     # attribute) covers only the levels below it; without the v3.1 block, that block was removed.
@@ -209,11 +217,71 @@ def verify_apk(
     if "v3.1" in present and "v3" not in present:
         scheme_failures.append(Failure("v3.1", "a v3.1 block without the v3 block it rotates "
                                                "from"))
+    return scheme_failures
 
+
+def verify_apk(
+    archive: ZipArchive,
+    *,
+    min_sdk: int | None,
+    max_sdk: int | None,
+    target_sdk: int | None = None,
+    whole_sha256: bool,
+    has_v1: bool,
+    v1_certificates: Sequence[str] = (),
+    verify_v1: Callable[[frozenset[int]], tuple[Mapping[str, Verification], Verification]] | None,
+) -> ApkVerification:
+    """Verify ``archive``'s signatures for an app of ``min_sdk``..``max_sdk`` (None: 1 and the
+    newest). ``has_v1``: the APK has a JAR signature, by ``v1_certificates`` (the SHA-256 of
+    each signer's certificate); ``verify_v1(scheme ids in the signing block)`` verifies it
+    (None: it is not checked), on a thread of its own in a copy of the caller's context while
+    the file is digested, and nothing else reads ``archive`` meanwhile; ``whole_sha256`` asks
+    for the file's SHA-256 from the content digests' read."""
+    low = max(min_sdk or 1, 1)
+    high = max_sdk if max_sdk is not None and max_sdk >= low else NEWEST
+    block, block_size = _block(archive)
+    signers: Sequence[BlockSigner] = block.signers if block is not None else ()
+    present = block.schemes if block is not None else ()
+    # The scheme numbers a JAR signature's X-Android-APK-Signed names (2, 3), for those present.
+    ids = frozenset(_SCHEME_NUMBERS[SCHEME_IDS[i]] for i in (block.ids if block else ())
+                    if SCHEME_IDS.get(i) in _SCHEME_NUMBERS)
+    numbers: list[int] = []
+    counts: dict[str, int] = {}
+    for s in signers:
+        counts[s.scheme] = counts.get(s.scheme, 0) + 1
+        numbers.append(counts[s.scheme])
+    checks: list[SignerCheck] = []
+    for s, n in zip(signers, numbers, strict=True):
+        if s.scheme == "v2":
+            lo, hi = max(low, V2_FIRST), NEWEST
+        else:
+            lo, hi = s.outer_min_sdk or 0, s.outer_max_sdk or 0
+        checks.append(check_signer(s, n, lo, hi, present_schemes=present))
+    algorithms = {a for c in checks for a in c.digests}
+    sections = _sections(archive, block_size) if algorithms else None
     v1_signers: Mapping[str, Verification] = {}
     v1_verdict: Verification | None = None
-    if has_v1 and verify_v1 is not None:
-        v1_signers, v1_verdict = verify_v1(ids)
+    # The JAR verification reads the archive on a thread of its own while the content digests
+    # read the file by path; nothing here touches the archive until it is done. Where several
+    # steps fail, the error raised is the one met first in the order the steps are written.
+    v1_job = None
+    if has_v1 and verify_v1 is not None and (algorithms or whole_sha256):
+        v1_job = _Beside(partial(verify_v1, ids))
+    try:
+        try:
+            actual, sha = digest_file(Path(archive.path), sections, algorithms,
+                                      whole_sha256=whole_sha256)
+        except OSError as exc:
+            raise ArtifactError(f"cannot read ({exc.strerror or exc})") from exc
+        per_signer, lineages = _signer_verdicts(signers, numbers, checks, sections, actual)
+        scheme_failures = _scheme_failures(signers, present, low, high)
+        if v1_job is not None:
+            v1_signers, v1_verdict = v1_job.result()
+        elif has_v1 and verify_v1 is not None:
+            v1_signers, v1_verdict = verify_v1(ids)
+    finally:
+        if v1_job is not None:
+            v1_job.wait()
 
     def verdict(scheme: str) -> bool | None:
         got = [v for s, v in zip(signers, per_signer, strict=True) if s.scheme == scheme]
