@@ -20,7 +20,7 @@ from inspector.errors import ArtifactError
 from inspector.records.android import AndroidApp
 from inspector.verify.apk import _block, _sections
 from inspector.verify.content_digest import digest_file
-from inspector.verify.sdk_range import NEWEST, RangedSigner, SchemeState, uncovered
+from inspector.verify.sdk_range import NEWEST, RangedSigner, SchemeState, reads_v1, uncovered
 from tests.conftest import CORPUS, FIXTURES
 
 REFERENCE = Path(__file__).parent / "reference" / "apksigner"
@@ -323,6 +323,21 @@ def test_range_respects_max_sdk() -> None:
     state = _state(has_v1=True, v1=True, has_v2=True, v2=False)
     failures, _ = uncovered(21, 23, state)
     assert failures == []
+
+
+def test_v1_is_read_only_by_the_levels_that_check_it() -> None:
+    v3 = [RangedSigner(28, NEWEST, True, "1")]
+    # Below 24 every device checks v1.
+    assert reads_v1(21, NEWEST, _state(has_v1=True, has_v2=True, v3=v3))
+    # From 24 a v2 block takes its place, and a v3 signer from 28.
+    assert not reads_v1(24, NEWEST, _state(has_v1=True, has_v2=True))
+    assert not reads_v1(28, NEWEST, _state(has_v1=True, v3=v3))
+    # API 24-27 do not know v3: without v2 they check v1 (apksig skips v1 once it finds the v3
+    # block).
+    assert reads_v1(24, NEWEST, _state(has_v1=True, v3=v3))
+    # A level no v3 signer covers falls back to v1 when there is no v2.
+    assert reads_v1(28, NEWEST, _state(has_v1=True, v3=[RangedSigner(28, 30, True, "1")]))
+    assert not reads_v1(24, NEWEST, _state(has_v1=False, has_v2=False))
 
 
 def test_v3_must_follow_the_older_schemes_signer() -> None:
