@@ -18,9 +18,9 @@ from inspector.containers.apk_signing import (
 from inspector.containers.zip import ZipArchive
 from inspector.errors import ArtifactError
 from inspector.records.android import AndroidApp
-from inspector.verify.apk import _block, _sections
+from inspector.verify.apk import _block, _sections, verify_apk
 from inspector.verify.content_digest import digest_file
-from inspector.verify.sdk_range import NEWEST, RangedSigner, SchemeState, uncovered
+from inspector.verify.sdk_range import NEWEST, RangedSigner, SchemeState, reads_v1, uncovered
 from tests.conftest import CORPUS, FIXTURES
 
 REFERENCE = Path(__file__).parent / "reference" / "apksigner"
@@ -183,7 +183,7 @@ def test_fixtures_agree_with_apksigner() -> None:
     compared_t, problems_t = _compare(rows, TAMPERED)
     assert problems + problems_t == []
     assert compared == 14  # 15 fixtures, unsigned.apk listed in DIFFERENT
-    assert compared_t == 13  # ours (make_tampered.py) and the jar ones (make-jar.sh)
+    assert compared_t == 15  # ours (make_tampered.py) and the jar-*/v1-* ones (make-jar.sh)
 
 
 def test_corpus_agrees_with_apksigner() -> None:
@@ -323,6 +323,79 @@ def test_range_respects_max_sdk() -> None:
     state = _state(has_v1=True, v1=True, has_v2=True, v2=False)
     failures, _ = uncovered(21, 23, state)
     assert failures == []
+
+
+def test_v1_is_read_only_by_the_levels_that_check_it() -> None:
+    v3 = [RangedSigner(28, NEWEST, True, "1")]
+    # Below 24 every device checks v1.
+    assert reads_v1(21, NEWEST, _state(has_v1=True, has_v2=True, v3=v3))
+    # From 24 a v2 block takes its place, and a v3 signer from 28.
+    assert not reads_v1(24, NEWEST, _state(has_v1=True, has_v2=True))
+    assert not reads_v1(28, NEWEST, _state(has_v1=True, v3=v3))
+    # API 24-27 do not know v3: without v2 they check v1 (apksig skips v1 once it finds the v3
+    # block; see test_v1_unread_where_the_range_never_checks_it).
+    assert reads_v1(24, NEWEST, _state(has_v1=True, v3=v3))
+    # A level no v3 signer covers falls back to v1 when there is no v2.
+    assert reads_v1(28, NEWEST, _state(has_v1=True, v3=[RangedSigner(28, 30, True, "1")]))
+    assert not reads_v1(24, NEWEST, _state(has_v1=False, has_v2=False))
+
+
+RANGED = TAMPERED / "v1-key-usage-minsdk24.apk"
+
+
+def _apksigner_output(name: str) -> list[str]:
+    return (REFERENCE / name).read_text().splitlines()[1:]
+
+
+def test_v1_unread_where_the_range_never_checks_it() -> None:
+    """v1-key-usage-minsdk24.apk (make-jar.sh): minSdk 24, v2 and v3 signatures that verify and
+    a JAR signature by a certificate Android refuses to verify with. apksigner verifies it for its
+    own range without the JAR signature and fails it on v1 when told the range starts at API 23
+    (tests/reference/apksigner/make.sh records both)."""
+    own = _apksigner_output("v1-key-usage-minsdk24.apk.txt")
+    assert own[0] == "Verifies"
+    assert "Verified using v1 scheme (JAR signing): false" in own
+    assert "Verified using v2 scheme (APK Signature Scheme v2): true" in own
+    assert "Verified using v3 scheme (APK Signature Scheme v3): true" in own
+    record = inspect(RANGED, digest=False)
+    assert isinstance(record, AndroidApp) and record.min_sdk == 24
+    assert record.verification is not None and record.verification.verified is True
+    by_scheme = {s.scheme: s.verification for s in record.signing.signers}
+    assert set(by_scheme) == {"v1", "v2", "v3"}
+    assert by_scheme["v2"] is not None and by_scheme["v2"].verified is True
+    assert by_scheme["v3"] is not None and by_scheme["v3"].verified is True
+    v1 = by_scheme["v1"]
+    assert v1 is not None and v1.verified is None and v1.failures == ()
+    assert v1.reason == ("no device of the app's API range (API 24 and newer) checks the JAR "
+                         "signature: from API 24 Android verifies the v2+ signature instead")
+
+    older = _apksigner_output("v1-key-usage-minsdk24.apk.min-sdk-23.txt")
+    assert older[0] == "DOES NOT VERIFY"
+    assert older[1].startswith("ERROR: JAR signer KU.RSA: ") and "keyUsage" in older[1]
+    from inspector.formats.apk import _v1
+
+    calls: list[frozenset[int]] = []
+    with ZipArchive(RANGED) as archive:
+        jar = _v1(archive, 23)
+
+        def counted(schemes: frozenset[int]) -> object:
+            calls.append(schemes)
+            return jar(schemes)
+
+        for min_sdk in (24, 23):
+            result = verify_apk(archive, min_sdk=min_sdk, max_sdk=None, target_sdk=30,
+                                whole_sha256=False, has_v1=True, verify_v1=counted)
+            if min_sdk == 24:
+                # Not verified at all: the JAR pass is not made.
+                assert calls == [] and result.v1_signers == {}
+                assert result.v1_unread is not None and result.artifact.verified is True
+    assert calls == [frozenset({2, 3})]
+    assert result.v1_unread is None
+    assert result.v1_signers["KU"].verified is False
+    assert result.artifact.verified is False
+    assert [(f.scheme, f.signer, f.member) for f in result.artifact.failures
+            if f.scheme == "v1"] == [("v1", "KU", "META-INF/KU.RSA")]
+    assert "keyUsage" in result.v1_signers["KU"].failures[0].message
 
 
 def test_v3_must_follow_the_older_schemes_signer() -> None:

@@ -65,12 +65,12 @@ def test_agrees_with_jarsigner(name: str) -> None:
 
 
 def test_how_many_compared() -> None:
-    # 6 fixture AABs (3, and 3 tampered), 11 JAR-signed fixture APKs, 8 tampered APKs; 22
+    # 6 fixture AABs (3, and 3 tampered), 11 JAR-signed fixture APKs, 9 tampered APKs; 22
     # JAR-signed corpus APKs and AABs when the corpus is present.
     fixtures = [n for n in RECORDED if n.startswith("fixture-")]
-    assert len(fixtures) == 25
+    assert len(fixtures) == 26
     assert sum(1 for n in RECORDED if n.startswith("fixture-aab")) == 6
-    assert sum(1 for n in RECORDED if n.startswith("fixture-apk-tampered")) == 8
+    assert sum(1 for n in RECORDED if n.startswith("fixture-apk-tampered")) == 9
     if CORPUS.exists():
         assert len(RECORDED) - len(fixtures) == 22
 

@@ -211,9 +211,11 @@ def parse(source: Source) -> AndroidApp:
 
 
 def verify(source: Source, record: AndroidApp) -> AndroidApp:
-    """Verify every signature (v1 through verify_jar, v2, v3, v3.1) and whether each API level of
-    the app's range has a verified one; fill each signer's ``verification`` and the record's.
-    With ``source.digest`` the file's SHA-256 comes from the same read."""
+    """Verify every signature (v1 through verify_jar where a device of the app's range checks
+    it, v2, v3, v3.1) and whether each API level of the app's range has a verified one; fill
+    each signer's ``verification`` and the record's (a v1 signer no device of the range checks
+    is not checked, with the reason). With ``source.digest`` the file's SHA-256 comes from the
+    same read."""
     from inspector.verify.apk import verify_apk
 
     archive = source.archive
@@ -230,8 +232,10 @@ def verify(source: Source, record: AndroidApp) -> AndroidApp:
     for signer in record.signing.signers:
         if signer.scheme == "v1":
             v = result.v1_signers.get(signer.name or "")
-            signers.append(replace(signer, verification=v or not_checked(
-                "the JAR verification did not report this signer")))
+            if v is None:
+                v = not_checked(result.v1_unread or
+                                "the JAR verification did not report this signer")
+            signers.append(replace(signer, verification=v))
         else:
             verification, lineage = next(block)
             signers.append(replace(signer, verification=verification,

@@ -2,8 +2,8 @@
 range finds a verified one: the v2/v3/v3.1 signers (:mod:`.apk_signing_block`, content digests in
 one read of the file, which can also give the whole file's SHA-256), the v1 (JAR) signers through
 ``verify_jar`` (on a thread of its own while the content digests are computed: each reads and
-hashes the file's bytes, and hashlib and zlib release the GIL on large buffers), then the range
-verdict (:mod:`.sdk_range`)."""
+hashes the file's bytes, and hashlib and zlib release the GIL on large buffers) when a device of
+some level of the app's range checks them, then the range verdict (:mod:`.sdk_range`)."""
 
 from __future__ import annotations
 
@@ -41,6 +41,8 @@ from inspector.verify.sdk_range import (
     V31_FIRST,
     RangedSigner,
     SchemeState,
+    reads_v1,
+    span,
     uncovered,
 )
 
@@ -56,13 +58,16 @@ _T = TypeVar("_T")
 
 class ApkVerification(NamedTuple):
     """The verdicts: one per block signer (in block order), one per v1 signer (by name), the
-    lineage verdict of each block signer, the whole APK's, and the file's SHA-256 if asked for."""
+    lineage verdict of each block signer, the whole APK's, and the file's SHA-256 if asked for.
+    ``v1_unread`` says why the v1 signers were not verified when no device of the app's range
+    checks them (``v1_signers`` is empty then); None otherwise."""
 
     block_signers: tuple[Verification, ...]
     lineages: tuple[Verification | None, ...]
     v1_signers: Mapping[str, Verification]
     artifact: Verification
     sha256: str | None
+    v1_unread: str | None = None
 
 
 def _sections(archive: ZipArchive, block_size: int | None) -> Sections | None:
@@ -156,6 +161,16 @@ def _same_signers(low: int, present: Sequence[str], signers: Sequence[BlockSigne
     return failures
 
 
+def _ranged(signers: Sequence[BlockSigner], numbers: Sequence[int], scheme: str,
+            verdicts: Sequence[Verification] | None) -> list[RangedSigner]:
+    """The ``scheme`` (v3, v3.1) signers with their platform ranges and verdicts (None: not
+    verified yet)."""
+    return [RangedSigner(s.outer_min_sdk or 0, s.outer_max_sdk or 0,
+                         verdicts[i].verified if verdicts is not None else None, str(n))
+            for i, (s, n) in enumerate(zip(signers, numbers, strict=True))
+            if s.scheme == scheme and s.error is None]
+
+
 def _file_size(archive: ZipArchive) -> int:
     return Path(archive.path).stat().st_size
 
@@ -234,9 +249,10 @@ def verify_apk(
     """Verify ``archive``'s signatures for an app of ``min_sdk``..``max_sdk`` (None: 1 and the
     newest). ``has_v1``: the APK has a JAR signature, by ``v1_certificates`` (the SHA-256 of
     each signer's certificate); ``verify_v1(scheme ids in the signing block)`` verifies it
-    (None: it is not checked), on a thread of its own in a copy of the caller's context while
-    the file is digested, and nothing else reads ``archive`` meanwhile; ``whole_sha256`` asks
-    for the file's SHA-256 from the content digests' read."""
+    (None: it is not checked) when a device of some level of the range checks it (otherwise
+    the result's ``v1_unread`` says why not), on a thread of its own in a copy of the caller's
+    context while the file is digested, and nothing else reads ``archive`` meanwhile;
+    ``whole_sha256`` asks for the file's SHA-256 from the content digests' read."""
     low = max(min_sdk or 1, 1)
     high = max_sdk if max_sdk is not None and max_sdk >= low else NEWEST
     block, block_size = _block(archive)
@@ -259,13 +275,23 @@ def verify_apk(
         checks.append(check_signer(s, n, lo, hi, present_schemes=present))
     algorithms = {a for c in checks for a in c.digests}
     sections = _sections(archive, block_size) if algorithms else None
+    # Which scheme a level checks depends on the schemes and the v3/v3.1 signers' ranges only, so
+    # the JAR signature is verified only where a device of the range reads it: from API 24 a v2+
+    # signature takes its place, as on Android and in apksig (which checks v1 for minSdk < 24 or
+    # when no v2+ block is found).
+    v1_read = has_v1 and reads_v1(low, high, SchemeState(
+        has_v1=True, v1=None, has_v2="v2" in present, v2=None,
+        v3=_ranged(signers, numbers, "v3", None), v31=_ranged(signers, numbers, "v3.1", None)))
+    v1_unread = None if v1_read or not has_v1 else (
+        f"no device of the app's API range ({span(low, high)}) checks the JAR signature: "
+        "from API 24 Android verifies the v2+ signature instead")
     v1_signers: Mapping[str, Verification] = {}
     v1_verdict: Verification | None = None
     # The JAR verification reads the archive on a thread of its own while the content digests
     # read the file by path; nothing here touches the archive until it is done. Where several
     # steps fail, the error raised is the one met first in the order the steps are written.
     v1_job = None
-    if has_v1 and verify_v1 is not None and (algorithms or whole_sha256):
+    if v1_read and verify_v1 is not None and (algorithms or whole_sha256):
         v1_job = _Beside(partial(verify_v1, ids))
     try:
         try:
@@ -277,7 +303,7 @@ def verify_apk(
         scheme_failures = _scheme_failures(signers, present, low, high)
         if v1_job is not None:
             v1_signers, v1_verdict = v1_job.result()
-        elif has_v1 and verify_v1 is not None:
+        elif v1_read and verify_v1 is not None:
             v1_signers, v1_verdict = verify_v1(ids)
     finally:
         if v1_job is not None:
@@ -290,17 +316,13 @@ def verify_apk(
             return False
         return True if got else None
 
-    def ranged(scheme: str) -> list[RangedSigner]:
-        return [RangedSigner(s.outer_min_sdk or 0, s.outer_max_sdk or 0, v.verified, str(n))
-                for s, n, v in zip(signers, numbers, per_signer, strict=True)
-                if s.scheme == scheme and s.error is None]
-
     scheme_failures.extend(_same_signers(low, present, signers, per_signer, has_v1,
                                          v1_verdict, v1_certificates))
     state = SchemeState(
         has_v1=has_v1, v1=v1_verdict.verified if v1_verdict else None,
         has_v2="v2" in present, v2=verdict("v2"),
-        v3=ranged("v3"), v31=ranged("v3.1"))
+        v3=_ranged(signers, numbers, "v3", per_signer),
+        v31=_ranged(signers, numbers, "v3.1", per_signer))
     range_failures, unknown = uncovered(low, high, state)
     if (target_sdk or 0) >= V2_REQUIRED_FROM_TARGET and high >= (target_sdk or 0) and not any(
             scheme in present for scheme in ("v2", "v3", "v3.1")):
@@ -310,7 +332,7 @@ def verify_apk(
                                                    "or later signature; it has v1 only"))
 
     if not has_v1 and not signers:
-        return ApkVerification((), (), {}, not_checked("not signed"), sha)
+        return ApkVerification((), (), {}, not_checked("not signed"), sha, v1_unread)
     failures: list[Failure] = []
     if v1_verdict is not None:
         failures.extend(v1_verdict.failures)
@@ -324,4 +346,5 @@ def verify_apk(
         artifact = not_checked("a signature some API level relies on was not checked")
     else:
         artifact = Verification(True)
-    return ApkVerification(tuple(per_signer), tuple(lineages), v1_signers, artifact, sha)
+    return ApkVerification(tuple(per_signer), tuple(lineages), v1_signers, artifact, sha,
+                           v1_unread)

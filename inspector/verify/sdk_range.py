@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from inspector.records.verification import Failure
 
-__all__ = ["NEWEST", "RangedSigner", "SchemeState", "scheme_at", "uncovered"]
+__all__ = ["NEWEST", "RangedSigner", "SchemeState", "reads_v1", "scheme_at", "span", "uncovered"]
 
 #: The open end of an SDK range ("any newer platform"), as v3 signers write it.
 NEWEST = 0x7FFFFFFF
@@ -68,7 +68,17 @@ def _cuts(min_sdk: int, max_sdk: int, state: SchemeState) -> list[int]:
     return sorted(p for p in points if min_sdk <= p <= max_sdk)
 
 
-def _span(start: int, end: int) -> str:
+def reads_v1(min_sdk: int, max_sdk: int, state: SchemeState) -> bool:
+    """Whether a device of some level of ``min_sdk..max_sdk`` checks the v1 signature: a level
+    below 24, or a newer one with no v2 block and no v3/v3.1 signer for it. Which scheme a level
+    checks depends on the schemes present and the signers' ranges, not on their verdicts, so
+    this holds before anything is verified."""
+    return any((choice := scheme_at(level, state)) is not None and choice[0] == "v1"
+               for level in _cuts(min_sdk, max_sdk, state))
+
+
+def span(start: int, end: int) -> str:
+    """``API 24``, ``API 24-27``, ``API 28 and newer``."""
     if end >= NEWEST:
         return f"API {start} and newer"
     return f"API {start}" if start == end else f"API {start}-{end}"
@@ -95,4 +105,4 @@ def uncovered(min_sdk: int, max_sdk: int, state: SchemeState) -> tuple[list[Fail
             runs[-1] = (runs[-1][0], end, why)
         else:
             runs.append((start, end, why))
-    return [Failure("sdk-range", f"{_span(a, b)}: {why}") for a, b, why in runs], unknown
+    return [Failure("sdk-range", f"{span(a, b)}: {why}") for a, b, why in runs], unknown
