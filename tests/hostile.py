@@ -684,7 +684,7 @@ def _manifest_apk(path: Path, manifest: bytes) -> Path:
     return write_zip(path, [("AndroidManifest.xml", manifest), ("classes.dex", b"dex\n035\0")])
 
 
-def _fixture_manifest() -> tuple[bytes, int]:
+def fixture_manifest() -> tuple[bytes, int]:
     """fixtures/apk/unsigned.apk's manifest and the offset where its string pool ends."""
     source = Path(__file__).resolve().parent.parent / "fixtures" / "apk" / "unsigned.apk"
     with zipfile.ZipFile(source) as z:
@@ -696,35 +696,29 @@ def _with_total_size(data: bytes) -> bytes:
     return data[:4] + struct.pack("<I", len(data)) + data[8:]
 
 
-def axml_zeros_apk(folder: Path, zeros: int = 1 << 20, name: str = "axml-zeros.apk") -> Path:
+def axml_zeros(zeros: int) -> bytes:
     """The fixture's manifest with ``zeros`` zero bytes after its string pool (chunks of size 0)."""
-    data, end = _fixture_manifest()
-    return _manifest_apk(folder / name, _with_total_size(data[:end] + b"\0" * zeros + data[end:]))
+    data, end = fixture_manifest()
+    return _with_total_size(data[:end] + b"\0" * zeros + data[end:])
 
 
-def axml_oversized_apk(folder: Path) -> Path:
-    """The same with 8 MiB of zeros: over the manifest's size limit."""
-    return axml_zeros_apk(folder, 8 << 20, "axml-oversized.apk")
-
-
-def axml_big_resource_map_apk(folder: Path, extra: int = 3 << 20) -> Path:
+def axml_big_resource_map(extra: int) -> bytes:
     """The fixture's manifest with its resource map grown by ``extra`` bytes of zero ids."""
-    data, end = _fixture_manifest()
+    data, end = fixture_manifest()
     ctype, header, size = struct.unpack_from("<HHI", data, end)
+    assert ctype == 0x0180  # the resource map follows the string pool
     grown = data[:end] + struct.pack("<HHI", ctype, header, size + extra) + data[end + 8:end + size]
-    return _manifest_apk(folder / "axml-resource-map.apk",
-                         _with_total_size(grown + b"\0" * extra + data[end + size:]))
+    return _with_total_size(grown + b"\0" * extra + data[end + size:])
 
 
-def axml_deep_apk(folder: Path, depth: int = 50_000) -> Path:
-    """A manifest of ``depth`` nested elements (3 MB: under the manifest's size limit)."""
+def axml_deep(depth: int) -> bytes:
+    """A manifest of ``depth`` nested elements."""
     from tests.android_bytes import document, end_element, start_element, string_pool
 
-    return _manifest_apk(folder / "axml-deep.apk", document(
-        string_pool(["manifest"]), [], start_element(0) * depth + end_element(0) * depth))
+    return document(string_pool(["manifest"]), [], start_element(0) * depth + end_element(0) * depth)
 
 
-def axml_overlapping_strings_apk(folder: Path, count: int = 10_000) -> Path:
+def axml_overlapping_strings(count: int) -> bytes:
     """A manifest whose ``count`` attributes each name a different pool index, every index the
     offset of one 200,000-character string: 4 GB of text if each were decoded."""
     from tests.android_bytes import document, end_element, start_element, string_pool
@@ -737,8 +731,32 @@ def axml_overlapping_strings_apk(folder: Path, count: int = 10_000) -> Path:
     start = header + len(offsets)
     hostile_pool = struct.pack("<HHIIIIII", 1, header, start + len(body), count + 2, 0, 0, start, 0)
     attrs = [(0xFFFFFFFF, 0, 2 + i, 3, 2 + i) for i in range(count)]
-    return _manifest_apk(folder / "axml-overlapping-strings.apk", document(
-        hostile_pool + offsets + body, [], start_element(0, attrs) + end_element(0)))
+    return document(hostile_pool + offsets + body, [], start_element(0, attrs) + end_element(0))
+
+
+def axml_zeros_apk(folder: Path, zeros: int = 1 << 20, name: str = "axml-zeros.apk") -> Path:
+    """An APK of :func:`axml_zeros`."""
+    return _manifest_apk(folder / name, axml_zeros(zeros))
+
+
+def axml_oversized_apk(folder: Path) -> Path:
+    """The same with 8 MiB of zeros: over the manifest's size limit."""
+    return axml_zeros_apk(folder, 8 << 20, "axml-oversized.apk")
+
+
+def axml_big_resource_map_apk(folder: Path, extra: int = 3 << 20) -> Path:
+    """An APK of :func:`axml_big_resource_map`."""
+    return _manifest_apk(folder / "axml-resource-map.apk", axml_big_resource_map(extra))
+
+
+def axml_deep_apk(folder: Path, depth: int = 50_000) -> Path:
+    """An APK of :func:`axml_deep` (3 MB at the default depth: under the manifest's size limit)."""
+    return _manifest_apk(folder / "axml-deep.apk", axml_deep(depth))
+
+
+def axml_overlapping_strings_apk(folder: Path, count: int = 10_000) -> Path:
+    """An APK of :func:`axml_overlapping_strings`."""
+    return _manifest_apk(folder / "axml-overlapping-strings.apk", axml_overlapping_strings(count))
 
 
 CASES.update({

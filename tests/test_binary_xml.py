@@ -11,6 +11,7 @@ from inspector.errors import ArtifactError
 from inspector.formats._manifest import manifest_facts
 from inspector.formats.apk import read_binary_xml
 from inspector.limits import BUDGET, artifact_budget
+from tests import hostile
 from tests.conftest import corpus
 from tests.tool_outputs import REFERENCE
 
@@ -83,34 +84,11 @@ def test_random_bytes_are_not_binary_xml() -> None:
 # Generated and hostile inputs: each ends in one clear ArtifactError or a correct tree, after a
 # bounded amount of work (bench/bench_hostile.py times them as APKs).
 
-def _fixture_manifest() -> bytes:
-    import zipfile
-
-    from tests.conftest import FIXTURES
-
-    with zipfile.ZipFile(FIXTURES / "apk" / "unsigned.apk") as z:
-        return z.read("AndroidManifest.xml")
-
-
-def _pool_end(data: bytes) -> int:
-    import struct
-
-    assert struct.unpack_from("<H", data, 8)[0] == 0x0001  # the string pool comes first
-    return 8 + struct.unpack_from("<I", data, 12)[0]
-
-
-def _with_total_size(data: bytes) -> bytes:
-    import struct
-
-    return data[:4] + struct.pack("<I", len(data)) + data[8:]
-
-
 def test_zeros_after_the_string_pool_are_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     from inspector.containers import axml
 
-    data = _fixture_manifest()
-    end = _pool_end(data)
-    hostile = _with_total_size(data[:end] + b"\0" * (1 << 20) + data[end:])
+    end = hostile.fixture_manifest()[1]
+    zeros = hostile.axml_zeros(1 << 20)
     headers: list[int] = []
     original = axml.chunk_header
 
@@ -121,7 +99,7 @@ def test_zeros_after_the_string_pool_are_one_clear_error(monkeypatch: pytest.Mon
 
     monkeypatch.setattr(axml, "chunk_header", counted)
     with pytest.raises(ArtifactError) as info:
-        read_binary_xml(hostile)
+        read_binary_xml(zeros)
     assert info.value.member == "AndroidManifest.xml"
     # Refused at the first zero chunk header: the third read (the pool's is read twice).
     assert f"chunk 0x0000 at {end} has header size 0" in info.value.problem
@@ -129,29 +107,16 @@ def test_zeros_after_the_string_pool_are_one_clear_error(monkeypatch: pytest.Mon
 
 
 def test_a_large_resource_map_still_reads_the_manifest() -> None:
-    import struct
-
-    data = _fixture_manifest()
-    end = _pool_end(data)
-    ctype, header, size = struct.unpack_from("<HHI", data, end)
-    assert ctype == 0x0180
-    extra = b"\0" * (3 << 20)
-    grown = data[:end] + struct.pack("<HHI", ctype, header, size + len(extra)) + data[end + 8 : end + size]
-    grown = _with_total_size(grown + extra + data[end + size :])
+    data = hostile.fixture_manifest()[0]
+    grown = hostile.axml_big_resource_map(3 << 20)
     expected = manifest_facts(read_binary_xml(data), None)
     assert manifest_facts(read_binary_xml(grown), None) == expected
 
 
 def test_oversized_manifest_is_refused_before_it_is_read(tmp_path: Path) -> None:
-    import zipfile
-
     import inspector
 
-    data = _fixture_manifest()
-    end = _pool_end(data)
-    apk = tmp_path / "zeros.apk"
-    with zipfile.ZipFile(apk, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("AndroidManifest.xml", _with_total_size(data[:end] + b"\0" * (8 << 20) + data[end:]))
+    apk = hostile.axml_oversized_apk(tmp_path)
     with pytest.raises(ArtifactError) as info:
         inspector.inspect(apk, digest=False)
     assert info.value.member == "AndroidManifest.xml"
@@ -159,10 +124,7 @@ def test_oversized_manifest_is_refused_before_it_is_read(tmp_path: Path) -> None
 
 
 def test_deep_nesting_is_one_clear_error() -> None:
-    from tests.android_bytes import document, end_element, start_element, string_pool
-
-    depth = 100_000
-    data = document(string_pool(["manifest"]), [], start_element(0) * depth + end_element(0) * depth)
+    data = hostile.axml_deep(100_000)
     with artifact_budget() as budget, pytest.raises(ArtifactError) as info:
         read_binary_xml(data)
     assert "elements nest deeper than 256 levels" in info.value.problem
@@ -184,10 +146,10 @@ def test_counts_past_their_chunk_are_one_clear_error() -> None:
     many_attrs = bytearray(good)
     struct.pack_into("<H", many_attrs, attr_count, 0xFFFF)
     # Refused from the counts, before anything they count is read.
-    for hostile, words in ((bytes(many_strings), "claims 16777216 strings"),
-                           (bytes(many_attrs), "65535 attributes of 20 bytes do not fit")):
+    for bad, words in ((bytes(many_strings), "claims 16777216 strings"),
+                       (bytes(many_attrs), "65535 attributes of 20 bytes do not fit")):
         with pytest.raises(ArtifactError, match=words) as info:
-            read_binary_xml(hostile)
+            read_binary_xml(bad)
         assert info.value.member == "AndroidManifest.xml"
 
 
@@ -215,22 +177,8 @@ def test_both_string_encodings_and_long_lengths_match_androguard(utf8: bool) -> 
 
 
 def test_many_indexes_naming_one_long_string_are_one_clear_error() -> None:
-    import struct
-
-    from tests.android_bytes import document, end_element, start_element, string_pool
-
-    count = 10_000  # 10 000 decodes of 400 KB: 4 GB of text without a bound
-    pool = bytearray(string_pool(["manifest", "v" * 200_000]))
-    # Every further index points at the long string's bytes: a pool whose offsets overlap.
-    header, strings_start = 28, struct.unpack_from("<I", pool, 20)[0]
-    long_offset = struct.unpack_from("<I", pool, header + 4)[0]
-    offsets = struct.pack("<I", 0) + struct.pack("<I", long_offset) * (count + 1)
-    body = bytes(pool[strings_start:])
-    start = header + len(offsets)
-    hostile_pool = struct.pack("<HHIIIIII", 1, header, start + len(body), count + 2, 0, 0, start, 0)
-    hostile_pool += offsets + body
-    attrs = [(0xFFFFFFFF, 0, 2 + i, 3, 2 + i) for i in range(count)]
-    data = document(hostile_pool, [], start_element(0, attrs) + end_element(0))
+    # 10 000 decodes of 400 KB: 4 GB of text without a bound
+    data = hostile.axml_overlapping_strings(10_000)
     with pytest.raises(ArtifactError, match="decodes to far more text than it holds") as info:
         read_binary_xml(data)
     assert info.value.member == "AndroidManifest.xml"
