@@ -303,6 +303,16 @@ def test_id_and_build_number(records: dict[str, object]) -> None:
     assert same.problems == ("build number not greater (42 -> 42)",)
 
 
+def test_a_baseline_of_another_platform_is_only_not_the_same_app(records: dict[str, object]) -> None:
+    # An IPA as the baseline of an APK: BAS001 says it is another app; comparing an iOS
+    # MinimumOSVersion with a minSdkVersion, or CFBundleVersion with versionCode, says nothing.
+    found = _findings(records["new-ipa"], records["old"])
+    assert sorted(found) == ["BAS001"]
+    assert [f.field for f in found["BAS001"]] == ["package", "platform"]  # type: ignore[attr-defined]
+    result = run_cli("check", "--baseline", str(PAIRS / "new.ipa"), str(PAIRS / "old.apk"))
+    assert result.code == 1 and "BAS005" not in result.out and "BAS003" not in result.out
+
+
 def test_no_baseline_no_findings(records: dict[str, object]) -> None:
     result = check(records["bump"], Expectations(), inspector_now())
     assert not [f for f in result.findings if f.code.startswith("BAS")]

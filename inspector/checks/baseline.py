@@ -24,6 +24,22 @@ def _diff(record: Any, e: Expectations) -> Diff | None:
     return None if e.baseline_record is None else diff(e.baseline_record, record)
 
 
+def _comparable(s: Summary, e: Expectations) -> Summary | None:
+    """The baseline's summary when the rules after BAS001 can judge against it: None without a
+    baseline or for a baseline of another platform (BAS001 says that one is not the same app; an
+    iOS MinimumOSVersion against an Android minSdkVersion, or a versionCode against a
+    CFBundleVersion, would compare nothing)."""
+    if e.baseline_record is None:
+        return None
+    old = summarize(e.baseline_record)
+    return old if old.platform == s.platform else None
+
+
+def _compared(s: Summary, record: Any, e: Expectations) -> Diff | None:
+    """The diff the rules after BAS001 judge (see :func:`_comparable`), or None."""
+    return None if _comparable(s, e) is None else diff(e.baseline_record, record)
+
+
 def growth_limit(text: str) -> tuple[int | None, float | None]:
     """``--max-size-increase`` as resolved by the settings: ``"5000000"`` (bytes) or ``"10%"``
     -> ``(bytes, None)`` or ``(None, 0.10)``."""
@@ -48,7 +64,7 @@ def _identity(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
 @rule(RULES, "BAS002", "the signer can update the baseline's installs", BUILDS)
 def _signer(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
             ) -> Iterator[Finding]:
-    d = _diff(record, e)
+    d = _compared(s, record, e)
     if d is None:
         return
     rot = d.rotation
@@ -58,8 +74,8 @@ def _signer(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
                         f"{(rot.new_certificate or '-')[:16]}…) and {rot.reason}: Android refuses "
                         "the update on devices that have the baseline installed",
                         rot.old_certificate, rot.new_certificate)
-    old = summarize(e.baseline_record)
-    if s.platform != "android" and old.team_id != s.team_id and (old.team_id or s.team_id):
+    old = _comparable(s, e)
+    if old is not None and s.platform != "android" and old.team_id != s.team_id and (old.team_id or s.team_id):
         yield r.finding("warning", "team", f"the Apple team changed ({old.team_id} -> "
                         f"{s.team_id}): keychain items, app groups and push tokens do not carry "
                         "over", old.team_id, s.team_id)
@@ -67,7 +83,7 @@ def _signer(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
 
 @rule(RULES, "BAS003", "build number is greater than the baseline's", BUILDS)
 def _build(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime) -> Iterator[Finding]:
-    d = _diff(record, e)
+    d = _compared(s, record, e)
     if d is None:
         return
     name = native_name(s, "build")
@@ -82,7 +98,7 @@ def _build(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime) -> 
 @rule(RULES, "BAS004", "no permission, entitlement or capability added", BUILDS)
 def _permissions(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
                  ) -> Iterator[Finding]:
-    d = _diff(record, e)
+    d = _compared(s, record, e)
     if d is None or d.permissions is None:
         return
     for field, what in (("permissions", "permission"), ("entitlements", "entitlement"),
@@ -95,9 +111,9 @@ def _permissions(r: Rule, s: Summary, record: Any, e: Expectations, now: datetim
 
 @rule(RULES, "BAS005", "minimum OS not raised", BUILDS)
 def _min_os(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime) -> Iterator[Finding]:
-    if e.baseline_record is None:
+    old = _comparable(s, e)
+    if old is None:
         return
-    old = summarize(e.baseline_record)
     a, b = version_tuple(old.min_os), version_tuple(s.min_os)
     if a is not None and b is not None and b > a:
         name = native_name(s, "min_os")
@@ -107,7 +123,7 @@ def _min_os(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime) ->
 
 @rule(RULES, "BAS006", "size growth within the allowed increase", BUILDS)
 def _size(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime) -> Iterator[Finding]:
-    d = _diff(record, e)
+    d = _compared(s, record, e)
     if d is None or d.size is None:
         return
     growth, old = d.size.growth, d.size.file.old_compressed or 0
@@ -130,7 +146,7 @@ def _size(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime) -> I
 @rule(RULES, "BAS007", "no exported component, deep link or URL scheme added", BUILDS)
 def _exposure(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
               ) -> Iterator[Finding]:
-    d = _diff(record, e)
+    d = _compared(s, record, e)
     if d is None or d.exposure is None:
         return
     for field, what in (("exported components", "exported component"),
