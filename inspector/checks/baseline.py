@@ -75,7 +75,8 @@ def _signer(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
                         "the update on devices that have the baseline installed",
                         rot.old_certificate, rot.new_certificate)
     old = _comparable(s, e)
-    if old is not None and s.platform != "android" and old.team_id != s.team_id and (old.team_id or s.team_id):
+    if (old is not None and s.platform != "android" and old.team_id != s.team_id
+            and (old.team_id or s.team_id)):
         yield r.finding("warning", "team", f"the Apple team changed ({old.team_id} -> "
                         f"{s.team_id}): keychain items, app groups and push tokens do not carry "
                         "over", old.team_id, s.team_id)
