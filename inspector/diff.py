@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from inspector.format import EmbeddedProfile, Format
+from inspector.format import ANDROID_FORMATS, EmbeddedProfile, Format
 from inspector.summary import Summary, native_name, summarize
 from inspector.versions import version_tuple
 
@@ -273,7 +273,7 @@ def _side(record: Any, summary: Summary) -> Side:
 
 
 def _android(record: Any) -> bool:
-    return getattr(record, "format", None) in (Format.APK, Format.AAB)
+    return getattr(record, "format", None) in ANDROID_FORMATS
 
 
 def _ipa(record: Any) -> bool:

@@ -14,6 +14,7 @@ from types import MappingProxyType
 from typing import Final, Literal, NamedTuple, TypeAlias
 
 __all__ = [
+    "ANDROID_FORMATS",
     "EMBEDDED_PROFILE",
     "FORMAT_INFO",
     "BuildPlatform",
@@ -103,6 +104,10 @@ FORMAT_INFO: Mapping[Format, FormatInfo] = MappingProxyType({info.format: info f
     FormatInfo(Format.PKG, "macOS installer package", "apple", "macos", "macos", False, ("pkg",),
                "inspector.formats.pkg", "inspector.records.pkg.Pkg", "inspector.report.pkg"),
 )})
+
+
+#: The formats of the Android family (APK, AAB), from their descriptors.
+ANDROID_FORMATS: frozenset[Format] = frozenset(f for f, i in FORMAT_INFO.items() if i.family == "android")
 
 
 def format_of(kind: Format | EmbeddedProfile) -> Format:

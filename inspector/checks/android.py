@@ -9,19 +9,18 @@ from fnmatch import fnmatchcase
 from inspector.checks._rule import Rule, rule
 from inspector.checks.expectations import Expectations
 from inspector.checks.findings import Finding, Severity
-from inspector.format import Format
+from inspector.format import ANDROID_FORMATS, Format
 from inspector.records.android import AndroidApp
 from inspector.summary import Summary
 
 __all__ = ["RULES"]
 
 RULES: list[Rule] = []
-_ANDROID = (Format.APK, Format.AAB)
 #: Android 11 (API 30) refuses to install an app targeting it that has only a v1 signature.
 _V2_REQUIRED_FROM_TARGET = 30
 
 
-@rule(RULES, "AND001", "not debuggable", _ANDROID)
+@rule(RULES, "AND001", "not debuggable", ANDROID_FORMATS)
 def _debuggable(r: Rule, s: Summary, a: AndroidApp, e: Expectations, now: datetime
                 ) -> Iterator[Finding]:
     if a.debuggable and not e.allow_debuggable:
@@ -30,7 +29,7 @@ def _debuggable(r: Rule, s: Summary, a: AndroidApp, e: Expectations, now: dateti
                         "false", "true")
 
 
-@rule(RULES, "AND002", "not signed with the Android Debug certificate", _ANDROID)
+@rule(RULES, "AND002", "not signed with the Android Debug certificate", ANDROID_FORMATS)
 def _debug_cert(r: Rule, s: Summary, a: AndroidApp, e: Expectations, now: datetime
                 ) -> Iterator[Finding]:
     if a.signing.debug_signed and not e.allow_debug_certificate:
@@ -39,7 +38,7 @@ def _debug_cert(r: Rule, s: Summary, a: AndroidApp, e: Expectations, now: dateti
                         "a release certificate", "CN=Android Debug")
 
 
-@rule(RULES, "AND003", "signed", _ANDROID)
+@rule(RULES, "AND003", "signed", ANDROID_FORMATS)
 def _signed(r: Rule, s: Summary, a: AndroidApp, e: Expectations, now: datetime
             ) -> Iterator[Finding]:
     if a.signing.signed:
@@ -54,7 +53,7 @@ def _signed(r: Rule, s: Summary, a: AndroidApp, e: Expectations, now: datetime
                         "signed", "unsigned")
 
 
-@rule(RULES, "AND004", "not test-only", _ANDROID)
+@rule(RULES, "AND004", "not test-only", ANDROID_FORMATS)
 def _test_only(r: Rule, s: Summary, a: AndroidApp, e: Expectations, now: datetime
                ) -> Iterator[Finding]:
     if a.test_only and not e.allow_test_only:
@@ -63,7 +62,7 @@ def _test_only(r: Rule, s: Summary, a: AndroidApp, e: Expectations, now: datetim
                         "false", "true")
 
 
-@rule(RULES, "AND005", "minSdkVersion within the allowed range", _ANDROID,
+@rule(RULES, "AND005", "minSdkVersion within the allowed range", ANDROID_FORMATS,
       needs=("min_sdk_at_least", "min_sdk_at_most"))
 def _min_sdk(r: Rule, s: Summary, a: AndroidApp, e: Expectations, now: datetime
              ) -> Iterator[Finding]:
@@ -77,7 +76,7 @@ def _min_sdk(r: Rule, s: Summary, a: AndroidApp, e: Expectations, now: datetime
                         f"range {allowed}", allowed, value)
 
 
-@rule(RULES, "AND006", "targetSdkVersion at least the minimum", _ANDROID,
+@rule(RULES, "AND006", "targetSdkVersion at least the minimum", ANDROID_FORMATS,
       needs=("min_target_sdk",))
 def _target_sdk(r: Rule, s: Summary, a: AndroidApp, e: Expectations, now: datetime
                 ) -> Iterator[Finding]:
@@ -89,7 +88,7 @@ def _target_sdk(r: Rule, s: Summary, a: AndroidApp, e: Expectations, now: dateti
                         f"least {e.min_target_sdk}", f">= {e.min_target_sdk}", value)
 
 
-@rule(RULES, "AND007", "required signature schemes present", _ANDROID,
+@rule(RULES, "AND007", "required signature schemes present", ANDROID_FORMATS,
       needs=("require_scheme",))
 def _schemes(r: Rule, s: Summary, a: AndroidApp, e: Expectations, now: datetime
              ) -> Iterator[Finding]:
@@ -110,7 +109,7 @@ def _v2_for_r(r: Rule, s: Summary, a: AndroidApp, e: Expectations, now: datetime
                         "(-124 INSTALL_PARSE_FAILED_NO_CERTIFICATES)", "v2 or later", "v1")
 
 
-@rule(RULES, "AND009", "required ABIs present", _ANDROID,
+@rule(RULES, "AND009", "required ABIs present", ANDROID_FORMATS,
       needs=("require_abi",))
 def _abis(r: Rule, s: Summary, a: AndroidApp, e: Expectations, now: datetime
           ) -> Iterator[Finding]:
@@ -122,7 +121,7 @@ def _abis(r: Rule, s: Summary, a: AndroidApp, e: Expectations, now: datetime
                             f"(present: {', '.join(a.abis)})", abi, ", ".join(a.abis))
 
 
-@rule(RULES, "AND010", "no forbidden permission", _ANDROID,
+@rule(RULES, "AND010", "no forbidden permission", ANDROID_FORMATS,
       needs=("forbid_permission",))
 def _permissions(r: Rule, s: Summary, a: AndroidApp, e: Expectations, now: datetime
                  ) -> Iterator[Finding]:
@@ -198,7 +197,7 @@ def _alignment(r: Rule, s: Summary, a: AndroidApp, e: Expectations, now: datetim
                         "fails (zipalign -p 4)", f"stored, {_PAGE}-byte aligned", actual)
 
 
-@rule(RULES, "AND014", "64-bit native libraries ready for 16 KB pages", _ANDROID)
+@rule(RULES, "AND014", "64-bit native libraries ready for 16 KB pages", ANDROID_FORMATS)
 def _sixteen_k(r: Rule, s: Summary, a: AndroidApp, e: Expectations, now: datetime
                ) -> Iterator[Finding]:
     severity: Severity = "error" if e.require_16k_pages else "warning"

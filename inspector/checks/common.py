@@ -12,7 +12,7 @@ from inspector.app_id import covers
 from inspector.checks._rule import BUILDS, Rule, rule
 from inspector.checks.expectations import Expectations
 from inspector.checks.findings import Finding
-from inspector.format import Format
+from inspector.format import ANDROID_FORMATS, Format
 from inspector.records.verification import Verification, not_checked
 from inspector.summary import Summary, native_name
 from inspector.versions import version_tuple
@@ -162,7 +162,6 @@ def _max_min_os(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
 # Android does not check an APK signing certificate's validity dates when it installs or updates
 # an app (apksigner does not flag them either): its expiry is information (EXP004), not a failure.
 _DATED = (Format.IPA, Format.PROFILE, Format.PKG)
-_ANDROID = (Format.APK, Format.AAB)
 #: Google Play: a new app's signing key must be valid until after this date (22 October 2033).
 PLAY_KEY_VALID_AFTER = datetime(2033, 10, 22, tzinfo=UTC)
 
@@ -201,7 +200,7 @@ def _warn_days(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
                             f">= {e.warn_days} days", f"{left} days")
 
 
-@rule(RULES, "EXP004", "Android signing certificate validity (information)", _ANDROID)
+@rule(RULES, "EXP004", "Android signing certificate validity (information)", ANDROID_FORMATS)
 def _android_expiry(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
                     ) -> Iterator[Finding]:
     for x in s.expiries:

@@ -10,7 +10,7 @@ from typing import Any
 from inspector.checks._rule import Rule, rule
 from inspector.checks.expectations import Expectations
 from inspector.checks.findings import Finding
-from inspector.format import Format
+from inspector.format import ANDROID_FORMATS
 from inspector.summary import Summary
 
 __all__ = ["RULES"]
@@ -18,7 +18,7 @@ __all__ = ["RULES"]
 RULES: list[Rule] = []
 
 
-@rule(RULES, "SIG001", "signatures and digests verify", (Format.APK, Format.AAB))
+@rule(RULES, "SIG001", "signatures and digests verify", ANDROID_FORMATS)
 def _verifies(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
               ) -> Iterator[Finding]:
     verification = record.verification

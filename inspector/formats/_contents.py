@@ -10,7 +10,7 @@ from typing import Any
 
 from inspector.containers.zip import ZipArchive
 from inspector.errors import ArtifactError
-from inspector.format import Format
+from inspector.format import ANDROID_FORMATS, Format
 from inspector.limits import MAX_ICON_BYTES
 from inspector.records.contents import CONTENTS_LARGEST, Contents, Sizes
 
@@ -63,7 +63,7 @@ def _apple(name: str, executables: frozenset[str]) -> str:
 def category(name: str, fmt: Format, executables: frozenset[str] = frozenset()) -> str:
     """The size category of member ``name`` of an artifact of format ``fmt`` (apk, aab, ipa);
     ``executables`` are the members that are bundle executables (IPA)."""
-    if fmt in (Format.APK, Format.AAB):
+    if fmt in ANDROID_FORMATS:
         return _android(name, fmt == Format.AAB)
     return _apple(name, executables)
 
@@ -81,7 +81,7 @@ def measure(archive: ZipArchive, record: Any) -> Contents:
                                 if b.CFBundleExecutable)
     totals: dict[str, list[int]] = {}
     files: list[tuple[int, str, int]] = []
-    classify = _android if fmt in (Format.APK, Format.AAB) else None
+    classify = _android if fmt in ANDROID_FORMATS else None
     aab = fmt == Format.AAB
     for info in archive.infos():
         name = info.filename

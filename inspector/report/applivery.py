@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from inspector.format import Format
+from inspector.format import ANDROID_FORMATS, Format
 
 __all__ = ["IOS_PLIST_KEYS", "PKG_KEYS", "applivery_view"]
 
@@ -24,7 +24,7 @@ def applivery_view(record: Any) -> dict[str, Any] | None:
     """``{"os", "versionCode", "size", "info": {...}}`` as the service's build object holds them;
     None for what the service does not take as a build (a provisioning profile)."""
     fmt = getattr(record, "format", None)
-    if fmt in (Format.APK, Format.AAB):
+    if fmt in ANDROID_FORMATS:
         best = record.icon.best
         info = {
             "packageName": record.package_name,
