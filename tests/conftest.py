@@ -46,6 +46,17 @@ def cli():
     return run_cli
 
 
+def unset_environment(monkeypatch: pytest.MonkeyPatch, prefixes: tuple[str, ...],
+                      names: tuple[str, ...] = ()) -> None:
+    """Unset every variable whose name starts with one of ``prefixes`` or is one of ``names``
+    (the test's own settings, not the machine's, decide what the command does)."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith(prefixes) or name in names:
+            monkeypatch.delenv(name, raising=False)
+
+
 def corpus(*parts: str) -> Path:
     """A file or folder of the shared corpus: the one way tests reach it. When it is absent (a
     bare clone has no ``../shared``), the calling test is skipped and the skip says what is missing.

@@ -14,7 +14,7 @@ import pytest
 
 import inspector
 from inspector.checks import Expectations, check
-from tests.conftest import FIXTURES, ROOT, run_cli
+from tests.conftest import FIXTURES, ROOT, run_cli, unset_environment
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 EXPIRED = FIXTURES / "apk" / "expired-cert.apk"
@@ -23,11 +23,7 @@ RELEASE = FIXTURES / "apk" / "signed-v1v2v3.apk"
 
 @pytest.fixture(autouse=True)
 def clean(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    import os
-
-    for name in list(os.environ):
-        if name.startswith("INSPECTOR_"):
-            monkeypatch.delenv(name)
+    unset_environment(monkeypatch, ("INSPECTOR_",))
     monkeypatch.chdir(tmp_path)
 
 

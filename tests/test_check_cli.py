@@ -9,7 +9,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from tests.conftest import FIXTURES, run_cli
+from tests.conftest import FIXTURES, run_cli, unset_environment
 
 NOW = "2026-06-01"
 APK = str(FIXTURES / "apk" / "signed-v1v2v3.apk")
@@ -21,11 +21,7 @@ WRONG_CERT = str(FIXTURES / "ios" / "wrong-certificate.ipa")
 @pytest.fixture(autouse=True)
 def clean(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """No stray INSPECTOR_* or CI variables, and a working directory without a config file."""
-    import os
-
-    for name in list(os.environ):
-        if name.startswith(("INSPECTOR_", "GITHUB_")) or name == "NO_COLOR":
-            monkeypatch.delenv(name)
+    unset_environment(monkeypatch, ("INSPECTOR_", "GITHUB_"), ("NO_COLOR",))
     monkeypatch.chdir(tmp_path)
     return tmp_path
 

@@ -12,7 +12,7 @@ import pytest
 
 import inspector
 from inspector.checks import RULES, Expectations, check
-from tests.conftest import FIXTURES, run_cli
+from tests.conftest import FIXTURES, run_cli, unset_environment
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 APK = FIXTURES / "apk" / "signed-v1v2v3.apk"
@@ -22,11 +22,7 @@ BUILDS = sorted(p for d in ("apk", "aab", "ios", "pkg") for p in (FIXTURES / d).
 
 @pytest.fixture(autouse=True)
 def clean(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    import os
-
-    for name in list(os.environ):
-        if name.startswith("INSPECTOR_"):
-            monkeypatch.delenv(name)
+    unset_environment(monkeypatch, ("INSPECTOR_",))
     monkeypatch.chdir(tmp_path)
 
 

@@ -13,7 +13,7 @@ import pytest
 
 import inspector
 from inspector.checks import Expectations, Strictness, check
-from tests.conftest import FIXTURES, run_cli
+from tests.conftest import FIXTURES, run_cli, unset_environment
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 DEBUG_APK = FIXTURES / "apk" / "debuggable.apk"
@@ -21,11 +21,7 @@ DEBUG_APK = FIXTURES / "apk" / "debuggable.apk"
 
 @pytest.fixture(autouse=True)
 def clean(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    import os
-
-    for name in list(os.environ):
-        if name.startswith(("INSPECTOR_", "GITHUB_")):
-            monkeypatch.delenv(name)
+    unset_environment(monkeypatch, ("INSPECTOR_", "GITHUB_"))
     monkeypatch.chdir(tmp_path)
 
 

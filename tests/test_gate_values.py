@@ -14,7 +14,7 @@ import pytest
 
 from inspector.checks import RULES, Expectations
 from inspector.checks.expectations import InvalidExpectation
-from tests.conftest import FIXTURES, ROOT, run_cli
+from tests.conftest import FIXTURES, ROOT, run_cli, unset_environment
 
 APK = str(FIXTURES / "apk" / "signed-v1v2v3.apk")
 CERTS = (ROOT / "tests" / "reference" / "apk" / "signed-v1v2v3.certs.txt").read_text()
@@ -24,11 +24,7 @@ SHA1 = re.search(r"Signer #1 certificate SHA-1 digest: ([0-9a-f]{40})", CERTS).g
 
 @pytest.fixture(autouse=True)
 def clean(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    import os
-
-    for name in list(os.environ):
-        if name.startswith("INSPECTOR_"):
-            monkeypatch.delenv(name)
+    unset_environment(monkeypatch, ("INSPECTOR_",))
     monkeypatch.chdir(tmp_path)
 
 

@@ -24,7 +24,7 @@ import pytest
 from inspector.report import escape
 from tests.android_bytes import document, end_element, start_element, string_pool, xml_chunk
 from tests.applivery_server import ApplivServer, Received
-from tests.conftest import FIXTURES, CliResult, run_cli
+from tests.conftest import FIXTURES, CliResult, run_cli, unset_environment
 
 ANDROID_NS = "http://schemas.android.com/apk/res/android"
 FORGED = "::error::forged"
@@ -98,9 +98,7 @@ def assert_valid_utf8(text: str, where: str) -> None:
 
 @pytest.fixture
 def clean_env(monkeypatch) -> Iterator[None]:
-    for name in list(os.environ):
-        if name.startswith(("APPLIVERY_", "INSPECTOR_", "GITHUB_")) or name in ("JENKINS_URL", "GITLAB_CI"):
-            monkeypatch.delenv(name, raising=False)
+    unset_environment(monkeypatch, ("APPLIVERY_", "INSPECTOR_", "GITHUB_"), ("JENKINS_URL", "GITLAB_CI"))
     yield
 
 

@@ -10,18 +10,14 @@ import pytest
 
 from inspector.report.text import human_size
 from inspector.upload.transport import ProgressBar
-from tests.conftest import FIXTURES, run_cli
+from tests.conftest import FIXTURES, run_cli, unset_environment
 
 APK = FIXTURES / "apk" / "signed-v1v2v3.apk"
 
 
 @pytest.fixture(autouse=True)
 def clean(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    import os
-
-    for name in list(os.environ):
-        if name.startswith("INSPECTOR_"):
-            monkeypatch.delenv(name)
+    unset_environment(monkeypatch, ("INSPECTOR_",))
     monkeypatch.chdir(tmp_path)
 
 

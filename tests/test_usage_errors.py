@@ -8,18 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, run_cli
+from tests.conftest import FIXTURES, run_cli, unset_environment
 
 APK = str(FIXTURES / "apk" / "signed-v1v2v3.apk")
 
 
 @pytest.fixture(autouse=True)
 def clean(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    import os
-
-    for name in list(os.environ):
-        if name.startswith(("INSPECTOR_", "APPLIVERY_", "GITHUB_")):
-            monkeypatch.delenv(name)
+    unset_environment(monkeypatch, ("INSPECTOR_", "APPLIVERY_", "GITHUB_"))
     monkeypatch.chdir(tmp_path)
 
 
