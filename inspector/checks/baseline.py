@@ -11,7 +11,7 @@ from typing import Any
 from inspector.checks._rule import ALL_FORMATS, BUILDS, Rule, rule
 from inspector.checks.expectations import Expectations
 from inspector.checks.findings import Finding
-from inspector.diff import Diff, diff
+from inspector.diff import Diff, Section, diff
 from inspector.summary import Summary, native_name, summarize
 from inspector.versions import version_tuple
 
@@ -100,14 +100,9 @@ def _build(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime) -> 
 def _permissions(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
                  ) -> Iterator[Finding]:
     d = _compared(s, record, e)
-    if d is None or d.permissions is None:
-        return
-    for field, what in (("permissions", "permission"), ("entitlements", "entitlement"),
-                        ("capabilities", "capability")):
-        listed = d.permissions.listed(field)
-        for name in listed.added if listed else ():
-            yield r.finding("warning", what, f"{what} added since the baseline: {name}",
-                            None, name)
+    yield from _added(r, d.permissions if d else None, (
+        ("permissions", "permission"), ("entitlements", "entitlement"),
+        ("capabilities", "capability")))
 
 
 @rule(RULES, "BAS005", "minimum OS not raised", BUILDS)
@@ -148,11 +143,18 @@ def _size(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime) -> I
 def _exposure(r: Rule, s: Summary, record: Any, e: Expectations, now: datetime
               ) -> Iterator[Finding]:
     d = _compared(s, record, e)
-    if d is None or d.exposure is None:
+    yield from _added(r, d.exposure if d else None, (
+        ("exported components", "exported component"), ("deep links", "deep link"),
+        ("app links", "app link"), ("URL schemes", "URL scheme")))
+
+
+def _added(r: Rule, section: Section | None, fields: tuple[tuple[str, str], ...]
+           ) -> Iterator[Finding]:
+    """A warning for each value the build added to the listed ``fields`` of a diff section
+    (``(field, what one value is called)``)."""
+    if section is None:
         return
-    for field, what in (("exported components", "exported component"),
-                        ("deep links", "deep link"), ("app links", "app link"),
-                        ("URL schemes", "URL scheme")):
-        listed = d.exposure.listed(field)
+    for field, what in fields:
+        listed = section.listed(field)
         for name in listed.added if listed else ():
             yield r.finding("warning", what, f"{what} added since the baseline: {name}", None, name)
